@@ -1,0 +1,37 @@
+# Two commands for a new user: `make run` and `make test`. Both create .venv first.
+# .python-version pins 3.12 for pyenv; otherwise any python3.12+ on PATH is used.
+PY ?= $(shell command -v python3.12 || command -v python3)
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell md5sum requirements.txt | cut -c1-12)
+
+.PHONY: setup run test bench viz lint clean
+
+$(STAMP): requirements.txt
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is needed (found " + sys.version.split()[0] + "); install it or set PY=/path/to/python3.12")'
+	$(PY) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup  ## the presets side by side: results/policy_comparison/
+	$(PYTHON) -m experiments run experiments/specs/policy_comparison.toml --out results/policy_comparison
+	$(PYTHON) -m experiments report results/policy_comparison
+
+test: setup  ## the whole suite, browser tests included where Chromium is installed
+	$(PYTHON) -m pytest
+
+bench: setup  ## build time, resident-steps per second and peak memory
+	$(PYTHON) -m experiments.bench
+
+viz: setup  ## the browser visualizer on http://127.0.0.1:8765
+	$(VENV)/bin/solara run app.py --host 127.0.0.1
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) results .pytest_cache .hypothesis

@@ -1,0 +1,82 @@
+"""Resident: one person in the county and one node of the social graph.
+
+Per-resident state that changes every week (fear, custody, record) lives in the
+model's numpy arrays so the whole population can be stepped at once; a Resident
+is a view onto its row plus the per-event actions of the pathway.
+"""
+
+import mesa
+
+from .codes import FELONY, MISDEMEANOR, SERIOUS_VIOLENT, Custody, Status, sc_level
+
+
+class Resident(mesa.Agent):
+    """A person: legal status, ethnicity, sex, age group, household, record, fear, custody."""
+
+    def __init__(self, model, node: int):
+        super().__init__(model)
+        self.node = node  # row in the model's arrays and node id in model.graph
+
+    # --- static attributes (read from the county arrays) ---
+    @property
+    def status(self) -> Status:
+        return Status(int(self.model.status[self.node]))
+
+    @property
+    def hispanic(self) -> bool:
+        return bool(self.model.hispanic[self.node])
+
+    @property
+    def female(self) -> bool:
+        return bool(self.model.female[self.node])
+
+    @property
+    def adult(self) -> bool:
+        return bool(self.model.adult[self.node])
+
+    @property
+    def household(self):
+        return self.model.households[int(self.model.household_of[self.node])]
+
+    @property
+    def in_ident(self) -> bool:
+        """Biometrics already in DHS IDENT from a prior immigration encounter."""
+        return bool(self.model.in_ident[self.node])
+
+    # --- dynamic state ---
+    @property
+    def fear(self) -> float:
+        return float(self.model.fear[self.node])
+
+    @property
+    def custody(self) -> Custody:
+        return Custody(int(self.model.custody[self.node]))
+
+    @custody.setter
+    def custody(self, state: Custody) -> None:
+        self.model.custody[self.node] = state
+
+    @property
+    def record(self) -> dict:
+        row = self.model.record[self.node]
+        return {"felony": int(row[0]), "misdemeanor": int(row[1]),
+                "serious_violent": int(row[2]), "significant_misdemeanor": int(row[3])}
+
+    @property
+    def priority_level(self) -> int:
+        """SC-era ICE priority level from convictions (0 = no conviction)."""
+        row = self.model.record[self.node]
+        return sc_level(int(row[FELONY]), int(row[MISDEMEANOR]), int(row[SERIOUS_VIOLENT]))
+
+    @property
+    def removable(self) -> bool:
+        """Undocumented residents are removable; LPRs only with an aggravated felony."""
+        status = self.status
+        if status == Status.UNDOCUMENTED:
+            return True
+        return status == Status.LPR and self.priority_level == 1
+
+    def convict(self, columns) -> None:
+        """Add convictions to the record (columns of the record array)."""
+        for column in columns:
+            self.model.record[self.node, column] += 1

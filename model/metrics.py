@@ -1,0 +1,97 @@
+"""What the model reports each week (one shared vocabulary) and its event log."""
+
+import numpy as np
+import pandas as pd
+
+from agents.codes import LEVEL_NAMES, OFFENSE_NAMES, Custody, Status, sc_level
+
+# Weekly flows (counts of events this week). Cumulative totals: "<name>_cumulative".
+FLOWS = (
+    "arrests", "bookings", "fingerprint_submissions", "ident_matches",
+    "detainers_issued", "detainers_honored", "detainers_declined", "ice_pickups",
+    "removals", "removals_level1", "removals_level2", "removals_level3", "removals_noncriminal",
+    "citizens_wrongly_held",
+    "households_separated", "citizen_children_separated", "foster_placements",
+    "crimes", "crimes_reported", "crimes_cleared", "citations", "reliefs",
+)
+# Weekly state of the population.
+STATE = (
+    "reporting_rate", "reporting_rate_hispanic", "reporting_rate_undocumented",
+    "reporting_rate_hispanic_citizen", "reporting_rate_non_hispanic",
+    "clearance_rate",
+    "victimization_rate_hispanic", "victimization_rate_non_hispanic",
+    "fear_mean_undocumented", "fear_mean_lpr", "fear_mean_hispanic_citizen", "fear_mean_non_hispanic",
+    "share_hispanic_knows_removed",
+)
+REPORTERS = FLOWS + STATE + tuple(f"{name}_cumulative" for name in FLOWS)
+
+STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "pickup",
+          "removal", "relief", "citizen_release", "separation")
+EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "status",
+                 "hispanic", "sex", "parent_of_citizen_child")
+
+
+def _mean(values, mask) -> float:
+    count = int(mask.sum())
+    return float(values[mask].sum() / count) if count else float("nan")
+
+
+def population_groups(model) -> dict:
+    """Boolean masks of the reporting groups among residents still in the county."""
+    present = model.custody != Custody.REMOVED
+    citizen = (model.status == Status.US_BORN) | (model.status == Status.NATURALIZED)
+    return {
+        "all": present,
+        "hispanic": present & model.hispanic,
+        "undocumented": present & (model.status == Status.UNDOCUMENTED),
+        "lpr": present & (model.status == Status.LPR),
+        "hispanic_citizen": present & model.hispanic & citizen,
+        "non_hispanic": present & ~model.hispanic,
+    }
+
+
+def weekly_state(model, report_prob, knows_removed, victims_hispanic, victims_other) -> dict:
+    """The STATE reporters for this week."""
+    groups = population_groups(model)
+    fear = model.fear
+    cleared, reported = model.flows["crimes_cleared"], model.flows["crimes_reported"]
+    n_hisp, n_other = int(groups["hispanic"].sum()), int(groups["non_hispanic"].sum())
+    return {
+        "reporting_rate": _mean(report_prob, groups["all"]),
+        "reporting_rate_hispanic": _mean(report_prob, groups["hispanic"]),
+        "reporting_rate_undocumented": _mean(report_prob, groups["undocumented"]),
+        "reporting_rate_hispanic_citizen": _mean(report_prob, groups["hispanic_citizen"]),
+        "reporting_rate_non_hispanic": _mean(report_prob, groups["non_hispanic"]),
+        "clearance_rate": cleared / reported if reported else float("nan"),
+        "victimization_rate_hispanic": victims_hispanic * 52_000 / n_hisp if n_hisp else float("nan"),
+        "victimization_rate_non_hispanic": victims_other * 52_000 / n_other if n_other else float("nan"),
+        "fear_mean_undocumented": _mean(fear, groups["undocumented"]),
+        "fear_mean_lpr": _mean(fear, groups["lpr"]),
+        "fear_mean_hispanic_citizen": _mean(fear, groups["hispanic_citizen"]),
+        "fear_mean_non_hispanic": _mean(fear, groups["non_hispanic"]),
+        "share_hispanic_knows_removed": _mean(knows_removed, groups["hispanic"]),
+    }
+
+
+class EventLog:
+    """Pathway events, one row each, kept as plain tuples until asked for."""
+
+    def __init__(self):
+        self.rows = []
+
+    def add(self, model, stage, resident, offense=None) -> None:
+        r = model.record[resident]
+        level = sc_level(int(r[0]), int(r[1]), int(r[2]))
+        self.rows.append((model.week, resident, stage,
+                          None if offense is None else OFFENSE_NAMES[int(offense)],
+                          LEVEL_NAMES[level], Status(int(model.status[resident])).name.lower(),
+                          bool(model.hispanic[resident]),
+                          "female" if model.female[resident] else "male",
+                          bool(model.parent_of_citizen_child[resident])))
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.rows, columns=list(EVENT_COLUMNS))
+        df["stage"] = pd.Categorical(df["stage"], categories=STAGES)
+        df["week"] = df["week"].astype(np.int64)
+        df["resident_id"] = df["resident_id"].astype(np.int64)
+        return df

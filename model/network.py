@@ -1,0 +1,91 @@
+"""The social graph: household cliques plus homophilous friendship ties, built with numpy.
+
+Every draw comes from the model's generator and the cost grows linearly with the number
+of residents (no O(N^2) generator), so the same code builds a classroom of 300 and a
+county of 1,000,000.
+"""
+
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from agents.codes import Status
+
+
+@dataclass
+class SocialTies:
+    family: np.ndarray  # (m, 2) pairs inside households
+    friends: np.ndarray  # (k, 2) friendship and neighbor pairs
+    weights: sp.csr_matrix  # symmetric tie strengths: family and friend weights
+
+
+def household_pairs(household_start: np.ndarray) -> np.ndarray:
+    """All pairs of members of each household (households are contiguous index ranges)."""
+    sizes = np.diff(household_start)
+    pairs = []
+    for s in np.unique(sizes[sizes >= 2]):
+        starts = household_start[:-1][sizes == s]
+        a, b = np.triu_indices(s, k=1)
+        pairs.append(np.stack([(starts[:, None] + a).ravel(), (starts[:, None] + b).ravel()], axis=1))
+    return np.concatenate(pairs) if pairs else np.empty((0, 2), dtype=np.int64)
+
+
+def _uniform_member(keys: np.ndarray, wanted: np.ndarray, rng) -> np.ndarray:
+    """For each entry of ``wanted`` (a key), a uniformly drawn resident with that key."""
+    order = np.argsort(keys, kind="stable")
+    counts = np.bincount(keys, minlength=int(keys.max()) + 1)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    pick = offsets[wanted] + (rng.random(len(wanted)) * counts[wanted]).astype(np.int64)
+    return order[pick]
+
+
+def friendship_pairs(params: dict, rng, neighborhood, hispanic, status) -> np.ndarray:
+    """Friendship ties: mostly in the neighborhood, homophilous by ethnicity and nativity."""
+    n = len(neighborhood)
+    stubs = rng.poisson(params["friends_per_resident"] / 2.0, n)
+    source = np.repeat(np.arange(n), stubs)
+    k = len(source)
+    group = hispanic.astype(np.int64) * 2 + (status != Status.US_BORN)
+    local_key = neighborhood.astype(np.int64) * 4 + group
+    target = np.empty(k, dtype=np.int64)
+    draw = rng.random(k)
+    cross = draw < params["cross_neighborhood_share"]
+    homophilous = ~cross & (rng.random(k) < params["tie_homophily"])
+    mixed = ~cross & ~homophilous
+    target[cross] = rng.integers(0, n, int(cross.sum()))
+    target[homophilous] = _uniform_member(local_key, local_key[source[homophilous]], rng)
+    target[mixed] = _uniform_member(neighborhood.astype(np.int64), neighborhood[source[mixed]], rng)
+    pairs = np.stack([np.minimum(source, target), np.maximum(source, target)], axis=1)
+    return pairs[pairs[:, 0] != pairs[:, 1]]
+
+
+def _unique_pairs(pairs: np.ndarray, n: int, exclude: np.ndarray | None = None) -> np.ndarray:
+    codes = np.unique(pairs[:, 0].astype(np.int64) * n + pairs[:, 1])
+    if exclude is not None and len(exclude):
+        codes = np.setdiff1d(codes, exclude[:, 0].astype(np.int64) * n + exclude[:, 1], assume_unique=False)
+    return np.stack([codes // n, codes % n], axis=1)
+
+
+def build_ties(params: dict, rng, county) -> SocialTies:
+    """Household cliques plus friendships (family wins where both exist), and their weights."""
+    n = len(county.status)
+    family = household_pairs(county.household_start)
+    friends = friendship_pairs(params, rng, county.neighborhood, county.hispanic, county.status)
+    friends = _unique_pairs(friends, n, exclude=family)
+    rows = np.concatenate([family[:, 0], family[:, 1], friends[:, 0], friends[:, 1]])
+    cols = np.concatenate([family[:, 1], family[:, 0], friends[:, 1], friends[:, 0]])
+    w = np.concatenate([np.full(2 * len(family), params["family_tie_weight"]),
+                        np.full(2 * len(friends), params["friend_tie_weight"])])
+    weights = sp.csr_matrix((w, (rows, cols)), shape=(n, n))
+    return SocialTies(family, friends, weights)
+
+
+def to_networkx(ties: SocialTies, n: int, params: dict) -> nx.Graph:
+    """The same ties as a NetworkX graph; edges carry ``kind`` (family/friend) and ``weight``."""
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(ties.family.tolist(), kind="family", weight=params["family_tie_weight"])
+    graph.add_edges_from(ties.friends.tolist(), kind="friend", weight=params["friend_tie_weight"])
+    return graph

@@ -1,0 +1,224 @@
+"""The model's parameters: defaults with their sources, validation, and presets.
+
+One table (``PARAMETERS``) holds every keyword the model takes, its default, what values
+are allowed, where the default comes from and, where the record gives one, the range a
+sweep should cover. Sources are in ``../shared/domain/calibration-inputs.md`` and
+``docs/ODD.md``; "assumption" marks a default the published record does not pin down.
+
+``validate_parameters`` checks a full set before any work is done and raises
+``ValueError`` naming the parameter and what is allowed.
+"""
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+
+from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: object
+    kind: str  # "count", "int", "prob", "rate" (float >= 0), "bool", or a tuple of choices
+    source: str
+    sweep: tuple | None = None  # natural sweep bounds from the record, if any
+    minimum: int = 0  # for "count"/"int"
+
+
+def _p(name, default, kind, source, sweep=None, minimum=0):
+    return Parameter(name, default, kind, source, sweep, minimum)
+
+
+PARAMETERS = [
+    # --- the county ---
+    _p("n_residents", 2000, "count", "model size: 300-2,000 in class, 10^4-10^6 in studies", minimum=20),
+    _p("neighborhood_size", 500, "count", "assumption: residents per neighborhood (police beat)", minimum=10),
+    _p("share_undocumented", 0.10, "prob", "Passel & Cohn, Pew 2011; PPIC; MPI: US 3.7%, "
+       "California 6-7.5%, Los Angeles County about 10%", (0.037, 0.10)),
+    _p("share_lpr", 0.09, "prob", "assumption: lawful permanent residents (LA County scale)"),
+    _p("share_naturalized", 0.14, "prob", "assumption: naturalized citizens (LA County scale)"),
+    _p("hispanic_share_undocumented", 0.81, "prob", "Pew 2011: 81% of the unauthorized are Hispanic"),
+    _p("hispanic_share_others", 0.40, "prob", "assumption: Hispanic share of everyone else (LA County scale)"),
+    _p("female_share_undocumented_adults", 0.40, "prob", "Passel, Pew 2013: 40% of unauthorized adults are women"),
+    _p("couples_with_children_share_undocumented", 0.47, "prob", "Pew 2009: 47% of unauthorized households"),
+    _p("couples_with_children_share_legal_immigrant", 0.35, "prob", "Pew 2009: 35% of legal-immigrant households"),
+    _p("couples_with_children_share_us_born", 0.21, "prob", "Pew 2009: 21% of US-born households"),
+    _p("single_parent_share", 0.09, "prob", "assumption: single-parent households, all groups"),
+    _p("single_adult_share", 0.28, "prob", "assumption: one-person households (Census order of magnitude)"),
+    _p("mean_children", 1.9, "rate", "Census CPS: Hispanic families with children have 1.9 children", (1.5, 2.2)),
+    _p("citizen_child_share_undocumented_parents", 0.73, "prob",
+       "Pew 2009: about 73% of children of unauthorized parents are US citizens"),
+    _p("undocumented_partner_citizen_prob", 0.25, "prob", "derived: Mathema, CAP 2017 (8M citizens in "
+       "mixed-status families, 5.9M of them children, so about 2M citizen adults)"),
+    _p("ident_share_undocumented", 0.7, "prob", "assumption, set jointly with ident_share_legal_immigrants "
+       "and detainer_prob so that at the national composition P(match | booked) and P(detainer | match) "
+       "come near Alsan & Yang's 0.09 and 0.31 (tests/test_calibration.py): undocumented residents with "
+       "a prior DHS encounter (border, visa)", (0.5, 0.9)),
+    _p("ident_share_legal_immigrants", 0.3, "prob", "assumption (see ident_share_undocumented): LPRs and "
+       "naturalized citizens enrolled in IDENT; older cases predate it", (0.2, 0.6)),
+    # --- the social graph ---
+    _p("friends_per_resident", 6.0, "rate", "assumption: mean friendship and neighbor ties", (2.0, 15.0)),
+    _p("tie_homophily", 0.7, "prob", "assumption: share of local friendships within one's ethnic and "
+       "nativity group", (0.3, 0.9)),
+    _p("cross_neighborhood_share", 0.2, "prob", "assumption: share of friendships outside the neighborhood"),
+    _p("segregation", 0.6, "prob", "assumption: 0 random, 1 fully sorted neighborhoods by ethnicity and "
+       "nativity (Hispanic-white dissimilarity in large metros is about 0.6)", (0.0, 0.9)),
+    _p("family_tie_weight", 1.0, "rate", "assumption: strength of a household tie"),
+    _p("friend_tie_weight", 0.3, "rate", "assumption: strength of a friendship tie", (0.1, 0.6)),
+    # --- crime, reporting and policing ---
+    _p("violent_victimization_rate", 0.023, "rate", "BJS Criminal Victimization 2011-2016: 21-26 per 1,000 "
+       "persons per year", (0.021, 0.026)),
+    _p("property_victimization_rate", 0.045, "rate", "assumption from BJS household property victimization "
+       "(about 110-155 per 1,000 households) over 2.57 persons per household"),
+    _p("proactive_arrest_rate", 0.030, "rate", "derived: FBI UCR 2012, 3,888 arrests per 100,000 residents a "
+       "year, less the arrests that follow reported violent and property crimes"),
+    _p("offending_concentration", 1.0, "rate", "assumption: sigma of the lognormal offending propensity"),
+    _p("male_offending_ratio", 3.0, "rate", "derived: UCR, men are about three quarters of arrestees"),
+    _p("victim_from_ties_prob", 0.3, "prob", "assumption: victims chosen among the offender's ties"),
+    _p("offenders_target_nonreporters", False, "bool", "Comino, Mastrobuoni & Nicolo 2020: undocumented "
+       "victims are targeted because they do not report (switchable mechanism)"),
+    _p("victim_candidates", 3, "count", "assumption: candidates an offender weighs when targeting", minimum=1),
+    _p("reporting_prob_violent", 0.45, "prob", "BJS: 42-48% of violent victimizations reported", (0.42, 0.48)),
+    _p("reporting_prob_property", 0.35, "prob", "BJS: about 35% of property victimizations reported"),
+    _p("undocumented_reporting_ratio", 0.46, "prob", "derived: Comino et al. 2020, undocumented victims "
+       "report about 17% of crimes; legalization raised it about 20 points (17/37)"),
+    _p("clearance_prob_violent", 0.45, "prob", "assumption: FBI UCR violent clearance order of magnitude"),
+    _p("clearance_prob_property", 0.18, "prob", "assumption: FBI UCR property clearance order of magnitude"),
+    _p("conviction_prob", 0.6, "prob", "assumption: share of bookings that end in a conviction"),
+    _p("prior_record_years", 10, "int", "assumption: years of offending history drawn at the start"),
+    _p("police_per_1000", 2.4, "rate", "UCR benchmark: about 2.4 sworn officers per 1,000 residents"),
+    _p("policing_intensity", 1.0, "rate", "lever: multiplies proactive stops (1 = UCR arrest volume)", (0.5, 2.0)),
+    _p("cite_release_prob", 0.0, "prob", "lever: county discretion to cite and release minor public-order "
+       "and traffic offenses instead of booking (0 reproduces UCR arrest volume)"),
+    # --- the federal pathway ---
+    _p("sharing_active", True, "bool", "federal switch: FBI-DHS fingerprint sharing (Secure Communities); "
+       "no county can turn it off (NILC 2011; Kubrin 2014)"),
+    _p("activation_week", 52, "int", "week the federal program reaches the county (rollout 2008-2013)"),
+    _p("detainer_policy", "full", DETAINER_POLICIES, "county lever: what the jail does with a detainer "
+       "(TRAC 330, 2013; Hennessey 2011; CA TRUST Act; Miranda-Olivares 2014)"),
+    _p("enforcement_regime", "sc", ENFORCEMENT_REGIMES, "federal: ICE priorities (Morton memo 10072.1; "
+       "Johnson memo 2014; EO 13768)"),
+    _p("detainer_prob", 0.7, "prob", "derived: Alsan & Yang Table A1 give P(detainer | match) about 0.31 "
+       "over all matches, citizens and non-removable LPRs included; this is per removable priority match",
+       (0.31, 1.0)),
+    _p("detainer_decline_prob", 0.04, "prob", "TRAC 2016; ICE 2017: jails decline 2-7% of detainers "
+       "nationally", (0.02, 0.07)),
+    _p("detainer_extra_jail_weeks", 1, "int", "Justice Strategies 2010: the 48-hour hold and lost bail "
+       "(8 CFR 287.7(d))"),
+    _p("ice_pickup_prob", 0.6, "prob", "TRAC: ICE assumed custody after 72% (2008) to 55% (2012) of "
+       "detainers, under 40% under PEP", (0.40, 0.72)),
+    _p("ice_capacity_share", 0.036, "rate", "Morton memo 10072.1: resources for about 400,000 removals a "
+       "year, under 4% of the unauthorized population"),
+    _p("ice_detention_weeks", 4, "count", "Warren Institute 2011: mean ICE detention about 28 days", minimum=1),
+    _p("relief_prob", 0.02, "prob", "Warren Institute 2011: relief granted in about 2% of SC cases"),
+    _p("citizen_detainer_error_prob", 0.01, "prob", "assumption: matched naturalized citizens wrongly given "
+       "a detainer (Warren 2011: citizens 1-2% of SC arrests; contested by CIS 2012)", (0.0, 0.05)),
+    _p("kin_care_prob", 0.9, "prob", "assumption: children left with no caregiver in the household go to "
+       "relatives outside it rather than foster care (Wessler, ARC 2011, counts foster cases in the "
+       "thousands nationally against about 400,000 removals a year)"),
+    # --- fear and silence ---
+    _p("fear_sensitivity", 1.0, "rate", "assumption: how strongly a tie's detention or removal raises fear",
+       (0.25, 3.0)),
+    _p("detention_shock", 0.5, "rate", "assumption: exposure from a tie taken into ICE custody"),
+    _p("removal_shock", 1.0, "rate", "assumption: exposure from a tie removed"),
+    _p("fear_contagion", 0.05, "prob", "assumption: weekly pull of a resident's fear up toward the "
+       "tie-weighted mean fear of their ties (worry told within families and friendships)", (0.0, 0.2)),
+    _p("fear_decay", 0.02, "prob", "assumption: weekly decay of fear (half-life about 34 weeks)", (0.005, 0.1)),
+    _p("fear_reporting_effect", 0.43, "prob", "Wong et al. 2019: 42.9% of undocumented less likely to "
+       "report crimes they suffer (stated intent: an upper bound; Theodore 2013: 44-70%)", (0.0, 0.70)),
+    _p("fear_witness_effect", 0.61, "prob", "Wong et al. 2019: 60.8% less likely to report crimes they "
+       "witness (upper bound)", (0.0, 0.61)),
+    _p("fear_susceptibility_undocumented", 1.0, "prob", "Pew 2021/22: worry about deportation, non-LPR "
+       "noncitizens 0.80 (the reference)"),
+    _p("fear_susceptibility_lpr", 0.66, "prob", "derived: Pew 2021/22, LPRs 0.53 / 0.80"),
+    _p("fear_susceptibility_naturalized", 0.43, "prob", "derived: Pew 2021/22, naturalized 0.34 / 0.80"),
+    _p("fear_susceptibility_hispanic_us_born", 0.35, "prob", "derived: Pew 2021/22, US-born Latinos 0.28 / 0.80"),
+    _p("fear_susceptibility_non_hispanic", 0.15, "prob", "derived: Pew 2021/22, non-Latino whites 0.12 / 0.80"),
+]
+
+PARAMETER_TABLE = {p.name: p for p in PARAMETERS}
+DEFAULTS = {p.name: p.default for p in PARAMETERS}
+
+# Policy presets: only the program and policy levers, never the county's size.
+PRESETS = {
+    "pre_sc": {"sharing_active": False, "detainer_policy": "full", "enforcement_regime": "sc"},
+    "sc_full": {"sharing_active": True, "activation_week": 52, "detainer_policy": "full",
+                "enforcement_regime": "sc"},
+    "sc_hennessey": {"sharing_active": True, "activation_week": 52, "detainer_policy": "hennessey",
+                     "enforcement_regime": "sc"},
+    "sc_trust_act": {"sharing_active": True, "activation_week": 52, "detainer_policy": "trust_act",
+                     "enforcement_regime": "sc"},
+    "sc_sanctuary": {"sharing_active": True, "activation_week": 52, "detainer_policy": "sanctuary",
+                     "enforcement_regime": "sc"},
+    "pep_2015": {"sharing_active": True, "activation_week": 52, "detainer_policy": "full",
+                 "enforcement_regime": "pep", "ice_pickup_prob": 0.40},
+    "eo_2017": {"sharing_active": True, "activation_week": 52, "detainer_policy": "full",
+                "enforcement_regime": "eo2017"},
+}
+
+
+def scenario(name: str) -> dict:
+    """The policy parameters of a preset, to splat into the model: ``Model(**scenario(name))``."""
+    if name not in PRESETS:
+        raise ValueError(f"scenario must be one of {tuple(PRESETS)}, got {name!r}")
+    return dict(PRESETS[name])
+
+
+def _check_value(p: Parameter, value):
+    """Return the value in canonical type, or raise ValueError naming the parameter."""
+    kind = p.kind
+    if isinstance(kind, tuple):
+        if value not in kind:
+            raise ValueError(f"{p.name} must be one of {kind}, got {value!r}")
+        return value
+    if kind == "bool":
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{p.name} must be True or False, got {value!r}")
+        return bool(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise ValueError(f"{p.name} must be a number, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{p.name} must be finite, got {value!r}")
+    if kind in ("count", "int"):
+        if not isinstance(value, Integral) and float(value) != int(value):
+            raise ValueError(f"{p.name} must be a whole number, got {value!r}")
+        if value < p.minimum:
+            raise ValueError(f"{p.name} must be an integer >= {p.minimum}, got {value!r}")
+        return int(value)
+    if kind == "prob" and not 0.0 <= value <= 1.0:
+        raise ValueError(f"{p.name} must be a probability in [0, 1], got {value!r}")
+    if kind == "rate" and value < 0:
+        raise ValueError(f"{p.name} must be >= 0, got {value!r}")
+    return float(value)
+
+
+def validate_parameters(params: dict) -> dict:
+    """Check a set of keyword parameters; return the full set with defaults filled in.
+
+    Raises ValueError on an unknown name, a value outside what is allowed, or shares
+    that cannot add up.
+    """
+    unknown = sorted(set(params) - set(PARAMETER_TABLE))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown}; known parameters are listed in "
+                         "model.parameters.PARAMETERS")
+    full = {**DEFAULTS, **params}
+    checked = {name: _check_value(PARAMETER_TABLE[name], full[name]) for name in DEFAULTS}
+    migrants = checked["share_undocumented"] + checked["share_lpr"] + checked["share_naturalized"]
+    if migrants > 1 + 1e-9:
+        raise ValueError("share_undocumented + share_lpr + share_naturalized must sum to at most 1 "
+                         f"(US-born citizens are the remainder), got {migrants:.3f}")
+    for group in ("undocumented", "legal_immigrant", "us_born"):
+        key = f"couples_with_children_share_{group}"
+        total = checked[key] + checked["single_parent_share"] + checked["single_adult_share"]
+        if total > 1 + 1e-9:
+            raise ValueError(f"{key} + single_parent_share + single_adult_share must sum to at most 1 "
+                             f"(couples without children are the remainder), got {total:.3f}")
+    if checked["mean_children"] < 1:
+        raise ValueError(f"mean_children must be >= 1 (households with children have at least one), "
+                         f"got {checked['mean_children']}")
+    from .population import household_head_rates  # composition must be attainable
+    household_head_rates(checked)
+    return checked
