@@ -5,7 +5,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell md5sum requirements.txt | cut -c1-12)
 
-.PHONY: setup run test bench viz lint clean
+.PHONY: setup run test bench viz lint clean docs
 
 $(STAMP): requirements.txt
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is needed (found " + sys.version.split()[0] + "); install it or set PY=/path/to/python3.12")'
@@ -35,3 +35,6 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis
+
+docs: setup  ## regenerate the parameter table in docs/ODD.md from model/parameters.py
+	$(PYTHON) -c 'from model.parameters import update_document; update_document("docs/ODD.md")'

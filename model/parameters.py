@@ -222,3 +222,32 @@ def validate_parameters(params: dict) -> dict:
     from .population import household_head_rates  # composition must be attainable
     household_head_rates(checked)
     return checked
+
+
+def markdown_table() -> str:
+    """The parameter table as Markdown (docs/ODD.md embeds it; tests keep the two equal)."""
+    lines = ["| parameter | default | allowed | sweep range | source |", "|---|---|---|---|---|"]
+    for p in PARAMETERS:
+        if isinstance(p.kind, tuple):
+            allowed = ", ".join(f"`{k}`" for k in p.kind)
+        else:
+            allowed = {"count": f"integer >= {p.minimum}", "int": f"integer >= {p.minimum}",
+                       "prob": "[0, 1]", "rate": ">= 0", "bool": "true / false"}[p.kind]
+        sweep = "" if p.sweep is None else f"{p.sweep[0]} - {p.sweep[1]}"
+        default = f"`{p.default!r}`" if not isinstance(p.default, bool) else f"`{str(p.default).lower()}`"
+        lines.append(f"| `{p.name}` | {default} | {allowed} | {sweep} | {p.source} |")
+    return "\n".join(lines)
+
+
+TABLE_START, TABLE_END = "<!-- parameters:start -->", "<!-- parameters:end -->"
+
+
+def update_document(path: str) -> None:
+    """Rewrite the table between the markers in a Markdown file."""
+    with open(path) as fh:
+        text = fh.read()
+    head, _, rest = text.partition(TABLE_START)
+    _, _, tail = rest.partition(TABLE_END)
+    with open(path, "w") as fh:
+        fh.write(f"{head}{TABLE_START}\n{markdown_table()}\n{TABLE_END}{tail}")
+
