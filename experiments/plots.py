@@ -1,0 +1,137 @@
+"""Seaborn figures of a sweep, each saved as PNG and SVG. Every function takes tidy tables from
+``analysis`` and returns the paths it wrote."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+LEVELS = {"removals_level1": "Level 1", "removals_level2": "Level 2", "removals_level3": "Level 3",
+          "removals_noncriminal": "Non-criminal"}
+REPORTING = {"reporting_rate_hispanic": "Hispanic", "reporting_rate_undocumented": "Undocumented",
+             "reporting_rate_hispanic_citizen": "Hispanic citizen", "reporting_rate_non_hispanic": "Non-Hispanic"}
+
+
+def save(fig, folder: Path, name: str) -> list:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{name}.png", folder / f"{name}.svg"]
+    fig.savefig(paths[0], dpi=120, bbox_inches="tight")
+    fig.savefig(paths[1], bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def timeseries(summary, outputs, hue, folder, name="timeseries", activation=None, level=0.95) -> list:
+    """Mean over replicates with a CI band, one panel per output, one line per ``hue`` value.
+
+    summary: ``analysis.summarize(..., by=[hue, "step"])``. activation: a week (dashed line) or a
+    mapping hue value -> week (one line per distinct week).
+    """
+    sns.set_theme(style="whitegrid", context="notebook")
+    n = len(outputs)
+    cols = min(2, n)
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 3.6 * rows), squeeze=False)
+    palette = dict(zip(sorted(summary[hue].astype(str).unique()),
+                       sns.color_palette("tab10", summary[hue].nunique()), strict=True))
+    for ax, o in zip(axes.flat, outputs, strict=False):
+        s = summary[summary["output"] == o].assign(**{hue: lambda d: d[hue].astype(str)})
+        sns.lineplot(data=s, x="step", y="mean", hue=hue, palette=palette, ax=ax, errorbar=None, linewidth=1.4)
+        for h, g in s.groupby(hue):
+            ax.fill_between(g["step"], g["ci_low"], g["ci_high"], color=palette[h], alpha=0.2, linewidth=0)
+        weeks = {activation} if isinstance(activation, (int, float)) else set((activation or {}).values())
+        for w in sorted(weeks):
+            ax.axvline(w, color="0.3", linestyle="--", linewidth=1)
+        if weeks:
+            ax.text(min(weeks), ax.get_ylim()[1], " activation", va="top", fontsize=8, color="0.3")
+        ax.set_title(o)
+        ax.set_xlabel("week")
+        ax.set_ylabel(f"mean ({level:.0%} CI band)")
+        ax.get_legend().remove()
+    for ax in list(axes.flat)[n:]:
+        ax.remove()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, title=hue, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.tight_layout()
+    return save(fig, folder, name)
+
+
+def policy_comparison(final, hue, folder, name="policy_comparison") -> list:
+    """Bars over the ``hue`` values (presets): cumulative removals by level, families separated, and the
+    reporting rate by group at the end of the run. ``final``: one row per run (``analysis.run_statistic``)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, axes = plt.subplots(1, 3, figsize=(18, 4.8))
+    order = list(dict.fromkeys(final[hue].astype(str)))
+    f = final.assign(**{hue: final[hue].astype(str)})
+    levels = [c for c in LEVELS if f"{c}_cumulative" in f]
+    long = f.melt(id_vars=[hue], value_vars=[f"{c}_cumulative" for c in levels], var_name="level_name",
+                  value_name="removed")
+    long["level"] = long.pop("level_name").str.replace("_cumulative", "").map(LEVELS)
+    sns.barplot(data=long, x=hue, y="removed", hue="level", order=order, errorbar=("ci", 95), seed=0,
+                ax=axes[0])
+    axes[0].set_title("Removals by priority level (cumulative)")
+    axes[0].set_ylabel("removals")
+    fam = [c for c in ("households_separated_cumulative", "citizen_children_separated_cumulative") if c in f]
+    long = f.melt(id_vars=[hue], value_vars=fam, var_name="measure", value_name="_count")
+    long["measure"] = long["measure"].str.replace("_cumulative", "").str.replace("_", " ")
+    sns.barplot(data=long, x=hue, y="_count", hue="measure", order=order, errorbar=("ci", 95), seed=0, ax=axes[1])
+    axes[1].set_title("Families separated (cumulative)")
+    axes[1].set_ylabel("count")
+    rep = [c for c in REPORTING if c in f]
+    long = f.melt(id_vars=[hue], value_vars=rep, var_name="group", value_name="_rate")
+    long["group"] = long["group"].map(REPORTING)
+    sns.barplot(data=long, x=hue, y="_rate", hue="group", order=order, errorbar=("ci", 95), seed=0,
+                ax=axes[2])
+    axes[2].set_title("Crime reporting rate by group (final week)")
+    axes[2].set_ylabel("reporting probability")
+    for ax in axes:
+        ax.tick_params(axis="x", rotation=35)
+        ax.set_xlabel("")
+    fig.tight_layout()
+    return save(fig, folder, name)
+
+
+def heatmap(table, x, y, output, folder, name=None) -> list:
+    """Mean of ``output`` over a two-parameter grid (``table``: one row per (x, y) with a ``mean``)."""
+    sns.set_theme(style="white", context="notebook")
+    grid = table.pivot(index=y, columns=x, values="mean").sort_index(ascending=False)
+    fig, ax = plt.subplots(figsize=(1.1 * grid.shape[1] + 3, 0.7 * grid.shape[0] + 2))
+    sns.heatmap(grid, annot=True, fmt=".3g", cmap="viridis", ax=ax, cbar_kws={"label": f"mean {output}"})
+    ax.set_title(f"{output}: mean over replicates")
+    fig.tight_layout()
+    return save(fig, folder, name or f"heatmap_{output}")
+
+
+def sensitivity_bars(table, folder, name="sensitivity") -> list:
+    """Sobol S1 and ST (or Morris mu*) with their confidence intervals, one panel per output."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    outputs = list(dict.fromkeys(table["output"]))
+    fig, axes = plt.subplots(len(outputs), 1, figsize=(8, 0.45 * table["parameter"].nunique() * 2 + 1.5
+                                                       * len(outputs)), squeeze=False)
+    sobol = "S1" in table
+    for ax, o in zip(axes[:, 0], outputs, strict=True):
+        t = table[table["output"] == o]
+        label = o + "".join(f" | {c}={t[c].iloc[0]}" for c in t.columns
+                            if c not in ("output", "parameter", "S1", "S1_conf", "ST", "ST_conf", "mu", "mu_star",
+                                         "mu_star_conf", "sigma"))
+        if sobol:
+            long = t.melt(id_vars=["parameter"], value_vars=["S1", "ST"], var_name="index", value_name="value")
+            conf = t.melt(id_vars=["parameter"], value_vars=["S1_conf", "ST_conf"], value_name="conf")["conf"]
+            sns.barplot(data=long, y="parameter", x="value", hue="index", ax=ax, errorbar=None)
+            for bar, c in zip([p for p in ax.patches if p.get_height() > 0][:len(long)], conf, strict=False):
+                ax.errorbar(bar.get_x() + bar.get_width(), bar.get_y() + bar.get_height() / 2, xerr=c,
+                            fmt="none", ecolor="0.2", capsize=2)
+            ax.axvline(0, color="0.3", linewidth=0.8)
+            ax.set_xlabel("Sobol index (error bar: confidence interval)")
+        else:
+            sns.barplot(data=t, y="parameter", x="mu_star", ax=ax, errorbar=None, color="C0")
+            ax.errorbar(t["mu_star"], range(len(t)), xerr=t["mu_star_conf"], fmt="none", ecolor="0.2", capsize=2)
+            ax.set_xlabel("Morris mu* (error bar: confidence interval)")
+        ax.set_title(label)
+        ax.set_ylabel("")
+    fig.tight_layout()
+    return save(fig, folder, name)

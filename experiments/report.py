@@ -1,0 +1,190 @@
+"""The Markdown report of a sweep: what ran, the tables, the figures and the warnings.
+
+``build_report(out)`` writes ``out/report/report.md`` with ``figures/`` (PNG and SVG) and
+``tables/`` (CSV) beside it. Which sections appear depends on the sweep: presets give the
+policy comparison, a shared activation week a before/after table, two grid parameters a
+heatmap, a Sobol or Morris design the sensitivity indices.
+"""
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from . import analysis, plots
+from .spec import PRESET_KEY, parse_spec
+from .store import Store
+
+DEFAULT_SERIES = ("removals_cumulative", "households_separated_cumulative", "reporting_rate_hispanic",
+                  "reporting_rate_undocumented", "fear_mean_undocumented", "crimes_reported")
+FINAL = ("removals_cumulative", "removals_level1_cumulative", "removals_level2_cumulative",
+         "removals_level3_cumulative", "removals_noncriminal_cumulative", "households_separated_cumulative",
+         "citizen_children_separated_cumulative", "reporting_rate_hispanic", "reporting_rate_undocumented",
+         "reporting_rate_non_hispanic")
+
+
+def _md_table(df: pd.DataFrame, digits=3) -> str:
+    """A Markdown table (no extra dependency)."""
+    def fmt(v):
+        if isinstance(v, float):
+            return "" if pd.isna(v) else f"{v:.{digits}g}" if abs(v) < 1e4 else f"{v:,.0f}"
+        return str(v)
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
+def _ci_cell(row) -> str:
+    if pd.isna(row["ci_low"]):
+        return f"{row['mean']:.4g}"
+    return f"{row['mean']:.4g} [{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+
+
+def _figure(lines, paths, out_dir, caption):
+    png = Path(paths[0]).relative_to(out_dir)
+    svg = Path(paths[1]).relative_to(out_dir)
+    lines += [f"![{caption}]({png})", "", f"*{caption}* ([SVG]({svg}))", ""]
+
+
+def build_report(out, quiet=True) -> Path:
+    """Analyze the sweep in ``out`` and write its report; returns the report's path."""
+    store = Store(out)
+    if not store.exists():
+        raise FileNotFoundError(f"{out}: no sweep here (no manifest.json)")
+    manifest = store.manifest()
+    spec = parse_spec(manifest["spec"])
+    report_dir = Path(out) / "report"
+    fig_dir, tab_dir = report_dir / "figures", report_dir / "tables"
+    tab_dir.mkdir(parents=True, exist_ok=True)
+    level = spec.analysis.get("ci", 0.95)
+    runs = analysis.load_runs(out)
+    df = analysis.load_results(out)
+    names = [f.name for f in spec.factors]
+    ok = int((runs["status"] == "ok").sum()) if len(runs) else 0
+
+    lines = [f"# Sweep report: {spec.name}", ""]
+    if spec.description:
+        lines += [spec.description, ""]
+    git = manifest["git"]
+    lines += ["## What ran", "",
+              f"- Design: **{spec.design.method}** over {', '.join(names) or 'no varied parameters'}; "
+              f"{len(store.points())} points x {spec.replications} replications = {manifest['total_runs']} runs.",
+              f"- Finished: {ok}; failed: {int((runs['status'] != 'ok').sum()) if len(runs) else 0}; "
+              f"missing: {manifest['total_runs'] - len(runs)}.",
+              f"- {spec.steps} weekly steps, collected every {spec.collect_every}; root seed {spec.seed} "
+              "(each run's seed is the SeedSequence child (point, replicate) of it).",
+              f"- Fixed: {spec.fixed or 'model defaults'}.",
+              f"- Git commit {git.get('commit')}{' (with uncommitted changes)' if git.get('dirty') else ''}; "
+              f"packages: " + ", ".join(f"{k} {v}" for k, v in manifest["packages"].items() if v) + ".",
+              f"- Confidence intervals: {level:.0%}, t-based over replicates (bars in the policy comparison: "
+              "seaborn's bootstrap 95% CI).", ""]
+    failed = runs[runs["status"] != "ok"] if len(runs) else runs
+    if len(failed):
+        lines += ["## Failed runs", "", "Resume the sweep to redo them; tracebacks are in `runs.parquet`.", "",
+                  _md_table(failed[["run_id", "point_id", "replicate", "error"]].head(30)), ""]
+    if df.empty:
+        lines += ["No finished runs yet.", ""]
+        path = report_dir / "report.md"
+        path.write_text("\n".join(lines))
+        return path
+
+    outputs = [o for o in (spec.analysis.get("outputs") or DEFAULT_SERIES) if o in df]
+    lists = [f.name for f in spec.factors if not f.is_range or spec.design.method == "factorial"]
+    hue = spec.analysis.get("hue") or (PRESET_KEY if PRESET_KEY in names else (lists[0] if lists else None))
+    act = analysis.activation_week(out)
+    if act is None and "activation_week" in names and hue == "activation_week":
+        act = {str(w): w for w in df["activation_week"].unique()}
+
+    # --- summary table of final values ---
+    final = analysis.run_statistic(df, [c for c in df.columns if c in spec.outputs],
+                                   spec.analysis.get("statistic", "final"))
+    by = [hue] if hue else []
+    if not by or spec.design.method != "factorial":
+        by = by or ["point_id"]
+    keep = [o for o in (spec.analysis.get("outputs") or FINAL) if o in final]
+    if keep and spec.design.method in ("factorial", "lhs"):
+        group = lists if spec.design.method == "factorial" and lists else by
+        summary = analysis.summarize(final, keep, group, level)
+        summary.to_csv(tab_dir / "final_values.csv", index=False)
+        wide = summary.assign(cell=summary.apply(_ci_cell, axis=1)).pivot(index=group, columns="output",
+                                                                           values="cell")[keep]
+        lines += ["## Final values", "",
+                  f"Mean [{level:.0%} CI] over replicates at the last week "
+                  f"(`tables/final_values.csv` has n, sd and the bounds).", "",
+                  _md_table(wide.reset_index()), ""]
+
+    # --- time series ---
+    if hue and spec.design.method == "factorial" and outputs:
+        ts = analysis.summarize(df, outputs, [hue, "step"], level)
+        ts.to_csv(tab_dir / "timeseries.csv", index=False)
+        paths = plots.timeseries(ts, outputs, hue, fig_dir, activation=act, level=level)
+        where = f" (dashed: activation week {act})" if isinstance(act, int) else " (dashed: activation weeks)" \
+            if act else ""
+        lines += ["## Over time", ""]
+        _figure(lines, paths, report_dir,
+                f"Weekly outputs by {hue}: mean over replicates and runs with a {level:.0%} CI band{where}.")
+
+    # --- before / after activation ---
+    if isinstance(act, int) and hue and 0 < act < spec.steps:
+        window = min(act, spec.steps - act, 52)
+        weekly = [o for o in ("removals", "households_separated", "crimes_reported", "reporting_rate_hispanic",
+                              "reporting_rate_undocumented", "fear_mean_undocumented") if o in df]
+        if weekly:
+            ba = analysis.before_after(df, weekly, act, hue, window, level)
+            ba.to_csv(tab_dir / "before_after.csv", index=False)
+            ba["period"] = pd.Categorical(ba["period"], ["before", "after", "after - before"], ordered=True)
+            cells = ba.assign(cell=ba.apply(_ci_cell, axis=1)).pivot(index=[hue, "period"], columns="output",
+                                                                     values="cell")[weekly]
+            lines += ["## Before and after activation", "",
+                      f"Mean weekly value in the {window} weeks before week {act} and the {window} weeks from it, "
+                      f"per run, then over replicates ({level:.0%} CI); `after - before` is the per-run change.",
+                      "", _md_table(cells.reset_index()), ""]
+
+    # --- policy comparison ---
+    if hue == PRESET_KEY and spec.design.method == "factorial":
+        paths = plots.policy_comparison(final, PRESET_KEY, fig_dir)
+        lines += ["## Policy comparison", ""]
+        _figure(lines, paths, report_dir,
+                "Removals by priority level, families separated and crime reporting by group, by preset "
+                "(one value per run; bars: mean, whiskers: bootstrap 95% CI).")
+
+    # --- heatmap over two grid parameters ---
+    numeric = [f.name for f in spec.factors if f.is_range and spec.design.method == "factorial"]
+    pair = spec.analysis.get("heatmap") or (numeric[:2] if len(numeric) >= 2 else None)
+    if pair and spec.design.method == "factorial":
+        lines += ["## Two-parameter grid", ""]
+        for o in (spec.analysis.get("outputs") or ["removals_cumulative", "reporting_rate_undocumented"])[:3]:
+            if o not in final:
+                continue
+            grid = analysis.summarize(final, [o], list(pair), level)
+            grid.to_csv(tab_dir / f"grid_{o}.csv", index=False)
+            paths = plots.heatmap(grid, pair[0], pair[1], o, fig_dir)
+            _figure(lines, paths, report_dir, f"Mean {o} at the last week over {pair[0]} x {pair[1]} "
+                    "(other varied parameters pooled).")
+
+    # --- sensitivity ---
+    if spec.design.method in ("sobol", "morris"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", analysis.SensitivityWarning)
+            table, notes = analysis.sensitivity(out, spec.analysis.get("outputs"),
+                                                spec.analysis.get("statistic", "final"))
+        lines += ["## Sensitivity", "",
+                  f"{'Sobol (Saltelli) first-order S1 and total ST' if spec.design.method == 'sobol' else 'Morris'} "
+                  f"indices of the {spec.analysis.get('statistic', 'final')} value, mean over "
+                  f"{spec.replications} replications per point; intervals: SALib bootstrap, {level:.0%}.", ""]
+        if not table.empty:
+            table.to_csv(tab_dir / "sensitivity.csv", index=False)
+            lines += [_md_table(table), ""]
+            paths = plots.sensitivity_bars(table, fig_dir)
+            _figure(lines, paths, report_dir, "Sensitivity indices with confidence intervals.")
+        if notes:
+            lines += ["**Warnings** (indices to treat with care):", ""] + [f"- {n}" for n in notes] + [""]
+        else:
+            lines += ["No warnings: all intervals narrower than the threshold and no negative indices.", ""]
+
+    path = report_dir / "report.md"
+    path.write_text("\n".join(lines))
+    if not quiet:
+        print(f"wrote {path}")
+    return path
