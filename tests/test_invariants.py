@@ -1,0 +1,227 @@
+"""Property tests: over random valid parameters, the books balance at every step.
+
+At every week: every resident is in exactly one custody state and on exactly one
+component's books; the cumulative funnel is monotone (removals <= pickups <= detainers
+<= matches <= bookings <= arrests); nobody is removed twice; a removed resident neither
+offends, nor is victimized, nor is arrested; fear stays in [0, 1]; reporters stay in range.
+"""
+
+import math
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import model.crime as crime
+from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
+from agents.codes import Custody
+from model import PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
+from model.metrics import FLOWS, STATE
+
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUNNEL = ("removals", "ice_pickups", "detainers_issued", "ident_matches", "bookings", "arrests")
+RATE_REPORTERS = [s for s in STATE if s.startswith(("reporting_rate", "fear_mean", "share_", "clearance"))]
+
+unit = st.floats(0.0, 1.0)
+# large enough for the whole pathway to run in a short simulation
+likely = st.floats(0.3, 1.0)
+
+
+@st.composite
+def valid_parameters(draw):
+    n = draw(st.one_of(st.integers(300, 1500), st.integers(50, 1500)))
+    params = {"n_residents": n, **scenario(draw(st.sampled_from(sorted(PRESETS))))}
+    if draw(st.booleans()):  # override the preset's levers
+        params["sharing_active"] = draw(st.booleans())
+        params["detainer_policy"] = draw(st.sampled_from(DETAINER_POLICIES))
+        params["enforcement_regime"] = draw(st.sampled_from(ENFORCEMENT_REGIMES))
+    params["activation_week"] = draw(st.integers(0, 40))
+    params["detainer_prob"] = draw(likely)
+    params["ice_pickup_prob"] = draw(likely)
+    params["detainer_decline_prob"] = draw(st.one_of(st.floats(0.0, 0.3), unit))
+    params["fear_sensitivity"] = draw(st.floats(0.0, 5.0))
+    params["fear_decay"] = draw(unit)
+    params["fear_contagion"] = draw(unit)
+    params["cite_release_prob"] = draw(st.one_of(st.floats(0.0, 0.5), unit))
+    params["offenders_target_nonreporters"] = draw(st.booleans())
+    params["relief_prob"] = draw(st.one_of(st.floats(0.0, 0.3), unit))
+    params["kin_care_prob"] = draw(likely)
+    params["citizen_detainer_error_prob"] = draw(unit)
+    params["ice_capacity_share"] = draw(st.floats(0.05, 2.0))
+    params["ice_detention_weeks"] = draw(st.integers(1, 6))
+    params["detainer_extra_jail_weeks"] = draw(st.integers(0, 3))
+    params["ident_share_undocumented"] = draw(likely)
+    params["ident_share_legal_immigrants"] = draw(likely)
+    # a busy county, so that short runs exercise the whole pathway
+    params["proactive_arrest_rate"] = draw(st.floats(0.2, 0.8))
+    params["policing_intensity"] = draw(st.floats(0.5, 3.0))
+    params["neighborhood_size"] = draw(st.integers(10, 800))
+    params["friends_per_resident"] = draw(st.floats(0.0, 12.0))
+    params["segregation"] = draw(unit)
+    params["share_undocumented"] = draw(st.floats(0.1, 0.4))
+    params["share_lpr"] = draw(st.floats(0.0, 0.15))
+    params["share_naturalized"] = draw(st.floats(0.0, 0.15))
+    return params
+
+
+def check_week(m, n):
+    """Invariants of the state after a step."""
+    custody = m.custody
+    assert custody.shape == (n,)
+    counts = np.bincount(custody, minlength=len(Custody))
+    assert len(counts) == len(Custody) and counts.sum() == n  # one state each, nobody lost
+    # the jail's books, ICE's books and the removals hold exactly the people in each state
+    in_jail = set(np.flatnonzero((custody == Custody.JAILED) | (custody == Custody.HELD)).tolist())
+    assert set(m.jail.charges) == in_jail and set(m.jail.release_week) == in_jail
+    scheduled = [r for week in m.jail.release_schedule.values() for r in week]
+    assert len(scheduled) == len(in_jail) and set(scheduled) == in_jail
+    assert all(week > m.week for week in m.jail.release_schedule)  # nobody overdue
+    detained = [r for week in m.ice.release_schedule.values() for r in week]
+    assert len(detained) == counts[Custody.ICE]
+    assert set(detained) == set(np.flatnonzero(custody == Custody.ICE).tolist())
+    assert counts[Custody.REMOVED] == m.totals["removals"]
+    # cumulative funnel
+    t = m.totals
+    for smaller, larger in zip(FUNNEL, FUNNEL[1:], strict=False):
+        assert t[smaller] <= t[larger], (smaller, t[smaller], larger, t[larger])
+    assert t["bookings"] == t["fingerprint_submissions"]  # prints always go to the FBI
+    assert t["ice_pickups"] <= t["detainers_honored"]
+    assert t["detainers_honored"] + t["detainers_declined"] <= t["detainers_issued"]
+    assert t["removals"] == sum(t[f"removals_{lv}"] for lv in ("level1", "level2", "level3", "noncriminal"))
+    assert t["removals"] + t["reliefs"] <= t["ice_pickups"]
+    assert t["households_separated"] <= t["removals"]
+    assert t["citizens_wrongly_held"] <= t["detainers_issued"]
+    assert t["crimes_reported"] <= t["crimes"] and t["crimes_cleared"] <= t["crimes_reported"]
+    if not m.sharing_is_active:  # sharing off, or not yet reached the county
+        assert t["ident_matches"] == 0 and t["detainers_issued"] == 0
+    # fear and reporters
+    assert np.all((m.fear >= 0) & (m.fear <= 1))
+    metrics = m.metrics
+    for name in FLOWS:
+        assert metrics[name] >= 0 and metrics[f"{name}_cumulative"] == t[name]
+    for name in RATE_REPORTERS:
+        assert math.isnan(metrics[name]) or 0.0 <= metrics[name] <= 1.0, (name, metrics[name])
+    for name in ("victimization_rate_hispanic", "victimization_rate_non_hispanic"):
+        assert math.isnan(metrics[name]) or metrics[name] >= 0
+
+
+def spy(m):
+    """Wrap the entry points of offending, victimization and arrest to check who they touch."""
+    original_draw = crime._draw
+
+    def draw(model, cdf, k):
+        chosen = original_draw(model, cdf, k)
+        assert not np.any(model.custody[chosen] == Custody.REMOVED), "a removed resident offended"
+        return chosen
+
+    record_victimizations = m.record_victimizations
+
+    def victimize(victims, reported):
+        assert np.all(m.custody[victims] == Custody.FREE), "a victim not free (removed or in custody)"
+        return record_victimizations(victims, reported)
+
+    book = m.jail.book
+
+    def booked(resident, offense, felony):
+        assert m.custody[resident] == Custody.FREE, f"arrest of resident in state {m.custody[resident]}"
+        return book(resident, offense, felony)
+
+    m.record_victimizations = victimize
+    m.jail.book = booked
+    return mock.patch.object(crime, "_draw", draw)
+
+
+def run_and_check(params, seed, weeks):
+    """Step the model, checking the invariants every week; return the model."""
+    m = SecureCommunitiesModel(rng=seed, **params)
+    n = params["n_residents"]
+    assert len(m.residents) == n and m.graph.number_of_nodes() == n
+    agents_custody = np.array([int(r.custody) for r in m.residents])
+    assert np.array_equal(agents_custody, m.custody)
+    check_week(m, n)
+    removed_before = set()
+    with spy(m):
+        for week in range(1, weeks + 1):
+            m.step()
+            assert m.week == week
+            check_week(m, n)
+            removed_now = set(np.flatnonzero(m.custody == Custody.REMOVED).tolist())
+            assert removed_before <= removed_now  # removal is for good
+            removed_before = removed_now
+            if week % 10 == 0:
+                agents_custody = np.array([int(r.custody) for r in m.residents])
+                assert np.array_equal(agents_custody, m.custody)
+
+    events = m.event_log()
+    removals = events[events.stage == "removal"]
+    assert removals.resident_id.is_unique  # nobody removed twice
+    assert len(removals) == m.totals["removals"]
+    assert set(removals.resident_id) == removed_before
+    # after a removal, the only event about that person is the household's separation, that week
+    for row in removals.itertuples():
+        later = events.loc[row.Index + 1:]
+        later = later[later.resident_id == row.resident_id]
+        assert set(later.stage) <= {"separation"} and set(later.week) <= {row.week}
+    # the event log agrees with the counters
+    for stage, counter in (("arrest", "arrests"), ("booking", "bookings"), ("match", "ident_matches"),
+                           ("detainer", "detainers_issued"), ("honored", "detainers_honored"),
+                           ("declined", "detainers_declined"), ("pickup", "ice_pickups"),
+                           ("relief", "reliefs"), ("separation", "households_separated")):
+        assert (events.stage == stage).sum() == m.totals[counter], stage
+    # reporters: flows add up to the cumulative totals
+    df = m.datacollector.get_model_vars_dataframe()
+    assert len(df) == weeks + 1
+    for name in FLOWS:
+        assert df[name].sum() == m.totals[name]
+        assert np.array_equal(df[name].cumsum().to_numpy(), df[f"{name}_cumulative"].to_numpy())
+    return m
+
+
+@SETTINGS
+@given(params=valid_parameters(), seed=st.integers(0, 2**32 - 1), weeks=st.integers(30, 80))
+def test_books_balance_every_week(params, seed, weeks):
+    run_and_check(params, seed, weeks)
+
+
+BUSY = {"n_residents": 1500, "share_undocumented": 0.3, "activation_week": 0, "proactive_arrest_rate": 0.6,
+        "detainer_prob": 1.0, "ice_pickup_prob": 1.0, "ident_share_undocumented": 1.0, "ice_capacity_share": 1.0,
+        "relief_prob": 0.1, "kin_care_prob": 0.5, "citizen_detainer_error_prob": 0.5}
+
+
+@pytest.mark.parametrize("policy", ["full", "hennessey", "trust_act"])
+@pytest.mark.parametrize("regime", ENFORCEMENT_REGIMES)
+def test_books_balance_in_a_busy_county(policy, regime):
+    """A county where every step of the pathway happens often, under each policy and regime."""
+    m = run_and_check({**BUSY, "detainer_policy": policy, "enforcement_regime": regime}, seed=7, weeks=60)
+    t = m.totals
+    assert t["detainers_issued"] > 0 and t["ice_pickups"] > 0 and t["removals"] > 0
+    assert t["households_separated"] > 0
+    if policy == "full":
+        assert t["citizens_wrongly_held"] > 0 and t["reliefs"] > 0 and t["foster_placements"] > 0
+        assert (m.event_log().stage == "citizen_release").any()
+
+
+@SETTINGS
+@given(params=valid_parameters())
+def test_drawn_parameters_are_valid(params):
+    checked = validate_parameters(params)
+    for name, value in params.items():
+        assert checked[name] == value
+
+
+PROBS = [p.name for p in PARAMETERS if p.kind == "prob"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(name=st.sampled_from(PROBS),
+       value=st.one_of(st.floats(max_value=-1e-9, allow_nan=False), st.floats(min_value=1.0 + 1e-9)))
+def test_any_probability_outside_unit_interval_rejected(name, value):
+    try:
+        validate_parameters({name: value})
+    except ValueError as err:
+        assert name in str(err)
+    else:
+        raise AssertionError(f"{name}={value!r} accepted")
