@@ -195,7 +195,7 @@ class DaskExecutor:
             futures[self.client.submit(fn, task, pure=False, key=f"run-{task.run_id}-{os.urandom(4).hex()}")] = task
             if len(futures) >= window:
                 break
-        ac = as_completed(list(futures))
+        ac = as_completed(list(futures), loop=self.client.loop)
         for fut in ac:
             task = futures.pop(fut)
             try:

@@ -1,0 +1,124 @@
+"""The same spec gives identical stored results serially, on 2 local processes and on a real Dask cluster."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.spec import load_spec
+from experiments.store import TIMING_COLUMNS, Store
+from experiments.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SPEC = """
+name = "same"
+replications = 2
+seed = 99
+steps = 40
+collect_every = 3
+event_log = true
+[fixed]
+n_residents = 600
+activation_week = 8
+[parameters]
+preset = ["pre_sc", "sc_full", "eo_2017"]
+policing_intensity = [1.0, 2.0]
+"""
+
+
+def stored(out):
+    """Everything a sweep stored, minus what legitimately differs between executions."""
+    store = Store(out)
+    runs = store.runs_table().drop(columns=[*TIMING_COLUMNS, "attempt"])
+    manifest = store.manifest()
+    return {"data": store.data(), "events": store.events(), "runs": runs, "points": store.points(),
+            "spec": manifest["spec"], "fingerprint": manifest["fingerprint"]}
+
+
+def assert_same(a, b):
+    for key in ("data", "events", "runs", "points"):
+        assert len(a[key]) > 0, key
+        pd.testing.assert_frame_equal(a[key], b[key], check_exact=True, obj=key)
+    assert a["spec"] == b["spec"] and a["fingerprint"] == b["fingerprint"]
+
+
+@pytest.fixture(scope="module")
+def spec_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("spec") / "same.toml"
+    path.write_text(SPEC)
+    return path
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    """A scheduler and one worker on 127.0.0.1, as subprocesses, stopped by their pids."""
+    tmp = tmp_path_factory.mktemp("dask")
+    sched_file = tmp / "scheduler.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", str(sched_file)], cwd=tmp, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        while not sched_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(sched_file.read_text())["address"]
+        procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny",
+                                       "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(tmp)],
+                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(1, timeout=60)
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+@pytest.fixture(scope="module")
+def serial(spec_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("serial") / "same"
+    result = run_sweep(spec_file, out=out, workers=1, quiet=True)
+    assert result.executor == "serial" and result.failed == 0 and result.ran == 12
+    return stored(out)
+
+
+def test_two_processes_match_serial(serial, spec_file, tmp_path):
+    result = run_sweep(spec_file, out=tmp_path / "same", workers=2, quiet=True, pool="always")
+    assert result.executor == "processes" and result.failed == 0
+    pids = Store(tmp_path / "same").records()["pid"]
+    assert pids.nunique() >= 2 and os.getpid() not in set(pids)  # really ran in the pool
+    assert_same(serial, stored(tmp_path / "same"))
+
+
+def test_dask_cluster_matches_serial(serial, spec_file, dask_cluster, tmp_path):
+    result = run_sweep(spec_file, out=tmp_path / "same", scheduler=dask_cluster, quiet=True)
+    assert result.executor == "dask" and result.failed == 0
+    assert os.getpid() not in set(Store(tmp_path / "same").records()["pid"])
+    assert_same(serial, stored(tmp_path / "same"))
+
+
+def test_auto_stays_serial_for_tiny_runs(spec_file, tmp_path):
+    result = run_sweep(spec_file, out=tmp_path / "same", workers=2, quiet=True)
+    assert result.executor == "serial"  # 12 runs of a few hundredths of a second: a pool costs more
+
+
+def test_rerun_of_a_finished_sweep_runs_nothing(serial, spec_file, tmp_path):
+    out = tmp_path / "same"
+    run_sweep(spec_file, out=out, workers=1, quiet=True)
+    again = run_sweep(load_spec(spec_file), out=out, workers=1, quiet=True)
+    assert again.ran == 0 and again.skipped == 12
+    assert_same(serial, stored(out))
