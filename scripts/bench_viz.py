@@ -1,0 +1,86 @@
+"""Benchmark the visualizer: one step plus a full redraw, at classroom size.
+
+Two measures, both as medians over many steps:
+  figures  model.step() + recolor the graph + update the five plots + encode every figure as PNG
+           (what the server sends the browser after each step);
+  page     the whole page rendered in-process with solara.render, pressing Mesa's Step button
+           (widgets, components and figures: the server-side cost of one click).
+
+    python scripts/bench_viz.py [--residents 1000] [--steps 40] [--budget-ms 250]
+
+Exits 1 when the page median exceeds the budget.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def bench_figures(n: int, steps: int) -> dict:
+    from viz.graph_view import GraphView
+    from viz.layout import layout_for
+    from viz.plots import PANELS, TimeSeriesPanel
+    from viz.settings import ClassroomCounty, CountySettings
+
+    model = ClassroomCounty(CountySettings(n_residents=n))
+    view = GraphView(model, layout_for(model), model.label)
+    panels = [TimeSeriesPanel(spec, model) for spec in PANELS]
+    parts = {"step": [], "graph": [], "plots": [], "total": []}
+    for i in range(steps + 3):
+        t0 = time.perf_counter()
+        model.step()
+        t1 = time.perf_counter()
+        view.png(model)
+        t2 = time.perf_counter()
+        for panel in panels:
+            panel.png(model)
+        t3 = time.perf_counter()
+        if i >= 3:  # warm-up: font cache, first draws
+            for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
+                parts[key].append(value)
+    return {key: 1000 * statistics.median(values) for key, values in parts.items()}
+
+
+def bench_page(n: int, steps: int) -> float:
+    import ipyvuetify as v
+    import solara
+
+    import app
+    from viz.settings import CountySettings
+
+    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    if n != CountySettings().n_residents:
+        rc.find(v.Slider, label="Residents").widget.v_model = n
+    step = rc.find(v.Btn, children=["Step"]).widget
+    times = []
+    for i in range(steps + 3):
+        t0 = time.perf_counter()
+        step.click()
+        if i >= 3:
+            times.append(time.perf_counter() - t0)
+    rc.close()
+    return 1000 * statistics.median(times)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=1000)
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--budget-ms", type=float, default=250.0)
+    args = parser.parse_args(argv)
+    figures = bench_figures(args.residents, args.steps)
+    print(f"{args.residents} residents, median of {args.steps} steps (ms): "
+          + ", ".join(f"{key} {value:.1f}" for key, value in figures.items()))
+    page = bench_page(args.residents, args.steps)
+    verdict = "ok" if page <= args.budget_ms else "OVER BUDGET"
+    print(f"page (Step click, in-process, all figures re-rendered): median {page:.1f} ms "
+          f"[budget {args.budget_ms:.0f} ms: {verdict}]")
+    return 0 if page <= args.budget_ms else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

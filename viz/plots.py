@@ -1,0 +1,165 @@
+"""Time-series panels read from the model's DataCollector, with the activation week marked.
+
+Each ``TimeSeriesPanel`` owns a small matplotlib figure whose lines are created once and given
+new data each week (no re-plotting). Axis limits only grow, in round steps (the x axis a year at a
+time), so most weeks only the lines are redrawn over a stored background (see ``render.py``).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .render import BlitRenderer
+
+
+@dataclass(frozen=True)
+class Series:
+    reporter: str  # a name in model.metrics.REPORTERS
+    label: str
+    color: str
+    style: str = "-"
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    key: str
+    title: str
+    ylabel: str
+    series: tuple
+    yscale: str = "linear"  # "symlog" for the funnel, whose stages differ by orders of magnitude
+    indexed: bool = False  # shown as % of each series' week-0 value (small changes in a rate show)
+    min_top: float = 5.0  # the y axis reaches at least this high, so a flat start reads as "none yet"
+
+
+PANELS = (
+    PanelSpec("funnel", "The pathway, cumulative: arrests to removals", "people (log scale)", (
+        Series("arrests_cumulative", "arrests (fingerprints to the FBI)", "#555555"),
+        Series("ident_matches_cumulative", "IDENT matches (shared with DHS)", "#1f77b4"),
+        Series("detainers_issued_cumulative", "detainers issued by ICE", "#ff7f0e"),
+        Series("detainers_declined_cumulative", "detainers the jail declined", "#ff7f0e", "--"),
+        Series("ice_pickups_cumulative", "ICE pickups", "#d62728"),
+        Series("removals_cumulative", "removals", "#7f0000"),
+    ), yscale="symlog"),
+    PanelSpec("levels", "Removals by ICE priority level, cumulative", "people removed", (
+        Series("removals_level1_cumulative", "Level 1 (aggravated felony, 2+ felonies)", "#7f0000"),
+        Series("removals_level2_cumulative", "Level 2 (a felony, 3+ misdemeanors)", "#d62728"),
+        Series("removals_level3_cumulative", "Level 3 (misdemeanors)", "#ff9896"),
+        Series("removals_noncriminal_cumulative", "no conviction", "#7f7f7f"),
+    )),
+    PanelSpec("reporting", "Crime reporting by group, % of its level at week 0", "% of week-0 reporting rate", (
+        Series("reporting_rate_non_hispanic", "non-Hispanic", "#4c72b0"),
+        Series("reporting_rate_hispanic_citizen", "Hispanic citizens", "#2ca02c"),
+        Series("reporting_rate_hispanic", "all Hispanic residents", "#8c564b", "--"),
+        Series("reporting_rate_undocumented", "undocumented", "#e67e00"),
+    ), indexed=True),
+    PanelSpec("families", "Families split by removals, cumulative", "count", (
+        Series("households_separated_cumulative", "households separated", "#9467bd"),
+        Series("citizen_children_separated_cumulative", "US-citizen children separated from a parent", "#d62728"),
+        Series("foster_placements_cumulative", "children placed in foster care", "#7f7f7f", "--"),
+    )),
+    PanelSpec("fear", "Mean fear of enforcement, by group", "mean fear (0-1)", (
+        Series("fear_mean_undocumented", "undocumented", "#e67e00"),
+        Series("fear_mean_lpr", "lawful permanent residents", "#9467bd"),
+        Series("fear_mean_hispanic_citizen", "Hispanic citizens", "#2ca02c"),
+        Series("fear_mean_non_hispanic", "non-Hispanic", "#4c72b0"),
+    ), min_top=0.02),
+)
+PANEL_BY_KEY = {p.key: p for p in PANELS}
+MIN_WEEKS_SHOWN = 104  # the x axis starts at two years and then grows a year at a time
+
+
+def series_values(model, reporter: str) -> np.ndarray:
+    """One reporter's weekly values (week 0 first) straight from the DataCollector."""
+    return np.asarray(model.datacollector.model_vars[reporter], dtype=float)
+
+
+def indexed(values: np.ndarray) -> np.ndarray:
+    """Values as % of the first finite one (100 = as before the program)."""
+    finite = values[np.isfinite(values)]
+    if not len(finite) or finite[0] == 0:
+        return np.full_like(values, np.nan)
+    return 100.0 * values / finite[0]
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 5, 10, 20, ... (times a power of ten) that is >= x."""
+    if x <= 0:
+        return 0.0
+    power = 10.0 ** np.floor(np.log10(x))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * power >= x * (1 - 1e-12):
+            return step * power
+    return 10.0 * power
+
+
+def week_limit(model, weeks_so_far: int) -> int:
+    """Right end of the x axis: two years at first, then whole years."""
+    return int(max(MIN_WEEKS_SHOWN, model.activation_week + 8, 52 * np.ceil((weeks_so_far + 1) / 52)))
+
+
+def activation_label(model) -> str:
+    if not model.sharing_active:
+        return "program off (pre-Secure Communities)"
+    return f"program reaches the county (week {model.activation_week})"
+
+
+class TimeSeriesPanel:
+    """One plot of several reporters over the weeks."""
+
+    def __init__(self, spec: PanelSpec, model, figsize=(5.6, 3.5), dpi: int = 72):
+        self.spec = spec
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        ax = self.ax = self.figure.add_subplot()
+        self.figure.subplots_adjust(left=0.13, right=0.98, top=0.9, bottom=0.14)
+        ax.set_title(spec.title, fontsize=10.5)
+        ax.set_ylabel(spec.ylabel, fontsize=9)
+        ax.set_xlabel("week", fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.25)
+        if spec.yscale == "symlog":
+            ax.set_yscale("symlog", linthresh=1.0)
+        self.lines = {s.reporter: ax.plot([], [], s.style, color=s.color, label=s.label, linewidth=1.6)[0]
+                      for s in spec.series}
+        if model.sharing_active:
+            ax.axvline(model.activation_week, color="#d62728", linestyle=":", linewidth=1.4,
+                       label=activation_label(model))
+        else:
+            ax.plot([], [], linestyle="", label=activation_label(model))
+        ax.legend(fontsize=7.5, loc="upper left", framealpha=0.85)
+        self.top = 0.0 if not spec.indexed else 100.5
+        self.bottom = 0.0 if not spec.indexed else 99.0
+        self.renderer = BlitRenderer(self.figure, animated=list(self.lines.values()))
+        self.update(model)
+
+    def values(self, model, reporter: str) -> np.ndarray:
+        values = series_values(model, reporter)
+        return indexed(values) if self.spec.indexed else values
+
+    def update(self, model) -> None:
+        """Give every line the weeks so far; widen the axes (in round steps) if the data left them."""
+        n_weeks = 0
+        top, bottom = -np.inf, np.inf
+        for reporter, line in self.lines.items():
+            values = self.values(model, reporter)
+            n_weeks = len(values)
+            line.set_data(np.arange(n_weeks), values)
+            finite = values[np.isfinite(values)]
+            if len(finite):
+                top, bottom = max(top, float(finite.max())), min(bottom, float(finite.min()))
+        self.ax.set_xlim(0, week_limit(model, n_weeks - 1))
+        if self.spec.indexed:
+            if np.isfinite(bottom) and bottom < self.bottom:
+                self.bottom = 100.0 - nice_ceiling((100.0 - bottom) * 1.2)
+            if np.isfinite(top) and top > self.top:
+                self.top = 100.0 + nice_ceiling((top - 100.0) * 1.2)
+        elif self.spec.yscale == "symlog":
+            self.top = max(self.top, 10.0 ** np.ceil(np.log10(max(10.0, 2.0 * max(top, 0.0)))))
+        else:
+            self.top = max(self.top, nice_ceiling(max(self.spec.min_top, 1.15 * max(top, 0.0))))
+        self.ax.set_ylim(self.bottom, self.top)
+
+    def png(self, model) -> bytes:
+        """This week's plot as PNG bytes."""
+        self.update(model)
+        return self.renderer.png(layout_key=(self.ax.get_xlim(), self.ax.get_ylim()))

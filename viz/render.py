@@ -1,0 +1,45 @@
+"""Fast redraws of a matplotlib figure: draw the static parts once, then only what changes.
+
+The classic blitting recipe on an Agg canvas: a full draw stores the background (axes, ticks,
+edges, legend); each later frame restores it, draws the "animated" artists (nodes, lines,
+heading) on top and encodes the pixels as PNG. A full draw happens again only when the figure's
+layout key (its axis limits) changes.
+"""
+
+import io
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
+
+
+def encode_png(rgba: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+class BlitRenderer:
+    """Renders a figure to PNG bytes, redrawing only ``animated`` artists while the layout holds."""
+
+    def __init__(self, figure, animated):
+        self.figure = figure
+        self.canvas = FigureCanvasAgg(figure)
+        self.animated = list(animated)
+        for artist in self.animated:
+            artist.set_animated(True)
+        self.background = None
+        self.layout_key = None
+        self.full_draws = 0
+
+    def png(self, layout_key=None) -> bytes:
+        if self.background is None or layout_key != self.layout_key:
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self.layout_key = layout_key
+            self.full_draws += 1
+        else:
+            self.canvas.restore_region(self.background)
+        for artist in self.animated:
+            self.figure.draw_artist(artist)
+        return encode_png(np.asarray(self.canvas.buffer_rgba()))
