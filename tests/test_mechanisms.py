@@ -1,0 +1,313 @@
+"""The claims a researcher would make with the model, each checked on fixed seeds.
+
+Policies are compared on the same seeds: the county (people, households, graph) is drawn
+before any policy matters, and every run's history is identical until the first event a
+policy changes. Calibrated removals are rare (about 1% of the undocumented a year under
+sc_full), so the comparisons use 20,000 residents over 156 weeks (a year before activation
+at week 52 and two after), pooled over three seeds.
+"""
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from agents.codes import Custody, Offense, Status
+from model import SecureCommunitiesModel, crime, scenario
+
+N, WEEKS, SEEDS = 20_000, 156, (1, 2, 3)
+ACTIVATION = 52
+PRESET_NAMES = ("pre_sc", "sc_full", "sc_hennessey", "sc_trust_act", "sc_sanctuary", "pep_2015", "eo_2017")
+MINOR = ("public_order", "traffic")  # never felonies: always low-level under Hennessey's list
+SERIOUS = ("violent", "dui")  # never on Hennessey's list
+
+
+@cache
+def run(preset, seed, n=N, weeks=WEEKS, **extra):
+    """A finished run; records what undocumented victims did after activation week."""
+    m = SecureCommunitiesModel(rng=seed, n_residents=n, **{**scenario(preset), **extra})
+    m.victim_tally = {"victims": 0, "reported": 0, "expected": 0.0}
+    record_victimizations = m.record_victimizations
+
+    def tally(victims, reported):
+        if m.week >= ACTIVATION:
+            undocumented = m.status[victims] == Status.UNDOCUMENTED
+            m.victim_tally["victims"] += int(undocumented.sum())
+            m.victim_tally["reported"] += int(reported[undocumented].sum())
+            m.victim_tally["expected"] += float(crime.reporting_probability(m)[victims[undocumented]].sum())
+        return record_victimizations(victims, reported)
+
+    m.record_victimizations = tally
+    for _ in range(weeks):
+        m.step()
+    m.frame = m.datacollector.get_model_vars_dataframe()
+    m.events = m.event_log()
+    return m
+
+
+def pooled(preset, key):
+    return sum(run(preset, seed).totals[key] for seed in SEEDS)
+
+
+def removal_triggers(m) -> pd.Series:
+    """For each removal, the offense of the booking whose detainer led to it (its last pickup)."""
+    ev = m.events
+    pickups = ev[ev.stage == "pickup"]
+    triggers = []
+    for row in ev[ev.stage == "removal"].itertuples():
+        mine = pickups[(pickups.resident_id == row.resident_id) & (pickups.index < row.Index)]
+        triggers.append(mine.offense.iloc[-1])
+    return pd.Series(triggers, dtype=object)
+
+
+def pooled_triggers(preset) -> pd.Series:
+    return pd.concat([removal_triggers(run(preset, seed)) for seed in SEEDS], ignore_index=True)
+
+
+def adjacency(m, kind="all"):
+    n = len(m.status)
+    pairs = {"all": np.concatenate([m.ties.family, m.ties.friends]), "family": m.ties.family}[kind]
+    a = sp.csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    return ((a + a.T) > 0).astype(np.int32).tocsr()
+
+
+def reaches(a, mask):
+    return (a @ mask.astype(np.int32)) > 0
+
+
+# --- the federal switch: no county can opt out, and nothing happens without it ---
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sharing_off_means_no_matches_or_removals_but_fingerprints_still_go(seed):
+    m = run("pre_sc", seed)
+    t = m.totals
+    assert t["ident_matches"] == 0 and t["detainers_issued"] == 0 and t["ice_pickups"] == 0
+    assert t["removals"] == 0 and t["households_separated"] == 0
+    assert t["arrests"] > 1000  # about 37 a year per 1,000 residents (UCR)
+    assert t["fingerprint_submissions"] == t["bookings"] == t["arrests"]
+    assert not m.events.stage.isin(["match", "detainer", "honored", "declined", "pickup", "removal"]).any()
+    assert np.all(m.fear == 0) and np.all(m.custody != Custody.REMOVED)
+
+
+def test_without_sharing_the_detainer_policy_changes_nothing():
+    """With the federal switch off, every county policy gives the same history."""
+    frames = [run("sc_full", 5, n=5000, weeks=104, sharing_active=False, detainer_policy=policy).frame
+              for policy in ("full", "hennessey", "trust_act", "sanctuary")]
+    assert frames[0]["arrests_cumulative"].iloc[-1] > 0
+    for frame in frames[1:]:
+        pd.testing.assert_frame_equal(frames[0], frame)
+
+
+def test_no_match_before_activation_and_matches_after():
+    late = 100
+    m = run("sc_full", 4, n=10_000, activation_week=late)
+    pre = run("pre_sc", 4, n=10_000)
+    matches = m.events[m.events.stage == "match"]
+    assert len(matches) > 0 and matches.week.min() >= late
+    assert (m.frame.loc[:late - 1, "ident_matches"] == 0).all()
+    assert m.frame.loc[late:, "ident_matches"].sum() > 0
+    # until the program arrives the county's history is exactly the pre-SC one
+    pd.testing.assert_frame_equal(m.frame.loc[:late - 1], pre.frame.loc[:late - 1])
+    for seed in SEEDS:
+        weeks = run("sc_full", seed).events.query("stage == 'match'").week
+        assert weeks.min() >= ACTIVATION
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("preset", ["sc_hennessey", "sc_trust_act", "sc_sanctuary"])
+def test_no_detainer_policy_stops_the_match(preset, seed):
+    """Up to the jail's first decision on a detainer the history is identical to full cooperation:
+    the same arrests, bookings, matches and detainers. The county cannot opt out."""
+    full, other = run("sc_full", seed).events, run(preset, seed).events
+    first = full.index[full.stage.isin(["honored", "declined"])][0]
+    assert other.index[other.stage.isin(["honored", "declined"])][0] == first
+    assert (full.loc[:first - 1, "stage"] == "match").sum() > 0
+    pd.testing.assert_frame_equal(full.loc[:first - 1], other.loc[:first - 1])
+    # and over the whole run the matches go on at the same pace (the rest is noise)
+    matches_full, matches_other = run("sc_full", seed).totals["ident_matches"], run(preset, seed).totals[
+        "ident_matches"]
+    assert matches_other > 0.75 * matches_full
+
+
+# --- the county's lever: what the jail does with a detainer ---
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_sanctuary_honors_no_detainer(seed):
+    t = run("sc_sanctuary", seed).totals
+    assert t["ident_matches"] > 100 and t["detainers_issued"] > 30  # ICE still asks
+    assert t["detainers_honored"] == 0 and t["detainers_declined"] > 30
+    assert t["ice_pickups"] == 0 and t["removals"] == 0
+
+
+def test_hennessey_removes_fewer_low_level_offenders():
+    full, hennessey = pooled_triggers("sc_full"), pooled_triggers("sc_hennessey")
+    minor_full, minor_hennessey = full.isin(MINOR).sum(), hennessey.isin(MINOR).sum()
+    assert minor_full >= 50  # measured 80 over three seeds
+    assert minor_hennessey == 0  # a public-order or traffic booking is never held under Hennessey
+    assert pooled("sc_hennessey", "removals_level3") < 0.5 * pooled("sc_full", "removals_level3")
+    assert pooled("sc_hennessey", "removals") < 0.6 * pooled("sc_full", "removals")
+    for seed in SEEDS:
+        ev = run("sc_hennessey", seed).events
+        assert ev[(ev.stage == "honored") & ev.offense.isin(MINOR)].empty
+        assert ev[(ev.stage == "declined") & ev.offense.isin(MINOR)].shape[0] > 0
+
+
+def test_hennessey_still_removes_serious_offenders():
+    full, hennessey = pooled_triggers("sc_full"), pooled_triggers("sc_hennessey")
+    serious_full, serious_hennessey = full.isin(SERIOUS).sum(), hennessey.isin(SERIOUS).sum()
+    assert serious_hennessey >= 10  # measured 37 (full: 26)
+    assert serious_hennessey >= 0.5 * serious_full
+    for seed in SEEDS:
+        ev = run("sc_hennessey", seed).events
+        serious = ev[ev.offense.isin(SERIOUS)]
+        honored, declined = (serious.stage == "honored").sum(), (serious.stage == "declined").sum()
+        assert honored > 0 and honored > 5 * declined  # only the 4% base decline rate
+    removed_levels = pd.concat([run("sc_hennessey", s).events.query("stage == 'removal'").priority_level
+                                for s in SEEDS])
+    assert removed_levels.isin(["level1", "level2"]).sum() > 0
+
+
+def test_trust_act_holds_only_serious_or_violent_convictions():
+    for seed in SEEDS:
+        ev = run("sc_trust_act", seed).events
+        honored = ev[ev.stage == "honored"]
+        assert (honored.priority_level == "level1").all()
+        assert (ev.stage == "declined").sum() > (ev.stage == "honored").sum()
+    assert pooled("sc_trust_act", "removals") < pooled("sc_hennessey", "removals") < pooled("sc_full", "removals")
+
+
+# --- who ICE pursues ---
+
+def test_citizens_are_never_removed_and_lprs_only_for_aggravated_felonies():
+    for preset in PRESET_NAMES:
+        for seed in SEEDS:
+            removed = run(preset, seed).events.query("stage == 'removal'")
+            assert set(removed.status) <= {"undocumented", "lpr"}
+            assert (removed[removed.status == "lpr"].priority_level == "level1").all()
+
+
+def test_pep_removes_no_one_without_a_conviction():
+    assert pooled("pep_2015", "removals_noncriminal") == 0
+    assert pooled("sc_full", "removals_noncriminal") >= 20  # measured 34
+    assert pooled("pep_2015", "removals") < 0.5 * pooled("sc_full", "removals")
+
+
+def test_eo_2017_removes_about_as_many_as_sc_full():
+    """Under sc every removable match is already a priority, so eo2017 can only change the order
+    of detainers when ICE capacity binds: removals are equal within noise (measured 138 vs 137)."""
+    eo, full = pooled("eo_2017", "removals"), pooled("sc_full", "removals")
+    assert eo >= 0.85 * full and eo <= 1.15 * full
+
+
+def _jailed_pair(regime):
+    """Two undocumented matched arrestees competing for one detainer: a first-time traffic
+    arrestee booked first, then a person with a serious violent conviction."""
+    m = SecureCommunitiesModel(rng=1, n_residents=500, activation_week=0, detainer_prob=1.0,
+                               enforcement_regime=regime)
+    candidates = np.flatnonzero((m.status == Status.UNDOCUMENTED) & m.adult)
+    clean, serious = int(candidates[0]), int(candidates[1])
+    m.record[clean] = 0
+    m.record[serious] = [1, 0, 1, 0]  # one felony, serious or violent: Level 1
+    m.in_ident[[clean, serious]] = True
+    m.ice.pending, m.ice.budget, m.ice.weekly_capacity = [], 0.0, 1.0
+    m.jail.book(clean, Offense.TRAFFIC, False)
+    m.jail.book(serious, Offense.TRAFFIC, False)
+    m.ice.issue_detainers()
+    return m.custody[clean] == Custody.HELD, m.custody[serious] == Custody.HELD
+
+
+def test_priorities_decide_who_gets_the_last_detainer():
+    assert _jailed_pair("sc") == (False, True)  # Level 1 before non-criminal
+    assert _jailed_pair("eo2017") == (True, False)  # no order of priority: first come
+    assert _jailed_pair("pep") == (False, True)  # non-criminals are not pursued at all
+
+
+# --- ripples: families, fear, silence ---
+
+def test_removing_parents_separates_families_and_citizen_children():
+    for seed in SEEDS:
+        m = run("sc_full", seed)
+        t = m.totals
+        separations = m.events[m.events.stage == "separation"]
+        parents = separations.parent_of_citizen_child.sum()
+        assert t["households_separated"] == len(separations) > 0
+        assert parents > 0 and t["citizen_children_separated"] >= parents
+        assert any(h.earners_lost > 0 and h.income_share < 1 for h in m.households)
+        assert t["households_separated"] <= t["removals"]
+    assert pooled("sc_full", "citizen_children_separated") >= 50  # measured 120 over three seeds
+    assert pooled("pre_sc", "households_separated") == 0
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fear_rises_among_ties_of_the_removed_not_among_strangers(seed):
+    m = run("sc_full", seed)
+    touched = m.last_ice_week >= 0  # detained or removed at some point
+    removed = m.custody == Custody.REMOVED
+    present = ~removed
+    a = adjacency(m)
+    one_hop = reaches(a, touched)
+    tied = present & ~touched & reaches(a, removed)
+    strangers = present & ~touched & ~one_hop & ~reaches(a, one_hop)
+    assert tied.sum() > 200 and strangers.sum() > 10_000
+    fear_tied, fear_strangers = m.fear[tied].mean(), m.fear[strangers].mean()
+    assert fear_tied > 0.05  # measured 0.12-0.13
+    assert fear_tied > 50 * fear_strangers  # measured about 350 times
+    assert np.quantile(m.fear[strangers], 0.99) < 0.01
+    # family most, friends less
+    family = present & ~touched & reaches(adjacency(m, "family"), removed)
+    friends_only = tied & ~family
+    assert m.fear[family].mean() > 1.5 * m.fear[friends_only].mean() > 0
+
+
+def test_no_fear_without_detentions():
+    for seed in SEEDS:
+        assert np.all(run("pre_sc", seed).fear == 0)
+        assert np.all(run("sc_sanctuary", seed).fear == 0)  # nobody is detained, so nobody is afraid
+        frame = run("sc_full", seed).frame
+        assert (frame.loc[:ACTIVATION, "fear_mean_undocumented"] == 0).all()
+        assert frame["fear_mean_undocumented"].iloc[-1] > 0.005
+
+
+def test_fear_decays_when_detentions_stop():
+    m = SecureCommunitiesModel(rng=1, n_residents=N, **scenario("sc_full"))
+    for _ in range(WEEKS):
+        m.step()
+    tied = (m.custody != Custody.REMOVED) & (m.last_ice_week < 0) & reaches(adjacency(m), m.last_ice_week >= 0)
+    before = m.fear[tied].mean()
+    m.sharing_active = False  # the federal program ends; the detentions under way run out
+    for _ in range(60):
+        m.step()
+    assert m.fear[tied].mean() < 0.5 * before
+
+
+def test_undocumented_victims_report_less_after_activation():
+    for seed in SEEDS:
+        full, pre = run("sc_full", seed), run("pre_sc", seed)
+        end_full = full.frame["reporting_rate_undocumented"].iloc[-1]
+        end_pre = pre.frame["reporting_rate_undocumented"].iloc[-1]
+        assert end_full < end_pre
+        assert full.frame["reporting_rate_undocumented"].iloc[ACTIVATION - 1] == pytest.approx(end_pre)
+        # the victims themselves: expected reporting of the undocumented victimized after activation
+        tally_full, tally_pre = full.victim_tally, pre.victim_tally
+        assert tally_full["expected"] / tally_full["victims"] < tally_pre["expected"] / tally_pre["victims"]
+        # the same people, on the same graph: those tied to a removed resident report much less
+        undocumented_tied = ((full.status == Status.UNDOCUMENTED) & (full.custody != Custody.REMOVED)
+                             & (full.last_ice_week < 0) & reaches(adjacency(full), full.custody == Custody.REMOVED))
+        p_full = crime.reporting_probability(full)[undocumented_tied].mean()
+        p_pre = crime.reporting_probability(pre)[undocumented_tied].mean()
+        assert p_full < 0.95 * p_pre  # measured about 0.90
+
+
+def test_citizens_in_mixed_status_households_share_the_fear():
+    for seed in SEEDS:
+        m = run("sc_full", seed)
+        mixed = np.array([h.mixed_status for h in m.households])[m.household_of]
+        citizen = (m.status == Status.US_BORN) | (m.status == Status.NATURALIZED)
+        assert (citizen & mixed).sum() > 500
+        assert m.fear[citizen & mixed].mean() > 3 * m.fear[citizen & ~mixed].mean() > 0  # measured 6-8x
+        # the same holds among Hispanic US-born citizens alone (same susceptibility)
+        hispanic_us_born = (m.status == Status.US_BORN) & m.hispanic
+        assert m.fear[hispanic_us_born & mixed].mean() > 3 * m.fear[hispanic_us_born & ~mixed].mean()
+        assert m.frame["fear_mean_hispanic_citizen"].iloc[-1] > m.frame["fear_mean_non_hispanic"].iloc[-1]
