@@ -1,0 +1,77 @@
+"""Sobol indices through the whole pipeline (spec -> Saltelli design -> runs -> store -> SALib) recover the
+Ishigami function's known indices; small samples and negative indices are flagged."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from experiments.analysis import SensitivityWarning, sensitivity, sobol_from_arrays, summarize, t_interval
+from experiments.sweep import run_sweep
+from tests.sweep_models import Ishigami
+
+PI = math.pi
+ISHIGAMI = f"""
+name = "ishigami"
+factory = "tests.sweep_models:Ishigami"
+replications = 1
+seed = 11
+steps = 1
+[parameters]
+x1 = {{ min = {-PI}, max = {PI} }}
+x2 = {{ min = {-PI}, max = {PI} }}
+x3 = {{ min = {-PI}, max = {PI} }}
+[design]
+method = "sobol"
+samples = 1024
+"""
+
+
+def test_sobol_on_ishigami_recovers_the_known_indices(tmp_path):
+    spec = tmp_path / "ishigami.toml"
+    spec.write_text(ISHIGAMI)
+    result = run_sweep(spec, out=tmp_path / "out", workers=1, quiet=True)
+    assert result.ran == 1024 * 5 and result.failed == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SensitivityWarning)
+        table, notes = sensitivity(tmp_path / "out", ["y"])
+    truth = Ishigami.analytic()
+    assert table["parameter"].tolist() == ["x1", "x2", "x3"]
+    np.testing.assert_allclose(table["S1"], truth["S1"], atol=0.06)
+    np.testing.assert_allclose(table["ST"], truth["ST"], atol=0.06)
+    assert (table["S1_conf"] < 0.1).all() and (table["ST_conf"] < 0.1).all()
+    assert not [n for n in notes if "wider" in n]
+
+
+def test_small_samples_are_flagged():
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-PI, PI]] * 3}
+    from SALib.sample import sobol
+
+    x = sobol.sample(problem, 16, calc_second_order=False, seed=2)
+    y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    table, notes = sobol_from_arrays(problem, y)
+    assert any("wider than" in n for n in notes)
+    assert len([n for n in notes if "negative" in n]) == int((table[["S1", "ST"]] < -0.01).sum().sum())
+    table2, notes2 = sobol_from_arrays(problem, np.where(np.arange(len(y)) % 5 == 2, -y, y))  # a broken output
+    assert (table2[["S1", "ST"]] < -0.01).any().any() and any("is negative" in n for n in notes2)
+
+
+def test_sensitivity_warns_as_python_warnings(tmp_path):
+    spec = tmp_path / "ishigami.toml"
+    spec.write_text(ISHIGAMI.replace("samples = 1024", "samples = 16"))
+    run_sweep(spec, out=tmp_path / "out", workers=1, quiet=True)
+    with pytest.warns(SensitivityWarning, match="wider than"):
+        sensitivity(tmp_path / "out", ["y"])
+
+
+def test_t_interval_and_summarize():
+    values = [1.0, 2.0, 4.0, 5.0]
+    mean, lo, hi = t_interval(values, 0.95)
+    half = 3.182446305284263 * np.std(values, ddof=1) / 2  # t(0.975, 3)
+    assert mean == 3.0 and lo == pytest.approx(3 - half) and hi == pytest.approx(3 + half)
+    import pandas as pd
+
+    df = pd.DataFrame({"g": ["a"] * 4 + ["b"] * 2, "v": values + [1.0, 1.0]})
+    s = summarize(df, ["v"], "g").set_index("g")
+    assert s.loc["a", "ci_low"] == pytest.approx(lo) and s.loc["b", "ci_high"] == 1.0 and s.loc["b", "n"] == 2
