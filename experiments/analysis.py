@@ -104,12 +104,14 @@ def run_statistic(df: pd.DataFrame, outputs, statistic="final", from_step=None) 
     raise ValueError(f"statistic must be 'final' or 'mean', got {statistic!r}")
 
 
-def before_after(df: pd.DataFrame, outputs, week: int, by, window: int = 52, level=0.95) -> pd.DataFrame:
+def before_after(df: pd.DataFrame, outputs, week, by, window: int = 52, level=0.95) -> pd.DataFrame:
     """Mean weekly value in the ``window`` weeks before ``week`` and the ``window`` weeks from it, per run,
-    then summarized over replicates (with the difference after - before)."""
+    then summarized over replicates (with the difference after - before). ``week``: a week, or the name
+    of a column holding each run's own week (e.g. ``"activation_week"``)."""
     by = [by] if isinstance(by, str) else list(by)
-    before = df[(df["step"] >= max(1, week - window)) & (df["step"] < week)]
-    after = df[(df["step"] >= week) & (df["step"] < week + window)]
+    w = df[week] if isinstance(week, str) else week
+    before = df[(df["step"] >= np.maximum(1, w - window)) & (df["step"] < w)]
+    after = df[(df["step"] >= w) & (df["step"] < w + window)]
     b = before.groupby(["run_id"] + by)[list(outputs)].mean()
     a = after.groupby(["run_id"] + by)[list(outputs)].mean()
     diff = (a - b).reset_index()

@@ -88,6 +88,7 @@ def policy_comparison(final, hue, folder, name="policy_comparison") -> list:
                 ax=axes[2])
     axes[2].set_title("Crime reporting rate by group (final week)")
     axes[2].set_ylabel("reporting probability")
+    sns.move_legend(axes[2], "upper left", bbox_to_anchor=(1.0, 1.0))
     for ax in axes:
         ax.tick_params(axis="x", rotation=35)
         ax.set_xlabel("")

@@ -91,10 +91,17 @@ def build_report(out, quiet=True) -> Path:
 
     outputs = [o for o in (spec.analysis.get("outputs") or DEFAULT_SERIES) if o in df]
     lists = [f.name for f in spec.factors if not f.is_range or spec.design.method == "factorial"]
-    hue = spec.analysis.get("hue") or (PRESET_KEY if PRESET_KEY in names else (lists[0] if lists else None))
+    hue = spec.analysis.get("hue")
+    if hue is None and lists:
+        if len(lists) == 1:
+            hue = lists[0]
+        else:  # one line per combination rather than pooling over the other factors
+            hue = "scenario"
+            df[hue] = df[lists].astype(str).apply(lambda r: ", ".join(f"{k}={v}" for k, v in r.items()), axis=1)
     act = analysis.activation_week(out)
-    if act is None and "activation_week" in names and hue == "activation_week":
-        act = {str(w): w for w in df["activation_week"].unique()}
+    if act is None and "activation_week" in names and hue:
+        weeks = df.groupby(hue)["activation_week"].unique()
+        act = {str(h): int(w[0]) for h, w in weeks.items() if len(w) == 1} or None
 
     # --- summary table of final values ---
     final = analysis.run_statistic(df, [c for c in df.columns if c in spec.outputs],
@@ -126,24 +133,29 @@ def build_report(out, quiet=True) -> Path:
                 f"Weekly outputs by {hue}: mean over replicates and runs with a {level:.0%} CI band{where}.")
 
     # --- before / after activation ---
-    if isinstance(act, int) and hue and 0 < act < spec.steps:
-        window = min(act, spec.steps - act, 52)
+    weeks = [act] if isinstance(act, int) else list((act or {}).values())
+    if weeks and hue and all(0 < w < spec.steps for w in weeks):
+        window = min(min(weeks), spec.steps - max(weeks), 52)
+        at = act if isinstance(act, int) else "activation_week"
         weekly = [o for o in ("removals", "households_separated", "crimes_reported", "reporting_rate_hispanic",
                               "reporting_rate_undocumented", "fear_mean_undocumented") if o in df]
         if weekly:
-            ba = analysis.before_after(df, weekly, act, hue, window, level)
+            ba = analysis.before_after(df, weekly, at, hue, window, level)
             ba.to_csv(tab_dir / "before_after.csv", index=False)
             ba["period"] = pd.Categorical(ba["period"], ["before", "after", "after - before"], ordered=True)
             cells = ba.assign(cell=ba.apply(_ci_cell, axis=1)).pivot(index=[hue, "period"], columns="output",
                                                                      values="cell")[weekly]
             lines += ["## Before and after activation", "",
-                      f"Mean weekly value in the {window} weeks before week {act} and the {window} weeks from it, "
+                      f"Mean weekly value in the {window} weeks before activation (week "
+                      f"{act if isinstance(act, int) else 'of each run'}) and the {window} weeks from it, "
                       f"per run, then over replicates ({level:.0%} CI); `after - before` is the per-run change.",
                       "", _md_table(cells.reset_index()), ""]
 
     # --- policy comparison ---
-    if hue == PRESET_KEY and spec.design.method == "factorial":
-        paths = plots.policy_comparison(final, PRESET_KEY, fig_dir)
+    if PRESET_KEY in names and hue and spec.design.method == "factorial":
+        if hue not in final:
+            final = final.merge(df[["run_id", hue]].drop_duplicates(), on="run_id")
+        paths = plots.policy_comparison(final, hue, fig_dir)
         lines += ["## Policy comparison", ""]
         _figure(lines, paths, report_dir,
                 "Removals by priority level, families separated and crime reporting by group, by preset "
