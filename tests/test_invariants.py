@@ -61,7 +61,7 @@ def valid_parameters(draw):
     params["neighborhood_size"] = draw(st.integers(10, 800))
     params["friends_per_resident"] = draw(st.floats(0.0, 12.0))
     params["segregation"] = draw(unit)
-    params["share_undocumented"] = draw(st.floats(0.1, 0.4))
+    params["share_undocumented"] = draw(st.floats(0.1, 0.35))  # with the others: always reachable
     params["share_lpr"] = draw(st.floats(0.0, 0.15))
     params["share_naturalized"] = draw(st.floats(0.0, 0.15))
     return params

@@ -261,6 +261,10 @@ def test_get_params_returns_what_was_passed():
     # the parameters rebuild the same model
     twin = SecureCommunitiesModel(rng=3, **params)
     assert np.array_equal(twin.status, m.status) and np.array_equal(twin.household_of, m.household_of)
+    # and running does not overwrite them
+    for _ in range(60):
+        m.step()
+    assert m.get_params() == params
 
 
 def test_model_runs_with_defaults_only():
