@@ -5,7 +5,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell md5sum requirements.txt | cut -c1-12)
 
-.PHONY: setup run test bench viz lint clean docs
+.PHONY: setup run test bench bench-sweep viz lint clean docs
 
 $(STAMP): requirements.txt
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is needed (found " + sys.version.split()[0] + "); install it or set PY=/path/to/python3.12")'
@@ -26,6 +26,9 @@ test: setup  ## the whole suite, browser tests included where Chromium is instal
 
 bench: setup  ## build time, resident-steps per second and peak memory
 	$(PYTHON) -m experiments.bench
+
+bench-sweep: setup  ## sweep runner: overhead per run, 2-worker throughput, memory over 1,000 runs
+	$(PYTHON) -m experiments.bench_sweep
 
 viz: setup  ## the browser visualizer on http://127.0.0.1:8765
 	$(VENV)/bin/solara run app.py --host 127.0.0.1
