@@ -44,6 +44,7 @@ def run(preset, seed, n=N, weeks=WEEKS, **extra):
         m.step()
     m.frame = m.datacollector.get_model_vars_dataframe()
     m.events = m.event_log()
+    m.graph = None  # not used here (the tie arrays are); keeps the cached runs small
     return m
 
 
