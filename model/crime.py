@@ -38,6 +38,8 @@ def _random_tie(model, people) -> np.ndarray:
     w = model.ties.weights
     deg = np.diff(w.indptr)[people]
     pick = w.indptr[people] + (model.rng.random(len(people)) * deg).astype(np.int64)
+    if len(w.indices) == 0:  # a county without any ties (one-person households, no friends)
+        return np.full(len(people), -1, dtype=np.int64)
     return np.where(deg > 0, w.indices[np.minimum(pick, len(w.indices) - 1)], -1)
 
 
