@@ -27,11 +27,22 @@ test: setup  ## the whole suite, browser tests included where Chromium is instal
 bench: setup  ## build time, resident-steps per second and peak memory
 	$(PYTHON) -m experiments.bench
 
+.PHONY: assets bench-viz
+ASSETS := .solara-assets
+
+$(ASSETS)/.complete: scripts/solara_assets.sh
+	scripts/solara_assets.sh $(ASSETS)
+
+assets: $(ASSETS)/.complete  ## the page's JS/CSS from npm, so the visualizer works offline
+
 bench-sweep: setup  ## sweep runner: overhead per run, 2-worker throughput, memory over 1,000 runs
 	$(PYTHON) -m experiments.bench_sweep
 
-viz: setup  ## the browser visualizer on http://127.0.0.1:8765
-	$(VENV)/bin/solara run app.py --host 127.0.0.1
+viz: setup assets  ## the browser visualizer on http://127.0.0.1:8765 (offline: assets served from .solara-assets)
+	SOLARA_ASSETS_PROXY_CACHE_DIR=$(abspath $(ASSETS)) $(VENV)/bin/solara run app.py --host 127.0.0.1
+
+bench-viz: setup  ## one step plus a full redraw of the visualizer at 1,000 residents (budget 250 ms)
+	$(PYTHON) scripts/bench_viz.py --residents 1000
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,7 @@ Run it with ``make viz`` (``solara run app.py`` with the offline asset cache). T
 the county again at week 0. The helpers live in ``viz/``; this file only wires them together.
 """
 
+import mesa.visualization.solara_viz as mesa_solara_viz
 import reacton.ipywidgets as rw
 import solara
 from mesa.visualization import SolaraViz
@@ -30,7 +31,7 @@ def FigureImage(drawing, model, classes):
     """A drawing's PNG for this week (rendered once per week), in a column the tests can find."""
     data = solara.use_memo(lambda: drawing.png(model), figure_key(model))
     with solara.Column(classes=classes) as card:
-        rw.Image(value=data, format="png", layout={"max_width": "100%", "height": "auto"})
+        rw.Image(value=data, format="png")
     return card
 
 
@@ -66,6 +67,36 @@ PLOT_CARDS = [make_plot_card(spec) for spec in PANELS]
 COMPONENTS = [(SocialGraph, 0), (Explainer, 0)] + [(card, 0) for card in PLOT_CARDS]
 
 
+def page_grid_layout(n_components: int) -> list[dict]:
+    """Where the cards sit (12 columns): the graph large at the top left, the explainer beside it,
+    the plots below, three to a row. The cards stay draggable and resizable."""
+    cells = [{"x": 0, "y": 0, "w": 7, "h": 22}, {"x": 7, "y": 0, "w": 5, "h": 22}]
+    cells += [{"x": 4 * (i % 3), "y": 22 + 12 * (i // 3), "w": 4, "h": 12} for i in range(n_components - 2)]
+    return [{"i": i, "moved": False, **cell} for i, cell in enumerate(cells[:n_components])]
+
+
+# Mesa 3.5 has no argument for the initial card layout; ComponentsView looks this function up at
+# render time, so replacing it here sets the layout of this page (the only SolaraViz in the process).
+mesa_solara_viz.make_initial_grid_layout = page_grid_layout
+
+# The settings live in our own card, so Mesa's "Model Parameters" card has nothing to show: hide it.
+PAGE_CSS = """
+.v-card:has(> .v-card__text > div:only-child:empty) { display: none; }
+.sc-graph img, .sc-plot img { max-width: 100%; height: auto; }
+"""
+
+
+@solara.component
+def LabeledSlider(name: str, label: str, value, low, high, step, on_value):
+    """A slider with its label (and current value) on a line of its own, readable on a projector.
+    ``name`` tags the slider widget (``meta_ref``) so tests can find it."""
+    slider = solara.SliderFloat if isinstance(step, float) else solara.SliderInt
+    with solara.Column(gap="0px", classes=["sc-slider"]) as column:
+        solara.Text(label, style={"font-size": "0.9rem"})
+        slider(label="", value=value, min=low, max=high, step=step, on_value=on_value).meta(ref=name)
+    return column
+
+
 @solara.component
 def SettingsPanel(settings: CountySettings, on_settings):
     """The preset and the levers. Every change hands new settings to ``on_settings``."""
@@ -79,29 +110,34 @@ def SettingsPanel(settings: CountySettings, on_settings):
         solara.Select("What the jail does with a detainer", values=list(DETAINER_LABELS.values()),
                       value=DETAINER_LABELS[settings.detainer_policy],
                       on_value=lambda label: change(detainer_policy=DETAINER_BY_LABEL[label]))
-        solara.SliderInt("Week the program reaches the county", value=settings.activation_week, min=0, max=156,
-                         step=4, on_value=lambda v: change(activation_week=int(v)))
-        solara.SliderFloat("Policing intensity (1 = typical arrest rate)", value=settings.policing_intensity,
-                           min=0.5, max=3.0, step=0.25, on_value=lambda v: change(policing_intensity=float(v)))
-        solara.SliderFloat("Fear sensitivity", value=settings.fear_sensitivity, min=0.25, max=5.0, step=0.25,
-                           on_value=lambda v: change(fear_sensitivity=float(v)))
-        solara.SliderInt("Residents", value=settings.n_residents, min=100, max=2000, step=100,
-                         on_value=lambda v: change(n_residents=int(v)))
+        LabeledSlider("activation_week", f"Program reaches the county: week {settings.activation_week}",
+                      settings.activation_week, 0, 156, 4, lambda v: change(activation_week=int(v)))
+        LabeledSlider("policing_intensity", f"Policing intensity: {settings.policing_intensity:g} x typical arrests",
+                      settings.policing_intensity, 0.5, 3.0, 0.25, lambda v: change(policing_intensity=float(v)))
+        LabeledSlider("fear_sensitivity", f"Fear sensitivity: {settings.fear_sensitivity:g}", settings.fear_sensitivity,
+                      0.25, 3.0, 0.25, lambda v: change(fear_sensitivity=float(v)))
+        LabeledSlider("n_residents", f"Residents: {settings.n_residents:,}", settings.n_residents, 100, 2000, 100,
+                      lambda v: change(n_residents=int(v)))
         solara.InputText("Seed (any text; Enter to apply)", value=settings.seed,
                          on_value=lambda text: change(seed=text or ""))
         solara.Text("Any change here starts the county again at week 0.")
 
 
 @solara.component
-def Page():
-    settings = solara.use_reactive(CountySettings())
-    first = solara.use_memo(lambda: ClassroomCounty(settings.value), [])
-    model = solara.use_reactive(first)
+def Page(model: solara.Reactive | None = None, settings: solara.Reactive | None = None):
+    """The page. ``model`` and ``settings`` may be handed in (reactive variables) to watch them from
+    outside, as the tests do; otherwise each browser session gets its own."""
+    if settings is None:
+        settings = model.value.settings if model is not None else CountySettings()
+    settings = solara.use_reactive(settings)
+    first = solara.use_memo(lambda: model.value if model is not None else ClassroomCounty(settings.value), [])
+    model = solara.use_reactive(model if model is not None else first)
 
     def apply(new: CountySettings):
         settings.set(new)
         model.set(ClassroomCounty(new))
 
+    solara.Style(PAGE_CSS)
     with solara.Sidebar():
         SettingsPanel(settings.value, apply)
     SolaraViz(model, components=COMPONENTS, model_params={"settings": settings},

@@ -14,6 +14,8 @@ SPECS=(
   "font-awesome@4.5.0"
   "requirejs@2.3.6"
   "@widgetti/vue-grid-layout@2.3.13-alpha.2"
+  "mermaid@10.8.0"  # solara.Markdown loads mermaid and katex
+  "katex@0.16.9"
 )
 command -v npm >/dev/null 2>&1 || { echo "npm is needed to fill $CACHE (apt-get install npm)" >&2; exit 1; }
 mkdir -p "$CACHE"
@@ -33,4 +35,5 @@ for spec in "${SPECS[@]}"; do
   rm -rf "$dest"
   mv "$tmp" "$dest"
 done
+printf "%s\n" "${SPECS[@]}" > "$CACHE/.complete"
 echo "$CACHE is ready" >&2

@@ -101,11 +101,11 @@ def legend_handles() -> list:
 class GraphView:
     """The county's social graph as one matplotlib figure, built once and recolored each week."""
 
-    def __init__(self, model, pos: np.ndarray, title: str = "", figsize=(7.0, 7.6), dpi: int = 80):
+    def __init__(self, model, pos: np.ndarray, title: str = "", figsize=(8.0, 8.4), dpi: int = 80):
         self.pos = pos
         self.title = title
         self.figure = Figure(figsize=figsize, dpi=dpi)
-        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.94, bottom=0.17)
+        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.13)
         ax = self.ax = self.figure.add_subplot()
         ax.set_axis_off()
         pad = 0.03
@@ -118,7 +118,7 @@ class GraphView:
         self.size = base_node_size(len(pos))
         self.nodes = ax.scatter(pos[:, 0], pos[:, 1], s=self.size, zorder=3)
         self.heading = self.figure.suptitle("", fontsize=12)
-        self.figure.legend(handles=legend_handles(), loc="lower center", ncol=3, fontsize=8.5, frameon=False)
+        self.figure.legend(handles=legend_handles(), loc="lower center", ncol=3, fontsize=10, frameon=False)
         self.renderer = BlitRenderer(self.figure, animated=[self.nodes, self.heading])
         self.update(model)
 

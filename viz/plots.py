@@ -107,11 +107,11 @@ def activation_label(model) -> str:
 class TimeSeriesPanel:
     """One plot of several reporters over the weeks."""
 
-    def __init__(self, spec: PanelSpec, model, figsize=(5.6, 3.5), dpi: int = 72):
+    def __init__(self, spec: PanelSpec, model, figsize=(5.6, 4.0), dpi: int = 72):
         self.spec = spec
         self.figure = Figure(figsize=figsize, dpi=dpi)
         ax = self.ax = self.figure.add_subplot()
-        self.figure.subplots_adjust(left=0.13, right=0.98, top=0.9, bottom=0.14)
+        self.figure.subplots_adjust(left=0.13, right=0.98, top=0.92, bottom=0.12)
         ax.set_title(spec.title, fontsize=10.5)
         ax.set_ylabel(spec.ylabel, fontsize=9)
         ax.set_xlabel("week", fontsize=9)
@@ -126,10 +126,12 @@ class TimeSeriesPanel:
                        label=activation_label(model))
         else:
             ax.plot([], [], linestyle="", label=activation_label(model))
-        ax.legend(fontsize=7.5, loc="upper left", framealpha=0.85)
+        legend = ax.legend(fontsize=7.5, loc="upper left", framealpha=1.0)
         self.top = 0.0 if not spec.indexed else 100.5
         self.bottom = 0.0 if not spec.indexed else 99.0
-        self.renderer = BlitRenderer(self.figure, animated=list(self.lines.values()))
+        # the pixels of the legend and the frame are pasted back over the lines, as a full draw has them
+        self.renderer = BlitRenderer(self.figure, animated=list(self.lines.values()),
+                                     overlays=[legend, *ax.spines.values()])
         self.update(model)
 
     def values(self, model, reporter: str) -> np.ndarray:

@@ -20,14 +20,21 @@ def encode_png(rgba: np.ndarray) -> bytes:
 
 
 class BlitRenderer:
-    """Renders a figure to PNG bytes, redrawing only ``animated`` artists while the layout holds."""
+    """Renders a figure to PNG bytes, redrawing only ``animated`` artists while the layout holds.
 
-    def __init__(self, figure, animated):
+    ``overlays`` are static artists that must stay on top of the animated ones (a legend inside
+    the axes): their pixels are stored at the full draw and pasted back after each frame, which
+    is much cheaper than drawing them again.
+    """
+
+    def __init__(self, figure, animated, overlays=()):
         self.figure = figure
         self.canvas = FigureCanvasAgg(figure)
         self.animated = list(animated)
         for artist in self.animated:
             artist.set_animated(True)
+        self.overlays = list(overlays)
+        self.overlay_pixels = []
         self.background = None
         self.layout_key = None
         self.full_draws = 0
@@ -36,10 +43,15 @@ class BlitRenderer:
         if self.background is None or layout_key != self.layout_key:
             self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(self.figure.bbox)
+            renderer = self.canvas.get_renderer()
+            self.overlay_pixels = [self.canvas.copy_from_bbox(a.get_window_extent(renderer).expanded(1.02, 1.05))
+                                   for a in self.overlays]
             self.layout_key = layout_key
             self.full_draws += 1
         else:
             self.canvas.restore_region(self.background)
         for artist in self.animated:
             self.figure.draw_artist(artist)
+        for pixels in self.overlay_pixels:
+            self.canvas.restore_region(pixels)
         return encode_png(np.asarray(self.canvas.buffer_rgba()))

@@ -1,0 +1,289 @@
+"""The browser visualizer, in process: the page, its controls, and the helpers behind them.
+
+The page is rendered with ``solara.render`` inside an ``AppLayout`` (without it Mesa's Step button
+is not found); widgets are driven the way the browser drives them (clicks, v_model changes and
+the text box's Enter event).
+"""
+
+import io
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+import solara
+from PIL import Image
+
+import app
+from agents.codes import Custody, Status
+from model import PRESETS, SecureCommunitiesModel, scenario
+from viz.graph_view import GraphView, node_faces, node_rings
+from viz.layout import household_layout, layout_for
+from viz.plots import PANELS, TimeSeriesPanel, nice_ceiling
+from viz.settings import (
+    DEFAULT_SEED,
+    DETAINER_LABELS,
+    PRESET_LABELS,
+    ClassroomCounty,
+    CountySettings,
+    model_kwargs,
+    parse_seed,
+)
+
+SMALL = CountySettings(n_residents=300)
+
+
+@pytest.fixture
+def page():
+    """The rendered page with a small county; yields (render context, model, settings)."""
+    model = solara.reactive(ClassroomCounty(SMALL))
+    settings = solara.reactive(SMALL)
+    _, rc = solara.render(solara.AppLayout(children=[app.Page(model=model, settings=settings)]),
+                          handle_error=False)
+    yield rc, model, settings
+    rc.close()
+
+
+def all_widgets(root) -> list:
+    """Every widget below ``root`` (reacton's finder stops descending at a match)."""
+    seen, queue, found = set(), [root], []
+    while queue:
+        widget = queue.pop(0)
+        if id(widget) in seen:
+            continue
+        seen.add(id(widget))
+        found.append(widget)
+        for name in widget.keys:
+            value = getattr(widget, name, None)
+            values = value if isinstance(value, (list, tuple)) else [value]
+            queue.extend(x for x in values if isinstance(x, ipywidgets.Widget))
+    return found
+
+
+def page_text(rc) -> str:
+    """The text of every template widget on the page (the explainer is a Markdown template)."""
+    parts = []
+    for w in all_widgets(rc.find(ipywidgets.Widget).widget):
+        template = getattr(w, "template", None)
+        parts.append(template if isinstance(template, str) else getattr(template, "template", "") or "")
+    return " ".join(parts)
+
+
+def images(rc) -> list[bytes]:
+    return [w.value for w in rc.find(ipywidgets.Image).widgets]
+
+
+def step_button(rc):
+    return rc.find(v.Btn, children=["Step"]).widget
+
+
+def time_text(rc) -> str:
+    texts = [w.children[0] for w in all_widgets(rc.find(ipywidgets.Widget).widget)
+             if isinstance(w, v.Html) and w.children and isinstance(w.children[0], str)]
+    return next(t for t in texts if t.startswith("Time:"))
+
+
+def type_seed(rc, text: str) -> None:
+    """What a student does: type in the seed box and press Enter."""
+    box = rc.find(v.TextField, label="Seed (any text; Enter to apply)").widget
+    box.v_model = text
+    box.fire_event("keyup.enter", {})
+
+
+# --- the page ---
+
+def test_page_builds_with_graph_plots_explainer_and_controls(page):
+    rc, model, _ = page
+    pngs = images(rc)
+    assert len(pngs) == 1 + len(PANELS)  # the graph and one image per plot
+    for data in pngs:
+        picture = Image.open(io.BytesIO(data))
+        assert picture.format == "PNG" and picture.width > 300
+    assert rc.find(v.Btn, children=["Reset"]) and step_button(rc)
+    presets = rc.find(v.Select, label="Preset").widget
+    assert presets.items == list(PRESET_LABELS.values())
+    assert presets.v_model == PRESET_LABELS["sc_full"]
+    assert len(rc.find(v.Slider, meta_ref="activation_week")) == 1
+    assert len(rc.find(v.Slider, meta_ref="policing_intensity")) == 1
+    assert len(rc.find(v.Slider, meta_ref="fear_sensitivity")) == 1
+    assert len(rc.find(v.Slider, meta_ref="n_residents")) == 1
+    assert rc.find(v.Select, label="What the jail does with a detainer").widget.items == list(DETAINER_LABELS.values())
+    explainer = page_text(rc)
+    assert "no current method for opting out" in explainer and "FBI" in explainer
+    assert time_text(rc) == "Time: 0.0"
+    assert model.value.steps == 0
+
+
+def test_step_advances_the_model_and_redraws(page):
+    rc, model, _ = page
+    county = model.value
+    before = images(rc)
+    step_button(rc).click()
+    assert model.value is county and county.steps == 1
+    assert time_text(rc) == "Time: 1.0"
+    after = images(rc)
+    assert after[0] != before[0]  # the graph's heading reads week 1
+    for _ in range(4):
+        step_button(rc).click()
+    assert county.steps == 5 and time_text(rc) == "Time: 5.0"
+    assert all(a != b for a, b in zip(images(rc)[1:], before[1:], strict=True))  # every plot has new data
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_preset_change_resets_the_model_with_the_presets_parameters(page, preset):
+    rc, model, settings = page
+    selector = rc.find(v.Select, label="Preset").widget
+    selector.v_model = PRESET_LABELS["pre_sc" if preset != "pre_sc" else "sc_full"]  # start elsewhere
+    step_button(rc).click()
+    old = model.value
+    assert old.steps == 1
+    selector.v_model = PRESET_LABELS[preset]
+    new = model.value
+    assert new is not old
+    assert new.steps == 0 and settings.value.preset == preset
+    for name, value in scenario(preset).items():
+        assert getattr(new, name) == value, name
+    assert new.n_residents == SMALL.n_residents  # the county's size is kept
+    assert time_text(rc) == "Time: 0.0"
+
+
+def test_levers_reset_the_model_with_their_values(page):
+    rc, model, _ = page
+    rc.find(v.Select, label="What the jail does with a detainer").widget.v_model = DETAINER_LABELS["sanctuary"]
+    assert model.value.detainer_policy == "sanctuary"
+    rc.find(v.Select, label="Preset").widget.v_model = PRESET_LABELS["sc_hennessey"]
+    assert model.value.detainer_policy == "sanctuary"  # an explicit jail policy wins over the preset's
+    rc.find(v.Select, label="What the jail does with a detainer").widget.v_model = DETAINER_LABELS["preset"]
+    assert model.value.detainer_policy == "hennessey"
+    for name, value in (("policing_intensity", 2.5), ("fear_sensitivity", 3.0), ("activation_week", 20),
+                        ("n_residents", 400)):
+        rc.find(v.Slider, meta_ref=name).widget.v_model = value
+        assert getattr(model.value, name) == value and model.value.steps == 0
+    assert len(model.value.status) == 400
+
+
+def test_typed_seed_works(page):
+    rc, model, settings = page
+    type_seed(rc, "7")
+    assert settings.value.seed == "7"
+    county = model.value
+    twin = SecureCommunitiesModel(rng=7, **model_kwargs(settings.value))
+    np.testing.assert_array_equal(county.status, twin.status)
+    np.testing.assert_array_equal(county.household_of, twin.household_of)
+    for _ in range(10):
+        step_button(rc).click()
+        twin.step()
+    assert county.metrics == pytest.approx(twin.metrics, nan_ok=True)
+    type_seed(rc, "8")
+    assert not np.array_equal(model.value.household_of[:200], twin.household_of[:200]) or \
+        not np.array_equal(model.value.status, twin.status)
+    type_seed(rc, " 7 ")  # stray spaces: the same county as 7
+    np.testing.assert_array_equal(model.value.status, twin.status)
+    type_seed(rc, "my class")  # any text names one reproducible county
+    first = model.value.status.copy()
+    type_seed(rc, "7")
+    type_seed(rc, "my class")
+    np.testing.assert_array_equal(model.value.status, first)
+
+
+def test_mesa_reset_rebuilds_what_the_sidebar_shows(page):
+    rc, model, _ = page
+    rc.find(v.Select, label="Preset").widget.v_model = PRESET_LABELS["sc_trust_act"]
+    type_seed(rc, "11")
+    start = model.value.status.copy()
+    for _ in range(3):
+        step_button(rc).click()
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    county = model.value
+    assert county.steps == 0 and county.detainer_policy == "trust_act"
+    assert county.n_residents == SMALL.n_residents
+    np.testing.assert_array_equal(county.status, start)
+
+
+# --- the helpers ---
+
+def test_parse_seed_accepts_any_text():
+    assert parse_seed("7") == 7 and parse_seed(" 7 ") == 7 and parse_seed(7) == 7
+    assert parse_seed("") == parse_seed(None) == DEFAULT_SEED
+    assert parse_seed("abc") == parse_seed("abc") != parse_seed("abd")
+    assert isinstance(parse_seed("3.5"), int) and parse_seed("-3") == 3
+
+
+def test_model_kwargs_start_from_the_preset_and_apply_the_levers():
+    kwargs = model_kwargs(CountySettings(preset="pep_2015", policing_intensity=2.0, activation_week=10))
+    assert kwargs["enforcement_regime"] == "pep" and kwargs["ice_pickup_prob"] == 0.40
+    assert kwargs["policing_intensity"] == 2.0 and kwargs["activation_week"] == 10
+    assert model_kwargs(CountySettings(preset="pre_sc"))["sharing_active"] is False
+    assert model_kwargs(CountySettings(detainer_policy="trust_act"))["detainer_policy"] == "trust_act"
+
+
+def test_layout_is_seeded_stable_and_clusters_households():
+    county = SecureCommunitiesModel(rng=5, n_residents=1000)
+    pos = household_layout(county.household_of, county.ties.friends, seed=0)
+    np.testing.assert_array_equal(pos, household_layout(county.household_of, county.ties.friends, seed=0))
+    assert np.isfinite(pos).all() and pos.min() > -0.2 and pos.max() < 1.2
+    family = np.linalg.norm(pos[county.ties.family[:, 0]] - pos[county.ties.family[:, 1]], axis=1)
+    friends = np.linalg.norm(pos[county.ties.friends[:, 0]] - pos[county.ties.friends[:, 1]], axis=1)
+    assert np.median(family) < 0.2 * np.median(friends)  # household members sit close together
+    # the same ties (same seed, another preset) give the very same picture
+    other = SecureCommunitiesModel(rng=5, n_residents=1000, **scenario("sc_sanctuary"))
+    assert layout_for(other) is layout_for(county)
+
+
+def test_node_colors_show_status_fear_and_custody():
+    status = np.array([Status.UNDOCUMENTED] * 4 + [Status.US_BORN])
+    fear = np.array([0.0, 0.8, 0.0, 0.0, 0.0])
+    custody = np.array([Custody.FREE, Custody.FREE, Custody.HELD, Custody.REMOVED, Custody.JAILED])
+    faces = node_faces(status, fear, custody)
+    assert faces[1, :3].min() < faces[0, :3].min()  # afraid: deeper (further from white)
+    assert faces[3, 3] == 0.0  # removed: hollow
+    assert not np.allclose(faces[0, :3], faces[4, :3])  # status tells undocumented from US-born
+    rings, widths, sizes = node_rings(status, custody)
+    assert widths[0] == 0 and widths[2] > widths[4] > 0 and rings[3, 3] == 1.0
+    assert sizes[2] > sizes[0]
+
+
+def _full_draw_pixels(figure) -> np.ndarray:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    animated = [a for a in figure.findobj() if a.get_animated()]
+    for a in animated:
+        a.set_animated(False)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba()).copy()
+    for a in animated:
+        a.set_animated(True)
+    return pixels
+
+
+def test_fast_redraws_match_a_full_redraw():
+    county = ClassroomCounty(CountySettings(n_residents=300, policing_intensity=3.0))
+    view = GraphView(county, layout_for(county), county.label)
+    panels = [TimeSeriesPanel(spec, county) for spec in PANELS]
+    for week in range(1, 71):
+        county.step()
+        if week % 7 == 0:  # frames in between, over backgrounds drawn at several axis layouts
+            view.png(county)
+            for panel in panels:
+                panel.png(county)
+    for drawing in [view, *panels]:
+        fast = np.asarray(Image.open(io.BytesIO(drawing.png(county))))
+        full = _full_draw_pixels(drawing.figure)
+        assert fast.shape == full.shape
+        differ = np.abs(fast.astype(int) - full.astype(int)).max(axis=-1) > 8
+        # the same picture, but for a few anti-aliased pixels where a line meets the frame
+        assert differ.mean() < 1e-3, f"{differ.sum()} pixels differ"
+        drawing.renderer.background = None  # the next call is a full draw again
+
+
+def test_plot_axes_grow_in_round_steps():
+    assert [nice_ceiling(x) for x in (0.013, 3, 7, 11, 60)] == [0.02, 5, 10, 20, 100]
+    county = ClassroomCounty(CountySettings(n_residents=300))
+    funnel = TimeSeriesPanel(PANELS[0], county)
+    assert funnel.ax.get_xlim() == (0, 104)  # two years shown at first, the activation week inside
+    for _ in range(110):
+        county.step()
+    funnel.png(county)
+    assert funnel.ax.get_xlim() == (0, 156)
+    assert funnel.ax.get_ylim()[1] >= county.metrics["arrests_cumulative"]
