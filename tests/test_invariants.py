@@ -225,3 +225,21 @@ def test_any_probability_outside_unit_interval_rejected(name, value):
         assert name in str(err)
     else:
         raise AssertionError(f"{name}={value!r} accepted")
+
+
+def test_a_county_without_ties_runs():
+    """Valid extremes: one-person households and no friendships give a graph without edges
+    (this crashed in crime._random_tie before it was fixed)."""
+    params = {"n_residents": 300, **scenario("sc_full"), "activation_week": 0, "friends_per_resident": 0.0,
+              "couples_with_children_share_undocumented": 0.0, "couples_with_children_share_legal_immigrant": 0.0,
+              "couples_with_children_share_us_born": 0.0, "single_parent_share": 0.0, "single_adult_share": 1.0,
+              "share_undocumented": 0.3, "proactive_arrest_rate": 0.5, "detainer_prob": 1.0, "ice_pickup_prob": 1.0}
+    m = run_and_check(params, seed=1, weeks=60)
+    assert m.ties.weights.nnz == 0 and m.graph.number_of_edges() == 0
+    assert m.totals["crimes"] > 0 and m.totals["arrests"] > 0 and m.totals["removals"] > 0
+    assert m.totals["households_separated"] == 0 and np.all(m.fear == 0)  # nobody to separate or frighten
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_the_smallest_county_runs(preset):
+    run_and_check({"n_residents": 20, "neighborhood_size": 10, **scenario(preset)}, seed=2, weeks=60)
