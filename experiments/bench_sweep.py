@@ -24,6 +24,7 @@ import psutil
 from model import SecureCommunitiesModel
 
 from .spec import parse_spec
+from .store import Store
 from .sweep import run_sweep, tasks_for
 
 
@@ -40,6 +41,7 @@ def _direct(spec) -> tuple:
         for _ in range(task.steps):
             model.step()
         model.datacollector.get_model_vars_dataframe()
+        del model
     return time.perf_counter() - t0, time.process_time() - c0
 
 
@@ -61,8 +63,10 @@ def overhead(runs: int, target=1.0) -> dict:
             direct = _direct(spec)
             t0, c0 = time.perf_counter(), time.process_time()
             run_sweep(spec, out=Path(tmp) / f"o{i}", workers=1, quiet=True)
-            rows.append((*direct, time.perf_counter() - t0, time.process_time() - c0))
-    out = {"n_residents": n, "runs": runs}
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            inside = Store(Path(tmp) / f"o{i}").records()["wall_time"].sum()  # the runs themselves
+            rows.append((*direct, wall, cpu, wall - inside))
+    out = {"n_residents": n, "runs": runs, "outside_runs_s_per_run": min(r[4] for r in rows) / runs}
     for j, clock in ((0, "wall"), (1, "cpu")):
         direct = min(r[j] for r in rows)
         swept = min(r[j + 2] for r in rows)
@@ -70,6 +74,29 @@ def overhead(runs: int, target=1.0) -> dict:
         out[clock] = {"direct_s_per_run": direct / runs, "sweep_s_per_run": swept / runs,
                       "overhead_s_per_run": per_run, "overhead_pct_of_run": 100 * per_run / (direct / runs)}
     return out
+
+
+def _spin(seconds_of_work: int) -> float:
+    x = 0
+    for i in range(seconds_of_work * 10_000_000):
+        x += i
+    return x
+
+
+def machine_parallelism(rounds=4) -> float:
+    """What 2 processes get here for plain CPU work (the ceiling for any runner on this machine now)."""
+    import multiprocessing as mp
+
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        _spin(1)
+    serial = time.perf_counter() - t0
+    with mp.get_context("forkserver").Pool(2) as pool:
+        pool.map(_spin, [0, 0])  # start the workers before timing
+        t0 = time.perf_counter()
+        pool.map(_spin, [1] * rounds, chunksize=1)
+        parallel = time.perf_counter() - t0
+    return serial / parallel
 
 
 def throughput(runs: int, target=2.0) -> dict:
@@ -82,7 +109,8 @@ def throughput(runs: int, target=2.0) -> dict:
         t0 = time.perf_counter()
         run_sweep(spec, out=Path(tmp) / "pool", workers=2, quiet=True, pool="always")
         pool = time.perf_counter() - t0
-    return {"n_residents": n, "runs": runs, "serial_s": serial, "two_workers_s": pool, "speedup": serial / pool}
+    return {"n_residents": n, "runs": runs, "serial_s": serial, "two_workers_s": pool, "speedup": serial / pool,
+            "machine_speedup": machine_parallelism()}
 
 
 def memory(runs: int) -> dict:
@@ -122,6 +150,9 @@ def main(argv=None):
     k = 4 if args.quick else 10
     print(f"cores: {os.cpu_count()}; load average at start: {os.getloadavg()}")
     o = overhead(k)
+    per = o["outside_runs_s_per_run"]
+    print(f"overhead (driver, outside the runs): sweep wall time minus the runs' own wall time = {1000 * per:.1f} "
+          f"ms/run = {100 * per / o['cpu']['direct_s_per_run']:.2f}% of a run (target < 5%)")
     for clock in ("cpu", "wall"):
         c = o[clock]
         print(f"overhead ({clock} time): {o['runs']} runs of {o['n_residents']} residents x 156 weeks; direct "
@@ -129,7 +160,8 @@ def main(argv=None):
               f"{1000 * c['overhead_s_per_run']:.1f} ms/run = {c['overhead_pct_of_run']:.2f}% of a run (target < 5%)")
     t = throughput(k if args.quick else 16)
     print(f"throughput: {t['runs']} runs of {t['n_residents']} residents (about 2 s each); serial "
-          f"{t['serial_s']:.1f} s, 2 workers {t['two_workers_s']:.1f} s; speedup {t['speedup']:.2f}x (target >= 1.8x)")
+          f"{t['serial_s']:.1f} s, 2 workers {t['two_workers_s']:.1f} s; speedup {t['speedup']:.2f}x (target >= 1.8x); "
+          f"control: plain CPU work on 2 processes gets {t['machine_speedup']:.2f}x on this machine right now")
     m = memory(200 if args.quick else 1000)
     print(f"memory: {m['runs']} runs in one serial sweep ({m['wall_s']:.0f} s); RSS (MiB) after n runs "
           f"{m['rss_mib_at_runs']}; growth {m['growth_mib_100_to_end']:+.1f} MiB (target: flat)")

@@ -131,39 +131,44 @@ class ProcessExecutor:
     def map(self, tasks, fn=run_task):
         tasks = iter(tasks)
         pending = {}  # future -> task
+        retry = []  # tasks to submit again after the pool broke under them
         restarts = 0
         window = 2 * self.workers
-        exhausted = False
         while True:
-            while not exhausted and len(pending) < window:
-                task = next(tasks, None)
+            broken = False
+            while len(pending) < window:
+                task = retry.pop() if retry else next(tasks, None)
                 if task is None:
-                    exhausted = True
                     break
-                pending[self.pool.submit(fn, task)] = task
-            if not pending:
-                return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            broken = []
-            for fut in done:
-                task = pending.pop(fut)
                 try:
-                    yield fut.result()
+                    pending[self.pool.submit(fn, task)] = task
                 except BrokenProcessPool:
-                    broken.append(task)
-            if broken:
-                broken += list(pending.values())
+                    retry.append(task)
+                    broken = True
+                    break
+            if not broken:
+                if not pending:
+                    return
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    task = pending.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        retry.append(task)
+                        broken = True
+                        continue
+                    yield result
+            if broken:  # a worker died: rebuild the pool, run its runs (and the rest in flight) again
+                retry += list(pending.values())
                 pending.clear()
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 restarts += 1
                 if restarts > self.max_restarts:
-                    for task in broken:
+                    for task in retry:
                         yield _lost(task, "BrokenProcessPool: a worker process died (too many restarts)")
-                    self.pool = self._pool()
-                    continue
+                    retry = []
                 self.pool = self._pool()
-                for task in broken:
-                    pending[self.pool.submit(fn, task)] = task
 
     def close(self):
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -2,6 +2,9 @@
 spec names with ``factory = "tests.sweep_models:..."``)."""
 
 import math
+import os
+import signal
+import time
 
 import mesa
 
@@ -50,3 +53,25 @@ class Ishigami(mesa.Model):
         v13 = b ** 2 * pi ** 8 * (1 / 18 - 1 / 50)
         v = v1 + v2 + v13
         return {"S1": [v1 / v, v2 / v, 0.0], "ST": [(v1 + v13) / v, v2 / v, v13 / v]}
+
+
+class DiesOnce(mesa.Model):
+    """Kills its own worker process with SIGKILL the first time a run with ``die=True`` starts (the marker
+    file records that it happened); afterwards it runs normally. Only for process-pool tests."""
+
+    REPORTERS = ("x",)
+
+    def __init__(self, rng=None, marker="", die=False):
+        super().__init__(rng=rng)
+        if die and not os.path.exists(marker):
+            with open(marker, "w") as fh:
+                fh.write(str(os.getpid()))
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.x = float(self.rng.random())
+        self.datacollector = mesa.DataCollector(model_reporters={"x": "x"})
+        self.datacollector.collect(self)
+
+    def step(self):
+        time.sleep(0.05)
+        self.x = float(self.rng.random())
+        self.datacollector.collect(self)

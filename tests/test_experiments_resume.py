@@ -130,3 +130,27 @@ def test_another_spec_cannot_resume_into_the_same_folder(failing, tmp_path):
 
     with pytest.raises(StoreMismatch, match="different spec"):
         run_sweep(other, out=out, workers=1, quiet=True)
+
+
+def test_sigkill_of_a_pool_worker_reruns_only_its_runs(tmp_path):
+    marker = tmp_path / "died"
+    spec = tmp_path / "dies.toml"
+    spec.write_text(f"""
+name = "dies"
+factory = "tests.sweep_models:DiesOnce"
+replications = 3
+steps = 4
+[fixed]
+marker = "{marker}"
+[parameters]
+die = [false, true]
+""")
+    result = run_sweep(spec, out=tmp_path / "out", workers=2, quiet=True, pool="always")
+    assert marker.exists()  # a worker really was killed
+    assert result.failed == 0 and result.ran == 6
+    recs = Store(tmp_path / "out").records()
+    assert len(recs) == 6 and (recs["status"] == "ok").all() and (recs["attempt"] == 1).all()
+    dying = recs[recs["point_id"] == 1]  # die = true: one of these killed its worker, then ran again
+    assert int(marker.read_text()) not in set(dying["pid"])
+    data = Store(tmp_path / "out").data()
+    assert not data.duplicated(["run_id", "step"]).any() and data["run_id"].nunique() == 6
