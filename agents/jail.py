@@ -19,7 +19,7 @@ JAIL_WEEKS = {Offense.VIOLENT: 4, Offense.PROPERTY: 1, Offense.DRUG: 1,
 def is_low_level(offense: Offense, felony: bool) -> bool:
     """Hennessey's list (San Francisco, 2011): disorderly conduct, drunkenness, shoplifting,
     open container, minor trespass, drug possession: misdemeanor public-order, traffic,
-    property and drug charges."""
+    property and drug charges. (People with a serious or violent record are still held.)"""
     if felony:
         return False
     return offense in (Offense.PUBLIC_ORDER, Offense.TRAFFIC, Offense.PROPERTY, Offense.DRUG)
@@ -65,11 +65,12 @@ class Jail(mesa.Agent):
 
     def honors(self, resident: int, offense: Offense, felony: bool) -> bool:
         """Whether the jail holds this person for ICE, under the county's policy."""
+        serious_record = self.model.record[resident, SERIOUS_VIOLENT] > 0
         if self.policy == "sanctuary":
             return False
-        if self.policy == "trust_act":
-            return self.model.record[resident, SERIOUS_VIOLENT] > 0
-        if self.policy == "hennessey" and is_low_level(offense, felony):
+        if self.policy == "trust_act" and not serious_record:
+            return False
+        if self.policy == "hennessey" and is_low_level(offense, felony) and not serious_record:
             return False
         return self.model.rng.random() >= self.model.detainer_decline_prob
 

@@ -155,7 +155,7 @@ PRESETS = {
     "pep_2015": {"sharing_active": True, "activation_week": 52, "detainer_policy": "full",
                  "enforcement_regime": "pep", "ice_pickup_prob": 0.40},
     "eo_2017": {"sharing_active": True, "activation_week": 52, "detainer_policy": "full",
-                "enforcement_regime": "eo2017"},
+                "enforcement_regime": "eo2017", "detainer_prob": 1.0},
 }
 
 

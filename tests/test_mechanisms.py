@@ -146,12 +146,13 @@ def test_hennessey_removes_fewer_low_level_offenders():
     full, hennessey = pooled_triggers("sc_full"), pooled_triggers("sc_hennessey")
     minor_full, minor_hennessey = full.isin(MINOR).sum(), hennessey.isin(MINOR).sum()
     assert minor_full >= 50  # measured 80 over three seeds
-    assert minor_hennessey == 0  # a public-order or traffic booking is never held under Hennessey
+    assert minor_hennessey < 0.2 * minor_full  # only people with a serious or violent record
     assert pooled("sc_hennessey", "removals_level3") < 0.5 * pooled("sc_full", "removals_level3")
     assert pooled("sc_hennessey", "removals") < 0.6 * pooled("sc_full", "removals")
     for seed in SEEDS:
         ev = run("sc_hennessey", seed).events
-        assert ev[(ev.stage == "honored") & ev.offense.isin(MINOR)].empty
+        held_minor = ev[(ev.stage == "honored") & ev.offense.isin(MINOR)]
+        assert (held_minor.priority_level == "level1").all()  # a serious record puts them at Level 1
         assert ev[(ev.stage == "declined") & ev.offense.isin(MINOR)].shape[0] > 0
 
 
@@ -195,11 +196,11 @@ def test_pep_removes_no_one_without_a_conviction():
     assert pooled("pep_2015", "removals") < 0.5 * pooled("sc_full", "removals")
 
 
-def test_eo_2017_removes_about_as_many_as_sc_full():
-    """Under sc every removable match is already a priority, so eo2017 can only change the order
-    of detainers when ICE capacity binds: removals are equal within noise (measured 138 vs 137)."""
-    eo, full = pooled("eo_2017", "removals"), pooled("sc_full", "removals")
-    assert eo >= 0.85 * full and eo <= 1.15 * full
+def test_eo_2017_removes_more_than_sc_full_and_more_without_a_conviction():
+    """No class exempted: ICE lodges a detainer on every removable match it has capacity for."""
+    assert pooled("eo_2017", "detainers_issued") > 1.2 * pooled("sc_full", "detainers_issued")
+    assert pooled("eo_2017", "removals") > 1.1 * pooled("sc_full", "removals")
+    assert pooled("eo_2017", "removals_noncriminal") >= pooled("sc_full", "removals_noncriminal")
 
 
 def _jailed_pair(regime):
