@@ -43,6 +43,15 @@ def load_results(out) -> pd.DataFrame:
         drop=True)
 
 
+def long_form(df: pd.DataFrame, outputs=None) -> pd.DataFrame:
+    """One row per run, step and output (columns ``output`` and ``value``), for seaborn's ``hue=`` / ``col=``."""
+    from model.metrics import REPORTERS
+
+    outputs = list(outputs) if outputs is not None else [c for c in df.columns if c in REPORTERS]
+    ids = [c for c in df.columns if c not in outputs]
+    return df.melt(id_vars=ids, value_vars=outputs, var_name="output", value_name="value")
+
+
 def activation_week(out) -> int | None:
     """The activation week when the whole sweep shares one (from fixed, a preset or the model default)."""
     from model import DEFAULTS, PRESETS

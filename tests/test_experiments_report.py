@@ -93,3 +93,15 @@ def test_morris_report_has_sensitivity(tmp_path):
     x2 = table.set_index("parameter").loc["x2"]
     assert x2["mu_star"] > 5 and abs(x2["mu"]) < 1e-9  # 7 sin^2(x2) is even: effects cancel in mu, not mu*
     assert (table["mu_star"] > 1).all()
+
+
+def test_load_results_is_tidy(smoke):
+    out, _ = smoke
+    from experiments.analysis import long_form
+
+    df = load_results(out)
+    assert not df.duplicated(["run_id", "step"]).any()
+    assert {"run_id", "point_id", "replicate", "seed", "step", "preset", "policing_intensity"} <= set(df.columns)
+    assert len(df) == 8 * 105 and df.groupby("run_id")["seed"].nunique().eq(1).all()
+    long = long_form(df, ["removals_cumulative", "reporting_rate_undocumented"])
+    assert len(long) == 2 * len(df) and set(long["output"]) == {"removals_cumulative", "reporting_rate_undocumented"}
