@@ -10,7 +10,7 @@ import mesa.visualization.solara_viz as mesa_solara_viz
 import reacton.ipywidgets as rw
 import solara
 from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 
 from viz.explainer import EXPLAINER
 from viz.graph_view import GraphView
@@ -71,7 +71,7 @@ def page_grid_layout(n_components: int) -> list[dict]:
     """Where the cards sit (12 columns): the graph large at the top left, the explainer beside it,
     the plots below, three to a row. The cards stay draggable and resizable."""
     cells = [{"x": 0, "y": 0, "w": 7, "h": 22}, {"x": 7, "y": 0, "w": 5, "h": 22}]
-    cells += [{"x": 4 * (i % 3), "y": 22 + 12 * (i // 3), "w": 4, "h": 12} for i in range(n_components - 2)]
+    cells += [{"x": 4 * (i % 3), "y": 22 + 9 * (i // 3), "w": 4, "h": 9} for i in range(n_components - 2)]
     return [{"i": i, "moved": False, **cell} for i, cell in enumerate(cells[:n_components])]
 
 
@@ -82,7 +82,8 @@ mesa_solara_viz.make_initial_grid_layout = page_grid_layout
 # The settings live in our own card, so Mesa's "Model Parameters" card has nothing to show: hide it.
 PAGE_CSS = """
 .v-card:has(> .v-card__text > div:only-child:empty) { display: none; }
-.sc-graph img, .sc-plot img { max-width: 100%; height: auto; }
+.sc-graph img { max-width: 100%; height: auto; }
+.sc-plot img { width: 100%; height: auto; }
 """
 
 
@@ -123,6 +124,25 @@ def SettingsPanel(settings: CountySettings, on_settings):
         solara.Text("Any change here starts the county again at week 0.")
 
 
+WEEKS_PER_YEAR = 52
+
+
+@solara.component
+def FastForward(model: solara.Reactive):
+    """Run whole years at once (Mesa's Render Interval slider only offers odd numbers of steps)."""
+
+    def run_year():
+        for _ in range(WEEKS_PER_YEAR):
+            model.value.step()
+        force_update()
+
+    update_counter.get()
+    with solara.Card("Fast forward", classes=["sc-fast-forward"]):
+        with solara.Column():
+            solara.Button(f"Run 1 year ({WEEKS_PER_YEAR} weeks)", color="primary", on_click=run_year)
+            solara.Text(f"Now at week {model.value.steps} (year {model.value.steps / WEEKS_PER_YEAR:.1f}).")
+
+
 @solara.component
 def Page(model: solara.Reactive | None = None, settings: solara.Reactive | None = None):
     """The page. ``model`` and ``settings`` may be handed in (reactive variables) to watch them from
@@ -140,6 +160,7 @@ def Page(model: solara.Reactive | None = None, settings: solara.Reactive | None 
     solara.Style(PAGE_CSS)
     with solara.Sidebar():
         SettingsPanel(settings.value, apply)
+        FastForward(model)
     SolaraViz(model, components=COMPONENTS, model_params={"settings": settings},
               name="Secure Communities: one county, week by week")
 

@@ -129,6 +129,16 @@ def test_step_advances_the_model_and_redraws(page):
     assert all(a != b for a, b in zip(images(rc)[1:], before[1:], strict=True))  # every plot has new data
 
 
+def test_run_one_year_steps_52_weeks(page):
+    rc, model, _ = page
+    county = model.value
+    before = images(rc)
+    rc.find(v.Btn, children=["Run 1 year (52 weeks)"]).widget.click()
+    assert model.value is county and county.steps == 52
+    assert time_text(rc) == "Time: 52.0"
+    assert all(a != b for a, b in zip(images(rc), before, strict=True))
+
+
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_preset_change_resets_the_model_with_the_presets_parameters(page, preset):
     rc, model, settings = page

@@ -107,7 +107,7 @@ def activation_label(model) -> str:
 class TimeSeriesPanel:
     """One plot of several reporters over the weeks."""
 
-    def __init__(self, spec: PanelSpec, model, figsize=(5.6, 4.0), dpi: int = 72):
+    def __init__(self, spec: PanelSpec, model, figsize=(5.6, 4.0), dpi: int = 90):
         self.spec = spec
         self.figure = Figure(figsize=figsize, dpi=dpi)
         ax = self.ax = self.figure.add_subplot()

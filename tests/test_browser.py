@@ -1,0 +1,210 @@
+"""The visualizer in a real browser: Debian's Chromium driven by Playwright, with no internet.
+
+``solara run app.py`` is started on a free 127.0.0.1 port with the offline asset cache
+(``scripts/solara_assets.sh`` fills it from the npm registry on a fresh machine) and with the
+CDN pointed at a dead address, so a missing asset fails the test instead of being fetched.
+
+Without /usr/bin/chromium these tests skip, saying how to enable them; with REQUIRE_BROWSER=1
+(set by .ci/run) they fail instead. Never run ``playwright install``: it downloads a browser.
+Screenshots go to the test's tmp_path and to test-output/browser/ (git-ignored);
+UPDATE_DOCS_SCREENSHOT=1 also writes docs/img/app.png for the README.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ASSETS = ROOT / ".solara-assets"
+ENABLE = "install Debian's Chromium to run them: apt-get install chromium chromium-driver"
+
+
+def unavailable(reason: str):
+    """Skip, or fail when the browser tests are required (CI)."""
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests are required (REQUIRE_BROWSER=1) but {reason}; {ENABLE}")
+    pytest.skip(f"browser tests skipped: {reason}; {ENABLE}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright Python package is missing (pip install -r requirements.txt)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def asset_cache():
+    """The offline copy of the page's JS/CSS, filled from npm if this machine has none yet."""
+    if not (ASSETS / ".complete").exists():
+        if shutil.which("npm") is None:
+            unavailable("npm is needed once to fill .solara-assets (apt-get install npm)")
+        subprocess.run([str(ROOT / "scripts" / "solara_assets.sh"), str(ASSETS)], check=True, timeout=300)
+    return ASSETS
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(asset_cache, tmp_path_factory):
+    """``solara run app.py`` offline on a free port; stopped (by its process group) afterwards."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("solara") / "server.log"
+    env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(asset_cache),
+           "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",  # nothing listens there: no silent CDN fetches
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    solara = Path(sys.executable).parent / "solara"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([str(solara), "run", "app.py", "--host", "127.0.0.1", "--port", str(port),
+                                    "--no-open", "--production"],
+                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 90
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"solara exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                pytest.fail(f"solara did not answer on {url}:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url, log_path
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+
+
+def save_screenshot(page, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=True)
+    out = ROOT / "test-output" / "browser"
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, out / name)
+    return path
+
+
+def image_bytes(locator) -> list[bytes]:
+    return [locator.nth(i).screenshot() for i in range(locator.count())]
+
+
+def open_page(browser, url, height: int = 1150):
+    page = browser.new_page(viewport={"width": 1500, "height": height})
+    page.goto(url)
+    page.get_by_role("button", name="Step", exact=True).wait_for(timeout=90_000)
+    page.locator(".sc-graph img").wait_for(timeout=30_000)
+    page.wait_for_function("document.querySelectorAll('.sc-plot img').length == 5", timeout=30_000)
+    return page
+
+
+def wait_for_text(page, text: str, timeout: float = 20_000) -> None:
+    page.get_by_text(text, exact=True).wait_for(timeout=timeout)
+
+
+def wait_until_changed(locator, before: list[bytes], timeout: float = 15.0) -> list[bytes]:
+    deadline = time.time() + timeout
+    while True:
+        now = image_bytes(locator)
+        if all(a != b for a, b in zip(now, before, strict=True)) or time.time() > deadline:
+            return now
+        time.sleep(0.25)
+
+
+def test_step_five_times_redraws_graph_and_plots(browser, server, tmp_path):
+    url, log_path = server
+    page = open_page(browser, url)
+    wait_for_text(page, "Time: 0.0")
+    graph, plots = page.locator(".sc-graph img"), page.locator(".sc-plot img")
+    assert graph.evaluate("img => img.naturalWidth") > 300
+    graph_before, plots_before = image_bytes(graph), image_bytes(plots)
+    assert len(plots_before) == 5
+    save_screenshot(page, tmp_path, "app-week0.png")
+
+    step = page.get_by_role("button", name="Step", exact=True)
+    for week in range(1, 6):
+        step.click()
+        wait_for_text(page, f"Time: {week}.0")  # Mesa's step counter advanced
+    assert wait_until_changed(graph, graph_before) != graph_before
+    plots_after = wait_until_changed(plots, plots_before)
+    changed = [a != b for a, b in zip(plots_after, plots_before, strict=True)]
+    assert all(changed), f"plots that did not change: {changed}"
+    shot = save_screenshot(page, tmp_path, "app-week5.png")
+    assert shot.stat().st_size > 50_000
+
+    log = log_path.read_text()
+    assert "Could not load URL" not in log, "an asset is missing from the offline cache:\n" + log[-3000:]
+    page.close()
+
+
+def test_preset_and_typed_seed_reset_the_county(browser, server, tmp_path):
+    url, _ = server
+    page = open_page(browser, url)
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_for_text(page, "Time: 1.0")
+    graph = page.locator(".sc-graph img")
+    before = image_bytes(graph)
+
+    preset = page.locator(".v-select").filter(has=page.locator("label", has_text=re.compile("^Preset$")))
+    preset.locator(".v-select__slot").click()
+    page.get_by_role("option", name="San Francisco 2011 (Sheriff Hennessey)").click()
+    wait_for_text(page, "Time: 0.0")  # a new county, back at week 0
+    wait_until_changed(graph, before)
+
+    seed_box = page.get_by_label("Seed (any text; Enter to apply)")
+    seed_box.fill("7")
+    seed_box.press("Enter")
+    wait_for_text(page, "Now at week 0 (year 0.0).")
+    page.get_by_role("button", name="Run 1 year (52 weeks)").click()
+    wait_for_text(page, "Time: 52.0")
+    assert page.get_by_text("Time: 52.0").is_visible()
+    save_screenshot(page, tmp_path, "app-hennessey-seed7-week52.png")
+    page.close()
+
+
+def test_five_years_screenshot(browser, server, tmp_path):
+    """The picture for the README: the default county (seed 42), five years of full cooperation."""
+    url, _ = server
+    page = open_page(browser, url, height=1900)  # tall enough for the graph and all five plots
+    run_year = page.get_by_role("button", name="Run 1 year (52 weeks)")
+    for year in range(1, 6):
+        run_year.click()
+        wait_for_text(page, f"Time: {52 * year}.0", timeout=60_000)
+    time.sleep(1.0)
+    shot = save_screenshot(page, tmp_path, "app-5-years.png")
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT") == "1":
+        (ROOT / "docs" / "img").mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, ROOT / "docs" / "img" / "app.png")
+    page.close()

@@ -1,0 +1,203 @@
+"""Every observation docs/classroom.md promises, checked on the lesson's own settings.
+
+The lesson runs the page's county (``ClassroomCounty``) with 2,000 residents, policing
+intensity 2 and fear sensitivity 3 for five years (260 weeks), and changes only the preset.
+Student groups use seeds 1 to 6 and the teacher's demonstration uses the page's default seed
+42; each observation is asserted for every one of these seeds unless the lesson says
+"across the class", in which case it is asserted for the class totals. The observation
+numbers (O1, O2, ...) are the ones in docs/classroom.md.
+"""
+
+import numpy as np
+import pytest
+
+from agents.codes import Custody, Status
+from viz.settings import ClassroomCounty, CountySettings
+
+LESSON = CountySettings(n_residents=2000, policing_intensity=2.0, fear_sensitivity=3.0)
+WEEKS = 260
+CLASS_SEEDS = (1, 2, 3, 4, 5, 6, 42)  # six student groups and the teacher's demonstration
+PRESETS = ("pre_sc", "sc_full", "sc_hennessey", "sc_sanctuary")
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """(preset, seed) -> the county after five years, as the page would show it."""
+    out = {}
+    for preset in PRESETS:
+        for seed in CLASS_SEEDS:
+            county = ClassroomCounty(LESSON.with_changes(preset=preset, seed=str(seed)))
+            for _ in range(WEEKS):
+                county.step()
+            out[preset, seed] = county
+    return out
+
+
+def final(county, name: str) -> float:
+    return float(county.metrics[name])
+
+
+def series(county, name: str) -> np.ndarray:
+    return np.asarray(county.datacollector.model_vars[name], dtype=float)
+
+
+def reporting_change(county, group: str) -> float:
+    """Change of a group's reporting rate from week 0 to week 260, in % of its week-0 level
+    (what the page's reporting plot shows)."""
+    values = series(county, f"reporting_rate_{group}")
+    return 100.0 * (values[-1] / values[0] - 1.0)
+
+
+def class_total(runs, preset: str, name: str) -> float:
+    return sum(final(runs[preset, seed], name) for seed in CLASS_SEEDS)
+
+
+def test_lesson_settings_are_what_the_page_builds():
+    county = ClassroomCounty(LESSON.with_changes(preset="sc_hennessey", seed="3"))
+    assert (county.n_residents, county.policing_intensity, county.fear_sensitivity) == (2000, 2.0, 3.0)
+    assert county.detainer_policy == "hennessey" and county.activation_week == 52
+
+
+# --- Activity 1: Can San Francisco opt out? ---
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o1_without_the_program_no_fingerprint_ever_matches(runs, seed):
+    """O1: before Secure Communities the county arrests as many people, yet no print reaches ICE."""
+    before, full = runs["pre_sc", seed], runs["sc_full", seed]
+    assert final(before, "ident_matches_cumulative") == 0 and final(before, "detainers_issued_cumulative") == 0
+    assert final(before, "arrests_cumulative") == pytest.approx(final(full, "arrests_cumulative"), rel=0.15)
+
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o2_matches_start_at_week_52_whatever_the_jail_does(runs, seed):
+    """O2: under every county policy, matches begin once the program arrives (week 52), never before,
+    and ICE sends detainers."""
+    for preset in ("sc_full", "sc_hennessey", "sc_sanctuary"):
+        county = runs[preset, seed]
+        matches = series(county, "ident_matches")  # entry i is week i
+        assert matches[:52].sum() == 0, preset
+        assert matches[52:].sum() > 0, preset
+        assert final(county, "detainers_issued_cumulative") > 0, preset
+
+
+@pytest.mark.parametrize("name", ["ident_matches_cumulative", "detainers_issued_cumulative"])
+def test_o3_across_the_class_jail_policy_does_not_change_matches_or_detainers(runs, name):
+    """O3: across the class, the sanctuary county and Hennessey's county get as many
+    matches and detainers as the cooperating county (within 15%): the pathway runs the same."""
+    full = class_total(runs, "sc_full", name)
+    for preset in ("sc_sanctuary", "sc_hennessey"):
+        assert class_total(runs, preset, name) == pytest.approx(full, rel=0.15), preset
+
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o4_what_the_sanctuary_jail_does_decide(runs, seed):
+    """O4: the sanctuary jail declines every detainer (people held on one at week 260 are declined
+    at release): no pickups, no removals, no fear; the cooperating county has removals."""
+    sanctuary = runs["sc_sanctuary", seed]
+    held_now = int((sanctuary.custody == Custody.HELD).sum())
+    assert final(sanctuary, "detainers_declined_cumulative") + held_now == \
+        final(sanctuary, "detainers_issued_cumulative")
+    assert final(sanctuary, "ice_pickups_cumulative") == 0 and final(sanctuary, "removals_cumulative") == 0
+    assert final(sanctuary, "fear_mean_undocumented") == 0
+    assert final(runs["sc_full", seed], "removals_cumulative") > 0
+
+
+# --- Activity 2: What does releasing minor offenders change, and what doesn't it? ---
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o5_hennessey_declines_detainers_and_cuts_removals_but_not_to_zero(runs, seed):
+    """O5: the jail declines many detainers; removals fall to well under half, but stay above zero."""
+    full, hennessey = runs["sc_full", seed], runs["sc_hennessey", seed]
+    assert final(hennessey, "detainers_declined_cumulative") >= 5
+    removed = final(hennessey, "removals_cumulative")
+    assert 0 < removed < 0.5 * final(full, "removals_cumulative")
+
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o6_minor_charges_lead_to_pickups_only_under_full_cooperation(runs, seed):
+    """O6: under full cooperation some people ICE picks up were booked only on a traffic or
+    public-order charge; under Hennessey's policy nobody is."""
+    def minor_pickups(county):
+        events = county.event_log()
+        pickups = events[events["stage"] == "pickup"]
+        return int(pickups["offense"].isin(["traffic", "public_order"]).sum())
+
+    assert minor_pickups(runs["sc_full", seed]) > 0
+    assert minor_pickups(runs["sc_hennessey", seed]) == 0
+
+
+# --- Activity 3: Who stops calling the police, and who else does? ---
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o7_fear_is_highest_among_the_undocumented_and_reaches_citizens(runs, seed):
+    """O7: undocumented > Hispanic citizens > non-Hispanic residents; lawful permanent residents,
+    who are here legally, are more afraid than non-Hispanic residents too."""
+    county = runs["sc_full", seed]
+    undocumented = final(county, "fear_mean_undocumented")
+    hispanic_citizens = final(county, "fear_mean_hispanic_citizen")
+    non_hispanic, lpr = final(county, "fear_mean_non_hispanic"), final(county, "fear_mean_lpr")
+    assert undocumented > hispanic_citizens > non_hispanic
+    assert lpr > non_hispanic
+
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o8_reporting_falls_most_for_the_undocumented_then_hispanic_citizens(runs, seed):
+    """O8: crime reporting falls most among undocumented residents, falls among Hispanic citizens
+    too, and barely moves among non-Hispanic residents."""
+    county = runs["sc_full", seed]
+    undocumented = reporting_change(county, "undocumented")
+    hispanic_citizens = reporting_change(county, "hispanic_citizen")
+    non_hispanic = reporting_change(county, "non_hispanic")
+    assert undocumented < hispanic_citizens < 0
+    assert hispanic_citizens < non_hispanic
+    assert abs(non_hispanic) < 0.25  # under a quarter of a percent
+
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o9_without_removals_reporting_does_not_move(runs, seed):
+    """O9: before the program and in the sanctuary county, every group's reporting stays at its
+    week-0 level."""
+    for preset in ("pre_sc", "sc_sanctuary"):
+        for group in ("undocumented", "hispanic_citizen", "non_hispanic"):
+            assert reporting_change(runs[preset, seed], group) == pytest.approx(0.0, abs=1e-9), (preset, group)
+
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o10_fear_is_deepest_next_to_the_hollow_dots(runs, seed):
+    """O10: in the graph, the deep colors sit around the removed: residents with a tie to someone
+    removed are on average far more afraid than residents without one (undocumented residents)."""
+    county = runs["sc_full", seed]
+    removed = county.custody == Custody.REMOVED
+    pairs = np.concatenate([county.ties.family, county.ties.friends])
+    touched = np.zeros(len(removed), dtype=bool)
+    touched[pairs[removed[pairs[:, 0]], 1]] = True
+    touched[pairs[removed[pairs[:, 1]], 0]] = True
+    undocumented = (county.status == Status.UNDOCUMENTED) & ~removed
+    near, far = county.fear[undocumented & touched], county.fear[undocumented & ~touched]
+    assert len(near) > 0
+    assert near.mean() > 5 * far.mean()
+
+
+# --- Activity 4: What happens to the children? ---
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o11_removals_separate_us_citizen_children(runs, seed):
+    """O11: under full cooperation, US-citizen children are separated from a parent in every county."""
+    assert final(runs["sc_full", seed], "citizen_children_separated_cumulative") > 0
+
+
+def test_o12_most_removals_split_a_household_across_the_class(runs):
+    """O12: across the class, most removals leave family members behind in the county."""
+    assert class_total(runs, "sc_full", "households_separated_cumulative") > \
+        0.5 * class_total(runs, "sc_full", "removals_cumulative")
+
+
+@pytest.mark.parametrize("seed", CLASS_SEEDS)
+def test_o13_hennessey_separates_fewer_children_sanctuary_none(runs, seed):
+    """O13: Hennessey's policy separates fewer citizen children than full cooperation; the sanctuary
+    county and the county before the program separate none."""
+    full = final(runs["sc_full", seed], "citizen_children_separated_cumulative")
+    assert final(runs["sc_hennessey", seed], "citizen_children_separated_cumulative") < full
+    for preset in ("sc_sanctuary", "pre_sc"):
+        assert final(runs[preset, seed], "households_separated_cumulative") == 0
+        assert final(runs[preset, seed], "citizen_children_separated_cumulative") == 0
