@@ -73,7 +73,9 @@ def build_report(out, quiet=True) -> Path:
               f"- Finished: {ok}; failed: {int((runs['status'] != 'ok').sum()) if len(runs) else 0}; "
               f"missing: {manifest['total_runs'] - len(runs)}.",
               f"- {spec.steps} weekly steps, collected every {spec.collect_every}; root seed {spec.seed} "
-              "(each run's seed is the SeedSequence child (point, replicate) of it).",
+              + ("(common random numbers: replicate r of every point uses the SeedSequence child (0, r))."
+                 if spec.common_random_numbers else
+                 "(each run's seed is the SeedSequence child (point, replicate) of it)."),
               f"- Fixed: {spec.fixed or 'model defaults'}.",
               f"- Git commit {git.get('commit')}{' (with uncommitted changes)' if git.get('dirty') else ''}; "
               f"packages: " + ", ".join(f"{k} {v}" for k, v in manifest["packages"].items() if v) + ".",

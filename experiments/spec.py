@@ -23,8 +23,8 @@ METHODS = ("factorial", "lhs", "sobol", "morris")
 DESIGN_COLUMNS = ("point_id", "sample_row")  # bookkeeping columns of the design, not parameters
 PRESET_KEY = "preset"  # a pseudo-parameter: the named preset's policy levers (model.scenario)
 
-TOP_KEYS = {"name", "description", "replications", "seed", "steps", "collect_every", "outputs", "event_log",
-            "factory", "fixed", "parameters", "design", "analysis"}
+TOP_KEYS = {"name", "description", "replications", "seed", "common_random_numbers", "steps", "collect_every",
+            "outputs", "event_log", "factory", "fixed", "parameters", "design", "analysis"}
 DESIGN_KEYS = {"method", "samples", "second_order", "levels", "seed"}
 RANGE_KEYS = {"min", "max", "num", "step", "bounds"}
 ANALYSIS_KEYS = {"outputs", "statistic", "ci", "heatmap", "hue"}
@@ -89,6 +89,7 @@ class Spec:
     factors: tuple  # of Factor, in spec order
     design: Design
     analysis: dict = field(default_factory=dict)
+    common_random_numbers: bool = False  # every point's replicate r gets the same seed
     source: dict = field(default_factory=dict, compare=False)  # the TOML as read
 
     def to_dict(self) -> dict:
@@ -221,6 +222,9 @@ def parse_spec(raw: dict, where: str = "") -> Spec:
     event_log = raw.get("event_log", False)
     if not isinstance(event_log, bool):
         _fail("event_log", f"must be true or false, got {event_log!r}", where)
+    crn = raw.get("common_random_numbers", False)
+    if not isinstance(crn, bool):
+        _fail("common_random_numbers", f"must be true or false, got {crn!r}", where)
 
     factory_path = raw.get("factory", DEFAULT_FACTORY)
     if not isinstance(factory_path, str):
@@ -334,7 +338,7 @@ def parse_spec(raw: dict, where: str = "") -> Spec:
         _fail("analysis.hue", f"must name a varied parameter from {names}", where)
 
     spec = Spec(name, description, replications, seed, steps, collect_every, outputs, event_log, factory_path,
-                fixed, tuple(factors), design, dict(analysis), source=raw)
+                fixed, tuple(factors), design, dict(analysis), crn, source=raw)
     from .design import build_design  # every point the design gives must be a valid parameter set
 
     points = build_design(spec)

@@ -20,12 +20,18 @@ from .store import Store
 
 
 def tasks_for(spec: Spec, points=None) -> list:
-    """Every run of the sweep: points x replicates, in a fixed order."""
+    """Every run of the sweep: points x replicates, in a fixed order.
+
+    A run's seed is the SeedSequence child (point_id, replicate) of the root seed; with
+    ``common_random_numbers`` it is the child (0, replicate) for every point, so that points are
+    compared on the same random streams (paired comparisons, less noise in sensitivity indices).
+    """
     points = build_design(spec) if points is None else points
     out = []
     for pid, params in zip(points["point_id"], run_parameters(spec, points), strict=True):
         for rep in range(spec.replications):
-            out.append(Task(run_id(int(pid), rep), int(pid), rep, run_seed(spec.seed, int(pid), rep), params,
+            seed = run_seed(spec.seed, 0 if spec.common_random_numbers else int(pid), rep)
+            out.append(Task(run_id(int(pid), rep), int(pid), rep, seed, params,
                             spec.steps, spec.collect_every, spec.outputs, spec.event_log, spec.factory))
     return out
 

@@ -108,3 +108,14 @@ def test_seeds_depend_only_on_point_and_replicate():
     spec = parse_spec(spec_with())
     seeds = {t.run_id: t.seed for t in tasks_for(spec)}
     assert seeds == {t.run_id: t.seed for t in reversed(tasks_for(spec))}
+
+
+def test_common_random_numbers_share_seeds_across_points():
+    tasks = tasks_for(parse_spec(spec_with(common_random_numbers=True)))
+    by_rep = {}
+    for t in tasks:
+        by_rep.setdefault(t.replicate, set()).add(t.seed)
+    assert all(len(s) == 1 for s in by_rep.values()) and len({s.pop() for s in by_rep.values()}) == 2
+    assert by_rep.keys() == {0, 1}
+    with pytest.raises(SpecError, match="common_random_numbers"):
+        parse_spec(spec_with(common_random_numbers="yes"))
