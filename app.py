@@ -17,6 +17,7 @@ from viz.graph_view import GraphView
 from viz.layout import layout_for
 from viz.plots import PANELS, TimeSeriesPanel
 from viz.settings import DETAINER_LABELS, PRESET_LABELS, ClassroomCounty, CountySettings
+from viz.tally import tally_markdown
 
 PRESET_BY_LABEL = {label: key for key, label in PRESET_LABELS.items()}
 DETAINER_BY_LABEL = {label: key for key, label in DETAINER_LABELS.items()}
@@ -129,7 +130,8 @@ WEEKS_PER_YEAR = 52
 
 @solara.component
 def FastForward(model: solara.Reactive):
-    """Run whole years at once (Mesa's Render Interval slider only offers odd numbers of steps)."""
+    """Run whole years at once (Mesa's Render Interval slider only offers odd numbers of steps), and
+    the county's counts so far, which the lesson reads."""
 
     def run_year():
         for _ in range(WEEKS_PER_YEAR):
@@ -137,10 +139,11 @@ def FastForward(model: solara.Reactive):
         force_update()
 
     update_counter.get()
-    with solara.Card("Fast forward", classes=["sc-fast-forward"]):
+    with solara.Card("Run and count", classes=["sc-fast-forward"]):
         with solara.Column():
             solara.Button(f"Run 1 year ({WEEKS_PER_YEAR} weeks)", color="primary", on_click=run_year)
             solara.Text(f"Now at week {model.value.steps} (year {model.value.steps / WEEKS_PER_YEAR:.1f}).")
+            solara.Markdown(tally_markdown(model.value), style={"font-size": "0.85rem"})
 
 
 @solara.component

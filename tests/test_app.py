@@ -6,6 +6,7 @@ the text box's Enter event).
 """
 
 import io
+import re
 
 import ipyvuetify as v
 import ipywidgets
@@ -77,10 +78,13 @@ def step_button(rc):
     return rc.find(v.Btn, children=["Step"]).widget
 
 
+def texts_on_page(rc) -> list[str]:
+    return [w.children[0] for w in all_widgets(rc.find(ipywidgets.Widget).widget)
+            if isinstance(w, v.Html) and w.children and isinstance(w.children[0], str)]
+
+
 def time_text(rc) -> str:
-    texts = [w.children[0] for w in all_widgets(rc.find(ipywidgets.Widget).widget)
-             if isinstance(w, v.Html) and w.children and isinstance(w.children[0], str)]
-    return next(t for t in texts if t.startswith("Time:"))
+    return next(t for t in texts_on_page(rc) if t.startswith("Time:"))
 
 
 def type_seed(rc, text: str) -> None:
@@ -137,6 +141,10 @@ def test_run_one_year_steps_52_weeks(page):
     assert model.value is county and county.steps == 52
     assert time_text(rc) == "Time: 52.0"
     assert all(a != b for a, b in zip(images(rc), before, strict=True))
+    text = page_text(rc)
+    assert any(t.startswith("Now at week 52") for t in texts_on_page(rc))
+    arrests = int(county.metrics["arrests_cumulative"])
+    assert arrests > 0 and re.search(rf"arrests \(fingerprints sent to the FBI\)</td>\s*<td[^>]*>{arrests}</td>", text)
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
