@@ -11,6 +11,7 @@ import reacton.ipywidgets as rw
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
+from solara.alias import rv as v
 
 from viz.explainer import EXPLAINER
 from viz.graph_view import GraphView
@@ -88,14 +89,36 @@ PAGE_CSS = """
 """
 
 
+def use_release(slider_element, on_value):
+    """Call ``on_value`` with the value a slider was let go at (Vuetify's ``change`` event carries it;
+    the widget's own v_model may still lag behind the drag when the event arrives)."""
+    callback = solara.use_ref(on_value)
+    callback.current = on_value
+
+    def attach():
+        widget = solara.get_widget(slider_element)
+
+        def on_change(_widget, _event, data):
+            callback.current(data)
+
+        widget.on_event("change", on_change)
+        return lambda: widget.on_event("change", on_change, remove=True)
+
+    solara.use_effect(attach, [])
+
+
 @solara.component
 def LabeledSlider(name: str, label: str, value, low, high, step, on_value):
     """A slider with its label (and current value) on a line of its own, readable on a projector.
-    ``name`` tags the slider widget (``meta_ref``) so tests can find it."""
-    slider = solara.SliderFloat if isinstance(step, float) else solara.SliderInt
+
+    It reports a value only when the student lets go (Vuetify's ``change`` event), not at every
+    position on the way: each new value rebuilds the county. ``name`` tags the slider widget
+    (``meta_ref``) so tests can find it."""
     with solara.Column(gap="0px", classes=["sc-slider"]) as column:
         solara.Text(label, style={"font-size": "0.9rem"})
-        slider(label="", value=value, min=low, max=high, step=step, on_value=on_value).meta(ref=name)
+        slider = v.Slider(v_model=value, min=low, max=high, step=step, thumb_label=True,
+                          hide_details=True).meta(ref=name)
+        use_release(slider, on_value)
     return column
 
 

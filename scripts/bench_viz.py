@@ -54,7 +54,9 @@ def bench_page(n: int, steps: int) -> float:
 
     _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     if n != CountySettings().n_residents:
-        rc.find(v.Slider, meta_ref="n_residents").widget.v_model = n
+        slider = rc.find(v.Slider, meta_ref="n_residents").widget
+        slider.v_model = n
+        slider.fire_event("change", n)
     step = rc.find(v.Btn, children=["Step"]).widget
     times = []
     for i in range(steps + 3):

@@ -87,6 +87,13 @@ def time_text(rc) -> str:
     return next(t for t in texts_on_page(rc) if t.startswith("Time:"))
 
 
+def slide(rc, name: str, value) -> None:
+    """What a student does: drag a slider to a value and let go."""
+    slider = rc.find(v.Slider, meta_ref=name).widget
+    slider.v_model = value
+    slider.fire_event("change", value)
+
+
 def type_seed(rc, text: str) -> None:
     """What a student does: type in the seed box and press Enter."""
     box = rc.find(v.TextField, label="Seed (any text; Enter to apply)").widget
@@ -175,9 +182,20 @@ def test_levers_reset_the_model_with_their_values(page):
     assert model.value.detainer_policy == "hennessey"
     for name, value in (("policing_intensity", 2.5), ("fear_sensitivity", 3.0), ("activation_week", 20),
                         ("n_residents", 400)):
-        rc.find(v.Slider, meta_ref=name).widget.v_model = value
+        slide(rc, name, value)
         assert getattr(model.value, name) == value and model.value.steps == 0
     assert len(model.value.status) == 400
+
+
+def test_a_slider_rebuilds_the_county_only_when_let_go(page):
+    rc, model, _ = page
+    county = model.value
+    slider = rc.find(v.Slider, meta_ref="n_residents").widget
+    for value in (400, 500, 600):  # dragging: no county is built on the way
+        slider.v_model = value
+    assert model.value is county
+    slider.fire_event("change", 600)
+    assert model.value is not county and model.value.n_residents == 600
 
 
 def test_typed_seed_works(page):

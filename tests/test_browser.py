@@ -169,7 +169,7 @@ def test_step_five_times_redraws_graph_and_plots(browser, server, tmp_path):
     page.close()
 
 
-def test_preset_and_typed_seed_reset_the_county(browser, server, tmp_path):
+def test_preset_slider_and_typed_seed_reset_the_county(browser, server, tmp_path):
     url, _ = server
     page = open_page(browser, url)
     page.get_by_role("button", name="Step", exact=True).click()
@@ -182,6 +182,17 @@ def test_preset_and_typed_seed_reset_the_county(browser, server, tmp_path):
     page.get_by_role("option", name="San Francisco 2011 (Sheriff Hennessey)").click()
     wait_for_text(page, "Time: 0.0")  # a new county, back at week 0
     wait_until_changed(graph, before)
+
+    # drag the policing slider past its right end and let go: one new county, at the released value
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_for_text(page, "Time: 1.0")
+    track = page.locator(".sc-slider .v-slider").nth(1).bounding_box()
+    page.mouse.move(track["x"] + 0.2 * track["width"], track["y"] + track["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(track["x"] + track["width"] + 200, track["y"] + track["height"] / 2, steps=10)
+    page.mouse.up()
+    wait_for_text(page, "Policing intensity: 3 x typical arrests")
+    wait_for_text(page, "Time: 0.0")
 
     seed_box = page.get_by_label("Seed (any text; Enter to apply)")
     seed_box.fill("7")
