@@ -39,7 +39,8 @@ bench-sweep: setup  ## sweep runner: overhead per run, 2-worker throughput, memo
 	$(PYTHON) -m experiments.bench_sweep
 
 viz: setup assets  ## the browser visualizer on http://127.0.0.1:8765 (offline: assets served from .solara-assets)
-	SOLARA_ASSETS_PROXY_CACHE_DIR=$(abspath $(ASSETS)) $(VENV)/bin/solara run app.py --host 127.0.0.1
+	SOLARA_ASSETS_PROXY_CACHE_DIR=$(abspath $(ASSETS)) SOLARA_TELEMETRY_MIXPANEL_ENABLE=False \
+	  $(VENV)/bin/solara run app.py --host 127.0.0.1
 
 bench-viz: setup  ## one step plus a full redraw of the visualizer at 1,000 residents (budget 250 ms)
 	$(PYTHON) scripts/bench_viz.py --residents 1000

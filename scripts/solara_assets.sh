@@ -3,7 +3,7 @@
 # works with no internet (only the npm registry is needed, once). Solara serves the cache when
 # SOLARA_ASSETS_PROXY_CACHE_DIR points at it; the layout is CACHE/<spec>/<file in the package>.
 #
-#   scripts/solara_assets.sh [CACHE_DIR]      (default: .solara-assets next to this repo's app.py)
+#   scripts/solara_assets.sh [CACHE_DIR]   (default .solara-assets; a relative path is taken from the repo root)
 #
 # Idempotent: a spec whose folder already holds package.json is skipped.
 set -euo pipefail
@@ -17,7 +17,6 @@ SPECS=(
   "mermaid@10.8.0"  # solara.Markdown loads mermaid and katex
   "katex@0.16.9"
 )
-command -v npm >/dev/null 2>&1 || { echo "npm is needed to fill $CACHE (apt-get install npm)" >&2; exit 1; }
 mkdir -p "$CACHE"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -26,6 +25,7 @@ for spec in "${SPECS[@]}"; do
   if [ -f "$dest/package.json" ]; then
     continue
   fi
+  command -v npm >/dev/null 2>&1 || { echo "npm is needed to fetch $spec into $CACHE (apt-get install npm)" >&2; exit 1; }
   echo "fetching $spec" >&2
   tarball="$(cd "$work" && npm pack --silent "$spec" | tail -n 1)"
   tmp="$work/unpacked"
