@@ -73,7 +73,7 @@ def page_grid_layout(n_components: int) -> list[dict]:
     """Where the cards sit (12 columns): the graph large at the top left, the explainer beside it,
     the plots below, three to a row. The cards stay draggable and resizable."""
     cells = [{"x": 0, "y": 0, "w": 7, "h": 22}, {"x": 7, "y": 0, "w": 5, "h": 22}]
-    cells += [{"x": 4 * (i % 3), "y": 22 + 9 * (i // 3), "w": 4, "h": 9} for i in range(n_components - 2)]
+    cells += [{"x": 4 * (i % 3), "y": 22 + 8 * (i // 3), "w": 4, "h": 8} for i in range(n_components - 2)]
     return [{"i": i, "moved": False, **cell} for i, cell in enumerate(cells[:n_components])]
 
 
@@ -85,6 +85,7 @@ mesa_solara_viz.make_initial_grid_layout = page_grid_layout
 PAGE_CSS = """
 .v-card:has(> .v-card__text > div:only-child:empty) { display: none; }
 .sc-graph img { max-width: 100%; height: auto; }
+.sc-plot { width: 100%; }
 .sc-plot img { width: 100%; height: auto; }
 """
 

@@ -50,7 +50,6 @@ PANELS = (
     PanelSpec("reporting", "Crime reporting by group, % of its level at week 0", "% of week-0 reporting rate", (
         Series("reporting_rate_non_hispanic", "non-Hispanic", "#4c72b0"),
         Series("reporting_rate_hispanic_citizen", "Hispanic citizens", "#2ca02c"),
-        Series("reporting_rate_hispanic", "all Hispanic residents", "#8c564b", "--"),
         Series("reporting_rate_undocumented", "undocumented", "#e67e00"),
     ), indexed=True),
     PanelSpec("families", "Families split by removals, cumulative", "count", (
