@@ -188,6 +188,9 @@ def sensitivity(out, outputs=None, statistic="final") -> tuple:
     outputs = list(outputs or spec.analysis.get("outputs") or spec.outputs[:1])
     problem = salib_problem(spec)
     points = store.points()
+    columns = [c for c in points.columns if c in problem["names"]]
+    if columns != problem["names"]:  # the sample's column order is what the indices are attributed by
+        raise ValueError(f"design columns {columns} do not match the spec's ranges {problem['names']}")
     per_run = run_statistic(load_results(out), outputs, statistic)
     per_point = per_run.groupby("point_id")[outputs].mean()
     groups = [f.name for f in spec.factors if not f.is_range]

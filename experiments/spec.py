@@ -93,8 +93,9 @@ class Spec:
     source: dict = field(default_factory=dict, compare=False)  # the TOML as read
 
     def to_dict(self) -> dict:
-        """A canonical, JSON-ready form (used for the manifest and to recognize a sweep on resume)."""
-        return json.loads(json.dumps(self.source, sort_keys=True, default=str))
+        """A JSON-ready copy of the spec as written. Key order is kept: it is the order of the design's
+        columns, which SALib's analysis relies on."""
+        return json.loads(json.dumps(self.source, default=str))
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]

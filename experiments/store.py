@@ -51,7 +51,7 @@ def atomic_write(path: Path, write) -> None:
 
 
 def write_json(path: Path, obj) -> None:
-    atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str)))
+    atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str)))  # keeps key order
 
 
 def write_parquet(path: Path, df: pd.DataFrame) -> None:
