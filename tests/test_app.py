@@ -266,6 +266,17 @@ def test_layout_is_seeded_stable_and_clusters_households():
     assert layout_for(other) is layout_for(county)
 
 
+@pytest.mark.parametrize("n", [100, 2000])
+def test_graph_draws_at_both_ends_of_classroom_sizes(n):
+    county = ClassroomCounty(CountySettings(n_residents=n))
+    view = GraphView(county, layout_for(county), county.label)
+    county.step()
+    picture = Image.open(io.BytesIO(view.png(county)))
+    pixels = np.asarray(picture)
+    assert picture.width >= 600 and (pixels[..., :3] < 250).any(axis=-1).mean() > 0.05  # not a blank canvas
+    assert len(view.nodes.get_offsets()) == n
+
+
 def test_node_colors_show_status_fear_and_custody():
     status = np.array([Status.UNDOCUMENTED] * 4 + [Status.US_BORN])
     fear = np.array([0.0, 0.8, 0.0, 0.0, 0.0])
