@@ -16,7 +16,7 @@ from .spec import PRESET_KEY, parse_spec
 from .store import Store
 
 DEFAULT_SERIES = ("removals_cumulative", "households_separated_cumulative", "reporting_rate_hispanic",
-                  "reporting_rate_undocumented", "fear_mean_undocumented", "crimes_reported")
+                  "reporting_rate_undocumented", "fear_mean_undocumented", "crimes_reported_cumulative")
 FINAL = ("removals_cumulative", "removals_level1_cumulative", "removals_level2_cumulative",
          "removals_level3_cumulative", "removals_noncriminal_cumulative", "households_separated_cumulative",
          "citizen_children_separated_cumulative", "reporting_rate_hispanic", "reporting_rate_undocumented",
