@@ -26,7 +26,7 @@ DETAINER_BY_LABEL = {label: key for key, label in DETAINER_LABELS.items()}
 
 def figure_key(model) -> list:
     """When a figure must be redrawn: a new county, or a new week."""
-    return [id(model), model.steps]
+    return [model, model.steps]  # the model itself, not id(): a new county may reuse a freed address
 
 
 def FigureImage(drawing, model, classes):
@@ -41,7 +41,7 @@ def FigureImage(drawing, model, classes):
 def SocialGraph(model):
     """The graph card: built once per county, recolored each week."""
     update_counter.get()
-    view = solara.use_memo(lambda: GraphView(model, layout_for(model), model.label), [id(model)])
+    view = solara.use_memo(lambda: GraphView(model, layout_for(model), model.label), [model])
     return FigureImage(view, model, ["sc-graph"])
 
 
@@ -51,7 +51,7 @@ def make_plot_card(spec):
     @solara.component
     def PlotCard(model):
         update_counter.get()
-        panel = solara.use_memo(lambda: TimeSeriesPanel(spec, model), [id(model)])
+        panel = solara.use_memo(lambda: TimeSeriesPanel(spec, model), [model])
         return FigureImage(panel, model, ["sc-plot", f"sc-plot-{spec.key}"])
 
     PlotCard.__name__ = f"Plot_{spec.key}"
