@@ -102,15 +102,22 @@ def machine_parallelism(rounds=4) -> float:
 def throughput(runs: int, target=2.0) -> dict:
     n = calibrate(target)
     spec = _spec("throughput", n, 156, runs)
+    control_before = machine_parallelism()
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         run_sweep(spec, out=Path(tmp) / "serial", workers=1, quiet=True)
         serial = time.perf_counter() - t0
+        serial_runs = Store(Path(tmp) / "serial").records()["wall_time"]
         t0 = time.perf_counter()
         run_sweep(spec, out=Path(tmp) / "pool", workers=2, quiet=True, pool="always")
         pool = time.perf_counter() - t0
+        pool_runs = Store(Path(tmp) / "pool").records()["wall_time"]
     return {"n_residents": n, "runs": runs, "serial_s": serial, "two_workers_s": pool, "speedup": serial / pool,
-            "machine_speedup": machine_parallelism()}
+            # the share of the pool's wall time its 2 workers spent inside runs (what the runner controls)
+            "busy": pool_runs.sum() / (2 * pool),
+            # how much longer one run takes in the pool than alone (what the machine does to it)
+            "slowdown_per_run": pool_runs.mean() / serial_runs.mean(),
+            "machine_speedup": (control_before, machine_parallelism())}
 
 
 def memory(runs: int) -> dict:
@@ -134,6 +141,7 @@ def memory(runs: int) -> dict:
         wall = time.perf_counter() - t0
         stop.set()
         t.join()
+        samples.append((runs, proc.memory_info().rss / 2**20))  # at the end of the sweep
     marks = {}
     for k in (100, 250, 500, 750, 1000):
         at = [rss for done, rss in samples if done >= min(k, runs)]
@@ -146,9 +154,20 @@ def memory(runs: int) -> dict:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs (a rough check, not the figures)")
+    parser.add_argument("--only", choices=("overhead", "throughput", "memory"), help="one measurement only")
     args = parser.parse_args(argv)
     k = 4 if args.quick else 10
     print(f"cores: {os.cpu_count()}; load average at start: {os.getloadavg()}")
+    if args.only in (None, "overhead"):
+        _overhead(k)
+    if args.only in (None, "throughput"):
+        _throughput(k if args.quick else 16)
+    if args.only in (None, "memory"):
+        _memory(200 if args.quick else 1000)
+    print(f"load average at end: {os.getloadavg()}")
+
+
+def _overhead(k):
     o = overhead(k)
     per = o["outside_runs_s_per_run"]
     print(f"overhead (driver, outside the runs): sweep wall time minus the runs' own wall time = {1000 * per:.1f} "
@@ -158,14 +177,21 @@ def main(argv=None):
         print(f"overhead ({clock} time): {o['runs']} runs of {o['n_residents']} residents x 156 weeks; direct "
               f"{c['direct_s_per_run']:.3f} s/run, through run_sweep {c['sweep_s_per_run']:.3f} s/run; overhead "
               f"{1000 * c['overhead_s_per_run']:.1f} ms/run = {c['overhead_pct_of_run']:.2f}% of a run (target < 5%)")
-    t = throughput(k if args.quick else 16)
+
+
+def _throughput(k):
+    t = throughput(k)
     print(f"throughput: {t['runs']} runs of {t['n_residents']} residents (about 2 s each); serial "
           f"{t['serial_s']:.1f} s, 2 workers {t['two_workers_s']:.1f} s; speedup {t['speedup']:.2f}x (target >= 1.8x); "
-          f"control: plain CPU work on 2 processes gets {t['machine_speedup']:.2f}x on this machine right now")
-    m = memory(200 if args.quick else 1000)
+          f"workers busy {100 * t['busy']:.0f}% of the pool's wall time; one run takes {t['slowdown_per_run']:.2f}x as "
+          f"long in the pool as alone; control: plain CPU work on 2 processes gets "
+          f"{t['machine_speedup'][0]:.2f}x before and {t['machine_speedup'][1]:.2f}x after on this machine")
+
+
+def _memory(k):
+    m = memory(k)
     print(f"memory: {m['runs']} runs in one serial sweep ({m['wall_s']:.0f} s); RSS (MiB) after n runs "
           f"{m['rss_mib_at_runs']}; growth {m['growth_mib_100_to_end']:+.1f} MiB (target: flat)")
-    print(f"load average at end: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
