@@ -24,7 +24,7 @@ class Custody(IntEnum):
 
     FREE = 0
     JAILED = 1  # booked, in the county jail
-    HELD = 2  # in jail with an ICE detainer lodged against them
+    HELD = 2  # in jail, held for ICE on a detainer the jail honors
     ICE = 3  # in ICE detention
     REMOVED = 4  # deported; never returns
 

@@ -36,6 +36,7 @@ class Jail(mesa.Agent):
         self.charges = {}  # resident -> (offense, felony) of the current booking
         self.release_week = {}  # resident -> week they are due out
         self.release_schedule = {}  # week -> residents due for release
+        self.detainers = {}  # resident -> whether the jail will honor the detainer lodged on them
 
     def book(self, resident: int, offense: Offense, felony: bool) -> None:
         """Arrest, booking and fingerprint submission; queue an IDENT match if the program is on."""
@@ -53,7 +54,13 @@ class Jail(mesa.Agent):
             model.ice.notify(resident)
 
     def lodge_detainer(self, resident: int) -> None:
-        """ICE lodged a detainer: the person loses bail and is held longer."""
+        """ICE lodged a detainer. The jail decides now, under its policy, whether to honor it;
+        only an honored detainer holds the person (lost bail, the 48-hour hold) for ICE."""
+        offense, felony = self.charges[resident]
+        honor = self.honors(resident, offense, felony)
+        self.detainers[resident] = honor
+        if not honor:
+            return  # declined: released on the ordinary schedule
         self.model.custody[resident] = Custody.HELD
         old = self.release_week[resident]
         self.release_schedule[old].remove(resident)
@@ -64,7 +71,8 @@ class Jail(mesa.Agent):
         self.release_schedule.setdefault(week, []).append(resident)
 
     def honors(self, resident: int, offense: Offense, felony: bool) -> bool:
-        """Whether the jail holds this person for ICE, under the county's policy."""
+        """Whether the jail holds this person for ICE, under the county's policy (the charge
+        and the record of prior convictions)."""
         serious_record = self.model.record[resident, SERIOUS_VIOLENT] > 0
         if self.policy == "sanctuary":
             return False
@@ -81,8 +89,8 @@ class Jail(mesa.Agent):
             offense, felony = self.charges.pop(resident)
             del self.release_week[resident]
             model.resolve_charge(resident, offense, felony)
-            if model.custody[resident] == Custody.HELD:
-                if self.honors(resident, offense, felony):
+            if resident in self.detainers:
+                if self.detainers.pop(resident):
                     model.count("detainers_honored")
                     model.log_event("honored", resident, offense)
                     if model.ice.pick_up(resident, offense):
