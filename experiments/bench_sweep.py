@@ -13,6 +13,7 @@ The machine is shared: numbers are wall-clock and move with whatever else runs o
 """
 
 import argparse
+import gc
 import os
 import tempfile
 import threading
@@ -42,6 +43,7 @@ def _direct(spec) -> tuple:
             model.step()
         model.datacollector.get_model_vars_dataframe()
         del model
+        gc.collect()  # as run_task does: each run pays for freeing its own model
     return time.perf_counter() - t0, time.process_time() - c0
 
 
@@ -155,13 +157,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs (a rough check, not the figures)")
     parser.add_argument("--only", choices=("overhead", "throughput", "memory"), help="one measurement only")
+    parser.add_argument("--throughput-runs", type=int, default=40,
+                        help="runs of about 2 s in the throughput sweep (default 40)")
     args = parser.parse_args(argv)
     k = 4 if args.quick else 10
     print(f"cores: {os.cpu_count()}; load average at start: {os.getloadavg()}")
     if args.only in (None, "overhead"):
         _overhead(k)
     if args.only in (None, "throughput"):
-        _throughput(k if args.quick else 16)
+        _throughput(k if args.quick else args.throughput_runs)
     if args.only in (None, "memory"):
         _memory(200 if args.quick else 1000)
     print(f"load average at end: {os.getloadavg()}")
