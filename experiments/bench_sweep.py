@@ -43,7 +43,7 @@ def _direct(spec) -> tuple:
             model.step()
         model.datacollector.get_model_vars_dataframe()
         del model
-        gc.collect()  # as run_task does: each run pays for freeing its own model
+    gc.collect()  # pay, inside the clock, for freeing the models (agent and graph reference cycles)
     return time.perf_counter() - t0, time.process_time() - c0
 
 
@@ -65,6 +65,7 @@ def overhead(runs: int, target=1.0) -> dict:
             direct = _direct(spec)
             t0, c0 = time.perf_counter(), time.process_time()
             run_sweep(spec, out=Path(tmp) / f"o{i}", workers=1, quiet=True)
+            gc.collect()  # as in _direct
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
             inside = Store(Path(tmp) / f"o{i}").records()["wall_time"].sum()  # the runs themselves
             rows.append((*direct, wall, cpu, wall - inside))

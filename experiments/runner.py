@@ -7,7 +7,6 @@ worker is killed), ``DaskExecutor`` on a Dask distributed cluster. Each keeps a 
 of runs in flight and yields results as they finish, so memory stays flat.
 """
 
-import gc
 import os
 import socket
 import time
@@ -78,7 +77,6 @@ def run_task(task: Task) -> dict:
             events = model.event_log()
             events.insert(0, "run_id", task.run_id)
         del model
-        gc.collect()  # free the model's agent/graph cycles now, inside this run's time, not the next's
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the sweep goes on
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
         data = events = None
