@@ -14,10 +14,6 @@ class Status(IntEnum):
     LPR = 2
     UNDOCUMENTED = 3
 
-    @property
-    def is_citizen(self) -> bool:
-        return self in (Status.US_BORN, Status.NATURALIZED)
-
 
 class Custody(IntEnum):
     """Where a resident is this week. Every resident is in exactly one state."""

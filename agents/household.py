@@ -46,10 +46,10 @@ class Household(mesa.Agent):
             citizen_children = sum(1 for c in present if self.model.status[c] != Status.UNDOCUMENTED)
             caregivers = [a for a in self.adults if a != resident_id
                           and self.model.custody[a] == Custody.FREE]
-            if not caregivers and present and self.model.rng.random() >= self.model.kin_care_prob:
-                foster = len(present)
-                for c in present:
-                    self.model.in_foster_care[c] = True
+            unplaced = [c for c in present if not self.model.in_foster_care[c]]
+            if not caregivers and unplaced and self.model.rng.random() >= self.model.kin_care_prob:
+                foster = len(unplaced)
+                self.model.in_foster_care[unplaced] = True
         self.citizen_children_separated += citizen_children
         self.foster_placements += foster
         return {"separated": True, "citizen_children": citizen_children, "foster": foster}

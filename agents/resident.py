@@ -57,6 +57,11 @@ class Resident(mesa.Agent):
         self.model.custody[self.node] = state
 
     @property
+    def in_foster_care(self) -> bool:
+        """A child placed in foster care after a removal left no caregiver."""
+        return bool(self.model.in_foster_care[self.node])
+
+    @property
     def record(self) -> dict:
         row = self.model.record[self.node]
         return {"felony": int(row[0]), "misdemeanor": int(row[1]),

@@ -313,3 +313,15 @@ def test_citizens_in_mixed_status_households_share_the_fear():
         hispanic_us_born = (m.status == Status.US_BORN) & m.hispanic
         assert m.fear[hispanic_us_born & mixed].mean() > 3 * m.fear[hispanic_us_born & ~mixed].mean()
         assert m.frame["fear_mean_hispanic_citizen"].iloc[-1] > m.frame["fear_mean_non_hispanic"].iloc[-1]
+
+
+def test_children_left_without_a_caregiver_go_to_foster_care_unless_kin_take_them():
+    """With no relatives outside the household, a removal that leaves children with no free adult
+    places them in foster care; every child in foster care comes from a household with a removal."""
+    alone = run("sc_full", 1, kin_care_prob=0.0)
+    assert alone.totals["foster_placements"] > 0
+    fostered = [r for r in alone.residents if r.in_foster_care]
+    assert len(fostered) == alone.totals["foster_placements"]
+    assert all(not r.adult and r.household.separations > 0 for r in fostered)
+    kin = run("sc_full", 1, kin_care_prob=1.0)
+    assert kin.totals["foster_placements"] == 0 and kin.totals["removals"] > 0
