@@ -3,12 +3,23 @@
 Python API (the command line ``python -m experiments`` wraps the same functions)::
 
     from experiments import load_spec, run_sweep, sweep_status, load_results, build_report
+
+The names are imported on first use, so a sweep worker that only needs ``experiments.runner``
+does not pay for importing the analysis and plotting stack (scipy.stats, seaborn, matplotlib).
 """
 
-from .analysis import load_results, load_runs, summarize
-from .report import build_report
-from .spec import SpecError, load_spec, parse_spec
-from .sweep import run_sweep, sweep_status
+from importlib import import_module
 
-__all__ = ["load_spec", "parse_spec", "SpecError", "run_sweep", "sweep_status", "load_results", "load_runs",
-           "summarize", "build_report"]
+_EXPORTS = {
+    "load_results": ".analysis", "load_runs": ".analysis", "summarize": ".analysis",
+    "build_report": ".report",
+    "SpecError": ".spec", "load_spec": ".spec", "parse_spec": ".spec",
+    "run_sweep": ".sweep", "sweep_status": ".sweep",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
