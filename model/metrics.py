@@ -78,12 +78,18 @@ class EventLog:
 
     def __init__(self):
         self.rows = []
+        self.counts = {}  # (stage, offense) -> events so far
+
+    def count(self, stage: str, offenses=None) -> int:
+        """Events so far at a stage, optionally only those whose offense is one of ``offenses``."""
+        return sum(n for (s, off), n in self.counts.items() if s == stage and (offenses is None or off in offenses))
 
     def add(self, model, stage, resident, offense=None) -> None:
         r = model.record[resident]
         level = sc_level(int(r[0]), int(r[1]), int(r[2]))
-        self.rows.append((model.week, resident, stage,
-                          None if offense is None else OFFENSE_NAMES[int(offense)],
+        offense_name = None if offense is None else OFFENSE_NAMES[int(offense)]
+        self.counts[stage, offense_name] = self.counts.get((stage, offense_name), 0) + 1
+        self.rows.append((model.week, resident, stage, offense_name,
                           LEVEL_NAMES[level], Status(int(model.status[resident])).name.lower(),
                           bool(model.hispanic[resident]),
                           "female" if model.female[resident] else "male",

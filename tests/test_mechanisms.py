@@ -43,7 +43,7 @@ def run(preset, seed, n=N, weeks=WEEKS, **extra):
     for _ in range(weeks):
         m.step()
     m.frame = m.datacollector.get_model_vars_dataframe()
-    m.events = m.event_log()
+    m.log = m.event_log()
     m.graph = None  # not used here (the tie arrays are); keeps the cached runs small
     return m
 
@@ -54,7 +54,7 @@ def pooled(preset, key):
 
 def removal_triggers(m) -> pd.Series:
     """For each removal, the offense of the booking whose detainer led to it (its last pickup)."""
-    ev = m.events
+    ev = m.log
     pickups = ev[ev.stage == "pickup"]
     triggers = []
     for row in ev[ev.stage == "removal"].itertuples():
@@ -88,7 +88,7 @@ def test_sharing_off_means_no_matches_or_removals_but_fingerprints_still_go(seed
     assert t["removals"] == 0 and t["households_separated"] == 0
     assert t["arrests"] > 1000  # about 37 a year per 1,000 residents (UCR)
     assert t["fingerprint_submissions"] == t["bookings"] == t["arrests"]
-    assert not m.events.stage.isin(["match", "detainer", "honored", "declined", "pickup", "removal"]).any()
+    assert not m.log.stage.isin(["match", "detainer", "honored", "declined", "pickup", "removal"]).any()
     assert np.all(m.fear == 0) and np.all(m.custody != Custody.REMOVED)
 
 
@@ -105,14 +105,14 @@ def test_no_match_before_activation_and_matches_after():
     late = 100
     m = run("sc_full", 4, n=10_000, activation_week=late)
     pre = run("pre_sc", 4, n=10_000)
-    matches = m.events[m.events.stage == "match"]
+    matches = m.log[m.log.stage == "match"]
     assert len(matches) > 0 and matches.week.min() >= late
     assert (m.frame.loc[:late - 1, "ident_matches"] == 0).all()
     assert m.frame.loc[late:, "ident_matches"].sum() > 0
     # until the program arrives the county's history is exactly the pre-SC one
     pd.testing.assert_frame_equal(m.frame.loc[:late - 1], pre.frame.loc[:late - 1])
     for seed in SEEDS:
-        weeks = run("sc_full", seed).events.query("stage == 'match'").week
+        weeks = run("sc_full", seed).log.query("stage == 'match'").week
         assert weeks.min() >= ACTIVATION
 
 
@@ -121,7 +121,7 @@ def test_no_match_before_activation_and_matches_after():
 def test_no_detainer_policy_stops_the_match(preset, seed):
     """Up to the first detainer, when the jail decides under its policy, the history is identical
     to full cooperation: the same arrests, bookings and matches. The county cannot opt out."""
-    full, other = run("sc_full", seed).events, run(preset, seed).events
+    full, other = run("sc_full", seed).log, run(preset, seed).log
     first = full.index[full.stage == "detainer"][0]
     assert other.index[other.stage == "detainer"][0] == first
     assert (full.loc[:first, "stage"] == "match").sum() > 0
@@ -150,7 +150,7 @@ def test_hennessey_removes_fewer_low_level_offenders():
     assert pooled("sc_hennessey", "removals_level3") < 0.5 * pooled("sc_full", "removals_level3")
     assert pooled("sc_hennessey", "removals") < 0.6 * pooled("sc_full", "removals")
     for seed in SEEDS:
-        ev = run("sc_hennessey", seed).events
+        ev = run("sc_hennessey", seed).log
         held_minor = ev[(ev.stage == "honored") & ev.offense.isin(MINOR)]
         assert (held_minor.priority_level == "level1").all()  # a serious record puts them at Level 1
         assert ev[(ev.stage == "declined") & ev.offense.isin(MINOR)].shape[0] > 0
@@ -162,18 +162,18 @@ def test_hennessey_still_removes_serious_offenders():
     assert serious_hennessey >= 10  # measured 37 (full: 26)
     assert serious_hennessey >= 0.5 * serious_full
     for seed in SEEDS:
-        ev = run("sc_hennessey", seed).events
+        ev = run("sc_hennessey", seed).log
         serious = ev[ev.offense.isin(SERIOUS)]
         honored, declined = (serious.stage == "honored").sum(), (serious.stage == "declined").sum()
         assert honored > 0 and honored > 5 * declined  # only the 4% base decline rate
-    removed_levels = pd.concat([run("sc_hennessey", s).events.query("stage == 'removal'").priority_level
+    removed_levels = pd.concat([run("sc_hennessey", s).log.query("stage == 'removal'").priority_level
                                 for s in SEEDS])
     assert removed_levels.isin(["level1", "level2"]).sum() > 0
 
 
 def test_trust_act_holds_only_serious_or_violent_convictions():
     for seed in SEEDS:
-        ev = run("sc_trust_act", seed).events
+        ev = run("sc_trust_act", seed).log
         honored = ev[ev.stage == "honored"]
         assert (honored.priority_level == "level1").all()
         assert (ev.stage == "declined").sum() > (ev.stage == "honored").sum()
@@ -185,7 +185,7 @@ def test_trust_act_holds_only_serious_or_violent_convictions():
 def test_citizens_are_never_removed_and_lprs_only_for_aggravated_felonies():
     for preset in PRESET_NAMES:
         for seed in SEEDS:
-            removed = run(preset, seed).events.query("stage == 'removal'")
+            removed = run(preset, seed).log.query("stage == 'removal'")
             assert set(removed.status) <= {"undocumented", "lpr"}
             assert (removed[removed.status == "lpr"].priority_level == "level1").all()
 
@@ -232,7 +232,7 @@ def test_removing_parents_separates_families_and_citizen_children():
     for seed in SEEDS:
         m = run("sc_full", seed)
         t = m.totals
-        separations = m.events[m.events.stage == "separation"]
+        separations = m.log[m.log.stage == "separation"]
         parents = separations.parent_of_citizen_child.sum()
         assert t["households_separated"] == len(separations) > 0
         assert parents > 0 and t["citizen_children_separated"] >= parents
@@ -325,3 +325,15 @@ def test_children_left_without_a_caregiver_go_to_foster_care_unless_kin_take_the
     assert all(not r.adult and r.household.separations > 0 for r in fostered)
     kin = run("sc_full", 1, kin_care_prob=1.0)
     assert kin.totals["foster_placements"] == 0 and kin.totals["removals"] > 0
+
+
+
+def test_event_counts_agree_with_the_event_log():
+    """The running counts (what the visualizer's tally reads) match the full event log."""
+    m = run("sc_full", 1)
+    log = m.log
+    for stage in ("arrest", "match", "detainer", "honored", "pickup", "removal", "separation"):
+        assert m.events.count(stage) == (log.stage == stage).sum() > 0
+    minor = ("traffic", "public_order")
+    expected = ((log.stage == "pickup") & log.offense.isin(minor)).sum()
+    assert m.events.count("pickup", minor) == expected > 0

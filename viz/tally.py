@@ -1,9 +1,6 @@
 """The running tally the lesson reads: the county's counts so far, as plain numbers."""
 
-from model.metrics import EVENT_COLUMNS
-
 MINOR_CHARGES = ("traffic", "public_order")  # never felonies; the heart of Hennessey's list
-_STAGE, _OFFENSE = EVENT_COLUMNS.index("stage"), EVENT_COLUMNS.index("offense")
 
 TALLY_ROWS = (  # (label, reporter)
     ("arrests (fingerprints sent to the FBI)", "arrests_cumulative"),
@@ -19,7 +16,7 @@ TALLY_ROWS = (  # (label, reporter)
 
 def minor_charge_pickups(model) -> int:
     """People ICE picked up whose booking charge was only a traffic or public-order offense."""
-    return sum(1 for row in model.events.rows if row[_STAGE] == "pickup" and row[_OFFENSE] in MINOR_CHARGES)
+    return model.events.count("pickup", MINOR_CHARGES)
 
 
 def tally(model) -> list[tuple[str, int]]:
