@@ -171,7 +171,7 @@ def _factor(name, raw, validator, known, where) -> Factor:
               "put single values in [fixed]", where)
     _check_keys(raw, RANGE_KEYS, key + ".", where)
     p = PARAMETER_TABLE.get(name)
-    if name == PRESET_KEY or (p is not None and (isinstance(p.kind, tuple) or p.kind == "bool")):
+    if name == PRESET_KEY or (p is not None and p.constraint.categorical):
         _fail(key, "a range needs a numeric parameter; give a list of values", where)
     if "bounds" in raw:
         if raw["bounds"] != "model":
@@ -199,7 +199,7 @@ def _factor(name, raw, validator, known, where) -> Factor:
     step = raw.get("step")
     if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float)) or step <= 0):
         _fail(f"{key}.step", f"must be a positive number, got {step!r}", where)
-    integer = p is not None and p.kind in ("count", "int")
+    integer = p is not None and p.constraint.integer
     return Factor(name, low=low, high=high, num=num, step=step, integer=integer)
 
 

@@ -1,141 +1,144 @@
-"""The model's parameters: defaults with their sources, validation, and presets.
+"""The model's parameters: one declaration of each, with default, constraint, source and sweep range.
 
-One table (``PARAMETERS``) holds every keyword the model takes, its default, what values
-are allowed, where the default comes from and, where the record gives one, the range a
-sweep should cover. Sources are in ``../shared/domain/calibration-inputs.md`` and
-``docs/ODD.md``; "assumption" marks a default the published record does not pin down.
+One table (``PARAMETERS``) holds every keyword the model takes, its default, the values it
+allows (a typed constraint from ``model.constraints``, with a documented ceiling), where the
+default comes from and, where the record gives one, the range a sweep should cover. Sources are
+listed in ``docs/sources.md``; "assumption" marks a default the published record does not pin
+down.
 
-``validate_parameters`` checks a full set before any work is done and raises
-``ValueError`` naming the parameter and what is allowed.
+``validate_parameters`` checks a full set before any work is done and raises ``ValueError``
+naming the parameter and what is allowed.
 """
 
 from dataclasses import dataclass
-from numbers import Integral, Real
-
-import numpy as np
 
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
+
+from .constraints import PROBABILITY, Boolean, Constraint, Options, count, rate
 
 
 @dataclass(frozen=True)
 class Parameter:
     name: str
     default: object
-    kind: str  # "count", "int", "prob", "rate" (float >= 0), "bool", or a tuple of choices
+    constraint: Constraint
     source: str
     sweep: tuple | None = None  # natural sweep bounds from the record, if any
-    minimum: int = 0  # for "count"/"int"
+
+    def check(self, value):
+        """The value in canonical type, or ValueError naming the parameter."""
+        return self.constraint.check(self.name, value)
 
 
-def _p(name, default, kind, source, sweep=None, minimum=0):
-    return Parameter(name, default, kind, source, sweep, minimum)
+def _p(name, default, constraint, source, sweep=None):
+    return Parameter(name, default, constraint, source, sweep)
 
 
 PARAMETERS = [
     # --- the county ---
-    _p("n_residents", 2000, "count", "model size: 300-2,000 in class, 10^4-10^6 in studies", minimum=20),
-    _p("neighborhood_size", 500, "count", "assumption: residents per neighborhood (police beat)", minimum=10),
-    _p("share_undocumented", 0.10, "prob", "Passel & Cohn, Pew 2011; PPIC; MPI: US 3.7%, "
+    _p("n_residents", 2000, count(20, 5_000_000), "model size: 300-2,000 in class, 10^4-10^6 in studies"),
+    _p("neighborhood_size", 500, count(10, 1_000_000), "assumption: residents per neighborhood (police beat)"),
+    _p("share_undocumented", 0.10, PROBABILITY, "Passel & Cohn, Pew 2011; PPIC; MPI: US 3.7%, "
        "California 6-7.5%, Los Angeles County about 10%", (0.037, 0.10)),
-    _p("share_lpr", 0.09, "prob", "assumption: lawful permanent residents (LA County scale)"),
-    _p("share_naturalized", 0.14, "prob", "assumption: naturalized citizens (LA County scale)"),
-    _p("hispanic_share_undocumented", 0.81, "prob", "Pew 2011: 81% of the unauthorized are Hispanic"),
-    _p("hispanic_share_others", 0.40, "prob", "assumption: Hispanic share of everyone else (LA County scale)"),
-    _p("female_share_undocumented_adults", 0.40, "prob", "Passel, Pew 2013: 40% of unauthorized adults are women"),
-    _p("couples_with_children_share_undocumented", 0.47, "prob", "Pew 2009: 47% of unauthorized households"),
-    _p("couples_with_children_share_legal_immigrant", 0.35, "prob", "Pew 2009: 35% of legal-immigrant households"),
-    _p("couples_with_children_share_us_born", 0.21, "prob", "Pew 2009: 21% of US-born households"),
-    _p("single_parent_share", 0.09, "prob", "assumption: single-parent households, all groups"),
-    _p("single_adult_share", 0.28, "prob", "assumption: one-person households (Census order of magnitude)"),
-    _p("mean_children", 1.9, "rate", "Census CPS: Hispanic families with children have 1.9 children", (1.5, 2.2)),
-    _p("citizen_child_share_undocumented_parents", 0.73, "prob",
+    _p("share_lpr", 0.09, PROBABILITY, "assumption: lawful permanent residents (LA County scale)"),
+    _p("share_naturalized", 0.14, PROBABILITY, "assumption: naturalized citizens (LA County scale)"),
+    _p("hispanic_share_undocumented", 0.81, PROBABILITY, "Pew 2011: 81% of the unauthorized are Hispanic"),
+    _p("hispanic_share_others", 0.40, PROBABILITY, "assumption: Hispanic share of everyone else (LA County scale)"),
+    _p("female_share_undocumented_adults", 0.40, PROBABILITY, "Passel, Pew 2013: 40% of unauthorized adults are women"),
+    _p("couples_with_children_share_undocumented", 0.47, PROBABILITY, "Pew 2009: 47% of unauthorized households"),
+    _p("couples_with_children_share_legal_immigrant", 0.35, PROBABILITY, "Pew 2009: 35% of legal-immigrant households"),
+    _p("couples_with_children_share_us_born", 0.21, PROBABILITY, "Pew 2009: 21% of US-born households"),
+    _p("single_parent_share", 0.09, PROBABILITY, "assumption: single-parent households, all groups"),
+    _p("single_adult_share", 0.28, PROBABILITY, "assumption: one-person households (Census order of magnitude)"),
+    _p("mean_children", 1.9, rate(10.0, low=1.0), "Census CPS: Hispanic families with children have 1.9 children", (1.5, 2.2)),
+    _p("citizen_child_share_undocumented_parents", 0.73, PROBABILITY,
        "Pew 2009: about 73% of children of unauthorized parents are US citizens"),
-    _p("undocumented_partner_citizen_prob", 0.25, "prob", "derived: Mathema, CAP 2017 (8M citizens in "
+    _p("undocumented_partner_citizen_prob", 0.25, PROBABILITY, "derived: Mathema, CAP 2017 (8M citizens in "
        "mixed-status families, 5.9M of them children, so about 2M citizen adults)"),
-    _p("ident_share_undocumented", 0.7, "prob", "assumption, set jointly with ident_share_legal_immigrants "
+    _p("ident_share_undocumented", 0.7, PROBABILITY, "assumption, set jointly with ident_share_legal_immigrants "
        "and detainer_prob so that at the national composition P(match | booked) and P(detainer | match) "
        "come near Alsan & Yang's 0.09 and 0.31 (tests/test_calibration.py): undocumented residents with "
        "a prior DHS encounter (border, visa)", (0.5, 0.9)),
-    _p("ident_share_legal_immigrants", 0.3, "prob", "assumption (see ident_share_undocumented): LPRs and "
+    _p("ident_share_legal_immigrants", 0.3, PROBABILITY, "assumption (see ident_share_undocumented): LPRs and "
        "naturalized citizens enrolled in IDENT; older cases predate it", (0.2, 0.6)),
     # --- the social graph ---
-    _p("friends_per_resident", 6.0, "rate", "assumption: mean friendship and neighbor ties", (2.0, 15.0)),
-    _p("tie_homophily", 0.7, "prob", "assumption: share of local friendships within one's ethnic and "
+    _p("friends_per_resident", 6.0, rate(100.0), "assumption: mean friendship and neighbor ties", (2.0, 15.0)),
+    _p("tie_homophily", 0.7, PROBABILITY, "assumption: share of local friendships within one's ethnic and "
        "nativity group", (0.3, 0.9)),
-    _p("cross_neighborhood_share", 0.2, "prob", "assumption: share of friendships outside the neighborhood"),
-    _p("segregation", 0.6, "prob", "assumption: 0 random, 1 fully sorted neighborhoods by ethnicity and "
+    _p("cross_neighborhood_share", 0.2, PROBABILITY, "assumption: share of friendships outside the neighborhood"),
+    _p("segregation", 0.6, PROBABILITY, "assumption: 0 random, 1 fully sorted neighborhoods by ethnicity and "
        "nativity (Hispanic-white dissimilarity in large metros is about 0.6)", (0.0, 0.9)),
-    _p("family_tie_weight", 1.0, "rate", "assumption: strength of a household tie"),
-    _p("friend_tie_weight", 0.3, "rate", "assumption: strength of a friendship tie", (0.1, 0.6)),
+    _p("family_tie_weight", 1.0, rate(10.0), "assumption: strength of a household tie"),
+    _p("friend_tie_weight", 0.3, rate(10.0), "assumption: strength of a friendship tie", (0.1, 0.6)),
     # --- crime, reporting and policing ---
-    _p("violent_victimization_rate", 0.023, "rate", "BJS Criminal Victimization 2011-2016: 21-26 per 1,000 "
+    _p("violent_victimization_rate", 0.023, rate(1.0), "BJS Criminal Victimization 2011-2016: 21-26 per 1,000 "
        "persons per year", (0.021, 0.026)),
-    _p("property_victimization_rate", 0.045, "rate", "assumption from BJS household property victimization "
+    _p("property_victimization_rate", 0.045, rate(2.0), "assumption from BJS household property victimization "
        "(about 110-155 per 1,000 households) over 2.57 persons per household"),
-    _p("proactive_arrest_rate", 0.030, "rate", "derived: FBI UCR 2012, 3,888 arrests per 100,000 residents a "
+    _p("proactive_arrest_rate", 0.030, rate(2.0), "derived: FBI UCR 2012, 3,888 arrests per 100,000 residents a "
        "year, less the arrests that follow reported violent and property crimes"),
-    _p("offending_concentration", 1.0, "rate", "assumption: sigma of the lognormal offending propensity"),
-    _p("male_offending_ratio", 3.0, "rate", "derived: UCR, men are about three quarters of arrestees"),
-    _p("victim_from_ties_prob", 0.3, "prob", "assumption: victims chosen among the offender's ties"),
-    _p("offenders_target_nonreporters", False, "bool", "Comino, Mastrobuoni & Nicolo 2020: undocumented "
+    _p("offending_concentration", 1.0, rate(3.0), "assumption: sigma of the lognormal offending propensity"),
+    _p("male_offending_ratio", 3.0, rate(20.0), "derived: UCR, men are about three quarters of arrestees"),
+    _p("victim_from_ties_prob", 0.3, PROBABILITY, "assumption: victims chosen among the offender's ties"),
+    _p("offenders_target_nonreporters", False, Boolean(), "Comino, Mastrobuoni & Nicolo 2020: undocumented "
        "victims are targeted because they do not report (switchable mechanism)"),
-    _p("victim_candidates", 3, "count", "assumption: candidates an offender weighs when targeting", minimum=1),
-    _p("reporting_prob_violent", 0.45, "prob", "BJS: 42-48% of violent victimizations reported", (0.42, 0.48)),
-    _p("reporting_prob_property", 0.35, "prob", "BJS: about 35% of property victimizations reported"),
-    _p("undocumented_reporting_ratio", 0.46, "prob", "derived: Comino et al. 2020, undocumented victims "
+    _p("victim_candidates", 3, count(1, 20), "assumption: candidates an offender weighs when targeting"),
+    _p("reporting_prob_violent", 0.45, PROBABILITY, "BJS: 42-48% of violent victimizations reported", (0.42, 0.48)),
+    _p("reporting_prob_property", 0.35, PROBABILITY, "BJS: about 35% of property victimizations reported"),
+    _p("undocumented_reporting_ratio", 0.46, PROBABILITY, "derived: Comino et al. 2020, undocumented victims "
        "report about 17% of crimes; legalization raised it about 20 points (17/37)"),
-    _p("clearance_prob_violent", 0.45, "prob", "assumption: FBI UCR violent clearance order of magnitude"),
-    _p("clearance_prob_property", 0.18, "prob", "assumption: FBI UCR property clearance order of magnitude"),
-    _p("conviction_prob", 0.6, "prob", "assumption: share of bookings that end in a conviction"),
-    _p("prior_record_years", 10, "int", "assumption: years of offending history drawn at the start"),
-    _p("police_per_1000", 2.4, "rate", "UCR benchmark: about 2.4 sworn officers per 1,000 residents"),
-    _p("policing_intensity", 1.0, "rate", "lever: multiplies proactive stops (1 = UCR arrest volume)", (0.5, 2.0)),
-    _p("cite_release_prob", 0.0, "prob", "lever: county discretion to cite and release minor public-order "
+    _p("clearance_prob_violent", 0.45, PROBABILITY, "assumption: FBI UCR violent clearance order of magnitude"),
+    _p("clearance_prob_property", 0.18, PROBABILITY, "assumption: FBI UCR property clearance order of magnitude"),
+    _p("conviction_prob", 0.6, PROBABILITY, "assumption: share of bookings that end in a conviction"),
+    _p("prior_record_years", 10, count(0, 50), "assumption: years of offending history drawn at the start"),
+    _p("police_per_1000", 2.4, rate(50.0), "UCR benchmark: about 2.4 sworn officers per 1,000 residents"),
+    _p("policing_intensity", 1.0, rate(10.0), "lever: multiplies proactive stops (1 = UCR arrest volume)", (0.5, 2.0)),
+    _p("cite_release_prob", 0.0, PROBABILITY, "lever: county discretion to cite and release minor public-order "
        "and traffic offenses instead of booking (0 reproduces UCR arrest volume)"),
     # --- the federal pathway ---
-    _p("sharing_active", True, "bool", "federal switch: FBI-DHS fingerprint sharing (Secure Communities); "
+    _p("sharing_active", True, Boolean(), "federal switch: FBI-DHS fingerprint sharing (Secure Communities); "
        "no county can turn it off (NILC 2011; Kubrin 2014)"),
-    _p("activation_week", 52, "int", "week the federal program reaches the county (rollout 2008-2013)"),
-    _p("detainer_policy", "full", DETAINER_POLICIES, "county lever: what the jail does with a detainer "
+    _p("activation_week", 52, count(0, 5_200), "week the federal program reaches the county (rollout 2008-2013)"),
+    _p("detainer_policy", "full", Options(DETAINER_POLICIES), "county lever: what the jail does with a detainer "
        "(TRAC 330, 2013; Hennessey 2011; CA TRUST Act; Miranda-Olivares 2014)"),
-    _p("enforcement_regime", "sc", ENFORCEMENT_REGIMES, "federal: ICE priorities (Morton memo 10072.1; "
+    _p("enforcement_regime", "sc", Options(ENFORCEMENT_REGIMES), "federal: ICE priorities (Morton memo 10072.1; "
        "Johnson memo 2014; EO 13768)"),
-    _p("detainer_prob", 0.7, "prob", "derived: Alsan & Yang Table A1 give P(detainer | match) about 0.31 "
+    _p("detainer_prob", 0.7, PROBABILITY, "derived: Alsan & Yang Table A1 give P(detainer | match) about 0.31 "
        "over all matches, citizens and non-removable LPRs included; this is per removable priority match",
        (0.31, 1.0)),
-    _p("detainer_decline_prob", 0.04, "prob", "TRAC 2016; ICE 2017: jails decline 2-7% of detainers "
+    _p("detainer_decline_prob", 0.04, PROBABILITY, "TRAC 2016; ICE 2017: jails decline 2-7% of detainers "
        "nationally", (0.02, 0.07)),
-    _p("detainer_extra_jail_weeks", 1, "int", "Justice Strategies 2010: the 48-hour hold and lost bail "
+    _p("detainer_extra_jail_weeks", 1, count(0, 52), "Justice Strategies 2010: the 48-hour hold and lost bail "
        "(8 CFR 287.7(d))"),
-    _p("ice_pickup_prob", 0.6, "prob", "TRAC: ICE assumed custody after 72% (2008) to 55% (2012) of "
+    _p("ice_pickup_prob", 0.6, PROBABILITY, "TRAC: ICE assumed custody after 72% (2008) to 55% (2012) of "
        "detainers, under 40% under PEP", (0.40, 0.72)),
-    _p("ice_capacity_share", 0.036, "rate", "Morton memo 10072.1: resources for about 400,000 removals a "
+    _p("ice_capacity_share", 0.036, rate(1.0), "Morton memo 10072.1: resources for about 400,000 removals a "
        "year, under 4% of the unauthorized population"),
-    _p("ice_detention_weeks", 4, "count", "Warren Institute 2011: mean ICE detention about 28 days", minimum=1),
-    _p("relief_prob", 0.02, "prob", "Warren Institute 2011: relief granted in about 2% of SC cases"),
-    _p("citizen_detainer_error_prob", 0.01, "prob", "assumption: matched naturalized citizens wrongly given "
+    _p("ice_detention_weeks", 4, count(1, 104), "Warren Institute 2011: mean ICE detention about 28 days"),
+    _p("relief_prob", 0.02, PROBABILITY, "Warren Institute 2011: relief granted in about 2% of SC cases"),
+    _p("citizen_detainer_error_prob", 0.01, PROBABILITY, "assumption: matched naturalized citizens wrongly given "
        "a detainer (Warren 2011: citizens 1-2% of SC arrests; contested by CIS 2012)", (0.0, 0.05)),
-    _p("kin_care_prob", 0.9, "prob", "assumption: children left with no caregiver in the household go to "
+    _p("kin_care_prob", 0.9, PROBABILITY, "assumption: children left with no caregiver in the household go to "
        "relatives outside it rather than foster care (Wessler, ARC 2011, counts foster cases in the "
        "thousands nationally against about 400,000 removals a year)"),
     # --- fear and silence ---
-    _p("fear_sensitivity", 1.0, "rate", "assumption: how strongly a tie's detention or removal raises fear",
+    _p("fear_sensitivity", 1.0, rate(20.0), "assumption: how strongly a tie's detention or removal raises fear",
        (0.25, 3.0)),
-    _p("detention_shock", 0.5, "rate", "assumption: exposure from a tie taken into ICE custody"),
-    _p("removal_shock", 1.0, "rate", "assumption: exposure from a tie removed"),
-    _p("fear_contagion", 0.05, "prob", "assumption: weekly pull of a resident's fear up toward the "
+    _p("detention_shock", 0.5, rate(10.0), "assumption: exposure from a tie taken into ICE custody"),
+    _p("removal_shock", 1.0, rate(10.0), "assumption: exposure from a tie removed"),
+    _p("fear_contagion", 0.05, PROBABILITY, "assumption: weekly pull of a resident's fear up toward the "
        "tie-weighted mean fear of their ties (worry told within families and friendships)", (0.0, 0.2)),
-    _p("fear_decay", 0.02, "prob", "assumption: weekly decay of fear (half-life about 34 weeks)", (0.005, 0.1)),
-    _p("fear_reporting_effect", 0.43, "prob", "Wong et al. 2019: 42.9% of undocumented less likely to "
+    _p("fear_decay", 0.02, PROBABILITY, "assumption: weekly decay of fear (half-life about 34 weeks)", (0.005, 0.1)),
+    _p("fear_reporting_effect", 0.43, PROBABILITY, "Wong et al. 2019: 42.9% of undocumented less likely to "
        "report crimes they suffer (stated intent: an upper bound; Theodore 2013: 44-70%)", (0.0, 0.70)),
-    _p("fear_witness_effect", 0.61, "prob", "Wong et al. 2019: 60.8% less likely to report crimes they "
+    _p("fear_witness_effect", 0.61, PROBABILITY, "Wong et al. 2019: 60.8% less likely to report crimes they "
        "witness (upper bound)", (0.0, 0.61)),
-    _p("fear_susceptibility_undocumented", 1.0, "prob", "Pew 2021/22: worry about deportation, non-LPR "
+    _p("fear_susceptibility_undocumented", 1.0, PROBABILITY, "Pew 2021/22: worry about deportation, non-LPR "
        "noncitizens 0.80 (the reference)"),
-    _p("fear_susceptibility_lpr", 0.66, "prob", "derived: Pew 2021/22, LPRs 0.53 / 0.80"),
-    _p("fear_susceptibility_naturalized", 0.43, "prob", "derived: Pew 2021/22, naturalized 0.34 / 0.80"),
-    _p("fear_susceptibility_hispanic_us_born", 0.35, "prob", "derived: Pew 2021/22, US-born Latinos 0.28 / 0.80"),
-    _p("fear_susceptibility_non_hispanic", 0.15, "prob", "derived: Pew 2021/22, non-Latino whites 0.12 / 0.80"),
+    _p("fear_susceptibility_lpr", 0.66, PROBABILITY, "derived: Pew 2021/22, LPRs 0.53 / 0.80"),
+    _p("fear_susceptibility_naturalized", 0.43, PROBABILITY, "derived: Pew 2021/22, naturalized 0.34 / 0.80"),
+    _p("fear_susceptibility_hispanic_us_born", 0.35, PROBABILITY, "derived: Pew 2021/22, US-born Latinos 0.28 / 0.80"),
+    _p("fear_susceptibility_non_hispanic", 0.15, PROBABILITY, "derived: Pew 2021/22, non-Latino whites 0.12 / 0.80"),
 ]
 
 PARAMETER_TABLE = {p.name: p for p in PARAMETERS}
@@ -166,34 +169,6 @@ def scenario(name: str) -> dict:
     return dict(PRESETS[name])
 
 
-def _check_value(p: Parameter, value):
-    """Return the value in canonical type, or raise ValueError naming the parameter."""
-    kind = p.kind
-    if isinstance(kind, tuple):
-        if value not in kind:
-            raise ValueError(f"{p.name} must be one of {kind}, got {value!r}")
-        return value
-    if kind == "bool":
-        if not isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"{p.name} must be True or False, got {value!r}")
-        return bool(value)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise ValueError(f"{p.name} must be a number, got {value!r}")
-    if not np.isfinite(value):
-        raise ValueError(f"{p.name} must be finite, got {value!r}")
-    if kind in ("count", "int"):
-        if not isinstance(value, Integral) and float(value) != int(value):
-            raise ValueError(f"{p.name} must be a whole number, got {value!r}")
-        if value < p.minimum:
-            raise ValueError(f"{p.name} must be an integer >= {p.minimum}, got {value!r}")
-        return int(value)
-    if kind == "prob" and not 0.0 <= value <= 1.0:
-        raise ValueError(f"{p.name} must be a probability in [0, 1], got {value!r}")
-    if kind == "rate" and value < 0:
-        raise ValueError(f"{p.name} must be >= 0, got {value!r}")
-    return float(value)
-
-
 def validate_parameters(params: dict) -> dict:
     """Check a set of keyword parameters; return the full set with defaults filled in.
 
@@ -205,7 +180,7 @@ def validate_parameters(params: dict) -> dict:
         raise ValueError(f"unknown parameter(s) {unknown}; known parameters are listed in "
                          "model.parameters.PARAMETERS")
     full = {**DEFAULTS, **params}
-    checked = {name: _check_value(PARAMETER_TABLE[name], full[name]) for name in DEFAULTS}
+    checked = {name: PARAMETER_TABLE[name].check(full[name]) for name in DEFAULTS}
     migrants = checked["share_undocumented"] + checked["share_lpr"] + checked["share_naturalized"]
     if migrants > 1 + 1e-9:
         raise ValueError("share_undocumented + share_lpr + share_naturalized must sum to at most 1 "
@@ -216,9 +191,6 @@ def validate_parameters(params: dict) -> dict:
         if total > 1 + 1e-9:
             raise ValueError(f"{key} + single_parent_share + single_adult_share must sum to at most 1 "
                              f"(couples without children are the remainder), got {total:.3f}")
-    if checked["mean_children"] < 1:
-        raise ValueError(f"mean_children must be >= 1 (households with children have at least one), "
-                         f"got {checked['mean_children']}")
     from .population import household_head_rates  # composition must be attainable
     household_head_rates(checked)
     return checked
@@ -228,11 +200,7 @@ def markdown_table() -> str:
     """The parameter table as Markdown (docs/ODD.md embeds it; tests keep the two equal)."""
     lines = ["| parameter | default | allowed | sweep range | source |", "|---|---|---|---|---|"]
     for p in PARAMETERS:
-        if isinstance(p.kind, tuple):
-            allowed = ", ".join(f"`{k}`" for k in p.kind)
-        else:
-            allowed = {"count": f"integer >= {p.minimum}", "int": f"integer >= {p.minimum}",
-                       "prob": "[0, 1]", "rate": ">= 0", "bool": "true / false"}[p.kind]
+        allowed = p.constraint.describe()
         sweep = "" if p.sweep is None else f"{p.sweep[0]} - {p.sweep[1]}"
         default = f"`{p.default!r}`" if not isinstance(p.default, bool) else f"`{str(p.default).lower()}`"
         lines.append(f"| `{p.name}` | {default} | {allowed} | {sweep} | {p.source} |")

@@ -212,7 +212,7 @@ def test_drawn_parameters_are_valid(params):
         assert checked[name] == value
 
 
-PROBS = [p.name for p in PARAMETERS if p.kind == "prob"]
+PROBS = [p.name for p in PARAMETERS if p.constraint == PROBABILITY]
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)

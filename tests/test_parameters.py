@@ -10,13 +10,14 @@ import pytest
 import model.model as model_module
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
 from model import DEFAULTS, PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
+from model.constraints import PROBABILITY, Boolean, Interval, Options
 from model.parameters import PARAMETER_TABLE
 
-PROBABILITIES = [p.name for p in PARAMETERS if p.kind == "prob"]
-RATES = [p.name for p in PARAMETERS if p.kind == "rate"]
-COUNTS = [p.name for p in PARAMETERS if p.kind in ("count", "int")]
-BOOLS = [p.name for p in PARAMETERS if p.kind == "bool"]
-NUMERIC = PROBABILITIES + RATES + COUNTS
+NUMERIC = [p.name for p in PARAMETERS if isinstance(p.constraint, Interval)]
+PROBABILITIES = [p.name for p in PARAMETERS if p.constraint == PROBABILITY]
+RATES = [name for name in NUMERIC if name not in PROBABILITIES and not PARAMETER_TABLE[name].constraint.integer]
+COUNTS = [name for name in NUMERIC if PARAMETER_TABLE[name].constraint.integer]
+BOOLS = [p.name for p in PARAMETERS if isinstance(p.constraint, Boolean)]
 POLICY_KEYS = {"sharing_active", "activation_week", "detainer_policy", "enforcement_regime",
                "ice_pickup_prob", "detainer_prob", "detainer_decline_prob", "cite_release_prob",
                "policing_intensity", "ice_capacity_share"}
@@ -43,10 +44,11 @@ def raises_naming(params, *fragments):
 
 # --- the parameter table itself ---
 
-def test_kinds_are_known():
-    kinds = {"count", "int", "prob", "rate", "bool"}
+def test_every_parameter_has_a_typed_constraint_with_a_ceiling():
     for p in PARAMETERS:
-        assert isinstance(p.kind, tuple) or p.kind in kinds, p.name
+        assert isinstance(p.constraint, (Interval, Options, Boolean)), p.name
+        if isinstance(p.constraint, Interval):
+            assert np.isfinite(p.constraint.high) and p.constraint.low <= p.default <= p.constraint.high, p.name
     assert len(PARAMETER_TABLE) == len(PARAMETERS), "duplicate parameter names"
 
 
@@ -85,18 +87,18 @@ def test_model_signature_lists_every_parameter_as_keyword():
 
 @pytest.mark.parametrize("name", COUNTS)
 def test_negative_sizes_rejected(no_work, name):
-    raises_naming({name: -1}, name, ">=")
+    raises_naming({name: -1}, name, "integer in [")
 
 
 def test_too_small_counts_rejected(no_work):
-    raises_naming({"n_residents": 19}, "n_residents", ">= 20")
-    raises_naming({"victim_candidates": 0}, "victim_candidates", ">= 1")
-    raises_naming({"ice_detention_weeks": 0}, "ice_detention_weeks", ">= 1")
+    raises_naming({"n_residents": 19}, "n_residents", "[20,")
+    raises_naming({"victim_candidates": 0}, "victim_candidates", "[1,")
+    raises_naming({"ice_detention_weeks": 0}, "ice_detention_weeks", "[1,")
 
 
 @pytest.mark.parametrize("name", COUNTS)
 def test_fractional_counts_rejected(no_work, name):
-    raises_naming({name: PARAMETER_TABLE[name].minimum + 2.5}, name, "whole number")
+    raises_naming({name: PARAMETER_TABLE[name].constraint.low + 2.5}, name, "whole number")
 
 
 def test_whole_floats_and_numpy_integers_accepted():
@@ -124,7 +126,22 @@ def test_probability_bounds_accepted(name, value):
 
 @pytest.mark.parametrize("name", RATES)
 def test_negative_rates_rejected(no_work, name):
-    raises_naming({name: -0.5}, name, ">= 0")
+    raises_naming({name: -0.5}, name, "number in [")
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_values_beyond_the_documented_ceiling_fail_at_once_naming_the_parameter(no_work, name):
+    """No rate or count is unbounded: 1e300, or one step past the ceiling, fails before any work
+    (before, police_per_1000=1e9 ran 32 s into a MemoryError and family_tie_weight=1e308 gave NaN)."""
+    high = PARAMETER_TABLE[name].constraint.high
+    raises_naming({name: 1e300}, name, "in [")
+    raises_naming({name: high + 1}, name, "in [")
+
+
+def test_fractions_and_numpy_numbers_are_read_as_numbers():
+    from fractions import Fraction
+    assert validate_parameters({"detainer_prob": Fraction(1, 2)})["detainer_prob"] == 0.5
+    assert validate_parameters({"fear_decay": np.float32(0.25)})["fear_decay"] == 0.25
 
 
 @pytest.mark.parametrize("name", NUMERIC)
@@ -193,7 +210,8 @@ def test_household_type_shares_must_add_up(no_work, group):
 
 
 def test_mean_children_below_one_rejected(no_work):
-    raises_naming({"mean_children": 0.5}, "mean_children", ">= 1")
+    raises_naming({"mean_children": 0.5}, "mean_children", "[1,")
+    raises_naming({"mean_children": 1e9}, "mean_children", "[1,")  # not blamed on the status shares
 
 
 def test_validate_parameters_raises_the_same_errors():

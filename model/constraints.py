@@ -1,0 +1,111 @@
+"""Typed constraints on parameter values (in the style of scikit-learn's ``_param_validation``).
+
+A constraint checks one value and returns it in canonical type, or raises ``ValueError`` naming
+the parameter and what is allowed. Every numeric constraint has a ceiling: a value beyond what
+the model can plausibly mean (a victimization rate of a million per person-year) fails at once
+instead of exhausting memory or returning NaN hours later.
+"""
+
+from dataclasses import dataclass
+from fractions import Fraction
+from numbers import Integral, Real
+
+import numpy as np
+
+
+class Constraint:
+    """What values a parameter allows."""
+
+    categorical = False  # a set of named choices (a sweep lists them; no ranges)
+    integer = False  # whole numbers only (a sweep rounds ranges)
+
+    def check(self, name: str, value):
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+def _is_bool(value) -> bool:
+    return isinstance(value, (bool, np.bool_))
+
+
+@dataclass(frozen=True)
+class Interval(Constraint):
+    """A number in [low, high]. ``kind`` is ``int`` (whole numbers) or ``float``."""
+
+    kind: type
+    low: float
+    high: float
+
+    @property
+    def integer(self) -> bool:
+        return self.kind is int
+
+    def check(self, name, value):
+        if _is_bool(value) or not isinstance(value, Real):
+            raise ValueError(f"{name} must be a number in {self.describe()}, got {value!r}")
+        number = float(value) if isinstance(value, Fraction) else value
+        try:
+            finite = bool(np.isfinite(number))
+        except (TypeError, OverflowError):
+            finite = False
+        if not finite:
+            raise ValueError(f"{name} must be a finite number in {self.describe()}, got {value!r}")
+        if self.integer and not isinstance(value, Integral) and float(number) != int(number):
+            raise ValueError(f"{name} must be a whole number in {self.describe()}, got {value!r}")
+        if not self.low <= number <= self.high:
+            raise ValueError(f"{name} must be in {self.describe()}, got {value!r}")
+        return int(number) if self.integer else float(number)
+
+    def describe(self) -> str:
+        fmt = (lambda v: f"{int(v):,}") if self.integer else (lambda v: f"{v:g}")
+        kind = "integer" if self.integer else "number"
+        return f"{kind} in [{fmt(self.low)}, {fmt(self.high)}]"
+
+
+@dataclass(frozen=True)
+class Options(Constraint):
+    """One of a fixed set of named choices."""
+
+    options: tuple
+    categorical = True
+
+    def check(self, name, value):
+        if not isinstance(value, str) or value not in self.options:
+            raise ValueError(f"{name} must be one of {self.options}, got {value!r}")
+        return value
+
+    def describe(self) -> str:
+        return ", ".join(f"`{k}`" for k in self.options)
+
+
+@dataclass(frozen=True)
+class Boolean(Constraint):
+    """True or False (a switch)."""
+
+    categorical = True
+
+    def check(self, name, value):
+        if not _is_bool(value):
+            raise ValueError(f"{name} must be True or False, got {value!r}")
+        return bool(value)
+
+    def describe(self) -> str:
+        return "true / false"
+
+    @property
+    def options(self) -> tuple:
+        return (False, True)
+
+
+# Shorthands used in the parameter table.
+PROBABILITY = Interval(float, 0.0, 1.0)
+
+
+def count(low: int, high: int) -> Interval:
+    return Interval(int, low, high)
+
+
+def rate(high: float, low: float = 0.0) -> Interval:
+    return Interval(float, low, high)
