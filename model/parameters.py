@@ -50,7 +50,8 @@ PARAMETERS = [
     _p("couples_with_children_share_us_born", 0.21, PROBABILITY, "Pew 2009: 21% of US-born households"),
     _p("single_parent_share", 0.09, PROBABILITY, "assumption: single-parent households, all groups"),
     _p("single_adult_share", 0.28, PROBABILITY, "assumption: one-person households (Census order of magnitude)"),
-    _p("mean_children", 1.9, rate(10.0, low=1.0), "Census CPS: Hispanic families with children have 1.9 children", (1.5, 2.2)),
+    _p("mean_children", 1.9, rate(10.0, low=1.0), "Census CPS: Hispanic families with children have 1.9 "
+       "children", (1.5, 2.2)),
     _p("citizen_child_share_undocumented_parents", 0.73, PROBABILITY,
        "Pew 2009: about 73% of children of unauthorized parents are US citizens"),
     _p("undocumented_partner_citizen_prob", 0.25, PROBABILITY, "derived: Mathema, CAP 2017 (8M citizens in "

@@ -18,6 +18,7 @@ import model.crime as crime
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
 from agents.codes import Custody
 from model import PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
+from model.constraints import PROBABILITY
 from model.metrics import FLOWS, STATE
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
