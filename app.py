@@ -13,6 +13,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 from solara.alias import rv as v
 
+from agents.codes import WEEKS_PER_YEAR
 from viz.explainer import EXPLAINER
 from viz.graph_view import GraphView
 from viz.layout import layout_for
@@ -147,9 +148,6 @@ def SettingsPanel(settings: CountySettings, on_settings):
         solara.InputText("Seed (any text; Enter to apply)", value=settings.seed,
                          on_value=lambda text: change(seed=text or ""))
         solara.Text("Any change here starts the county again at week 0.")
-
-
-WEEKS_PER_YEAR = 52
 
 
 @solara.component

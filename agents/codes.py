@@ -5,6 +5,9 @@ Small integer codes so the model can keep per-resident state in numpy arrays.
 
 from enum import IntEnum
 
+WEEKS_PER_YEAR = 52  # one step is one week; annual rates are divided by this, once, here
+KNOWING_WINDOW_WEEKS = WEEKS_PER_YEAR  # "knows someone detained or removed in the past year"
+
 
 class Status(IntEnum):
     """Legal status of a resident."""

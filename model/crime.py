@@ -6,7 +6,7 @@ police agents; everything that touches every resident is a numpy operation.
 
 import numpy as np
 
-from agents.codes import FELONY_SHARE, Custody, Offense, Status
+from agents.codes import FELONY_SHARE, WEEKS_PER_YEAR, Custody, Offense, Status
 
 # Offenses found by proactive stops (FBI UCR arrest mix without violent and property crime).
 STOP_MIX = {Offense.DRUG: 0.13, Offense.DUI: 0.10, Offense.PUBLIC_ORDER: 0.45, Offense.TRAFFIC: 0.18}
@@ -78,8 +78,8 @@ def run_week(model) -> None:
     report_prob = reporting_probability(model)
 
     # crimes with victims
-    n_violent = rng.poisson(model.violent_victimization_rate * n_free / 52.0)
-    n_property = rng.poisson(model.property_victimization_rate * n_free / 52.0)
+    n_violent = rng.poisson(model.violent_victimization_rate * n_free / WEEKS_PER_YEAR)
+    n_property = rng.poisson(model.property_victimization_rate * n_free / WEEKS_PER_YEAR)
     offense = np.repeat([Offense.VIOLENT, Offense.PROPERTY], [n_violent, n_property]).astype(np.int64)
     offenders = _draw(model, cdf, len(offense))
     victims = choose_victims(model, offenders, report_prob)
@@ -105,7 +105,7 @@ def run_week(model) -> None:
             model.officer_for(int(v)).investigate(int(o), Offense(int(off)), bool(fel), float(p))
 
     # proactive stops that find an offense
-    n_stops = rng.poisson(model.proactive_arrest_rate * model.policing_intensity * n_free / 52.0)
+    n_stops = rng.poisson(model.proactive_arrest_rate * model.policing_intensity * n_free / WEEKS_PER_YEAR)
     stopped = _draw(model, cdf, n_stops)
     stop_offense = _STOP_TYPES[rng.choice(len(_STOP_TYPES), size=n_stops, p=_STOP_P)]
     stop_felony = rng.random(n_stops) < _FELONY_P[stop_offense]

@@ -8,13 +8,13 @@ the past 52 weeks.
 
 import numpy as np
 
-from agents.codes import Custody
+from agents.codes import KNOWING_WINDOW_WEEKS, Custody
 
 
 def update_fear(model) -> np.ndarray:
     """Advance fear one week; return who knows someone detained or removed in the past year."""
     present = model.custody != Custody.REMOVED
-    recent = (model.week - model.last_ice_week) < 52
+    recent = (model.week - model.last_ice_week) < KNOWING_WINDOW_WEEKS
     heard = model.ties.weights @ np.column_stack([model.fear_shock, model.fear * present, recent])
     exposure, ties_fear, knows = heard[:, 0], heard[:, 1], heard[:, 2] > 0
     ties_mean_fear = np.divide(ties_fear, model.tie_strength, out=np.zeros_like(ties_fear),

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from agents import ICE, Household, Jail, PoliceOfficer, Resident
-from agents.codes import LEVEL_NAMES, Custody, Status, conviction_columns, sc_level
+from agents.codes import LEVEL_NAMES, WEEKS_PER_YEAR, Custody, Status, conviction_columns, sc_level
 
 from . import crime
 from .fear import update_fear
@@ -74,7 +74,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.jail = Jail(self, self.detainer_policy)
         n_undocumented = int((self.status == Status.UNDOCUMENTED).sum())
         self.ice = ICE(self, self.enforcement_regime,
-                       weekly_capacity=self.ice_capacity_share * n_undocumented / 52.0)
+                       weekly_capacity=self.ice_capacity_share * n_undocumented / WEEKS_PER_YEAR)
 
         self.events = EventLog()
         self.totals = dict.fromkeys(FLOWS, 0)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
+from agents.codes import WEEKS_PER_YEAR
+
 from .render import BlitRenderer
 
 
@@ -94,7 +96,7 @@ def nice_ceiling(x: float) -> float:
 
 def week_limit(model, weeks_so_far: int) -> int:
     """Right end of the x axis: two years at first, then whole years."""
-    return int(max(MIN_WEEKS_SHOWN, model.activation_week + 8, 52 * np.ceil((weeks_so_far + 1) / 52)))
+    return int(max(MIN_WEEKS_SHOWN, model.activation_week + 8, WEEKS_PER_YEAR * np.ceil((weeks_so_far + 1) / WEEKS_PER_YEAR)))
 
 
 def activation_label(model) -> str:
