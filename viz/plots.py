@@ -96,7 +96,8 @@ def nice_ceiling(x: float) -> float:
 
 def week_limit(model, weeks_so_far: int) -> int:
     """Right end of the x axis: two years at first, then whole years."""
-    return int(max(MIN_WEEKS_SHOWN, model.activation_week + 8, WEEKS_PER_YEAR * np.ceil((weeks_so_far + 1) / WEEKS_PER_YEAR)))
+    whole_years = WEEKS_PER_YEAR * np.ceil((weeks_so_far + 1) / WEEKS_PER_YEAR)
+    return int(max(MIN_WEEKS_SHOWN, model.activation_week + 8, whole_years))
 
 
 def activation_label(model) -> str:
