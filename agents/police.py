@@ -33,15 +33,16 @@ class PoliceOfficer(mesa.Agent):
 
     def investigate(self, offender: int, offense: Offense, felony: bool,
                     clearance_prob: float) -> bool:
-        """Respond to a reported crime; clear it (and arrest) with the given probability."""
+        """Respond to a reported crime; clear it (and arrest) with the given probability.
+        Return whether the crime was cleared."""
         self.crimes_investigated += 1
         if self.model.rng.random() >= clearance_prob:
             return False
         self.crimes_cleared += 1
         self.model.count("crimes_cleared")
-        if self.model.custody[offender] != Custody.FREE:
-            return False  # already in custody this week: cleared without a new arrest
-        return self._arrest(offender, offense, felony)
+        if self.model.custody[offender] == Custody.FREE:  # else cleared without a new arrest
+            self._arrest(offender, offense, felony)
+        return True
 
     def _arrest(self, offender: int, offense: Offense, felony: bool) -> bool:
         self.arrests += 1

@@ -36,7 +36,9 @@ def measure(n_residents: int, weeks: int, seed: int = 1) -> dict:
         "run_s": round(done - built, 3),
         "resident_steps_per_s": round(n_residents * weeks / (done - built)),
         "peak_memory_mib": round(peak_kib / 1024, 1),
-        "edges": int(model.graph.number_of_edges()),
+        "close_ties": int(model.ties.weights.nnz // 2),
+        "acquaintances_mean": round(float(model.foci.acquaintances.mean()), 1),
+        "focus_memberships": int(model.foci.membership.nnz),
         "removals": int(model.totals["removals"]),
     }
 

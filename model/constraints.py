@@ -44,23 +44,23 @@ class Interval(Constraint):
 
     def check(self, name, value):
         if _is_bool(value) or not isinstance(value, Real):
-            raise ValueError(f"{name} must be a number in {self.describe()}, got {value!r}")
+            raise ValueError(f"{name} must be a number ({self.describe()}), got {value!r}")
         number = float(value) if isinstance(value, Fraction) else value
         try:
             finite = bool(np.isfinite(number))
         except (TypeError, OverflowError):
             finite = False
         if not finite:
-            raise ValueError(f"{name} must be a finite number in {self.describe()}, got {value!r}")
+            raise ValueError(f"{name} must be finite, {self.describe()}, got {value!r}")
         if self.integer and not isinstance(value, Integral) and float(number) != int(number):
-            raise ValueError(f"{name} must be a whole number in {self.describe()}, got {value!r}")
+            raise ValueError(f"{name} must be a whole number, {self.describe()}, got {value!r}")
         if not self.low <= number <= self.high:
             raise ValueError(f"{name} must be in {self.describe()}, got {value!r}")
         return int(number) if self.integer else float(number)
 
     def describe(self) -> str:
         fmt = (lambda v: f"{int(v):,}") if self.integer else (lambda v: f"{v:g}")
-        kind = "integer" if self.integer else "number"
+        kind = "an integer" if self.integer else "a number"
         return f"{kind} in [{fmt(self.low)}, {fmt(self.high)}]"
 
 

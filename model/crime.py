@@ -15,18 +15,23 @@ _STOP_P = np.array(list(STOP_MIX.values())) / sum(STOP_MIX.values())
 _FELONY_P = np.array([FELONY_SHARE[Offense(o)] for o in range(len(Offense))])
 
 
-def reporting_probability(model, offense_weights=None) -> np.ndarray:
-    """Each resident's chance of reporting a crime against them, given fear.
+def reporting_probability(model) -> np.ndarray:
+    """Each resident's chance of reporting a crime against them this week (the violent/property mix).
 
-    With ``offense_weights`` = None: the violent/property mix of victimizations.
+    Undocumented victims report less at baseline (Comino et al. 2020); a chilled victim cuts
+    reporting by ``chill_reporting_effect``. Removed residents keep their last value, so a cohort
+    can be followed without its composition changing.
     """
-    if offense_weights is None:
-        v, p = model.violent_victimization_rate, model.property_victimization_rate
-        base = (v * model.reporting_prob_violent + p * model.reporting_prob_property) / max(v + p, 1e-12)
-    else:
-        base = offense_weights
-    base = base * model.baseline_reporting_scale
-    return base * (1.0 - model.fear_reporting_effect * model.fear)
+    v, p = model.violent_victimization_rate, model.property_victimization_rate
+    base = (v * model.reporting_prob_violent + p * model.reporting_prob_property) / max(v + p, 1e-12)
+    return base * victim_scale(model)
+
+
+def victim_scale(model, who=slice(None)) -> np.ndarray:
+    """The factor on a victim's baseline reporting: undocumented status and the chilled state."""
+    undocumented = model.status[who] == Status.UNDOCUMENTED
+    scale = np.where(undocumented, model.undocumented_reporting_ratio, 1.0)
+    return scale * (1.0 - model.chill_reporting_effect * model.fear_process.chilled[who])
 
 
 def _draw(model, cdf, k) -> np.ndarray:
@@ -50,7 +55,9 @@ def _random_neighbor_resident(model, people) -> np.ndarray:
 
 
 def choose_victims(model, offenders, report_prob) -> np.ndarray:
-    """Victims from the offender's ties or neighborhood; optionally the least likely to report."""
+    """Victims from the offender's ties or neighborhood. With the offender response on, an offender
+    weighs ``victim_candidates`` candidates and, with probability ``offender_response_strength``,
+    picks the one least likely to report (Comino et al. 2020); otherwise the first at hand."""
     c = model.victim_candidates if model.offenders_target_nonreporters else 1
     k = len(offenders)
     cand = np.empty((k, c), dtype=np.int64)
@@ -63,7 +70,47 @@ def choose_victims(model, offenders, report_prob) -> np.ndarray:
         return cand[:, 0]
     valid = (model.custody[cand] == Custody.FREE) & (cand != offenders[:, None])
     score = np.where(valid, report_prob[cand], np.inf)
-    return cand[np.arange(k), np.argmin(score, axis=1)]
+    targeted = model.rng.random(k) < model.offender_response_strength
+    pick = np.where(targeted, np.argmin(score, axis=1), 0)
+    return cand[np.arange(k), pick]
+
+
+def deterrence(model, free, report_prob):
+    """The pull of silence on offending in each neighborhood, ``(q / q0) ** -offending_deterrence_elasticity``
+    where q is the neighborhood's mean chance of reporting now and q0 before the program; None when
+    offenders do not respond."""
+    if not model.offenders_target_nonreporters or model.offending_deterrence_elasticity == 0:
+        return None
+    q = neighborhood_reporting(model, free, report_prob)
+    q0 = model.baseline_neighborhood_reporting
+    ratio = np.divide(q, q0, out=np.ones_like(q), where=(q0 > 0) & (q > 0))
+    return ratio ** -model.offending_deterrence_elasticity
+
+
+def neighborhood_reporting(model, present, report_prob) -> np.ndarray:
+    """Mean chance of reporting among the given residents of each neighborhood."""
+    n_nb = len(model.nb_counts)
+    total = np.bincount(model.neighborhood, weights=report_prob * present, minlength=n_nb)
+    people = np.bincount(model.neighborhood, weights=present, minlength=n_nb)
+    return np.divide(total, people, out=np.zeros(n_nb), where=people > 0)
+
+
+def witness_chill(model, victims) -> np.ndarray:
+    """Chilled share of each victim's witnesses: strong ties by strength, acquaintances each weighing
+    ``acquaintance_shock_weight`` (residents still in the county only)."""
+    present = (model.custody != Custody.REMOVED).astype(np.float64)
+    chilled = model.fear_process.chilled * present
+    w = model.ties.weights[victims]
+    chilled_sum, weight_sum = w @ chilled, w @ present
+    foci = model.foci
+    if foci.membership.shape[1]:
+        sub = foci.membership[victims]
+        omega = model.acquaintance_shock_weight
+        chilled_sum = chilled_sum + omega * (sub @ (foci.membership_t @ chilled) - foci.memberships[victims]
+                                             * chilled[victims])
+        weight_sum = weight_sum + omega * (sub @ (foci.membership_t @ present) - foci.memberships[victims]
+                                           * present[victims])
+    return np.divide(chilled_sum, weight_sum, out=np.zeros(len(victims)), where=weight_sum > 0)
 
 
 def run_week(model) -> None:
@@ -71,15 +118,21 @@ def run_week(model) -> None:
     rng = model.rng
     free = model.custody == Custody.FREE
     n_free = int(free.sum())
-    weights = model.propensity * free
-    cdf = np.cumsum(weights)
+    report_prob = model.report_prob  # this week's, computed when last week was observed
+    propensity = model.propensity * free
+    pull_by_neighborhood = deterrence(model, free, report_prob)
+    if pull_by_neighborhood is None:
+        cdf = stop_cdf = np.cumsum(propensity)
+        pull = 1.0
+    else:  # offenders respond to silence: who offends, and how much crime there is
+        cdf, stop_cdf = np.cumsum(propensity * pull_by_neighborhood[model.neighborhood]), np.cumsum(propensity)
+        pull = cdf[-1] / stop_cdf[-1] if stop_cdf[-1] > 0 else 1.0
     if n_free == 0 or cdf[-1] <= 0:
         return
-    report_prob = reporting_probability(model)
 
     # crimes with victims
-    n_violent = rng.poisson(model.violent_victimization_rate * n_free / WEEKS_PER_YEAR)
-    n_property = rng.poisson(model.property_victimization_rate * n_free / WEEKS_PER_YEAR)
+    n_violent = rng.poisson(model.violent_victimization_rate * n_free * pull / WEEKS_PER_YEAR)
+    n_property = rng.poisson(model.property_victimization_rate * n_free * pull / WEEKS_PER_YEAR)
     offense = np.repeat([Offense.VIOLENT, Offense.PROPERTY], [n_violent, n_property]).astype(np.int64)
     offenders = _draw(model, cdf, len(offense))
     victims = choose_victims(model, offenders, report_prob)
@@ -87,32 +140,25 @@ def run_week(model) -> None:
     offense, offenders, victims = offense[ok], offenders[ok], victims[ok]
     felony = rng.random(len(offense)) < _FELONY_P[offense]
     base = np.where(offense == Offense.VIOLENT, model.reporting_prob_violent, model.reporting_prob_property)
-    p_report = base * model.baseline_reporting_scale[victims] * (
-        1.0 - model.fear_reporting_effect * model.fear[victims])
+    p_report = base * victim_scale(model, victims)
     reported = rng.random(len(offense)) < p_report
-    model.record_victimizations(victims, reported)
+    model.record_victimizations(victims, offense, reported)
 
-    # witnesses: the victim's ties cooperate less the more afraid they are
+    # police: witnesses among the victim's ties and acquaintances cooperate less when chilled
     rv, ro, roff, rfel = victims[reported], offenders[reported], offense[reported], felony[reported]
     if len(rv):
-        sub = model.ties.weights[rv]
-        strength = np.asarray(sub.sum(axis=1)).ravel()
-        witness_fear = np.divide(sub @ model.fear, strength, out=np.zeros(len(rv)), where=strength > 0)
         base_clear = np.where(roff == Offense.VIOLENT, model.clearance_prob_violent,
                               model.clearance_prob_property)
-        clearance = base_clear * (1.0 - model.fear_witness_effect * witness_fear)
-        for v, o, off, fel, p in zip(rv, ro, roff, rfel, clearance, strict=True):
-            model.officer_for(int(v)).investigate(int(o), Offense(int(off)), bool(fel), float(p))
+        if model.witness_channel:
+            base_clear = base_clear * (1.0 - model.chill_witness_effect * witness_chill(model, rv))
+        cleared = [model.officer_for(int(v)).investigate(int(o), Offense(int(off)), bool(fel), float(p))
+                   for v, o, off, fel, p in zip(rv, ro, roff, rfel, base_clear, strict=True)]
+        model.record_clearances(rv[np.array(cleared, dtype=bool)])
 
-    # proactive stops that find an offense
+    # proactive stops that find an offense (by propensity alone: the police do not see silence)
     n_stops = rng.poisson(model.proactive_arrest_rate * model.policing_intensity * n_free / WEEKS_PER_YEAR)
-    stopped = _draw(model, cdf, n_stops)
+    stopped = _draw(model, stop_cdf, n_stops)
     stop_offense = _STOP_TYPES[rng.choice(len(_STOP_TYPES), size=n_stops, p=_STOP_P)]
     stop_felony = rng.random(n_stops) < _FELONY_P[stop_offense]
     for o, off, fel in zip(stopped, stop_offense, stop_felony, strict=True):
         model.officer_for(int(o)).stop(int(o), Offense(int(off)), bool(fel))
-
-
-def baseline_reporting_scale(status: np.ndarray, undocumented_ratio: float) -> np.ndarray:
-    """Before any enforcement fear, undocumented victims report less (Comino et al. 2020)."""
-    return np.where(status == Status.UNDOCUMENTED, undocumented_ratio, 1.0)

@@ -1,29 +1,306 @@
-"""Fear of immigration enforcement: exposure through ties, contagion, decay.
+"""Fear of immigration enforcement, and the chilled state it puts people in.
 
-One sparse matrix product per week carries, for every resident at once, (1) this week's
-detentions and removals among their ties, weighted by tie strength (family more than
-friends), (2) the fear of their ties, and (3) whether a tie was detained or removed in
-the past 52 weeks.
+Each week a resident still in the county is exposed to enforcement through four channels:
+
+- **household** and **friends** (strong ties): a detention or removal of a tie, weighted by
+  tie strength (``model.network``);
+- **acquaintances** (weak ties through shared foci, ``model.acquaintances``): the same events,
+  ``acquaintance_shock_weight`` per acquaintance;
+- **salience**: the news of enforcement. A one-time signal when the federal program reaches the
+  county, and a running signal from detentions and removals in the community, remembered with a
+  half-life and weighted by how close the group is (own ethnic group 1, the other
+  ``salience_cross_group``). A detainer policy declared in public damps it
+  (``policy_salience_damping``).
+
+Exposure ``e`` raises fear by ``s_eff (1 - f)(1 - exp(-fear_sensitivity e))``, where ``s_eff`` is
+the resident's susceptibility (Pew worry ratios) or, with fear on behalf of others, the larger of
+it and ``fear_for_others_weight`` times the susceptibility of the most vulnerable person they live
+with. Fear also moves toward the fear of strong ties (contagion) and decays. Six stocks keep
+each channel's share of every resident's fear (household, friends, acquaintances, salience,
+others, contagion), so the decomposition is exact: the stocks sum to fear.
+
+Fear is the probability of being chilled: each resident has a fixed threshold drawn uniformly at
+build, and is chilled while fear exceeds it. A chilled victim reports less and a chilled witness
+cooperates less (``model.crime``); how much less is a separate assumption.
+
+Cost: detentions and removals are rare, so what travels along ties (exposure, who knows someone
+detained, who knows someone undocumented) is scattered from each event over its ties and
+co-members (``TieCounts``), never a product over the whole population. The dense work each week
+is one sparse product for contagion and a few passes over the fear arrays.
 """
 
 import numpy as np
 
-from agents.codes import KNOWING_WINDOW_WEEKS, Custody
+from agents.codes import KNOWING_WINDOW_WEEKS, Custody, Status
+
+CHANNELS = ("household", "friends", "acquaintances", "salience", "others", "contagion")
+HOUSEHOLD, FRIENDS, ACQUAINTANCES, SALIENCE, OTHERS, CONTAGION = range(len(CHANNELS))
 
 
-def update_fear(model) -> np.ndarray:
-    """Advance fear one week; return who knows someone detained or removed in the past year."""
-    present = model.custody != Custody.REMOVED
-    recent = (model.week - model.last_ice_week) < KNOWING_WINDOW_WEEKS
-    heard = model.ties.weights @ np.column_stack([model.fear_shock, model.fear * present, recent])
-    exposure, ties_fear, knows = heard[:, 0], heard[:, 1], heard[:, 2] > 0
-    ties_mean_fear = np.divide(ties_fear, model.tie_strength, out=np.zeros_like(ties_fear),
-                               where=model.tie_strength > 0)
-    fear = model.fear
-    fear *= 1.0 - model.fear_decay
-    shock = (1.0 - fear) * -np.expm1(-model.fear_sensitivity * exposure)
-    contagion = model.fear_contagion * np.maximum(ties_mean_fear - fear, 0.0)
-    fear += np.where(present, model.susceptibility * (shock + contagion), 0.0)
-    np.clip(fear, 0.0, 1.0, out=fear)
-    model.fear_shock[:] = 0.0
-    return knows
+def gather_rows(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray):
+    """The column indices of the given CSR rows, concatenated, and the position of each in ``indices``."""
+    starts, ends = indptr[rows], indptr[rows + 1]
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if total == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, lengths
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(total)
+    return indices[offsets], offsets, lengths
+
+
+class TieCounts:
+    """For a set of residents that changes by a few members a week, how many of each resident's
+    household and friendship ties (``close``) and co-members of foci (``acquaintances``) are in it.
+
+    Members join and leave through ``add`` and ``remove``; the counts are updated by scattering
+    over the member's ties and foci, so the cost is the member's ties, not the population."""
+
+    def __init__(self, ties, foci, n: int):
+        self.ties, self.foci = ties, foci
+        self.close = np.zeros(n)
+        self.acquaintances = np.zeros(n)
+
+    def change(self, people: np.ndarray, sign: float) -> None:
+        if len(people) == 0:
+            return
+        w = self.ties.weights
+        neighbors, _, _ = gather_rows(w.indptr, w.indices, people)
+        np.add.at(self.close, neighbors, sign)
+        np.add.at(self.acquaintances, co_members_of(self.foci, people)[0], sign)
+
+    def add(self, people) -> None:
+        self.change(np.asarray(people, dtype=np.int64), 1.0)
+
+    def remove(self, people) -> None:
+        self.change(np.asarray(people, dtype=np.int64), -1.0)
+
+
+def co_members_of(foci, people: np.ndarray):
+    """Every co-member of every focus of each person (self excluded; repeats for shared foci),
+    and for each, the person whose focus it was."""
+    m = foci.membership
+    if m.shape[1] == 0 or len(people) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    their_foci, _, per_person = gather_rows(m.indptr, m.indices, people)
+    members, _, per_focus = gather_rows(foci.membership_t.indptr, foci.membership_t.indices, their_foci)
+    owner = np.repeat(np.repeat(people, per_person), per_focus)
+    other = members != owner
+    return members[other], owner[other]
+
+
+def household_max_excluding_self(values: np.ndarray, household_start: np.ndarray) -> np.ndarray:
+    """For each resident, the largest value among the other members of their household (0 if alone)."""
+    n = len(values)
+    starts = household_start[:-1]
+    sizes = np.diff(household_start)
+    household_of = np.repeat(np.arange(len(starts)), sizes)
+    top = np.maximum.reduceat(values, starts)[household_of]
+    idx = np.flatnonzero(values == top)
+    keep = np.ones(len(idx), dtype=bool)
+    keep[1:] = household_of[idx[1:]] != household_of[idx[:-1]]
+    first_top = np.zeros(n, dtype=bool)
+    first_top[idx[keep]] = True  # the first member holding the maximum sees the second largest
+    second = np.maximum.reduceat(np.where(first_top, -np.inf, values), starts)[household_of]
+    out = np.where(first_top, second, top)
+    out[sizes[household_of] == 1] = 0.0
+    return np.maximum(out, 0.0)
+
+
+class FearProcess:
+    """Fear, its channels and the chilled state for every resident; stepped once a week.
+
+    Built with what it needs: the parameters, the ties, the foci, the residents' fixed traits and
+    whether the county's detainer policy is declared in public."""
+
+    def __init__(self, params: dict, rng, ties, foci, status, hispanic, household_start, declared_policy: bool):
+        n = len(status)
+        self.p = params
+        self.ties, self.foci = ties, foci
+        self.hispanic = hispanic
+        self.group = hispanic.astype(np.int64)  # salience listener group: 0 non-Hispanic, 1 Hispanic
+        self.household_start = household_start
+        self.household_of = np.repeat(np.arange(len(household_start) - 1), np.diff(household_start))
+        self.fear = np.zeros(n)
+        self.channels = np.zeros((len(CHANNELS), n))
+        self.threshold = rng.random(n)  # chilled while fear exceeds it
+        self.chilled = np.zeros(n, dtype=bool)
+        # how well connected to gossip each resident is: they know of at least one of c acquaintances
+        # (their status, their detention) when this draw is below 1 - (1 - k)^c
+        self.hearing = rng.random(n)
+        self.log_not_knowing = np.log1p(-min(params["acquaintance_knowing_prob"], 1.0 - 1e-12))
+        self.salience = np.zeros(2)  # news stock heard by non-Hispanic (0) and Hispanic (1) residents
+        self.salience_keep = 0.5 ** (1.0 / params["salience_half_life_weeks"])
+        self.salience_scale = 1.0 - params["policy_salience_damping"] if declared_policy else 1.0
+        self.tie_strength = np.asarray(ties.weights.sum(axis=1)).ravel()
+        self.recent = TieCounts(ties, foci, n)  # detained or removed in the knowing window
+        self.in_recent = np.zeros(n, dtype=bool)
+        self.expiry = {}  # week -> residents whose knowing window may close
+        self.undocumented = TieCounts(ties, foci, n)  # undocumented residents still in the county
+        self.in_undocumented = np.zeros(n, dtype=bool)
+        self.present = np.zeros(n, dtype=bool)
+        self.status = np.full(n, -1, dtype=np.int8)
+        self.own_susceptibility = np.zeros(n)
+        self.susceptibility = np.zeros(n)
+        self.own_share = np.ones(n)
+        self._synced = False
+
+    # --- who is here, and how susceptible ---
+    def own(self, status, hispanic) -> np.ndarray:
+        """How much a unit of exposure moves each resident's fear (Pew 2021/22 worry ratios)."""
+        p = self.p
+        by_status = np.array([0.0, p["fear_susceptibility_naturalized"], p["fear_susceptibility_lpr"],
+                              p["fear_susceptibility_undocumented"]])
+        s = by_status[status]
+        us_born = status == Status.US_BORN
+        s[us_born] = np.where(hispanic[us_born], p["fear_susceptibility_hispanic_us_born"],
+                              p["fear_susceptibility_non_hispanic"])
+        return s
+
+    def sync(self, status, custody) -> None:
+        """Catch up with removals, returns and changes of status since last week: the undocumented
+        counts and, in the households concerned, susceptibility on behalf of others."""
+        present = custody != Custody.REMOVED
+        changed = np.flatnonzero((present != self.present) | (status != self.status))
+        if len(changed) == 0:
+            return
+        first = not self._synced
+        self._synced = True
+        self.present[changed] = present[changed]
+        self.status[changed] = status[changed]
+        undocumented = self.present & (self.status == Status.UNDOCUMENTED)
+        joined = changed[undocumented[changed] & ~self.in_undocumented[changed]]
+        left = changed[~undocumented[changed] & self.in_undocumented[changed]]
+        self.undocumented.add(joined)
+        self.undocumented.remove(left)
+        self.in_undocumented[joined] = True
+        self.in_undocumented[left] = False
+        if first:
+            self.own_susceptibility = self.own(status, self.hispanic)
+            self._set_susceptibility(np.arange(len(status)))
+            return
+        self.own_susceptibility[changed] = self.own(status[changed], self.hispanic[changed])
+        households = np.unique(self.household_of[changed])
+        starts, ends = self.household_start[households], self.household_start[households + 1]
+        members = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        self._set_susceptibility(members)
+
+    def _set_susceptibility(self, rows: np.ndarray) -> None:
+        """Effective susceptibility of ``rows``: whole households, in order (contiguous ranges)."""
+        own = self.own_susceptibility
+        if self.p["fear_for_others"]:
+            households = np.unique(self.household_of[rows])
+            bounds = np.concatenate([[0], np.cumsum(np.diff(self.household_start)[households])])
+            others = household_max_excluding_self(np.where(self.present[rows], own[rows], 0.0), bounds)
+            eff = np.maximum(own[rows], self.p["fear_for_others_weight"] * others)
+        else:
+            eff = own[rows]
+        self.susceptibility[rows] = eff
+        self.own_share[rows] = np.divide(own[rows], eff, out=np.ones_like(eff), where=eff > 0)
+
+    # --- the week ---
+    def salience_signal(self, shock, events, activation_now: bool) -> np.ndarray:
+        """Advance the news stock one week; return the salience exposure of each listener group."""
+        p = self.p
+        self.salience *= self.salience_keep
+        if not p["salience_channel"]:
+            return np.zeros(2)
+        if activation_now:
+            self.salience += p["salience_activation_shock"]
+        if len(events):
+            heard = np.bincount(self.group[events], weights=shock[events], minlength=2)
+            residents = np.bincount(self.group[self.present], minlength=2)
+            per_1000 = np.divide(heard * 1000.0, residents, out=np.zeros(2), where=residents > 0)
+            cross = p["salience_cross_group"]
+            closeness = np.array([[1.0, cross], [cross, 1.0]])  # listener group x event group
+            self.salience += p["salience_per_detention"] * closeness @ per_1000
+        return self.salience * self.salience_scale
+
+    def _update_recent(self, week, last_ice_week, events) -> None:
+        """Who was detained or removed within the knowing window: joins now, leaves when it closes."""
+        joined = events[~self.in_recent[events]]
+        self.recent.add(joined)
+        self.in_recent[joined] = True
+        for resident in events:
+            self.expiry.setdefault(int(last_ice_week[resident]) + KNOWING_WINDOW_WEEKS, []).append(int(resident))
+        due = np.array(self.expiry.pop(week, []), dtype=np.int64)
+        if len(due):
+            due = np.unique(due)
+            left = due[self.in_recent[due] & (week - last_ice_week[due] >= KNOWING_WINDOW_WEEKS)]
+            self.recent.remove(left)
+            self.in_recent[left] = False
+
+    def _tie_exposure(self, shock, events):
+        """This week's exposure through household, friends and acquaintances, on the residents it touches."""
+        p = self.p
+        touched, parts = [], []
+        for k, w in ((HOUSEHOLD, self.ties.family_weights), (FRIENDS, self.ties.friend_weights)):
+            neighbors, offsets, lengths = gather_rows(w.indptr, w.indices, events)
+            touched.append(neighbors)
+            parts.append((k, w.data[offsets] * np.repeat(shock[events], lengths)))
+        if p["acquaintance_shock_weight"] > 0:
+            co, source = co_members_of(self.foci, events)
+            touched.append(co)
+            parts.append((ACQUAINTANCES, p["acquaintance_shock_weight"] * shock[source]))
+        idx = np.unique(np.concatenate(touched)) if touched else np.empty(0, dtype=np.int64)
+        exposure = np.zeros((3, len(idx)))
+        row = {HOUSEHOLD: 0, FRIENDS: 1, ACQUAINTANCES: 2}
+        for (k, values), where in zip(parts, touched, strict=True):
+            np.add.at(exposure[row[k]], np.searchsorted(idx, where), values)
+        return idx, exposure
+
+    def step(self, model) -> None:
+        """Advance fear one week."""
+        p = self.p
+        self.sync(model.status, model.custody)
+        shock = model.fear_shock
+        events = np.flatnonzero(model.last_ice_week == model.week)
+        self._update_recent(model.week, model.last_ice_week, events)
+        activation_now = model.sharing_active and model.week == model.activation_week
+        salience = self.salience_signal(shock, events, activation_now)
+        idx, tie_exposure = self._tie_exposure(shock, events) if len(events) else (np.empty(0, np.int64), None)
+
+        fear, ch, present = self.fear, self.channels, self.present
+        ties_fear = self.ties.weights @ (fear * present)
+        keep = np.where(present, 1.0 - p["fear_decay"], 1.0)
+        s_eff = np.where(present, self.susceptibility, 0.0)
+        e_total = salience[self.group]
+        if len(idx):
+            e_total[idx] += tie_exposure.sum(axis=0)
+        f = fear * keep
+        gain = s_eff * (1.0 - f) * -np.expm1(-p["fear_sensitivity"] * e_total)
+        own_gain = gain * self.own_share
+        contagion = s_eff * p["fear_contagion"] * np.maximum(
+            np.divide(ties_fear, self.tie_strength, out=np.zeros_like(ties_fear), where=self.tie_strength > 0) - f, 0.0)
+        ch *= keep
+        sal_part = np.divide(salience[self.group], e_total, out=np.zeros_like(e_total), where=e_total > 0)
+        ch[SALIENCE] += own_gain * sal_part
+        if len(idx):
+            for row, k in enumerate((HOUSEHOLD, FRIENDS, ACQUAINTANCES)):
+                ch[k, idx] += own_gain[idx] * tie_exposure[row] / e_total[idx]
+        ch[OTHERS] += gain - own_gain
+        ch[CONTAGION] += contagion
+        f += gain + contagion
+        over = np.flatnonzero(f > 1.0)
+        if len(over):
+            ch[:, over] /= f[over]
+            f[over] = 1.0
+        fear[:] = f
+        np.greater(fear, self.threshold, out=self.chilled)
+        shock[:] = 0.0
+
+    # --- what residents know ---
+    def knows_among_acquaintances(self, count: np.ndarray) -> np.ndarray:
+        """Whether a resident knows of at least one of ``count`` acquaintances (status or detention),
+        each known with probability ``acquaintance_knowing_prob``; monotone and persistent in the count."""
+        return self.hearing < -np.expm1(self.log_not_knowing * count)
+
+    def knowing(self) -> dict:
+        """Who knows someone detained or removed in the past year (through any tie, or through
+        household and friends alone) and who knows someone undocumented."""
+        close = self.recent.close > 0
+        return {"knows_detained_close": close,
+                "knows_detained": close | self.knows_among_acquaintances(self.recent.acquaintances),
+                "knows_undocumented": (self.undocumented.close > 0)
+                | self.knows_among_acquaintances(self.undocumented.acquaintances)}

@@ -3,7 +3,14 @@
 import numpy as np
 import pandas as pd
 
-from agents.codes import LEVEL_NAMES, OFFENSE_NAMES, Custody, Status, sc_level
+from agents.codes import LEVEL_NAMES, OFFENSE_NAMES, WEEKS_PER_YEAR, Custody, Status, sc_level
+
+from .fear import CHANNELS
+
+# Groups of victims for realized reporting, victimization and clearance.
+VICTIM_GROUPS = ("hispanic", "undocumented", "hispanic_citizen", "non_hispanic")
+# Groups whose chilled share is reported (C11: undocumented, all Latinos, US-born Latinos).
+CHILL_GROUPS = ("undocumented", "lpr", "hispanic", "hispanic_citizen", "hispanic_us_born", "non_hispanic")
 
 # Weekly flows (counts of events this week). Cumulative totals: "<name>_cumulative".
 FLOWS = (
@@ -13,6 +20,10 @@ FLOWS = (
     "citizens_wrongly_held",
     "households_separated", "citizen_children_separated", "foster_placements",
     "crimes", "crimes_reported", "crimes_cleared", "citations", "reliefs",
+    "crimes_violent", "crimes_property", "crimes_reported_violent", "crimes_reported_property",
+    *(f"victimizations_{g}" for g in VICTIM_GROUPS),
+    *(f"victimizations_reported_{g}" for g in VICTIM_GROUPS),
+    *(f"crimes_cleared_{g}" for g in VICTIM_GROUPS),
 )
 # Weekly state of the population.
 STATE = (
@@ -22,6 +33,20 @@ STATE = (
     "victimization_rate_hispanic", "victimization_rate_non_hispanic",
     "fear_mean_undocumented", "fear_mean_lpr", "fear_mean_hispanic_citizen", "fear_mean_non_hispanic",
     "share_hispanic_knows_removed",
+    # the fixed cohort: residents present at activation, removed members at their last value
+    "reporting_rate_cohort", "reporting_rate_cohort_hispanic", "reporting_rate_cohort_undocumented",
+    "reporting_rate_cohort_hispanic_citizen", "reporting_rate_cohort_non_hispanic",
+    # realized: crimes reported over crimes suffered this week
+    *(f"realized_reporting_{g}" for g in VICTIM_GROUPS), "realized_reporting_violent",
+    "realized_reporting_property",
+    *(f"victimization_rate_{g}" for g in ("undocumented", "hispanic_citizen")),
+    *(f"clearance_rate_{g}" for g in VICTIM_GROUPS),
+    # the chilled state and fear, with each channel's share of Hispanic residents' fear
+    *(f"chilled_share_{g}" for g in CHILL_GROUPS), "fear_mean_hispanic",
+    *(f"fear_channel_{c}_hispanic" for c in CHANNELS),
+    # knowing, among Hispanic adults (any tie, or household and friends alone)
+    "share_hispanic_adults_knows_detained", "share_hispanic_adults_knows_detained_close",
+    "share_hispanic_adults_knows_undocumented",
 )
 REPORTERS = FLOWS + STATE + tuple(f"{name}_cumulative" for name in FLOWS)
 
@@ -31,45 +56,114 @@ EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "s
                  "hispanic", "sex", "parent_of_citizen_child")
 
 
-def _mean(values, mask) -> float:
-    count = int(mask.sum())
-    return float(values[mask].sum() / count) if count else float("nan")
+def _ratio(a, b) -> float:
+    return a / b if b else float("nan")
+
+
+# Residents fall into small cells (present or not, Hispanic, status, adult); every reported group is a
+# union of cells, so a group mean is one bincount per value instead of a pass per group.
+N_CELLS = 17  # 0: not in the county; 1 + 8 hispanic + 2 status + adult
+
+
+def resident_cells(model) -> np.ndarray:
+    """Each resident's cell this week (0 once removed)."""
+    present = model.custody != Custody.REMOVED
+    cell = 1 + 8 * model.hispanic.astype(np.int64) + 2 * model.status.astype(np.int64) + model.adult
+    return np.where(present, cell, 0)
+
+
+def _cell_groups() -> dict:
+    cells = np.arange(1, N_CELLS)
+    hispanic, status, adult = (cells - 1) // 8 == 1, ((cells - 1) % 8) // 2, (cells - 1) % 2 == 1
+    citizen = (status == Status.US_BORN) | (status == Status.NATURALIZED)
+    members = {
+        "all": np.ones(len(cells), dtype=bool),
+        "hispanic": hispanic,
+        "undocumented": status == Status.UNDOCUMENTED,
+        "lpr": status == Status.LPR,
+        "hispanic_citizen": hispanic & citizen,
+        "hispanic_us_born": hispanic & (status == Status.US_BORN),
+        "hispanic_adults": hispanic & adult,
+        "non_hispanic": ~hispanic,
+    }
+    return {g: np.concatenate([[False], m]) for g, m in members.items()}
+
+
+CELL_GROUPS = _cell_groups()
 
 
 def population_groups(model) -> dict:
-    """Boolean masks of the reporting groups among residents still in the county."""
-    present = model.custody != Custody.REMOVED
-    citizen = (model.status == Status.US_BORN) | (model.status == Status.NATURALIZED)
-    return {
-        "all": present,
-        "hispanic": present & model.hispanic,
-        "undocumented": present & (model.status == Status.UNDOCUMENTED),
-        "lpr": present & (model.status == Status.LPR),
-        "hispanic_citizen": present & model.hispanic & citizen,
-        "non_hispanic": present & ~model.hispanic,
-    }
+    """Boolean masks over residents of the reporting groups, among residents still in the county."""
+    cells = resident_cells(model)
+    return {g: in_group[cells] for g, in_group in CELL_GROUPS.items()}
 
 
-def weekly_state(model, report_prob, knows_removed, victims_hispanic, victims_other) -> dict:
-    """The STATE reporters for this week."""
-    groups = population_groups(model)
-    fear = model.fear
-    cleared, reported = model.flows["crimes_cleared"], model.flows["crimes_reported"]
-    n_hisp, n_other = int(groups["hispanic"].sum()), int(groups["non_hispanic"].sum())
+def group_means(cells, values, groups, counts=None) -> dict:
+    """Mean of ``values`` in each named group (NaN for an empty group)."""
+    if counts is None:
+        counts = np.bincount(cells, minlength=N_CELLS)
+    sums = np.bincount(cells, weights=values, minlength=N_CELLS)
+    out = {}
+    for g in groups:
+        k = counts[CELL_GROUPS[g]].sum()
+        out[g] = float(sums[CELL_GROUPS[g]].sum() / k) if k else float("nan")
+    return out
+
+
+def victim_groups(model, victims) -> dict:
+    """Which of the VICTIM_GROUPS each victim belongs to (boolean arrays over ``victims``)."""
+    status, hispanic = model.status[victims], model.hispanic[victims]
+    citizen = (status == Status.US_BORN) | (status == Status.NATURALIZED)
+    return {"hispanic": hispanic, "undocumented": status == Status.UNDOCUMENTED,
+            "hispanic_citizen": hispanic & citizen, "non_hispanic": ~hispanic}
+
+
+def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
+    """The STATE reporters for this week: population groups by ``cells``, the fixed cohort by
+    ``cohort_cells`` (the cells at activation, which removed members keep)."""
+    flows = model.flows
+    fp = model.fear_process
+    counts = np.bincount(cells, minlength=N_CELLS)
+    size = {g: int(counts[m].sum()) for g, m in CELL_GROUPS.items()}
+    reporting = group_means(cells, report_prob, ("all", *VICTIM_GROUPS), counts)
+    cohort = group_means(cohort_cells, report_prob, ("all", *VICTIM_GROUPS))
+    fear = group_means(cells, model.fear, ("undocumented", "lpr", "hispanic_citizen", "non_hispanic", "hispanic"),
+                       counts)
+    chilled = group_means(cells, fp.chilled, CHILL_GROUPS, counts)
+    hispanic = CELL_GROUPS["hispanic"][cells]
+    channel_sums = fp.channels @ hispanic.astype(np.float64)
+    channels = {c: channel_sums[i] / size["hispanic"] if size["hispanic"] else float("nan")
+                for i, c in enumerate(CHANNELS)}
+    knows = {k: group_means(cells, v, ("hispanic", "hispanic_adults"), counts) for k, v in knowing.items()}
+    per_1000 = {g: flows[f"victimizations_{g}"] * WEEKS_PER_YEAR * 1000 / size[g] if size[g] else float("nan")
+                for g in VICTIM_GROUPS}
     return {
-        "reporting_rate": _mean(report_prob, groups["all"]),
-        "reporting_rate_hispanic": _mean(report_prob, groups["hispanic"]),
-        "reporting_rate_undocumented": _mean(report_prob, groups["undocumented"]),
-        "reporting_rate_hispanic_citizen": _mean(report_prob, groups["hispanic_citizen"]),
-        "reporting_rate_non_hispanic": _mean(report_prob, groups["non_hispanic"]),
-        "clearance_rate": cleared / reported if reported else float("nan"),
-        "victimization_rate_hispanic": victims_hispanic * 52_000 / n_hisp if n_hisp else float("nan"),
-        "victimization_rate_non_hispanic": victims_other * 52_000 / n_other if n_other else float("nan"),
-        "fear_mean_undocumented": _mean(fear, groups["undocumented"]),
-        "fear_mean_lpr": _mean(fear, groups["lpr"]),
-        "fear_mean_hispanic_citizen": _mean(fear, groups["hispanic_citizen"]),
-        "fear_mean_non_hispanic": _mean(fear, groups["non_hispanic"]),
-        "share_hispanic_knows_removed": _mean(knows_removed, groups["hispanic"]),
+        "reporting_rate": reporting["all"],
+        **{f"reporting_rate_{g}": reporting[g] for g in VICTIM_GROUPS},
+        "clearance_rate": _ratio(flows["crimes_cleared"], flows["crimes_reported"]),
+        "victimization_rate_hispanic": per_1000["hispanic"],
+        "victimization_rate_non_hispanic": per_1000["non_hispanic"],
+        "fear_mean_undocumented": fear["undocumented"],
+        "fear_mean_lpr": fear["lpr"],
+        "fear_mean_hispanic_citizen": fear["hispanic_citizen"],
+        "fear_mean_non_hispanic": fear["non_hispanic"],
+        "share_hispanic_knows_removed": knows["knows_detained"]["hispanic"],
+        "reporting_rate_cohort": cohort["all"],
+        **{f"reporting_rate_cohort_{g}": cohort[g] for g in VICTIM_GROUPS},
+        **{f"realized_reporting_{g}": _ratio(flows[f"victimizations_reported_{g}"], flows[f"victimizations_{g}"])
+           for g in VICTIM_GROUPS},
+        "realized_reporting_violent": _ratio(flows["crimes_reported_violent"], flows["crimes_violent"]),
+        "realized_reporting_property": _ratio(flows["crimes_reported_property"], flows["crimes_property"]),
+        "victimization_rate_undocumented": per_1000["undocumented"],
+        "victimization_rate_hispanic_citizen": per_1000["hispanic_citizen"],
+        **{f"clearance_rate_{g}": _ratio(flows[f"crimes_cleared_{g}"], flows[f"victimizations_reported_{g}"])
+           for g in VICTIM_GROUPS},
+        **{f"chilled_share_{g}": chilled[g] for g in CHILL_GROUPS},
+        "fear_mean_hispanic": fear["hispanic"],
+        **{f"fear_channel_{c}_hispanic": channels[c] for c in CHANNELS},
+        "share_hispanic_adults_knows_detained": knows["knows_detained"]["hispanic_adults"],
+        "share_hispanic_adults_knows_detained_close": knows["knows_detained_close"]["hispanic_adults"],
+        "share_hispanic_adults_knows_undocumented": knows["knows_undocumented"]["hispanic_adults"],
     }
 
 

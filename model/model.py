@@ -16,14 +16,18 @@ import mesa
 import numpy as np
 
 from agents import ICE, Household, Jail, PoliceOfficer, Resident
-from agents.codes import LEVEL_NAMES, WEEKS_PER_YEAR, Custody, Status, conviction_columns, sc_level
+from agents.codes import LEVEL_NAMES, WEEKS_PER_YEAR, Custody, Offense, Status, conviction_columns, sc_level
 
 from . import crime
-from .fear import update_fear
-from .metrics import FLOWS, REPORTERS, EventLog, weekly_state
+from .acquaintances import build_foci, empty_foci
+from .fear import FearProcess
+from .metrics import FLOWS, REPORTERS, EventLog, resident_cells, victim_groups, weekly_state
 from .network import build_ties, to_networkx
 from .parameters import DEFAULTS, validate_parameters
 from .population import build_county
+
+# Detainer policies declared in public, whose announcement damps the news of enforcement.
+DECLARED_POLICIES = {"full": False, "hennessey": True, "trust_act": True, "sanctuary": True}
 
 
 class SecureCommunitiesModel(mesa.Model):
@@ -43,21 +47,21 @@ class SecureCommunitiesModel(mesa.Model):
         self.in_ident, self.record = county.in_ident, county.record
         self.parent_of_citizen_child = county.parent_of_citizen_child
         n = len(self.status)
-        self.fear = np.zeros(n)
         self.fear_shock = np.zeros(n)
         self.custody = np.full(n, Custody.FREE, dtype=np.int8)
         self.last_ice_week = np.full(n, -10**6, dtype=np.int64)
         self.in_foster_care = np.zeros(n, dtype=bool)
-        self.susceptibility = self._susceptibility()
-        self.baseline_reporting_scale = crime.baseline_reporting_scale(
-            self.status, self.undocumented_reporting_ratio)
         self.nb_order = np.argsort(self.neighborhood, kind="stable")
         self.nb_counts = np.bincount(self.neighborhood)
         self.nb_offsets = np.concatenate([[0], np.cumsum(self.nb_counts)[:-1]])
 
         self.ties = build_ties(checked, self.rng, county)
-        self.tie_strength = np.asarray(self.ties.weights.sum(axis=1)).ravel()
-        self.graph = to_networkx(self.ties, n, checked)
+        self.foci = (build_foci(checked, self.rng, county.neighborhood, county.hispanic, county.status, county.adult)
+                     if self.acquaintance_channel else empty_foci(n))
+        self.fear_process = FearProcess(checked, self.rng, self.ties, self.foci, self.status, self.hispanic,
+                                        county.household_start, DECLARED_POLICIES[self.detainer_policy])
+        self.fear = self.fear_process.fear
+        self._graph = None
 
         self.residents = [Resident(self, i) for i in range(n)]
         starts = county.household_start
@@ -79,15 +83,31 @@ class SecureCommunitiesModel(mesa.Model):
         self.events = EventLog()
         self.totals = dict.fromkeys(FLOWS, 0)
         self.flows = dict.fromkeys(FLOWS, 0)
-        self._victims = [0, 0]  # Hispanic, non-Hispanic victims this week
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda m, key=name: m.metrics[key]) for name in REPORTERS})
-        self._collect(np.zeros(n, dtype=bool))
+        self.cohort = None  # the fixed cohort's group masks, frozen at the activation week
+        self.fear_process.sync(self.status, self.custody)
+        self.report_prob = crime.reporting_probability(self)
+        self.baseline_neighborhood_reporting = crime.neighborhood_reporting(
+            self, np.ones(n), self.report_prob)
+        self._collect()
 
     # --- parameters (scikit-learn style) ---
     def get_params(self) -> dict:
         """The model's parameters as passed (defaults filled in)."""
         return {name: getattr(self, name) for name in DEFAULTS}
+
+    @property
+    def graph(self):
+        """The social graph (household and friendship ties) as NetworkX, built on first use."""
+        if self._graph is None:
+            self._graph = to_networkx(self.ties, len(self.status), self.get_params())
+        return self._graph
+
+    @property
+    def susceptibility(self) -> np.ndarray:
+        """Each resident's effective susceptibility to fear (see model.fear)."""
+        return self.fear_process.susceptibility
 
     @property
     def week(self) -> int:
@@ -102,17 +122,20 @@ class SecureCommunitiesModel(mesa.Model):
     # --- the week ---
     def step(self) -> None:
         self.flows = dict.fromkeys(FLOWS, 0)
-        self._victims = [0, 0]
         crime.run_week(self)  # offending, victims, reports, police: arrests and bookings
         self.ice.issue_detainers()  # IDENT matches -> detainers, within priorities and capacity
         self.jail.release_due()  # the county's detainer policy; ICE pickups
         self.ice.resolve_due()  # detention ends: removal, relief or release of a citizen
-        knows_removed = update_fear(self)
-        self._collect(knows_removed)
+        self.fear_process.step(self)
+        self._collect()
 
-    def _collect(self, knows_removed) -> None:
-        report_prob = crime.reporting_probability(self)
-        state = weekly_state(self, report_prob, knows_removed, *self._victims)
+    def _collect(self) -> None:
+        self.report_prob = crime.reporting_probability(self)
+        cells = resident_cells(self)
+        if self.cohort is None and self.week >= self.activation_week:
+            self.cohort = cells  # followed from here on, removed members included
+        state = weekly_state(self, self.report_prob, self.fear_process.knowing(), cells,
+                             cells if self.cohort is None else self.cohort)
         cumulative = {f"{k}_cumulative": v for k, v in self.totals.items()}
         self.metrics = {**self.flows, **state, **cumulative}
         self.datacollector.collect(self)
@@ -130,11 +153,22 @@ class SecureCommunitiesModel(mesa.Model):
         officers = self.beat_officers[int(self.neighborhood[resident])]
         return officers[int(self.rng.integers(len(officers)))] if len(officers) > 1 else officers[0]
 
-    def record_victimizations(self, victims, reported) -> None:
+    def record_victimizations(self, victims, offense, reported) -> None:
+        """This week's crimes with victims: who suffered them, which type, which were reported."""
         self.count("crimes", len(victims))
         self.count("crimes_reported", int(reported.sum()))
-        hisp = int(self.hispanic[victims].sum())
-        self._victims = [self._victims[0] + hisp, self._victims[1] + len(victims) - hisp]
+        violent = offense == Offense.VIOLENT
+        for name, mask in (("violent", violent), ("property", ~violent)):
+            self.count(f"crimes_{name}", int(mask.sum()))
+            self.count(f"crimes_reported_{name}", int((mask & reported).sum()))
+        for group, mask in victim_groups(self, victims).items():
+            self.count(f"victimizations_{group}", int(mask.sum()))
+            self.count(f"victimizations_reported_{group}", int((mask & reported).sum()))
+
+    def record_clearances(self, victims) -> None:
+        """Crimes cleared this week, by the victim's group (the total is counted by the officers)."""
+        for group, mask in victim_groups(self, victims).items():
+            self.count(f"crimes_cleared_{group}", int(mask.sum()))
 
     def resolve_charge(self, resident: int, offense, felony: bool) -> None:
         """At release the booking charge becomes a conviction, or not."""
@@ -163,16 +197,6 @@ class SecureCommunitiesModel(mesa.Model):
             self.count("citizen_children_separated", effect["citizen_children"])
             self.count("foster_placements", effect["foster"])
             self.log_event("separation", resident)
-
-    def _susceptibility(self) -> np.ndarray:
-        """How much a unit of exposure moves each resident's fear (Pew 2021/22 worry ratios)."""
-        by_status = np.array([0.0, self.fear_susceptibility_naturalized, self.fear_susceptibility_lpr,
-                              self.fear_susceptibility_undocumented])
-        s = by_status[self.status]
-        us_born = self.status == Status.US_BORN
-        s[us_born] = np.where(self.hispanic[us_born], self.fear_susceptibility_hispanic_us_born,
-                              self.fear_susceptibility_non_hispanic)
-        return s
 
     def event_log(self):
         """Pathway events as a DataFrame, one row per event (see metrics.EVENT_COLUMNS)."""

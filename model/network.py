@@ -19,6 +19,8 @@ class SocialTies:
     family: np.ndarray  # (m, 2) pairs inside households
     friends: np.ndarray  # (k, 2) friendship and neighbor pairs
     weights: sp.csr_matrix  # symmetric tie strengths: family and friend weights
+    family_weights: sp.csr_matrix  # the household ties alone
+    friend_weights: sp.csr_matrix  # the friendship ties alone
 
 
 def household_pairs(household_start: np.ndarray) -> np.ndarray:
@@ -74,12 +76,15 @@ def build_ties(params: dict, rng, county) -> SocialTies:
     family = household_pairs(county.household_start)
     friends = friendship_pairs(params, rng, county.neighborhood, county.hispanic, county.status)
     friends = _unique_pairs(friends, n, exclude=family)
-    rows = np.concatenate([family[:, 0], family[:, 1], friends[:, 0], friends[:, 1]])
-    cols = np.concatenate([family[:, 1], family[:, 0], friends[:, 1], friends[:, 0]])
-    w = np.concatenate([np.full(2 * len(family), params["family_tie_weight"]),
-                        np.full(2 * len(friends), params["friend_tie_weight"])])
-    weights = sp.csr_matrix((w, (rows, cols)), shape=(n, n))
-    return SocialTies(family, friends, weights)
+    family_weights = _symmetric(family, params["family_tie_weight"], n)
+    friend_weights = _symmetric(friends, params["friend_tie_weight"], n)
+    return SocialTies(family, friends, (family_weights + friend_weights).tocsr(), family_weights, friend_weights)
+
+
+def _symmetric(pairs: np.ndarray, weight: float, n: int) -> sp.csr_matrix:
+    rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
+    return sp.csr_matrix((np.full(len(rows), weight), (rows, cols)), shape=(n, n))
 
 
 def to_networkx(ties: SocialTies, n: int, params: dict) -> nx.Graph:

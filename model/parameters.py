@@ -81,9 +81,15 @@ PARAMETERS = [
     _p("offending_concentration", 1.0, rate(3.0), "assumption: sigma of the lognormal offending propensity"),
     _p("male_offending_ratio", 3.0, rate(20.0), "derived: UCR, men are about three quarters of arrestees"),
     _p("victim_from_ties_prob", 0.3, PROBABILITY, "assumption: victims chosen among the offender's ties"),
-    _p("offenders_target_nonreporters", False, Boolean(), "Comino, Mastrobuoni & Nicolo 2020: undocumented "
-       "victims are targeted because they do not report (switchable mechanism)"),
-    _p("victim_candidates", 3, count(1, 20), "assumption: candidates an offender weighs when targeting"),
+    _p("offenders_target_nonreporters", True, Boolean(), "switch (offender response), Comino, Mastrobuoni & "
+       "Nicolo 2020: offenders prefer victims unlikely to report (silence of the innocents)"),
+    _p("victim_candidates", 3, count(1, 20), "assumption: candidates an offender weighs when targeting", (2, 6)),
+    _p("offender_response_strength", 0.5, PROBABILITY, "assumption: chance an offender picks the candidate least "
+       "likely to report rather than the first at hand (Comino et al. 2020 document the mechanism, not its "
+       "size)", (0.0, 1.0)),
+    _p("offending_deterrence_elasticity", 0.2, rate(2.0), "assumption: elasticity of offending in a neighborhood "
+       "to its residents' mean chance of reporting (more crime where victims fall silent; 0 keeps crime "
+       "volume fixed)", (0.0, 0.5)),
     _p("reporting_prob_violent", 0.45, PROBABILITY, "BJS: 42-48% of violent victimizations reported", (0.42, 0.48)),
     _p("reporting_prob_property", 0.35, PROBABILITY, "BJS: about 35% of property victimizations reported"),
     _p("undocumented_reporting_ratio", 0.46, PROBABILITY, "derived: Comino et al. 2020, undocumented victims "
@@ -113,7 +119,7 @@ PARAMETERS = [
        "(8 CFR 287.7(d))"),
     _p("ice_pickup_prob", 0.6, PROBABILITY, "TRAC: ICE assumed custody after 72% (2008) to 55% (2012) of "
        "detainers, under 40% under PEP", (0.40, 0.72)),
-    _p("ice_capacity_share", 0.036, rate(1.0), "Morton memo 10072.1: resources for about 400,000 removals a "
+    _p("ice_capacity_share", 0.036, rate(10.0), "Morton memo 10072.1: resources for about 400,000 removals a "
        "year, under 4% of the unauthorized population"),
     _p("ice_detention_weeks", 4, count(1, 104), "Warren Institute 2011: mean ICE detention about 28 days"),
     _p("relief_prob", 0.02, PROBABILITY, "Warren Institute 2011: relief granted in about 2% of SC cases"),
@@ -130,10 +136,42 @@ PARAMETERS = [
     _p("fear_contagion", 0.05, PROBABILITY, "assumption: weekly pull of a resident's fear up toward the "
        "tie-weighted mean fear of their ties (worry told within families and friendships)", (0.0, 0.2)),
     _p("fear_decay", 0.02, PROBABILITY, "assumption: weekly decay of fear (half-life about 34 weeks)", (0.005, 0.1)),
-    _p("fear_reporting_effect", 0.43, PROBABILITY, "Wong et al. 2019: 42.9% of undocumented less likely to "
-       "report crimes they suffer (stated intent: an upper bound; Theodore 2013: 44-70%)", (0.0, 0.70)),
-    _p("fear_witness_effect", 0.61, PROBABILITY, "Wong et al. 2019: 60.8% less likely to report crimes they "
-       "witness (upper bound)", (0.0, 0.61)),
+    _p("chill_reporting_effect", 0.5, PROBABILITY, "assumption: how much a chilled victim cuts reporting, of the "
+       "order of the gap between undocumented and legalized victims (17% against 37%, Comino et al. 2020); "
+       "stated-intent surveys (Theodore 2013; Wong et al. 2019) measure who is chilled, not this", (0.25, 0.9)),
+    _p("chill_witness_effect", 0.5, PROBABILITY, "assumption: how much a chilled witness cuts cooperation (Theodore "
+       "2013: 45% of Latinos less likely to volunteer information; Wong et al. 2019: 60.8% less likely to "
+       "report crimes they witness, both stated intent)", (0.25, 0.9)),
+    _p("witness_channel", True, Boolean(), "switch: clearance falls with the chilled share of the victim's ties "
+       "and acquaintances (the witnesses)"),
+    # --- the reach of enforcement: acquaintances, salience, fear on behalf of others ---
+    _p("acquaintance_channel", True, Boolean(), "switch: acquaintances (people sharing a focus: block, work or "
+       "school, congregation or club; Feld 1981) carry knowing and a weak fear shock"),
+    _p("acquaintances_mean", 290.0, rate(2_000.0), "McCarty, Killworth, Bernard, Johnsen & Shelley 2001: about 290 "
+       "people known by name; McCormick, Salganik & Zheng 2010: about 611", (290.0, 611.0)),
+    _p("acquaintance_size_dispersion", 1.0, rate(3.0), "assumption: sigma of lognormal focus sizes, which makes "
+       "network size very unequal across people (Zheng, Salganik & Gelman 2006)", (0.5, 1.5)),
+    _p("acquaintance_knowing_prob", 0.05, PROBABILITY, "assumption: chance of knowing a given acquaintance's "
+       "immigration status or hearing of their detention (pinned by C9: 53% of Latinos know someone "
+       "unauthorized, Pew 2021/22)", (0.01, 0.3)),
+    _p("acquaintance_shock_weight", 0.05, rate(10.0), "assumption: fear exposure from an acquaintance's detention "
+       "or removal, against 1 for a household member", (0.01, 0.2)),
+    _p("salience_channel", True, Boolean(), "switch: news of enforcement reaches residents beyond their own ties "
+       "(Alsan & Yang 2022: a community-wide chill, damped where the county declares limits)"),
+    _p("salience_activation_shock", 0.01, rate(10.0), "assumption: one-time exposure when the program reaches the "
+       "county and is announced", (0.0, 0.05)),
+    _p("salience_per_detention", 0.005, rate(10.0), "assumption: exposure added to the news stock by one detention "
+       "or removal per 1,000 residents of the listener's own group", (0.0, 0.02)),
+    _p("salience_half_life_weeks", 26.0, rate(520.0, low=1.0), "assumption: half-life of the news stock in weeks",
+       (8.0, 104.0)),
+    _p("salience_cross_group", 0.25, PROBABILITY, "assumption: weight of enforcement against the other ethnic "
+       "group (Hispanic or not) against one's own", (0.0, 1.0)),
+    _p("policy_salience_damping", 0.5, PROBABILITY, "assumption: share of the news signal a detainer policy "
+       "declared in public removes (Alsan & Yang 2022: damped, not eliminated, in sanctuary places)", (0.2, 0.8)),
+    _p("fear_for_others", True, Boolean(), "switch: fear on behalf of the people one lives with (Theodore 2013 "
+       "asks about 'the status of others they know'; Alsan & Yang 2022: citizens in mixed-status households)"),
+    _p("fear_for_others_weight", 0.75, PROBABILITY, "assumption: a resident's susceptibility is at least this share "
+       "of the susceptibility of the most vulnerable member of their household", (0.25, 1.0)),
     _p("fear_susceptibility_undocumented", 1.0, PROBABILITY, "Pew 2021/22: worry about deportation, non-LPR "
        "noncitizens 0.80 (the reference)"),
     _p("fear_susceptibility_lpr", 0.66, PROBABILITY, "derived: Pew 2021/22, LPRs 0.53 / 0.80"),

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import model.crime as crime
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
-from agents.codes import Custody
+from agents.codes import KNOWING_WINDOW_WEEKS, Custody, Status
 from model import PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
 from model.constraints import PROBABILITY
 from model.metrics import FLOWS, STATE
@@ -24,7 +24,8 @@ from model.metrics import FLOWS, STATE
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 FUNNEL = ("removals", "ice_pickups", "detainers_issued", "ident_matches", "bookings", "arrests")
-RATE_REPORTERS = [s for s in STATE if s.startswith(("reporting_rate", "fear_mean", "share_", "clearance"))]
+RATE_REPORTERS = [s for s in STATE if s.startswith(("reporting_rate", "fear_", "share_", "clearance", "realized_",
+                                                    "chilled_"))]
 
 unit = st.floats(0.0, 1.0)
 # large enough for the whole pathway to run in a short simulation
@@ -65,6 +66,16 @@ def valid_parameters(draw):
     params["share_undocumented"] = draw(st.floats(0.1, 0.35))  # with the others: always reachable
     params["share_lpr"] = draw(st.floats(0.0, 0.15))
     params["share_naturalized"] = draw(st.floats(0.0, 0.15))
+    # the reach of enforcement: every switch, and the weak-tie and news parameters
+    for switch in ("acquaintance_channel", "salience_channel", "fear_for_others", "witness_channel"):
+        params[switch] = draw(st.booleans())
+    params["acquaintances_mean"] = draw(st.floats(0.0, 400.0))
+    params["acquaintance_knowing_prob"] = draw(unit)
+    params["acquaintance_shock_weight"] = draw(st.floats(0.0, 0.5))
+    params["salience_activation_shock"] = draw(st.floats(0.0, 0.2))
+    params["salience_per_detention"] = draw(st.floats(0.0, 0.1))
+    params["offender_response_strength"] = draw(unit)
+    params["offending_deterrence_elasticity"] = draw(st.floats(0.0, 2.0))
     return params
 
 
@@ -98,8 +109,26 @@ def check_week(m, n):
     assert t["crimes_reported"] <= t["crimes"] and t["crimes_cleared"] <= t["crimes_reported"]
     if not m.sharing_is_active:  # sharing off, or not yet reached the county
         assert t["ident_matches"] == 0 and t["detainers_issued"] == 0
-    # fear and reporters
+    # victims, reports and clearances by group add up
+    assert t["crimes_violent"] + t["crimes_property"] == t["crimes"]
+    assert t["crimes_reported_violent"] + t["crimes_reported_property"] == t["crimes_reported"]
+    for kind in ("victimizations", "victimizations_reported", "crimes_cleared"):
+        total = t["crimes" if kind == "victimizations" else kind.replace("victimizations_", "crimes_")]
+        assert t[f"{kind}_hispanic"] + t[f"{kind}_non_hispanic"] == total, kind
+        assert t[f"{kind}_hispanic_citizen"] <= t[f"{kind}_hispanic"]
+    # fear: in [0, 1], the channels add up to it exactly, and the chilled are those above their threshold
+    fp = m.fear_process
     assert np.all((m.fear >= 0) & (m.fear <= 1))
+    assert np.all(fp.channels >= -1e-12) and np.allclose(fp.channels.sum(axis=0), m.fear, atol=1e-9)
+    assert np.array_equal(fp.chilled, m.fear > fp.threshold)
+    # the running counts of who knows whom equal a count from scratch
+    present = custody != Custody.REMOVED
+    recent = (m.week - m.last_ice_week) < KNOWING_WINDOW_WEEKS
+    undocumented = present & (m.status == Status.UNDOCUMENTED)
+    close = (m.ties.weights > 0).astype(np.float64)
+    for counts, members in ((fp.recent, recent), (fp.undocumented, undocumented)):
+        assert np.allclose(counts.close, close @ members), "close-tie counts drifted"
+        assert np.allclose(counts.acquaintances, m.foci.co_members(members.astype(np.float64))), "drift"
     metrics = m.metrics
     for name in FLOWS:
         assert metrics[name] >= 0 and metrics[f"{name}_cumulative"] == t[name]
@@ -120,9 +149,9 @@ def spy(m):
 
     record_victimizations = m.record_victimizations
 
-    def victimize(victims, reported):
+    def victimize(victims, offense, reported):
         assert np.all(m.custody[victims] == Custody.FREE), "a victim not free (removed or in custody)"
-        return record_victimizations(victims, reported)
+        return record_victimizations(victims, offense, reported)
 
     book = m.jail.book
 
@@ -235,10 +264,14 @@ def test_a_county_without_ties_runs():
               "couples_with_children_share_undocumented": 0.0, "couples_with_children_share_legal_immigrant": 0.0,
               "couples_with_children_share_us_born": 0.0, "single_parent_share": 0.0, "single_adult_share": 1.0,
               "share_undocumented": 0.3, "proactive_arrest_rate": 0.5, "detainer_prob": 1.0, "ice_pickup_prob": 1.0}
+    params |= {"acquaintance_channel": False, "salience_channel": False}  # no weak ties, no news either
     m = run_and_check(params, seed=1, weeks=60)
-    assert m.ties.weights.nnz == 0 and m.graph.number_of_edges() == 0
+    assert m.ties.weights.nnz == 0 and m.graph.number_of_edges() == 0 and m.foci.membership.nnz == 0
     assert m.totals["crimes"] > 0 and m.totals["arrests"] > 0 and m.totals["removals"] > 0
     assert m.totals["households_separated"] == 0 and np.all(m.fear == 0)  # nobody to separate or frighten
+    # the news still reaches people with no ties at all
+    heard = run_and_check(params | {"salience_channel": True}, seed=1, weeks=60)
+    assert heard.fear.max() > 0 and heard.fear_process.channels[[0, 1, 2, 5]].max() == 0
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
