@@ -1,0 +1,352 @@
+"""The reach of enforcement: claims about acquaintances, the news, fear on behalf of others, the
+chilled state, offenders and witnesses, each checked on fixed seeds by switching one channel off.
+
+Runs are 20,000 residents over 156 weeks (activation at week 52), on the same seeds across
+variants, so a switch's effect is read against the same county.
+"""
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from agents.codes import Custody, Status
+from model import SecureCommunitiesModel, crime, scenario
+from model.acquaintances import build_foci
+from model.fear import CHANNELS, household_max_excluding_self
+
+N, WEEKS, ACTIVATION, SEEDS = 20_000, 156, 52, (1, 2)
+AFTER = slice(ACTIVATION + 52, WEEKS)  # the second year after activation
+
+
+@cache
+def run(preset, seed, n=N, weeks=WEEKS, **extra):
+    m = SecureCommunitiesModel(rng=seed, n_residents=n, **{**scenario(preset), **extra})
+    for _ in range(weeks):
+        m.step()
+    m.frame = m.datacollector.get_model_vars_dataframe()
+    return m
+
+
+def window_ratio(m, numerator, denominator, weeks=AFTER):
+    f = m.frame.iloc[weeks]
+    return f[numerator].sum() / f[denominator].sum()
+
+
+def pooled_ratio(preset, numerator, denominator, weeks=AFTER, **extra):
+    num = sum(run(preset, s, **extra).frame.iloc[weeks][numerator].sum() for s in SEEDS)
+    den = sum(run(preset, s, **extra).frame.iloc[weeks][denominator].sum() for s in SEEDS)
+    return num / den
+
+
+# --- acquaintances ---
+
+@cache
+def county(seed=1, n=N, **extra):
+    return SecureCommunitiesModel(rng=seed, n_residents=n, **extra)
+
+
+def test_acquaintances_number_a_few_hundred_and_are_very_unequal():
+    m = county()
+    k = m.foci.acquaintances
+    assert k.mean() == pytest.approx(m.acquaintances_mean, rel=0.15)  # McCarty et al. 2001: about 290
+    assert k.std() > 0.5 * k.mean()  # overdispersed: far more unequal than a Poisson count
+    assert np.quantile(k, 0.9) > 2 * np.quantile(k, 0.1)
+
+
+def test_acquaintances_are_stored_as_memberships_not_pairs():
+    """Memory does not grow with acquaintances per resident: a few foci each, at 290 or 611."""
+    for mean in (290.0, 611.0):
+        m = county(acquaintances_mean=mean)
+        per_resident = m.foci.membership.nnz / len(m.status)
+        assert per_resident <= len(("block", "work_or_school", "congregation_or_club"))
+        assert m.foci.acquaintances.mean() == pytest.approx(mean, rel=0.15)
+
+
+def _same_group_share(m, pairs_weight):
+    """Share of a resident's ties (weighted) that are to the same ethnicity, averaged over Hispanic residents."""
+    hisp = m.hispanic.astype(np.float64)
+    same = pairs_weight @ hisp
+    total = np.asarray(pairs_weight.sum(axis=1)).ravel()
+    mask = m.hispanic & (total > 0)
+    return float((same[mask] / total[mask]).mean())
+
+
+def test_acquaintances_are_about_as_segregated_as_close_ties():
+    """DiPrete et al. 2011: the whole acquaintance network is about as segregated as close ties."""
+    m = county()
+    close = (m.ties.weights > 0).astype(np.float64)
+    acquaintances = (m.foci.membership @ m.foci.membership_t).tolil()
+    acquaintances.setdiag(0)
+    acquaintances = acquaintances.tocsr()
+    close_share, acq_share = _same_group_share(m, close), _same_group_share(m, acquaintances)
+    population_share = m.hispanic.mean()
+    assert close_share > population_share + 0.1 and acq_share > population_share + 0.1
+    assert acq_share == pytest.approx(close_share, abs=0.1)
+
+
+def test_co_member_sums_match_an_explicit_acquaintance_matrix():
+    m = county(n=2_000)
+    x = m.rng.random(2_000)
+    a = (m.foci.membership @ m.foci.membership_t).toarray()
+    np.fill_diagonal(a, 0)
+    assert np.allclose(m.foci.co_members(x), a @ x)
+    assert np.allclose(m.foci.acquaintances, a.sum(axis=1))
+
+
+def _same_foci(a, b) -> bool:
+    x, y = a.foci.membership, b.foci.membership
+    return x.shape == y.shape and np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
+
+
+def test_foci_are_drawn_from_the_model_generator():
+    a, b = county(seed=3, n=3_000), SecureCommunitiesModel(rng=3, n_residents=3_000)
+    assert _same_foci(a, b)
+    assert not _same_foci(a, county(seed=4, n=3_000))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_without_acquaintances_knowing_someone_detained_falls_to_the_strong_tie_level(seed):
+    on, off = run("sc_full", seed), run("sc_full", seed, acquaintance_channel=False)
+    f_on, f_off = on.frame.iloc[AFTER], off.frame.iloc[AFTER]
+    assert (f_off["share_hispanic_adults_knows_detained"] == f_off["share_hispanic_adults_knows_detained_close"]).all()
+    assert (f_off["fear_channel_acquaintances_hispanic"] == 0).all()
+    # with acquaintances, many more know someone detained than through household and friends alone
+    assert f_on["share_hispanic_adults_knows_detained"].mean() > 2 * f_on[
+        "share_hispanic_adults_knows_detained_close"].mean()
+    assert f_on["fear_channel_acquaintances_hispanic"].iloc[-1] > 0
+    # and without them the strong-tie share is of the same size as with them (the others stay)
+    assert f_off["share_hispanic_adults_knows_detained_close"].mean() == pytest.approx(
+        f_on["share_hispanic_adults_knows_detained_close"].mean(), rel=0.5)
+
+
+def test_knowing_grows_with_the_chance_of_knowing_an_acquaintance_s_status():
+    """The same county with a higher chance of knowing each acquaintance: everyone who knew still knows."""
+    low = county(n=5_000, acquaintance_knowing_prob=0.02).fear_process.knowing()["knows_undocumented"]
+    high = county(n=5_000, acquaintance_knowing_prob=0.1).fear_process.knowing()["knows_undocumented"]
+    assert np.all(high[low]) and high.sum() > low.sum()
+
+
+# --- salience ---
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_with_the_news_fear_rises_at_activation_before_any_local_detention(seed):
+    m = run("sc_full", seed)
+    first_pickup = int(m.event_log().query("stage == 'pickup'").week.min())
+    assert first_pickup > ACTIVATION
+    f = m.frame
+    assert (f.loc[:ACTIVATION - 1, "fear_mean_hispanic"] == 0).all()
+    assert f.loc[ACTIVATION, "fear_channel_salience_hispanic"] > 0
+    assert f.loc[ACTIVATION, "chilled_share_undocumented"] > 0
+    assert f.loc[ACTIVATION, "reporting_rate_cohort_undocumented"] < f.loc[ACTIVATION - 1,
+                                                                           "reporting_rate_cohort_undocumented"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_without_the_news_there_is_no_drop_before_the_first_local_detention(seed):
+    m = run("sc_full", seed, salience_channel=False)
+    first_pickup = int(m.event_log().query("stage == 'pickup'").week.min())
+    f = m.frame
+    assert (f.loc[:first_pickup - 1, "fear_mean_hispanic"] == 0).all()
+    assert (f.loc[:first_pickup - 1, "reporting_rate_cohort_hispanic"] == f.loc[0, "reporting_rate_cohort_hispanic"]).all()
+    assert (f["fear_channel_salience_hispanic"] == 0).all()
+
+
+def test_a_policy_declared_in_public_damps_the_news_by_the_damping_share():
+    """At activation the two counties are identical but for the jail's declared policy."""
+    full, sanctuary = run("sc_full", 1), run("sc_sanctuary", 1)
+    damping = full.policy_salience_damping
+    a = full.frame.loc[ACTIVATION, "fear_channel_salience_hispanic"]
+    b = sanctuary.frame.loc[ACTIVATION, "fear_channel_salience_hispanic"]
+    assert a > 0 and b == pytest.approx((1 - damping) * a, rel=0.02)  # exact up to the saturation term
+
+
+def test_the_news_carries_more_to_the_group_enforcement_falls_on():
+    m = run("sc_full", 1)
+    assert m.fear_process.salience[1] > m.fear_process.salience[0]  # Hispanic listeners hear more
+
+
+# --- fear on behalf of others ---
+
+def test_household_max_excluding_self():
+    values = np.array([0.2, 1.0, 0.5, 0.3, 0.3, 0.7])
+    starts = np.array([0, 3, 5, 6])  # households [0, 1, 2], [3, 4], [5]
+    assert np.allclose(household_max_excluding_self(values, starts), [1.0, 0.5, 1.0, 0.3, 0.3, 0.0])
+
+
+def test_citizens_who_live_with_the_undocumented_fear_on_their_behalf():
+    m = county()
+    fp = m.fear_process
+    undocumented = m.status == Status.UNDOCUMENTED
+    lives_with_undocumented = np.bincount(m.household_of, weights=undocumented)[m.household_of] - undocumented > 0
+    us_born = m.status == Status.US_BORN
+    w = m.fear_for_others_weight
+    assert np.allclose(fp.susceptibility[us_born & lives_with_undocumented], w * m.fear_susceptibility_undocumented)
+    off = county(fear_for_others=False).fear_process
+    assert np.allclose(off.susceptibility, off.own_susceptibility)
+    assert np.all(fp.susceptibility >= fp.own_susceptibility)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fear_for_others_is_its_own_channel(seed):
+    on, off = run("sc_full", seed), run("sc_full", seed, fear_for_others=False)
+    assert (off.frame["fear_channel_others_hispanic"] == 0).all()
+    assert on.frame["fear_channel_others_hispanic"].iloc[-1] > 0
+    # Hispanic US-born citizens are more often chilled when they fear for the people they live with
+    assert on.frame.iloc[AFTER]["chilled_share_hispanic_us_born"].mean() > off.frame.iloc[AFTER][
+        "chilled_share_hispanic_us_born"].mean()
+
+
+# --- the chilled state ---
+
+def test_fear_is_the_probability_of_being_chilled():
+    m = run("sc_full", 1)
+    f = m.frame.iloc[-1]
+    for group in ("undocumented", "hispanic", "non_hispanic"):
+        fear = f[f"fear_mean_{group}"]
+        assert f[f"chilled_share_{group}"] == pytest.approx(fear, abs=0.02 + 0.1 * fear)
+
+
+def test_a_chilled_victim_reports_less_by_the_chill_effect():
+    m = run("sc_full", 1)
+    p = crime.reporting_probability(m)
+    chilled = m.fear_process.chilled
+    citizen = m.status == Status.US_BORN
+    assert chilled[citizen].any() and (~chilled[citizen]).any()
+    assert np.allclose(p[citizen & chilled], p[citizen & ~chilled][0] * (1 - m.chill_reporting_effect))
+    assert len(np.unique(np.round(p[citizen & ~chilled], 12))) == 1  # fear moves no one who is not chilled
+
+
+def test_every_channel_adds_up_to_fear():
+    m = run("sc_full", 2)
+    assert np.allclose(m.fear_process.channels.sum(axis=0), m.fear)
+    assert set(CHANNELS) == {"household", "friends", "acquaintances", "salience", "others", "contagion"}
+    f = m.frame.iloc[-1]
+    assert sum(f[f"fear_channel_{c}_hispanic"] for c in CHANNELS) == pytest.approx(f["fear_mean_hispanic"])
+
+
+# --- the fixed cohort and the present population ---
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_cohort_is_the_present_population_until_activation_then_keeps_the_removed(seed):
+    m = run("sc_full", seed)
+    f = m.frame
+    for g in ("hispanic", "undocumented"):
+        assert np.allclose(f.loc[:ACTIVATION - 1, f"reporting_rate_cohort_{g}"], f.loc[:ACTIVATION - 1, f"reporting_rate_{g}"])
+    assert (m.custody == Custody.REMOVED).sum() > 10
+    # against the same county without the program, the present Hispanic population hides part of the
+    # drop: removing undocumented residents (low reporters) lifts the group's mean
+    pre = run("pre_sc", seed).frame.iloc[-1]
+    drop_present = pre["reporting_rate_hispanic"] - f["reporting_rate_hispanic"].iloc[-1]
+    drop_cohort = pre["reporting_rate_cohort_hispanic"] - f["reporting_rate_cohort_hispanic"].iloc[-1]
+    assert drop_cohort > drop_present > 0
+
+
+# --- offenders and witnesses ---
+
+def spy_on_victims(m):
+    """Record, for each crime, whether its victim was chilled, and the chilled share of the present."""
+    seen = {"chilled_victims": 0, "victims": 0, "chilled_present": 0.0, "weeks": 0}
+    record = m.record_victimizations
+
+    def tally(victims, offense, reported):
+        if m.week > ACTIVATION:
+            seen["chilled_victims"] += int(m.fear_process.chilled[victims].sum())
+            seen["victims"] += len(victims)
+            present = m.custody != Custody.REMOVED
+            seen["chilled_present"] += float(m.fear_process.chilled[present].mean()) * len(victims)
+        return record(victims, offense, reported)
+
+    m.record_victimizations = tally
+    return seen
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_offenders_turn_to_the_silent_only_when_they_respond(on):
+    """Comino et al. 2020: offenders pick victims unlikely to report. With the response on, the
+    chilled are victimized out of proportion; off, about in proportion to their numbers."""
+    m = SecureCommunitiesModel(rng=1, n_residents=N, **scenario("sc_full"), offenders_target_nonreporters=on)
+    seen = spy_on_victims(m)
+    for _ in range(WEEKS):
+        m.step()
+    over = seen["chilled_victims"] / seen["chilled_present"]
+    assert seen["chilled_victims"] > 100
+    if on:
+        assert over > 1.3
+    else:
+        assert over == pytest.approx(1.0, abs=0.15)
+
+
+def test_an_offender_who_responds_picks_the_least_likely_to_report():
+    m = county(n=3_000)
+    offenders = np.flatnonzero(m.adult)[:500]
+    p = m.rng.random(len(m.status))
+    m.offender_response_strength = 1.0
+    chosen = crime.choose_victims(m, offenders, p)
+    m.offender_response_strength = 0.0
+    first = crime.choose_victims(m, offenders, p)
+    assert p[chosen].mean() < 0.75 * p[first].mean()
+
+
+def test_without_offender_response_crime_volume_does_not_move():
+    for seed in SEEDS:
+        m = run("sc_full", seed, offenders_target_nonreporters=False)
+        pre = run("pre_sc", seed, offenders_target_nonreporters=False)
+        assert m.fear.max() > 0
+        assert m.frame.iloc[AFTER]["crimes"].sum() == pytest.approx(pre.frame.iloc[AFTER]["crimes"].sum(), rel=0.05)
+    # with it, silence draws crime: the pull is above one where reporting fell
+    m = run("sc_full", 1)
+    free = m.custody == Custody.FREE
+    assert crime.deterrence(m, free, m.report_prob).max() > 1.0
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_chilled_witnesses_lower_clearance_only_with_the_witness_channel(on):
+    m = SecureCommunitiesModel(rng=2, n_residents=N, **scenario("sc_full"), witness_channel=on)
+    given = []
+    original = crime.Offense  # the officers receive the clearance probability as the last argument
+    for officer in m.officers:
+        inner = officer.investigate
+
+        def investigate(offender, offense, felony, clearance_prob, inner=inner):
+            if m.week > ACTIVATION:
+                base = m.clearance_prob_violent if offense == original.VIOLENT else m.clearance_prob_property
+                given.append(clearance_prob / base)
+            return inner(offender, offense, felony, clearance_prob)
+        officer.investigate = investigate
+    for _ in range(WEEKS):
+        m.step()
+    given = np.array(given)
+    assert len(given) > 500
+    if on:
+        assert given.mean() < 0.97 and given.min() >= 1 - m.chill_witness_effect
+    else:
+        assert np.all(given == 1.0)
+
+
+def test_the_witnesses_are_ties_and_acquaintances_still_in_the_county():
+    m = run("sc_full", 1)
+    victims = np.flatnonzero(m.custody == Custody.FREE)[:200]
+    share = crime.witness_chill(m, victims)
+    assert np.all((share >= 0) & (share <= 1)) and share.max() > 0
+    m.fear_process.chilled[:] = False
+    assert np.all(crime.witness_chill(m, victims) == 0)
+    m.fear_process.chilled[:] = m.fear > m.fear_process.threshold  # restore the cached run
+
+
+def test_build_is_independent_of_the_switches_that_act_only_in_the_run():
+    """Switching off the news, offenders or witnesses leaves the county drawn at week 0 unchanged."""
+    base = county(n=3_000)
+    for switch in ("salience_channel", "offenders_target_nonreporters", "witness_channel", "fear_for_others"):
+        other = SecureCommunitiesModel(rng=1, n_residents=3_000, **{switch: False})
+        assert np.array_equal(other.status, base.status) and _same_foci(other, base)
+
+
+def test_build_foci_handles_a_county_with_no_one_in_a_focus_type():
+    rng = np.random.default_rng(0)
+    n = 50
+    # acquaintances_mean = 0: everyone alone in their foci
+    foci = build_foci({"acquaintance_size_dispersion": 1.0, "acquaintances_mean": 0.0, "tie_homophily": 0.5},
+                      rng, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int8),
+                      np.zeros(n, dtype=bool))
+    assert foci.membership.shape[0] == n and np.all(foci.acquaintances == 0)
