@@ -148,7 +148,8 @@ def test_without_the_news_there_is_no_drop_before_the_first_local_detention(seed
     first_pickup = int(m.event_log().query("stage == 'pickup'").week.min())
     f = m.frame
     assert (f.loc[:first_pickup - 1, "fear_mean_hispanic"] == 0).all()
-    assert (f.loc[:first_pickup - 1, "reporting_rate_cohort_hispanic"] == f.loc[0, "reporting_rate_cohort_hispanic"]).all()
+    before = f.loc[:first_pickup - 1, "reporting_rate_cohort_hispanic"]
+    assert (before == f.loc[0, "reporting_rate_cohort_hispanic"]).all()
     assert (f["fear_channel_salience_hispanic"] == 0).all()
 
 
@@ -232,7 +233,8 @@ def test_the_cohort_is_the_present_population_until_activation_then_keeps_the_re
     m = run("sc_full", seed)
     f = m.frame
     for g in ("hispanic", "undocumented"):
-        assert np.allclose(f.loc[:ACTIVATION - 1, f"reporting_rate_cohort_{g}"], f.loc[:ACTIVATION - 1, f"reporting_rate_{g}"])
+        before = f.loc[:ACTIVATION - 1]
+        assert np.allclose(before[f"reporting_rate_cohort_{g}"], before[f"reporting_rate_{g}"])
     assert (m.custody == Custody.REMOVED).sum() > 10
     # against the same county without the program, the present Hispanic population hides part of the
     # drop: removing undocumented residents (low reporters) lifts the group's mean
