@@ -69,6 +69,12 @@ class TieCounts:
         np.add.at(self.close, neighbors, sign)
         np.add.at(self.acquaintances, co_members_of(self.foci, people)[0], sign)
 
+    def reset(self, members: np.ndarray) -> None:
+        """Count from scratch (two sparse products): for the whole population at once."""
+        x = members.astype(np.float64)
+        self.close = (self.ties.weights > 0).astype(np.float64) @ x
+        self.acquaintances = self.foci.co_members(x)
+
     def add(self, people) -> None:
         self.change(np.asarray(people, dtype=np.int64), 1.0)
 
@@ -170,6 +176,9 @@ class FearProcess:
         self.present[changed] = present[changed]
         self.status[changed] = status[changed]
         undocumented = self.present & (self.status == Status.UNDOCUMENTED)
+        if first:
+            self.undocumented.reset(undocumented)
+            self.in_undocumented[:] = undocumented
         joined = changed[undocumented[changed] & ~self.in_undocumented[changed]]
         left = changed[~undocumented[changed] & self.in_undocumented[changed]]
         self.undocumented.add(joined)

@@ -23,6 +23,7 @@ from .acquaintances import build_foci, empty_foci
 from .fear import FearProcess
 from .metrics import FLOWS, REPORTERS, EventLog, resident_cells, victim_groups, weekly_state
 from .network import build_ties, to_networkx
+from .on_demand import AgentsOnDemand
 from .parameters import DEFAULTS, validate_parameters
 from .population import build_county
 
@@ -63,13 +64,9 @@ class SecureCommunitiesModel(mesa.Model):
         self.fear = self.fear_process.fear
         self._graph = None
 
-        self.residents = [Resident(self, i) for i in range(n)]
-        starts = county.household_start
-        self.households = [
-            Household(self, range(a, b), [m for m in range(a, b) if self.adult[m]],
-                      [m for m in range(a, b) if not self.adult[m]])
-            for a, b in zip(starts[:-1], starts[1:], strict=True)
-        ]
+        self.residents = AgentsOnDemand(n, lambda i: Resident(self, i))
+        self.households = AgentsOnDemand(len(county.household_start) - 1, self._make_household)
+        self._household_start = county.household_start
         n_beats = len(self.nb_counts)
         n_officers = max(1, round(self.police_per_1000 * n / 1000))
         self.officers = [PoliceOfficer(self, beat=i % n_beats) for i in range(n_officers)]
@@ -91,6 +88,11 @@ class SecureCommunitiesModel(mesa.Model):
         self.baseline_neighborhood_reporting = crime.neighborhood_reporting(
             self, np.ones(n), self.report_prob)
         self._collect()
+
+    def _make_household(self, h: int) -> Household:
+        members = range(int(self._household_start[h]), int(self._household_start[h + 1]))
+        return Household(self, members, [m for m in members if self.adult[m]],
+                         [m for m in members if not self.adult[m]])
 
     # --- parameters (scikit-learn style) ---
     def get_params(self) -> dict:

@@ -64,9 +64,14 @@ def friendship_pairs(params: dict, rng, neighborhood, hispanic, status) -> np.nd
 
 
 def _unique_pairs(pairs: np.ndarray, n: int, exclude: np.ndarray | None = None) -> np.ndarray:
-    codes = np.unique(pairs[:, 0].astype(np.int64) * n + pairs[:, 1])
-    if exclude is not None and len(exclude):
-        codes = np.setdiff1d(codes, exclude[:, 0].astype(np.int64) * n + exclude[:, 1], assume_unique=False)
+    """Distinct pairs (sorted, without those in ``exclude``): sort-based, linear after the sort."""
+    codes = np.sort(pairs[:, 0].astype(np.int64) * n + pairs[:, 1])
+    if len(codes):
+        codes = codes[np.concatenate([[True], codes[1:] != codes[:-1]])]
+    if exclude is not None and len(exclude) and len(codes):
+        excluded = np.sort(exclude[:, 0].astype(np.int64) * n + exclude[:, 1])
+        at = np.minimum(np.searchsorted(excluded, codes), len(excluded) - 1)
+        codes = codes[excluded[at] != codes]
     return np.stack([codes // n, codes % n], axis=1)
 
 
