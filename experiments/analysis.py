@@ -132,6 +132,33 @@ def before_after(df: pd.DataFrame, outputs, week, by, window: int = 52, level=0.
     return pd.concat(parts, ignore_index=True)
 
 
+def paired_effects(df: pd.DataFrame, outputs, baseline, weeks, by="preset", level=0.95) -> pd.DataFrame:
+    """Each level of ``by`` against ``baseline`` on the same seeds (common random numbers), pair by pair.
+
+    For every run, the value of each output at each of ``weeks`` (a week's value for state
+    reporters, the running total for ``*_cumulative``) minus the baseline run with the same
+    replicate; then the mean difference over pairs with its t-based interval, the baseline mean
+    and the relative change. Pairs are matched on ``replicate``, so the sweep must use common
+    random numbers."""
+    at = df[df["step"].isin(list(weeks))]
+    base = at[at[by] == baseline].set_index(["replicate", "step"])[list(outputs)]
+    rows = []
+    for level_value, g in at[at[by] != baseline].groupby(by, sort=False):
+        g = g.set_index(["replicate", "step"])[list(outputs)]
+        diff = (g - base).dropna(how="all")
+        for week in weeks:
+            for o in outputs:
+                d = diff.xs(week, level="step")[o].to_numpy(dtype=float) if week in diff.index.get_level_values(
+                    "step") else np.array([])
+                b = base.xs(week, level="step")[o].to_numpy(dtype=float)
+                mean, lo, hi = t_interval(d, level)
+                ref = float(np.nanmean(b)) if len(b) else np.nan
+                rows.append({by: level_value, "week": week, "output": o, "pairs": int((~np.isnan(d)).sum()),
+                             "baseline": ref, "difference": mean, "ci_low": lo, "ci_high": hi,
+                             "relative": mean / ref if ref else np.nan})
+    return pd.DataFrame(rows)
+
+
 # --- sensitivity ---
 def sobol_from_arrays(problem: dict, y, second_order=False, level=0.95, seed=0, wide=0.1) -> tuple:
     """SALib Sobol indices of one output (y in Saltelli sample order); returns (table, warnings)."""

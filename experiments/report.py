@@ -9,6 +9,7 @@ heatmap, a Sobol or Morris design the sensitivity indices.
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import analysis, plots
@@ -152,6 +153,27 @@ def build_report(out, quiet=True) -> Path:
                       f"{act if isinstance(act, int) else 'of each run'}) and the {window} weeks from it, "
                       f"per run, then over replicates ({level:.0%} CI); `after - before` is the per-run change.",
                       "", _md_table(cells.reset_index()), ""]
+
+    # --- effects against the baseline (common random numbers) ---
+    baseline = spec.analysis.get("baseline")
+    if baseline and PRESET_KEY in names and spec.common_random_numbers and isinstance(act, int):
+        weeks = [w for w in (act + 52, act + 104) if w <= spec.steps]
+        effect_outputs = [o for o in (spec.analysis.get("effects") or spec.analysis.get("outputs") or []) if o in df]
+        if weeks and effect_outputs:
+            eff = analysis.paired_effects(df, effect_outputs, baseline, weeks, PRESET_KEY, level)
+            eff.to_csv(tab_dir / "effects.csv", index=False)
+            shown = eff.assign(
+                week=eff["week"].map(lambda w: f"{w} ({(w - act) // 52} yr after activation)"),
+                difference=eff.apply(lambda r: f"{r['difference']:+.4g} [{r['ci_low']:+.4g}, {r['ci_high']:+.4g}]",
+                                     axis=1),
+                relative=eff["relative"].map(lambda v: f"{v:+.1%}" if np.isfinite(v) else ""))
+            lines += ["## Effects against the baseline", "",
+                      f"Each preset minus `{baseline}` on the same seed (common random numbers), pair by pair, "
+                      f"at the week shown: the mean difference over {spec.replications} pairs with its "
+                      f"{level:.0%} t-interval, the baseline mean, and the difference relative to it. State "
+                      "reporters are the week's value; `_cumulative` ones the total since week 0. "
+                      "(`tables/effects.csv` has every figure.)", "",
+                      _md_table(shown[[PRESET_KEY, "week", "output", "baseline", "difference", "relative"]]), ""]
 
     # --- policy comparison ---
     if PRESET_KEY in names and hue and spec.design.method == "factorial":

@@ -27,7 +27,7 @@ TOP_KEYS = {"name", "description", "replications", "seed", "common_random_number
             "outputs", "event_log", "factory", "fixed", "parameters", "design", "analysis"}
 DESIGN_KEYS = {"method", "samples", "second_order", "levels", "seed"}
 RANGE_KEYS = {"min", "max", "num", "step", "bounds"}
-ANALYSIS_KEYS = {"outputs", "statistic", "ci", "heatmap", "hue"}
+ANALYSIS_KEYS = {"outputs", "statistic", "ci", "heatmap", "hue", "baseline", "effects"}
 STATISTICS = ("final", "mean")
 PARAMETER_TABLE = {p.name: p for p in PARAMETERS}
 
@@ -337,6 +337,16 @@ def parse_spec(raw: dict, where: str = "") -> Spec:
     hue = analysis.get("hue")
     if hue is not None and hue not in names:
         _fail("analysis.hue", f"must name a varied parameter from {names}", where)
+    for i, o in enumerate(analysis.get("effects", [])):
+        if o not in outputs:
+            _fail(f"analysis.effects[{i}]", f"{o!r} is not among the kept outputs", where)
+    baseline = analysis.get("baseline")
+    if baseline is not None:
+        presets = next((f.values for f in factors if f.name == PRESET_KEY), ())
+        if baseline not in presets:
+            _fail("analysis.baseline", f"must be one of the spec's presets {list(presets)}, got {baseline!r}", where)
+        if not crn:
+            _fail("analysis.baseline", "pairs runs by replicate: set common_random_numbers = true", where)
 
     spec = Spec(name, description, replications, seed, steps, collect_every, outputs, event_log, factory_path,
                 fixed, tuple(factors), design, dict(analysis), crn, source=raw)
