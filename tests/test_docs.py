@@ -23,3 +23,18 @@ def test_odd_names_every_reporter():
 def test_readme_gives_the_two_commands():
     text = (ROOT / "README.md").read_text()
     assert "make run" in text and "make test" in text
+
+
+def test_nothing_in_the_repository_points_outside_it():
+    """Sources live in docs/sources.md; no file refers to the workplace's shared folder."""
+    import subprocess
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    marker = "../" + "shared"
+    offenders = [f for f in files if (ROOT / f).is_file() and not f.endswith((".png", ".svg", ".ipynb"))
+                 and marker in (ROOT / f).read_text(errors="ignore")]
+    assert not offenders, f"files referring to {marker}: {offenders}"
+
+
+def test_the_parameter_table_points_to_the_sources():
+    text = (ROOT / "docs" / "ODD.md").read_text()
+    assert "sources.md" in text and (ROOT / "docs" / "sources.md").is_file()
