@@ -35,9 +35,15 @@ class SecureCommunitiesModel(mesa.Model):
     """One county under Secure Communities. All parameters are keywords with defaults;
     see ``model.parameters.PARAMETERS`` for their sources and allowed values."""
 
-    def __init__(self, rng=None, **params):
+    def __init__(self, rng=None, scenario=None, **params):
+        if scenario is not None:  # a Mesa Scenario (e.g. model.CountyScenario) carries parameters and rng
+            given = {k: v for k, v in scenario if k != "rng"}
+            both = sorted(set(given) & set(params))
+            if both:
+                raise ValueError(f"{both} given both in the scenario and as keywords; give each once")
+            params = {**given, **params}
         checked = validate_parameters(params)  # fails before any work is done
-        super().__init__(rng=rng)
+        super().__init__(rng=rng, scenario=scenario)
         for name, value in checked.items():
             setattr(self, name, value)
 
@@ -208,6 +214,7 @@ class SecureCommunitiesModel(mesa.Model):
 # Show every parameter as an explicit keyword (for help(), SolaraViz and batch_run).
 SecureCommunitiesModel.__init__.__signature__ = inspect.Signature(
     [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-     inspect.Parameter("rng", inspect.Parameter.KEYWORD_ONLY, default=None)]
+     inspect.Parameter("rng", inspect.Parameter.KEYWORD_ONLY, default=None),
+     inspect.Parameter("scenario", inspect.Parameter.KEYWORD_ONLY, default=None)]
     + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
        for name, value in DEFAULTS.items()])

@@ -201,6 +201,21 @@ PRESETS = {
 }
 
 
+def _county_scenario_class():
+    """A Mesa ``Scenario`` subclass with every parameter as a typed field and its default."""
+    from mesa.experimental.scenarios import Scenario
+
+    namespace = {"__annotations__": {p.name: type(p.default) for p in PARAMETERS}, **DEFAULTS,
+                 "__doc__": "A county's parameters as a Mesa Scenario: "
+                            "``SecureCommunitiesModel(scenario=CountyScenario(rng=42, n_residents=5000))``. "
+                            "Values are validated when the model is built, as keywords are.",
+                 "__module__": __name__}
+    return type("CountyScenario", (Scenario,), namespace)
+
+
+CountyScenario = _county_scenario_class()
+
+
 def scenario(name: str) -> dict:
     """The policy parameters of a preset, to splat into the model: ``Model(**scenario(name))``."""
     if name not in PRESETS:

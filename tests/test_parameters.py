@@ -311,3 +311,30 @@ def test_batch_run():
     pd.testing.assert_frame_equal(runs[0], runs[2])  # equal seeds: identical replicates
     assert not runs[0].equals(runs[1])  # different seeds: different replicates
     assert set(df.loc[df.RunId == 0, "rng"]) == {1} and set(df.loc[df.RunId == 1, "rng"]) == {2}
+
+
+# --- Mesa's Scenario ---
+
+def test_the_model_runs_from_a_mesa_scenario_as_from_keywords():
+    from model import CountyScenario
+
+    s = CountyScenario(rng=7, n_residents=400, **scenario("sc_hennessey"))
+    assert s.n_residents == 400 and s.fear_decay == DEFAULTS["fear_decay"]  # defaults from the table
+    a = SecureCommunitiesModel(scenario=s)
+    b = SecureCommunitiesModel(rng=7, n_residents=400, **scenario("sc_hennessey"))
+    assert a.scenario is s and a.get_params() == b.get_params()
+    for _ in range(60):
+        a.step()
+        b.step()
+    assert a.metrics == pytest.approx(b.metrics, nan_ok=True)
+
+
+def test_a_scenario_is_validated_like_keywords(no_work):
+    from model import CountyScenario
+
+    with pytest.raises(ValueError, match="detainer_prob"):
+        SecureCommunitiesModel(scenario=CountyScenario(rng=1, detainer_prob=2.0))
+    with pytest.raises(ValueError, match="n_resident"):
+        SecureCommunitiesModel(scenario=CountyScenario(rng=1, n_resident=300))
+    with pytest.raises(ValueError, match="once"):
+        SecureCommunitiesModel(scenario=CountyScenario(rng=1, n_residents=300), n_residents=400)
