@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import analysis, plots
-from .spec import PRESET_KEY, parse_spec
+from .spec import PRESET_KEY, spec_of_results
 from .store import Store
 
 DEFAULT_SERIES = ("removals_cumulative", "households_separated_cumulative", "reporting_rate_hispanic",
@@ -48,12 +48,16 @@ def _figure(lines, paths, out_dir, caption):
 
 
 def build_report(out, quiet=True) -> Path:
-    """Analyze the sweep in ``out`` and write its report; returns the report's path."""
+    """Analyze the sweep in ``out`` and write its report; returns the report's path.
+
+    The folder is read as data: its spec is read back without importing any model (see
+    ``spec.spec_of_results``), and only runs whose files pass the integrity check are used."""
     store = Store(out)
-    if not store.exists():
+    if not store.root.is_dir() or not store.exists():
         raise FileNotFoundError(f"{out}: no sweep here (no manifest.json)")
     manifest = store.manifest()
-    spec = parse_spec(manifest["spec"])
+    spec = spec_of_results(manifest)
+    damaged = store.scan().damaged
     report_dir = Path(out) / "report"
     fig_dir, tab_dir = report_dir / "figures", report_dir / "tables"
     tab_dir.mkdir(parents=True, exist_ok=True)
@@ -71,7 +75,9 @@ def build_report(out, quiet=True) -> Path:
               f"- Design: **{spec.design.method}** over {', '.join(names) or 'no varied parameters'}; "
               f"{len(store.points())} points x {spec.replications} replications = {manifest['total_runs']} runs.",
               f"- Finished: {ok}; failed: {int((runs['status'] != 'ok').sum()) if len(runs) else 0}; "
-              f"missing: {manifest['total_runs'] - len(runs)}.",
+              f"missing: {manifest['total_runs'] - len(runs) - len(damaged)}"
+              + (f"; damaged: {len(damaged)} (files that fail the integrity check, left out; "
+                 "`status` names them and running the sweep again redoes them)." if damaged else "."),
               f"- {spec.steps} weekly steps, collected every {spec.collect_every}; root seed {spec.seed} "
               + ("(common random numbers: replicate r of every point uses the SeedSequence child (0, r))."
                  if spec.common_random_numbers else

@@ -12,6 +12,9 @@ import pytest
 
 from experiments.store import TIMING_COLUMNS, Store
 from experiments.sweep import run_sweep, sweep_status
+from tests import sweep_models
+
+sweep_models.register()
 
 ROOT = Path(__file__).resolve().parents[1]
 KILL_SPEC = """
@@ -26,7 +29,7 @@ preset = ["sc_full", "sc_sanctuary", "pep_2015", "eo_2017"]
 """
 FAIL_SPEC = """
 name = "failing"
-factory = "tests.sweep_models:FailsAtHighFear"
+model = "fails_at_high_fear"
 replications = 2
 seed = 3
 steps = 10
@@ -70,7 +73,7 @@ def test_sigkill_of_the_driver_then_resume_loses_and_duplicates_nothing(tmp_path
     for rec in Store(out).records().itertuples():
         assert rec.attempt == 1  # nothing ran twice to completion
     assert all((out / "data" / f"{r}.parquet").stat().st_mtime_ns == t for r, t in first.items())  # not redone
-    assert not list(out.rglob(".*.tmp-*"))
+    assert not list(out.rglob("*store-tmp*"))
 
     data, runs = comparable(out)
     assert not data.duplicated(["run_id", "step"]).any()
@@ -112,7 +115,8 @@ def test_a_failing_point_is_recorded_and_the_rest_completes(failing):
 
 def test_cli_status_lists_the_failures(failing):
     spec, out = failing
-    proc = subprocess.run([sys.executable, "-m", "experiments", "run", str(spec), "--out", str(out), "--quiet"],
+    proc = subprocess.run([sys.executable, "-m", "experiments", "run", str(spec), "--out", str(out), "--quiet",
+                           "--model", "fails_at_high_fear=tests.sweep_models:FailsAtHighFear"],
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 3  # finished, with failures
     proc = subprocess.run([sys.executable, "-m", "experiments", "status", str(out)], cwd=ROOT, capture_output=True,
@@ -137,7 +141,7 @@ def test_sigkill_of_a_pool_worker_reruns_only_its_runs(tmp_path):
     spec = tmp_path / "dies.toml"
     spec.write_text(f"""
 name = "dies"
-factory = "tests.sweep_models:DiesOnce"
+model = "dies_once"
 replications = 3
 steps = 4
 [fixed]
@@ -145,7 +149,7 @@ marker = "{marker}"
 [parameters]
 die = [false, true]
 """)
-    result = run_sweep(spec, out=tmp_path / "out", workers=2, quiet=True, pool="always")
+    result = run_sweep(spec, out=tmp_path / "out", workers=2, quiet=True)
     assert marker.exists()  # a worker really was killed
     assert result.failed == 0 and result.ran == 6
     recs = Store(tmp_path / "out").records()

@@ -32,8 +32,8 @@ def spec_with(**changes):
 @pytest.mark.parametrize("path", sorted(SPECS.glob("*.toml")), ids=lambda p: p.name)
 def test_shipped_specs_load_and_expand(path):
     spec = load_spec(path)
-    tasks = tasks_for(spec)
-    assert len(tasks) == len(build_design(spec)) * spec.replications
+    tasks = list(tasks_for(spec))
+    assert len(tasks) == len(build_design(spec)) * spec.replications == spec.n_runs
     assert len({t.run_id for t in tasks}) == len(tasks)
 
 
@@ -107,7 +107,7 @@ def test_seeds_depend_only_on_point_and_replicate():
     assert a == int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
     spec = parse_spec(spec_with())
     seeds = {t.run_id: t.seed for t in tasks_for(spec)}
-    assert seeds == {t.run_id: t.seed for t in reversed(tasks_for(spec))}
+    assert seeds == {t.run_id: t.seed for t in reversed(list(tasks_for(spec)))}
 
 
 def test_common_random_numbers_share_seeds_across_points():
