@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import analysis, plots
 from .spec import PRESET_KEY, spec_of_results
-from .store import Store
+from .store import Store, StoreError
 
 DEFAULT_SERIES = ("removals_cumulative", "households_separated_cumulative", "reporting_rate_hispanic",
                   "reporting_rate_undocumented", "fear_mean_undocumented", "crimes_reported_cumulative")
@@ -55,11 +55,15 @@ def build_report(out, quiet=True) -> Path:
     store = Store(out)
     if not store.root.is_dir() or not store.exists():
         raise FileNotFoundError(f"{out}: no sweep here (no manifest.json)")
+    store.check_target()  # refuses symbolic links where the folder's own files (report/ too) go
     manifest = store.manifest()
     spec = spec_of_results(manifest)
     damaged = store.scan().damaged
     report_dir = Path(out) / "report"
     fig_dir, tab_dir = report_dir / "figures", report_dir / "tables"
+    links = [str(p) for p in report_dir.rglob("*") if p.is_symlink()] if report_dir.is_dir() else []
+    if links:
+        raise StoreError(f"{report_dir} holds symbolic links ({', '.join(links[:3])}); refusing to write through them")
     tab_dir.mkdir(parents=True, exist_ok=True)
     level = spec.analysis.get("ci", 0.95)
     runs = analysis.load_runs(out)

@@ -162,7 +162,7 @@ class StoreLock:
     def acquire(self) -> "StoreLock":
         import fcntl
 
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
@@ -258,6 +258,11 @@ class Store:
             raise NotAStore(f"{self.root} is a file, not a folder; give a folder for the results")
         if not self.root.exists():
             return None
+        links = [name for name in (MANIFEST, LOCK_NAME, "points.parquet", "runs.parquet", "runs", "damaged", "report",
+                                   *self.parts) if (self.root / name).is_symlink()]
+        if links:  # writing through them would write outside the folder
+            raise NotAStore(f"{self.root} has symbolic links where its own files go ({', '.join(links)}); "
+                            "refusing to write through them")
         if self.exists():
             return self.manifest()
         foreign = sorted(p.name for p in self.root.iterdir() if not self._own_file(p))
