@@ -263,7 +263,7 @@ class ProcessExecutor:
                 if n <= self.max_retries:
                     retry.append(task)
                 else:
-                    lost = _lost(task, f"worker died: {cause} (in {n} of {n} tries)")
+                    lost = _lost(task, f"worker died: {cause} (tried {n} times)")
                     lost["record"]["worker_deaths"] = n
                     yield lost
 

@@ -468,6 +468,8 @@ def parse_spec(raw: dict, where: str = "", *, limits: Limits = DEFAULT_LIMITS, e
     from .design import build_design  # every point the design gives must be a valid parameter set
 
     points = build_design(spec)
+    if len(points) != n_points:  # the size the limits were checked on must be the size built
+        raise RuntimeError(f"design size: expected {n_points} points, built {len(points)}")
     names = [f.name for f in factors]
     for pid, params in enumerate(run_parameters(spec, points)):
         try:
