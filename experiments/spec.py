@@ -202,6 +202,17 @@ def _check_value(name, value, key, entry: ModelEntry, where):
     return checked.get(name, value) if isinstance(checked, dict) else value
 
 
+def _categorical(p) -> bool:
+    """Named choices or true/false: no ranges. (A ``Parameter`` with a ``constraint``, or the older ``kind``.)"""
+    c = getattr(p, "constraint", None)
+    return c.categorical if c is not None else isinstance(p.kind, tuple) or p.kind == "bool"
+
+
+def _integer(p) -> bool:
+    c = getattr(p, "constraint", None)
+    return c.integer if c is not None else p.kind in ("count", "int")
+
+
 def _factor(name, raw, entry: ModelEntry, where) -> Factor:
     key = f"parameters.{name}"
     _check_name(name, key, entry, where)
@@ -217,7 +228,7 @@ def _factor(name, raw, entry: ModelEntry, where) -> Factor:
               "put single values in [fixed]", where)
     _check_keys(raw, RANGE_KEYS, key + ".", where)
     p = (entry.table or {}).get(name)
-    if name == PRESET_KEY or (p is not None and (isinstance(p.kind, tuple) or p.kind == "bool")):
+    if name == PRESET_KEY or (p is not None and _categorical(p)):
         _fail(key, "a range needs a numeric parameter; give a list of values", where)
     if "bounds" in raw:
         if raw["bounds"] != "model":
@@ -246,7 +257,7 @@ def _factor(name, raw, entry: ModelEntry, where) -> Factor:
     if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float)) or not math.isfinite(step)
                              or step <= 0):
         _fail(f"{key}.step", f"must be a positive number, got {step!r}", where)
-    integer = p is not None and p.kind in ("count", "int")
+    integer = p is not None and _integer(p)
     return Factor(name, low=low, high=high, num=num, step=step, integer=integer)
 
 

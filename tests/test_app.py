@@ -208,11 +208,11 @@ def settings_error(rc) -> str:
 
 
 @pytest.mark.parametrize("name, value, message", [
-    ("n_residents", 10.7, "n_residents must be a whole number, got 10.7"),  # was truncated to 10
-    ("activation_week", 3.9, "activation_week must be a whole number, got 3.9"),  # was silently week 3
-    ("n_residents", 5_000_000, "n_residents must be between 100 and 2000 here, got 5000000"),
-    ("policing_intensity", -1.0, "policing_intensity must be >= 0, got -1.0"),
-    ("fear_sensitivity", "3", "fear_sensitivity must be a number, got '3'"),
+    ("n_residents", 10.7, r"n_residents must be a whole number.*, got 10.7$"),  # was truncated to 10
+    ("activation_week", 3.9, r"activation_week must be a whole number.*, got 3.9$"),  # was silently week 3
+    ("n_residents", 5000, r"n_residents must be between 100 and 2000 here, got 5000$"),
+    ("policing_intensity", -1.0, r"policing_intensity must .*, got -1.0$"),
+    ("fear_sensitivity", "3", r"fear_sensitivity must be a number, got '3'$"),
 ])
 def test_the_server_refuses_values_the_sliders_cannot_give(page, name, value, message):
     """Defect 10: a hostile or broken client sends what no slider can; the server checks it with the
@@ -221,7 +221,7 @@ def test_the_server_refuses_values_the_sliders_cannot_give(page, name, value, me
     county, before = model.value, settings.value
     slide(rc, name, value)
     assert model.value is county and settings.value == before
-    assert message in settings_error(rc)
+    assert re.search(message, settings_error(rc))  # the model's own message, with the value as it was sent
     assert rc.find(v.Slider, meta_ref=name).widget.v_model == getattr(before, name)  # the slider goes back
     slide(rc, "policing_intensity", 2.0)  # a good value clears the message and applies
     assert settings_error(rc) == "" and model.value.policing_intensity == 2.0
