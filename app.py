@@ -18,7 +18,15 @@ from viz.explainer import EXPLAINER
 from viz.graph_view import GraphView
 from viz.layout import layout_for
 from viz.plots import PANELS, TimeSeriesPanel
-from viz.settings import DETAINER_LABELS, PRESET_LABELS, ClassroomCounty, CountySettings
+from viz.settings import (
+    DETAINER_LABELS,
+    LEVERS,
+    PRESET_LABELS,
+    ClassroomCounty,
+    CountySettings,
+    SettingsError,
+    validated,
+)
 from viz.tally import tally_markdown
 
 PRESET_BY_LABEL = {label: key for key, label in PRESET_LABELS.items()}
@@ -91,17 +99,21 @@ PAGE_CSS = """
 """
 
 
-def use_release(slider_element, on_value):
+def use_release(slider_element, on_value, value):
     """Call ``on_value`` with the value a slider was let go at (Vuetify's ``change`` event carries it;
-    the widget's own v_model may still lag behind the drag when the event arrives)."""
+    the widget's own v_model may still lag behind the drag when the event arrives). If ``on_value``
+    refuses it (returns False), the slider goes back to ``value``, what the county has."""
     callback = solara.use_ref(on_value)
     callback.current = on_value
+    shown = solara.use_ref(value)
+    shown.current = value
 
     def attach():
         widget = solara.get_widget(slider_element)
 
         def on_change(_widget, _event, data):
-            callback.current(data)
+            if callback.current(data) is False:
+                widget.v_model = shown.current
 
         widget.on_event("change", on_change)
         return lambda: widget.on_event("change", on_change, remove=True)
@@ -120,33 +132,45 @@ def LabeledSlider(name: str, label: str, value, low, high, step, on_value):
         solara.Text(label, style={"font-size": "0.9rem"})
         slider = v.Slider(v_model=value, min=low, max=high, step=step, thumb_label=True,
                           hide_details=True).meta(ref=name)
-        use_release(slider, on_value)
+        use_release(slider, on_value, value)
     return column
 
 
 @solara.component
 def SettingsPanel(settings: CountySettings, on_settings):
-    """The preset and the levers. Every change hands new settings to ``on_settings``."""
+    """The preset and the levers. Every change is checked on the server (``validated``: the slider's
+    bounds and the model's own validation, never rounding) and, if good, hands new settings to
+    ``on_settings``; if not, the county stays as it is and the card shows why."""
+    error, set_error = solara.use_state(None)
 
-    def change(**changes):
-        on_settings(settings.with_changes(**changes))
+    def change(**changes) -> bool:
+        try:
+            new = validated(settings.with_changes(**changes))
+        except SettingsError as e:
+            set_error(str(e))
+            return False
+        set_error(None)
+        on_settings(new)
+        return True
+
+    def slider(name, label):
+        low, high, step = LEVERS[name]
+        LabeledSlider(name, label, getattr(settings, name), low, high, step, lambda v: change(**{name: v}))
 
     with solara.Card("County and policy", classes=["sc-settings"]):
         solara.Select("Preset", values=list(PRESET_LABELS.values()), value=PRESET_LABELS[settings.preset],
-                      on_value=lambda label: change(preset=PRESET_BY_LABEL[label]))
+                      on_value=lambda label: change(preset=PRESET_BY_LABEL.get(label, label)))
         solara.Select("What the jail does with a detainer", values=list(DETAINER_LABELS.values()),
                       value=DETAINER_LABELS[settings.detainer_policy],
-                      on_value=lambda label: change(detainer_policy=DETAINER_BY_LABEL[label]))
-        LabeledSlider("activation_week", f"Program reaches the county: week {settings.activation_week}",
-                      settings.activation_week, 0, 156, 4, lambda v: change(activation_week=int(v)))
-        LabeledSlider("policing_intensity", f"Policing intensity: {settings.policing_intensity:g} x typical arrests",
-                      settings.policing_intensity, 0.5, 3.0, 0.25, lambda v: change(policing_intensity=float(v)))
-        LabeledSlider("fear_sensitivity", f"Fear sensitivity: {settings.fear_sensitivity:g}", settings.fear_sensitivity,
-                      0.25, 3.0, 0.25, lambda v: change(fear_sensitivity=float(v)))
-        LabeledSlider("n_residents", f"Residents: {settings.n_residents:,}", settings.n_residents, 100, 2000, 100,
-                      lambda v: change(n_residents=int(v)))
+                      on_value=lambda label: change(detainer_policy=DETAINER_BY_LABEL.get(label, label)))
+        slider("activation_week", f"Program reaches the county: week {settings.activation_week}")
+        slider("policing_intensity", f"Policing intensity: {settings.policing_intensity:g} x typical arrests")
+        slider("fear_sensitivity", f"Fear sensitivity: {settings.fear_sensitivity:g}")
+        slider("n_residents", f"Residents: {settings.n_residents:,}")
         solara.InputText("Seed (any text; Enter to apply)", value=settings.seed,
                          on_value=lambda text: change(seed=text or ""))
+        if error:
+            solara.Error(f"Not applied: {error}", classes=["sc-settings-error"])
         solara.Text("Any change here starts the county again at week 0.")
 
 

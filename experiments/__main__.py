@@ -1,36 +1,87 @@
-"""The command line: ``python -m experiments run|status|report``."""
+"""The command line: ``python -m experiments run|status|report``.
+
+Exit codes: 0 all runs finished; 3 some runs failed (recorded; run again to redo them); 2 the
+inputs cannot be used (spec, folder, scheduler, limits, a full disk), with a one-line message;
+130 / 143 interrupted by Ctrl-C / SIGTERM (finished runs are kept; run again to resume).
+"""
 
 import argparse
 import sys
 
-from .spec import SpecError
-from .store import StoreMismatch
+from .runner import SchedulerError
+from .spec import DEFAULT_LIMITS, FLAGS, Limits, SpecError
+from .store import StoreError
+
+USAGE_ERRORS = (SpecError, StoreError, SchedulerError, FileNotFoundError)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__)
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        try:
+            number = float(text)  # 1e6
+        except ValueError:
+            number = None
+        if number is None or not number.is_integer():
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        value = int(number)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a sweep; run it again on the same folder to resume")
     run.add_argument("spec", help="a TOML sweep spec, e.g. experiments/specs/smoke.toml")
     run.add_argument("--out", help="results folder (default results/<spec name>)")
-    run.add_argument("--workers", type=int, help="local worker processes (default: the cores; 1 = serial)")
+    run.add_argument("--workers", type=_positive,
+                     help="local worker processes (default: the cores); 1 = serial, in this process")
     run.add_argument("--scheduler", help="run on a Dask distributed cluster at tcp://HOST:PORT")
+    run.add_argument("--model", action="append", default=[], metavar="NAME=package.module:attribute",
+                     help="register a model for this run (imports that code); the spec names it as model = NAME")
+    run.add_argument("--retries", type=int, default=2,
+                     help="times a run whose worker process died is tried again before it is recorded failed (2)")
+    for what, flag in FLAGS.items():
+        run.add_argument(flag, type=_positive, default=None, dest=f"max_{what}",
+                         help=f"refuse specs above this many {what} (default {getattr(DEFAULT_LIMITS, what):,})")
     run.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
-    status = sub.add_parser("status", help="show a sweep's progress")
+    status = sub.add_parser("status", help="show a sweep's progress (checks every finished run's files)")
     status.add_argument("dir")
-    report = sub.add_parser("report", help="analyze a sweep; write figures and report.md")
+    report = sub.add_parser("report", help="analyze a sweep; write figures and report.md (imports no code)")
     report.add_argument("dir")
     report.add_argument("--quiet", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _run(args) -> int:
+    from .registry import register_from_flag
+    from .sweep import run_sweep
+
+    for text in args.model:
+        try:
+            register_from_flag(text)
+        except ValueError as e:
+            raise SpecError(str(e)) from None
+    limits = Limits(**{w: getattr(args, f"max_{w}") or getattr(DEFAULT_LIMITS, w) for w in FLAGS})
+    if args.retries < 0:
+        raise SpecError(f"--retries must be >= 0, got {args.retries}")
+    result = run_sweep(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
+                       limits=limits, max_retries=args.retries)
+    print(result)
+    return 0 if result.failed == 0 else 3
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    from .sweep import SweepInterrupted
 
     try:
         if args.command == "run":
-            from .sweep import run_sweep
-
-            result = run_sweep(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                               quiet=args.quiet)
-            print(result)
-            return 0 if result.failed == 0 else 3
+            return _run(args)
         if args.command == "status":
             from .sweep import format_status, sweep_status
 
@@ -41,9 +92,19 @@ def main(argv=None) -> int:
         path = build_report(args.dir, quiet=args.quiet)
         print(f"report: {path}")
         return 0
-    except (SpecError, StoreMismatch, FileNotFoundError) as e:
+    except USAGE_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a full disk, a folder that cannot be written
+        where = f": {e.filename}" if e.filename else ""
+        print(f"error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+    except SweepInterrupted as e:
+        print(f"{e}: finished runs are kept; run the same command again to resume", file=sys.stderr)
+        return 128 + e.signum
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are kept; run the same command again to resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

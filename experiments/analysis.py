@@ -33,10 +33,11 @@ def varied(out) -> list:
 def load_results(out) -> pd.DataFrame:
     """Collected rows of finished runs, joined with point, replicate, seed and varied parameters."""
     store = Store(out)
-    data = store.data()
+    scan = store.scan()
+    data = store.data(scan)
     if data.empty:
         return data
-    runs = store.records()[["run_id", "point_id", "replicate", "seed"]]
+    runs = store.records(scan)[["run_id", "point_id", "replicate", "seed"]]
     df = data.merge(runs, on="run_id", how="left").merge(store.points(), on="point_id", how="left")
     first = [c for c in ID_COLUMNS if c in df] + [c for c in store.points().columns if c not in ID_COLUMNS]
     return df[first + [c for c in df.columns if c not in first]].sort_values(["run_id", "step"]).reset_index(
@@ -206,10 +207,10 @@ def sensitivity(out, outputs=None, statistic="final") -> tuple:
     Returns (table, warnings); the table is empty for factorial and LHS sweeps.
     """
     from .design import salib_problem
-    from .spec import parse_spec
+    from .spec import spec_of_results
 
     store = Store(out)
-    spec = parse_spec(store.manifest()["spec"])
+    spec = spec_of_results(store.manifest())
     if spec.design.method not in ("sobol", "morris"):
         return pd.DataFrame(), []
     outputs = list(outputs or spec.analysis.get("outputs") or spec.outputs[:1])

@@ -112,7 +112,7 @@ def throughput(runs: int, target=2.0) -> dict:
         serial = time.perf_counter() - t0
         serial_runs = Store(Path(tmp) / "serial").records()["wall_time"]
         t0 = time.perf_counter()
-        run_sweep(spec, out=Path(tmp) / "pool", workers=2, quiet=True, pool="always")
+        run_sweep(spec, out=Path(tmp) / "pool", workers=2, quiet=True)
         pool = time.perf_counter() - t0
         pool_runs = Store(Path(tmp) / "pool").records()["wall_time"]
     return {"n_residents": n, "runs": runs, "serial_s": serial, "two_workers_s": pool, "speedup": serial / pool,

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from . import analysis, plots
-from .spec import PRESET_KEY, parse_spec
-from .store import Store
+from .spec import PRESET_KEY, spec_of_results
+from .store import Store, StoreError
 
 DEFAULT_SERIES = ("removals_cumulative", "households_separated_cumulative", "reporting_rate_hispanic",
                   "reporting_rate_undocumented", "fear_mean_undocumented", "crimes_reported_cumulative")
@@ -49,14 +49,22 @@ def _figure(lines, paths, out_dir, caption):
 
 
 def build_report(out, quiet=True) -> Path:
-    """Analyze the sweep in ``out`` and write its report; returns the report's path."""
+    """Analyze the sweep in ``out`` and write its report; returns the report's path.
+
+    The folder is read as data: its spec is read back without importing any model (see
+    ``spec.spec_of_results``), and only runs whose files pass the integrity check are used."""
     store = Store(out)
-    if not store.exists():
+    if not store.root.is_dir() or not store.exists():
         raise FileNotFoundError(f"{out}: no sweep here (no manifest.json)")
+    store.check_target()  # refuses symbolic links where the folder's own files (report/ too) go
     manifest = store.manifest()
-    spec = parse_spec(manifest["spec"])
+    spec = spec_of_results(manifest)
+    damaged = store.scan().damaged
     report_dir = Path(out) / "report"
     fig_dir, tab_dir = report_dir / "figures", report_dir / "tables"
+    links = [str(p) for p in report_dir.rglob("*") if p.is_symlink()] if report_dir.is_dir() else []
+    if links:
+        raise StoreError(f"{report_dir} holds symbolic links ({', '.join(links[:3])}); refusing to write through them")
     tab_dir.mkdir(parents=True, exist_ok=True)
     level = spec.analysis.get("ci", 0.95)
     runs = analysis.load_runs(out)
@@ -72,7 +80,9 @@ def build_report(out, quiet=True) -> Path:
               f"- Design: **{spec.design.method}** over {', '.join(names) or 'no varied parameters'}; "
               f"{len(store.points())} points x {spec.replications} replications = {manifest['total_runs']} runs.",
               f"- Finished: {ok}; failed: {int((runs['status'] != 'ok').sum()) if len(runs) else 0}; "
-              f"missing: {manifest['total_runs'] - len(runs)}.",
+              f"missing: {manifest['total_runs'] - len(runs) - len(damaged)}"
+              + (f"; damaged: {len(damaged)} (files that fail the integrity check, left out; "
+                 "`status` names them and running the sweep again redoes them)." if damaged else "."),
               f"- {spec.steps} weekly steps, collected every {spec.collect_every}; root seed {spec.seed} "
               + ("(common random numbers: replicate r of every point uses the SeedSequence child (0, r))."
                  if spec.common_random_numbers else

@@ -2,25 +2,25 @@
 
 ``run_task`` builds a model, steps it and returns its collected rows (never raises: a failure
 comes back as a record with the traceback). The executors only differ in where that function
-runs: ``SerialExecutor`` in this process, ``ProcessExecutor`` in a local pool (rebuilt if a
-worker is killed), ``DaskExecutor`` on a Dask distributed cluster. Each keeps a bounded number
-of runs in flight and yields results as they finish, so memory stays flat.
+runs: ``SerialExecutor`` in this process, ``ProcessExecutor`` in local worker processes (a run
+whose worker dies is retried, then recorded as failed), ``DaskExecutor`` on a Dask distributed
+cluster. Each keeps a bounded number of runs in flight and yields results as they finish, so
+memory stays flat. A task carries the model's factory itself (a registered model, pickled by
+reference between our own processes), never a name to import.
 """
 
 import os
+import re
+import signal
 import socket
+import sys
+import threading
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-
-from .spec import resolve_factory
-
-POOL_STARTUP_SECONDS = 1.0  # what starting a worker pool costs here (forkserver + imports)
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Task:
     collect_every: int
     outputs: tuple
     event_log: bool
-    factory: str
+    factory: object  # the registered model's factory: factory(rng=seed, **params)
 
 
 def run_seed(root: int, point_id: int, replicate: int) -> int:
@@ -60,11 +60,10 @@ def run_task(task: Task) -> dict:
     started, t0 = _now(), time.perf_counter()
     record = {"run_id": task.run_id, "point_id": task.point_id, "replicate": task.replicate, "seed": task.seed,
               "status": "ok", "error": None, "traceback": None, "started": started,
-              "host": socket.gethostname(), "pid": os.getpid()}
+              "host": socket.gethostname(), "pid": os.getpid(), "worker_deaths": 0}
     data = events = None
     try:
-        factory = resolve_factory(task.factory)
-        model = factory(rng=task.seed, **task.params)
+        model = task.factory(rng=task.seed, **task.params)
         for _ in range(task.steps):
             model.step()
         frame = model.datacollector.get_model_vars_dataframe()
@@ -77,7 +76,7 @@ def run_task(task: Task) -> dict:
             events = model.event_log()
             events.insert(0, "run_id", task.run_id)
         del model
-    except Exception as e:  # noqa: BLE001 - every failure is recorded, the sweep goes on
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - every failure is recorded, the sweep goes on
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
         data = events = None
     record["wall_time"] = time.perf_counter() - t0
@@ -89,7 +88,8 @@ def _lost(task: Task, error: str) -> dict:
     """A run whose worker died under it (recorded as failed; a resume redoes it)."""
     return {"record": {"run_id": task.run_id, "point_id": task.point_id, "replicate": task.replicate,
                        "seed": task.seed, "status": "failed", "error": error, "traceback": error,
-                       "started": None, "host": None, "pid": None, "wall_time": float("nan"), "finished": _now()},
+                       "started": None, "host": None, "pid": None, "worker_deaths": 0, "wall_time": float("nan"),
+                       "finished": _now()},
             "data": None, "events": None}
 
 
@@ -107,71 +107,195 @@ class SerialExecutor:
         pass
 
 
-class ProcessExecutor:
-    """A local process pool (forkserver), at most ``2 * workers`` runs in flight.
+def describe_exit(exitcode) -> str:
+    """``signal 9 (SIGKILL)`` or ``exit code 3`` for a process's exit status."""
+    if exitcode is None:
+        return "no exit status"
+    if exitcode < 0:
+        try:
+            return f"signal {-exitcode} ({signal.Signals(-exitcode).name})"
+        except ValueError:
+            return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
 
-    If a worker process dies (SIGKILL, out of memory), the pool is rebuilt and the runs that
-    were in flight are run again, up to ``max_restarts`` times.
+
+def _die_with_the_driver(lifeline) -> None:
+    """Make this worker exit when the driver does, however the driver ends.
+
+    ``lifeline`` is the read end of a pipe whose only write end the driver holds: when the driver
+    dies the kernel closes it and a watcher thread here sees end-of-file. On Linux the worker also
+    asks for SIGKILL when its parent (the forkserver, which itself exits with the driver) dies,
+    which works even while a run holds the GIL.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+    def watch():
+        try:
+            lifeline.recv_bytes()
+        except (EOFError, OSError):
+            pass
+        os._exit(70)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
+def _worker_main(conn, lifeline) -> None:
+    """A pool worker: one task at a time from the driver, until it says stop or goes away."""
+    _die_with_the_driver(lifeline)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        fn, task = message
+        conn.send(fn(task))
+
+
+@dataclass
+class _Worker:
+    process: object
+    conn: object
+    lifeline: object
+    task: "Task | None" = None
+
+
+class ProcessExecutor:
+    """A local pool of worker processes (forkserver), one run per worker at a time.
+
+    Because each worker holds one run, a worker that dies (SIGKILL, out of memory, a crash in C
+    code) is blamed on that run only: the worker is replaced and the run is tried again, up to
+    ``max_retries`` times, then recorded as failed ("worker died: signal 9 (SIGKILL)"). The other
+    runs go on. No model code runs in the driver. The workers are in the driver's process group and
+    exit when the driver does (see ``_die_with_the_driver``).
     """
 
     name = "processes"
 
-    def __init__(self, workers: int, max_restarts: int = 3):
+    def __init__(self, workers: int, max_retries: int = 2):
         import multiprocessing as mp
 
         self.workers = workers
-        self.max_restarts = max_restarts
+        self.max_retries = max_retries
         self.ctx = mp.get_context("forkserver")
         self.ctx.set_forkserver_preload(["experiments.runner", "model"])
-        self.pool = self._pool()
+        self._pool: list[_Worker] = []
 
-    def _pool(self):
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self.ctx)
+    def _start(self) -> _Worker:
+        conn, child_conn = self.ctx.Pipe(duplex=True)
+        life_r, life_w = self.ctx.Pipe(duplex=False)
+        process = self.ctx.Process(target=_worker_main, args=(child_conn, life_r), daemon=True,
+                                   name="sweep-worker")
+        process.start()
+        child_conn.close()
+        life_r.close()
+        worker = _Worker(process, conn, life_w)
+        self._pool.append(worker)
+        return worker
+
+    def _retire(self, worker: _Worker) -> None:
+        self._pool.remove(worker)
+        for c in (worker.conn, worker.lifeline):
+            c.close()
+        worker.process.join(timeout=5)
 
     def map(self, tasks, fn=run_task):
+        from multiprocessing.connection import wait as wait_for
+
         tasks = iter(tasks)
-        pending = {}  # future -> task
-        retry = []  # tasks to submit again after the pool broke under them
-        restarts = 0
-        window = 2 * self.workers
+        retry = []  # tasks whose worker died under them
+        deaths = {}  # run_id -> how many workers died running it
+        exhausted = False
         while True:
-            broken = False
-            while len(pending) < window:
-                task = retry.pop() if retry else next(tasks, None)
+            idle = [w for w in self._pool if w.task is None]
+            while not exhausted or retry:
+                if not idle and len(self._pool) >= self.workers:
+                    break
+                task = retry.pop(0) if retry else next(tasks, None)
                 if task is None:
+                    exhausted = True
                     break
+                worker = idle.pop() if idle else self._start()
                 try:
-                    pending[self.pool.submit(fn, task)] = task
-                except BrokenProcessPool:
-                    retry.append(task)
-                    broken = True
-                    break
-            if not broken:
-                if not pending:
-                    return
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    task = pending.pop(fut)
-                    try:
-                        result = fut.result()
-                    except BrokenProcessPool:
-                        retry.append(task)
-                        broken = True
-                        continue
+                    worker.conn.send((fn, task))
+                except OSError:  # it died while idle (out of memory, say): replace it
+                    self._retire(worker)
+                    worker = self._start()
+                    worker.conn.send((fn, task))
+                worker.task = task
+            busy = [w for w in self._pool if w.task is not None]
+            if not busy:
+                return
+            by_handle = {}
+            for w in busy:
+                by_handle[w.conn] = w
+                by_handle[w.process.sentinel] = w
+            ready = wait_for(list(by_handle))
+            for worker in {id(by_handle[h]): by_handle[h] for h in ready}.values():
+                task = worker.task
+                result, died = None, False
+                try:
+                    if worker.conn.poll():
+                        result = worker.conn.recv()
+                except (EOFError, OSError):
+                    died = True
+                if result is not None:
+                    worker.task = None
+                    result["record"]["worker_deaths"] = deaths.get(task.run_id, 0)
                     yield result
-            if broken:  # a worker died: rebuild the pool, run its runs (and the rest in flight) again
-                retry += list(pending.values())
-                pending.clear()
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                restarts += 1
-                if restarts > self.max_restarts:
-                    for task in retry:
-                        yield _lost(task, "BrokenProcessPool: a worker process died (too many restarts)")
-                    retry = []
-                self.pool = self._pool()
+                    continue
+                if not died and worker.process.is_alive():
+                    continue
+                worker.process.join(timeout=5)
+                cause = describe_exit(worker.process.exitcode)
+                self._retire(worker)
+                n = deaths[task.run_id] = deaths.get(task.run_id, 0) + 1
+                if n <= self.max_retries:
+                    retry.append(task)
+                else:
+                    lost = _lost(task, f"worker died: {cause} (tried {n} times)")
+                    lost["record"]["worker_deaths"] = n
+                    yield lost
 
     def close(self):
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        for w in list(self._pool):
+            try:
+                if w.task is None:
+                    w.conn.send(None)
+                else:
+                    w.process.terminate()
+            except (OSError, ValueError):
+                pass
+        for w in list(self._pool):
+            w.process.join(timeout=5)
+            if w.process.is_alive():
+                w.process.kill()
+            self._retire(w)
+
+
+class SchedulerError(RuntimeError):
+    """The Dask scheduler cannot be used; the message says why."""
+
+
+def check_scheduler(address: str, timeout: float = 5) -> None:
+    """Refuse a malformed or unreachable scheduler address at once (before anything is created)."""
+    m = re.fullmatch(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})", address or "")
+    if not m or not 0 < int(m.group(3)) < 65536:
+        raise SchedulerError(f"--scheduler {address!r}: give the scheduler's address as tcp://HOST:PORT")
+    try:
+        socket.create_connection((m.group(2).strip("[]"), int(m.group(3))), timeout=timeout).close()
+    except OSError as e:
+        raise SchedulerError(f"--scheduler {address}: cannot connect ({e.strerror or e})") from None
 
 
 class DaskExecutor:
@@ -186,7 +310,11 @@ class DaskExecutor:
     def __init__(self, address: str, timeout: float = 30):
         from distributed import Client
 
-        self.client = Client(address, timeout=timeout, set_as_default=False)
+        check_scheduler(address)
+        try:
+            self.client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as e:
+            raise SchedulerError(f"--scheduler {address}: no Dask scheduler answered ({e})") from None
         n = sum(w.get("nthreads", 1) for w in self.client.scheduler_info(n_workers=-1)["workers"].values())
         self.workers = max(1, n)
 
@@ -206,7 +334,8 @@ class DaskExecutor:
             try:
                 yield fut.result()
             except Exception as e:  # noqa: BLE001 - e.g. KilledWorker: record it and go on
-                yield _lost(task, f"{type(e).__name__}: {e}")
+                died = "worker died: " if type(e).__name__ == "KilledWorker" else ""
+                yield _lost(task, f"{died}{type(e).__name__}: {e}")
             fut.release()
             nxt = next(tasks, None)
             if nxt is not None:
@@ -216,11 +345,3 @@ class DaskExecutor:
 
     def close(self):
         self.client.close()
-
-
-def worth_a_pool(pilot_seconds: float, remaining: int, workers: int) -> bool:
-    """Whether a pool of ``workers`` saves more time than it costs to start."""
-    if workers < 2 or remaining < 2:
-        return False
-    serial = pilot_seconds * remaining
-    return serial * (1 - 1 / min(workers, remaining)) > POOL_STARTUP_SECONDS

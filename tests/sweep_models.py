@@ -1,5 +1,8 @@
-"""Model factories for the experiments tests (not test hooks in the model: separate classes that a
-spec names with ``factory = "tests.sweep_models:..."``)."""
+"""Model factories for the experiments tests (not test hooks in the model: separate classes).
+
+Specs cannot import code, so the tests register these from Python (``register()``) and specs
+name them (``model = "ishigami"``); the CLI tests use the explicit ``--model NAME=module:attr``.
+"""
 
 import math
 import os
@@ -75,3 +78,60 @@ class DiesOnce(mesa.Model):
         time.sleep(0.05)
         self.x = float(self.rng.random())
         self.datacollector.collect(self)
+
+
+class Poison(mesa.Model):
+    """A run with ``poison=True`` kills its own worker process with SIGKILL every time it starts (writing
+    its pid to a new file in ``marker_dir`` first); the others run normally. Only for process-pool tests."""
+
+    REPORTERS = ("x",)
+
+    def __init__(self, rng=None, marker_dir="", poison=False, level=0):
+        super().__init__(rng=rng)
+        if poison:
+            with open(os.path.join(marker_dir, f"death-{os.getpid()}"), "w") as fh:
+                fh.write(str(level))
+            os.kill(os.getpid(), signal.SIGKILL)
+        self.level = level
+        self.x = float(self.rng.random())
+        self.datacollector = mesa.DataCollector(model_reporters={"x": "x"})
+        self.datacollector.collect(self)
+
+    def step(self):
+        time.sleep(0.02)
+        self.x = float(self.rng.random()) + self.level
+        self.datacollector.collect(self)
+
+
+class Sleeper(mesa.Model):
+    """Writes ``started-<pid>-<n>`` in ``marker_dir`` when a run starts, then sleeps ``nap`` seconds a step:
+    a run that is slow on purpose, for killing drivers in the middle of a sweep."""
+
+    REPORTERS = ("x",)
+
+    def __init__(self, rng=None, marker_dir="", nap=0.05, level=0):
+        super().__init__(rng=rng)
+        if marker_dir:
+            n = len(os.listdir(marker_dir))
+            with open(os.path.join(marker_dir, f"started-{os.getpid()}-{n}"), "w") as fh:
+                fh.write(str(level))
+        self.nap = nap
+        self.x = float(self.rng.random()) + level
+        self.datacollector = mesa.DataCollector(model_reporters={"x": "x"})
+        self.datacollector.collect(self)
+
+    def step(self):
+        time.sleep(self.nap)
+        self.x = float(self.rng.random())
+        self.datacollector.collect(self)
+
+
+def register():
+    """Register the test models under plain names (what a user does from Python)."""
+    from experiments import register_model
+
+    register_model("fails_at_high_fear", FailsAtHighFear)
+    register_model("ishigami", Ishigami)
+    register_model("dies_once", DiesOnce)
+    register_model("poison", Poison)
+    register_model("sleeper", Sleeper)

@@ -27,8 +27,10 @@ from viz.settings import (
     PRESET_LABELS,
     ClassroomCounty,
     CountySettings,
+    SettingsError,
     model_kwargs,
     parse_seed,
+    validated,
 )
 
 SMALL = CountySettings(n_residents=300)
@@ -198,6 +200,54 @@ def test_a_slider_rebuilds_the_county_only_when_let_go(page):
     assert model.value is not county and model.value.n_residents == 600
 
 
+def settings_error(rc) -> str:
+    """The message the settings card shows ("" when there is none)."""
+    alerts = [w for w in all_widgets(rc.find(ipywidgets.Widget).widget)
+              if isinstance(w, v.Alert) and "sc-settings-error" in (w.class_ or "")]
+    return " ".join(str(c) for a in alerts for c in a.children if isinstance(c, str))
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("n_residents", 10.7, r"n_residents must be a whole number.*, got 10.7$"),  # was truncated to 10
+    ("activation_week", 3.9, r"activation_week must be a whole number.*, got 3.9$"),  # was silently week 3
+    ("n_residents", 5000, r"n_residents must be between 100 and 2000 here, got 5000$"),
+    ("policing_intensity", -1.0, r"policing_intensity must .*, got -1.0$"),
+    ("fear_sensitivity", "3", r"fear_sensitivity must be a number, got '3'$"),
+])
+def test_the_server_refuses_values_the_sliders_cannot_give(page, name, value, message):
+    """Defect 10: a hostile or broken client sends what no slider can; the server checks it with the
+    model's own validation, keeps the county and says why on the page, and never truncates."""
+    rc, model, settings = page
+    county, before = model.value, settings.value
+    slide(rc, name, value)
+    assert model.value is county and settings.value == before
+    assert re.search(message, settings_error(rc))  # the model's own message, with the value as it was sent
+    assert rc.find(v.Slider, meta_ref=name).widget.v_model == getattr(before, name)  # the slider goes back
+    slide(rc, "policing_intensity", 2.0)  # a good value clears the message and applies
+    assert settings_error(rc) == "" and model.value.policing_intensity == 2.0
+
+
+def test_negative_seed_is_refused_not_folded(page):
+    rc, model, settings = page
+    type_seed(rc, "7")
+    seven = model.value
+    type_seed(rc, "-7")
+    assert model.value is seven and settings.value.seed == "7"
+    assert "Seed: a whole number >= 0 or a word, got '-7'" in settings_error(rc)
+
+
+def test_validated_keeps_canonical_values_and_never_rounds():
+    good = validated(CountySettings(n_residents=400.0, activation_week=20.0))
+    assert good.n_residents == 400 and isinstance(good.n_residents, int) and good.activation_week == 20
+    for bad in (CountySettings(n_residents=10.7), CountySettings(activation_week=3.9), CountySettings(seed="-1"),
+                CountySettings(preset="nope"), CountySettings(policing_intensity=float("nan")),
+                CountySettings(n_residents=True)):
+        with pytest.raises(SettingsError):
+            validated(bad)
+    with pytest.raises(SettingsError, match="10.7"):
+        ClassroomCounty(CountySettings(n_residents=10.7))  # Mesa's Reset path checks too
+
+
 def test_typed_seed_works(page):
     rc, model, settings = page
     type_seed(rc, "7")
@@ -242,7 +292,9 @@ def test_parse_seed_accepts_any_text():
     assert parse_seed("7") == 7 and parse_seed(" 7 ") == 7 and parse_seed(7) == 7
     assert parse_seed("") == parse_seed(None) == DEFAULT_SEED
     assert parse_seed("abc") == parse_seed("abc") != parse_seed("abd")
-    assert isinstance(parse_seed("3.5"), int) and parse_seed("-3") == 3
+    assert isinstance(parse_seed("3.5"), int)
+    with pytest.raises(SettingsError, match="got '-3'"):  # not folded onto 3
+        parse_seed("-3")
 
 
 def test_model_kwargs_start_from_the_preset_and_apply_the_levers():

@@ -97,7 +97,7 @@ def serial(spec_file, tmp_path_factory):
 
 
 def test_two_processes_match_serial(serial, spec_file, tmp_path):
-    result = run_sweep(spec_file, out=tmp_path / "same", workers=2, quiet=True, pool="always")
+    result = run_sweep(spec_file, out=tmp_path / "same", workers=2, quiet=True)
     assert result.executor == "processes" and result.failed == 0
     pids = Store(tmp_path / "same").records()["pid"]
     assert pids.nunique() >= 2 and os.getpid() not in set(pids)  # really ran in the pool
@@ -109,11 +109,6 @@ def test_dask_cluster_matches_serial(serial, spec_file, dask_cluster, tmp_path):
     assert result.executor == "dask" and result.failed == 0
     assert os.getpid() not in set(Store(tmp_path / "same").records()["pid"])
     assert_same(serial, stored(tmp_path / "same"))
-
-
-def test_auto_stays_serial_for_tiny_runs(spec_file, tmp_path):
-    result = run_sweep(spec_file, out=tmp_path / "same", workers=2, quiet=True)
-    assert result.executor == "serial"  # 12 runs of a few hundredths of a second: a pool costs more
 
 
 def test_rerun_of_a_finished_sweep_runs_nothing(serial, spec_file, tmp_path):

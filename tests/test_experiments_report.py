@@ -8,6 +8,9 @@ import pytest
 
 from experiments import build_report, load_results, run_sweep
 from experiments.analysis import run_statistic, t_interval
+from tests import sweep_models
+
+sweep_models.register()
 
 SPECS = Path(__file__).resolve().parents[1] / "experiments" / "specs"
 GRID = """
@@ -26,7 +29,7 @@ ice_pickup_prob = { min = 0.4, max = 0.8, num = 2 }
 """
 MORRIS = """
 name = "morris"
-factory = "tests.sweep_models:Ishigami"
+model = "ishigami"
 steps = 1
 [parameters]
 x1 = { min = -3.14159, max = 3.14159 }

@@ -9,12 +9,15 @@ import pytest
 
 from experiments.analysis import SensitivityWarning, sensitivity, sobol_from_arrays, summarize, t_interval
 from experiments.sweep import run_sweep
+from tests import sweep_models
 from tests.sweep_models import Ishigami
+
+sweep_models.register()
 
 PI = math.pi
 ISHIGAMI = f"""
 name = "ishigami"
-factory = "tests.sweep_models:Ishigami"
+model = "ishigami"
 replications = 1
 seed = 11
 steps = 1

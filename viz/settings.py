@@ -1,14 +1,18 @@
 """What the sidebar controls: a preset plus a few levers, turned into model keywords.
 
-``CountySettings`` is what the sidebar shows; ``model_kwargs`` turns it into the model's keyword
-parameters (the preset's policy first, then the levers); ``ClassroomCounty`` is the model the page
-runs: a ``SecureCommunitiesModel`` built from settings, so Mesa's Reset button can rebuild it.
+``CountySettings`` is what the sidebar shows; ``validated`` checks every value the browser sends
+(the page's slider bounds, then the model's own ``validate_parameters``) and never rounds or
+truncates one; ``model_kwargs`` turns settings into the model's keyword parameters (the preset's
+policy first, then the levers); ``ClassroomCounty`` is the model the page runs: a
+``SecureCommunitiesModel`` built from settings, so Mesa's Reset button can rebuild it.
 """
 
+import math
 import zlib
 from dataclasses import dataclass, replace
+from numbers import Real
 
-from model import PRESETS, SecureCommunitiesModel, scenario
+from model import PRESETS, SecureCommunitiesModel, scenario, validate_parameters
 
 PRESET_LABELS = {
     "pre_sc": "Before Secure Communities (no sharing)",
@@ -27,7 +31,20 @@ DETAINER_LABELS = {
     "sanctuary": "honor none (sanctuary)",
 }
 DEFAULT_SEED = 42
+MAX_SEED_TEXT = 100
 assert set(PRESET_LABELS) == set(PRESETS), "every preset needs a readable label"
+
+# The sliders: (low, high, step). The server holds every value to these bounds; the page only draws them.
+LEVERS = {
+    "activation_week": (0, 156, 4),
+    "policing_intensity": (0.5, 3.0, 0.25),
+    "fear_sensitivity": (0.25, 3.0, 0.25),
+    "n_residents": (100, 2000, 100),
+}
+
+
+class SettingsError(ValueError):
+    """A value from the page that the county cannot take; the message is shown on the page."""
 
 
 @dataclass(frozen=True)
@@ -47,30 +64,63 @@ class CountySettings:
 
 
 def parse_seed(text) -> int:
-    """A seed from whatever the text box holds: "7" -> 7, " 7 " -> 7, "abc" -> a stable number,
-    "" -> the default. Every input gives a usable, reproducible seed."""
+    """A seed from what the text box holds: "7" -> 7, " 7 " -> 7, "my class" -> a stable number of its
+    own, "" -> the default. A negative number is refused (SettingsError), not folded onto its positive
+    twin, so two different entries never name the same county by accident."""
     if text is None:
         return DEFAULT_SEED
+    if isinstance(text, bool) or not isinstance(text, (int, str)):
+        raise SettingsError(f"Seed: a whole number >= 0 or a word, got {text!r}")
     if isinstance(text, int):
-        return abs(text)
-    cleaned = str(text).strip()
-    if not cleaned:
-        return DEFAULT_SEED
-    try:
-        return abs(int(cleaned))
-    except ValueError:  # not a whole number: any text still names one reproducible seed
-        return zlib.crc32(cleaned.encode())
+        number = text
+    else:
+        cleaned = text.strip()
+        if not cleaned:
+            return DEFAULT_SEED
+        if len(cleaned) > MAX_SEED_TEXT:
+            raise SettingsError(f"Seed: at most {MAX_SEED_TEXT} characters, got {len(cleaned)}")
+        try:
+            number = int(cleaned)
+        except ValueError:  # not a whole number: any text still names one reproducible seed
+            return zlib.crc32(cleaned.encode())
+    if number < 0:
+        raise SettingsError(f"Seed: a whole number >= 0 or a word, got {text!r}")
+    return number
 
 
 def model_kwargs(settings: CountySettings) -> dict:
-    """The model's keyword parameters for these settings (without the seed)."""
+    """The model's keyword parameters for these settings (without the seed), values as given:
+    ``validated`` checks them first, and nothing here rounds or truncates."""
     params = scenario(settings.preset)
     if settings.detainer_policy != "preset":
         params["detainer_policy"] = settings.detainer_policy
-    params.update(n_residents=int(settings.n_residents), activation_week=int(settings.activation_week),
-                  policing_intensity=float(settings.policing_intensity),
-                  fear_sensitivity=float(settings.fear_sensitivity))
+    params.update({name: getattr(settings, name) for name in LEVERS})
     return params
+
+
+def validated(settings: CountySettings) -> CountySettings:
+    """The settings with every value checked, or SettingsError naming the value as it was sent.
+
+    Each lever must be a number within its slider's bounds and pass the model's own validation
+    (``model.parameters.validate_parameters``): 10.7 residents or week 3.9 are refused, not
+    truncated. The result holds the canonical values (a whole-number float becomes an int)."""
+    if settings.preset not in PRESETS:
+        raise SettingsError(f"Preset: unknown preset {settings.preset!r}")
+    if settings.detainer_policy not in DETAINER_LABELS:
+        raise SettingsError(f"Jail policy: unknown choice {settings.detainer_policy!r}")
+    for name in LEVERS:
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+            raise SettingsError(f"{name} must be a number, got {value!r}")
+    parse_seed(settings.seed)
+    try:
+        checked = validate_parameters(model_kwargs(settings))
+    except ValueError as e:
+        raise SettingsError(str(e)) from None
+    for name, (low, high, _step) in LEVERS.items():
+        if not low <= checked[name] <= high:
+            raise SettingsError(f"{name} must be between {low:g} and {high:g} here, got {getattr(settings, name)!r}")
+    return replace(settings, **{name: checked[name] for name in LEVERS})
 
 
 def current(settings) -> CountySettings:
@@ -91,7 +141,7 @@ class ClassroomCounty(SecureCommunitiesModel):
     """
 
     def __init__(self, settings=None):
-        self.settings = current(settings)
+        self.settings = validated(current(settings))
         super().__init__(rng=parse_seed(self.settings.seed), **model_kwargs(self.settings))
 
     @property
