@@ -1,6 +1,7 @@
 """Seaborn figures of a sweep, each saved as PNG and SVG. Every function takes tidy tables from
 ``analysis`` and returns the paths it wrote."""
 
+import functools
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +16,18 @@ REPORTING = {"reporting_rate_hispanic": "Hispanic", "reporting_rate_undocumented
              "reporting_rate_hispanic_citizen": "Hispanic citizen", "reporting_rate_non_hispanic": "Non-Hispanic"}
 
 
+def _themed(style: str):
+    """Draw under a seaborn style without changing matplotlib's global settings (the visualizer
+    shares the process in tests and notebooks)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            with sns.axes_style(style), sns.plotting_context("notebook"):
+                return fn(*args, **kwargs)
+        return inner
+    return wrap
+
+
 def save(fig, folder: Path, name: str) -> list:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -25,13 +38,13 @@ def save(fig, folder: Path, name: str) -> list:
     return paths
 
 
+@_themed("whitegrid")
 def timeseries(summary, outputs, hue, folder, name="timeseries", activation=None, level=0.95) -> list:
     """Mean over replicates with a CI band, one panel per output, one line per ``hue`` value.
 
     summary: ``analysis.summarize(..., by=[hue, "step"])``. activation: a week (dashed line) or a
     mapping hue value -> week (one line per distinct week).
     """
-    sns.set_theme(style="whitegrid", context="notebook")
     n = len(outputs)
     cols = min(2, n)
     rows = (n + cols - 1) // cols
@@ -60,10 +73,10 @@ def timeseries(summary, outputs, hue, folder, name="timeseries", activation=None
     return save(fig, folder, name)
 
 
+@_themed("whitegrid")
 def policy_comparison(final, hue, folder, name="policy_comparison") -> list:
     """Bars over the ``hue`` values (presets): cumulative removals by level, families separated, and the
     reporting rate by group at the end of the run. ``final``: one row per run (``analysis.run_statistic``)."""
-    sns.set_theme(style="whitegrid", context="notebook")
     fig, axes = plt.subplots(1, 3, figsize=(18, 4.8))
     order = list(dict.fromkeys(final[hue].astype(str)))
     f = final.assign(**{hue: final[hue].astype(str)})
@@ -96,9 +109,9 @@ def policy_comparison(final, hue, folder, name="policy_comparison") -> list:
     return save(fig, folder, name)
 
 
+@_themed("white")
 def heatmap(table, x, y, output, folder, name=None) -> list:
     """Mean of ``output`` over a two-parameter grid (``table``: one row per (x, y) with a ``mean``)."""
-    sns.set_theme(style="white", context="notebook")
     grid = table.pivot(index=y, columns=x, values="mean").sort_index(ascending=False)
     fig, ax = plt.subplots(figsize=(1.1 * grid.shape[1] + 3, 0.7 * grid.shape[0] + 2))
     sns.heatmap(grid, annot=True, fmt=".3g", cmap="viridis", ax=ax, cbar_kws={"label": f"mean {output}"})
@@ -107,9 +120,9 @@ def heatmap(table, x, y, output, folder, name=None) -> list:
     return save(fig, folder, name or f"heatmap_{output}")
 
 
+@_themed("whitegrid")
 def sensitivity_bars(table, folder, name="sensitivity") -> list:
     """Sobol S1 and ST (or Morris mu*) with their confidence intervals, one panel per output."""
-    sns.set_theme(style="whitegrid", context="notebook")
     outputs = list(dict.fromkeys(table["output"]))
     fig, axes = plt.subplots(len(outputs), 1, figsize=(8, 0.45 * table["parameter"].nunique() * 2 + 1.5
                                                        * len(outputs)), squeeze=False)
