@@ -8,6 +8,8 @@ import numpy as np
 
 from agents.codes import FELONY_SHARE, WEEKS_PER_YEAR, Custody, Offense, Status
 
+from .fear import co_members_of, gather_rows
+
 # Offenses found by proactive stops (FBI UCR arrest mix without violent and property crime).
 STOP_MIX = {Offense.DRUG: 0.13, Offense.DUI: 0.10, Offense.PUBLIC_ORDER: 0.45, Offense.TRAFFIC: 0.18}
 _STOP_TYPES = np.array(list(STOP_MIX), dtype=np.int64)
@@ -97,20 +99,27 @@ def neighborhood_reporting(model, present, report_prob) -> np.ndarray:
 
 def witness_chill(model, victims) -> np.ndarray:
     """Chilled share of each victim's witnesses: strong ties by strength, acquaintances each weighing
-    ``acquaintance_shock_weight`` (residents still in the county only)."""
-    present = (model.custody != Custody.REMOVED).astype(np.float64)
-    chilled = model.fear_process.chilled * present
-    w = model.ties.weights[victims]
-    chilled_sum, weight_sum = w @ chilled, w @ present
-    foci = model.foci
-    if foci.membership.shape[1]:
-        sub = foci.membership[victims]
+    ``acquaintance_shock_weight`` (residents still in the county only). Costs the victims' ties and
+    foci, not the population."""
+    present = model.custody != Custody.REMOVED
+    chilled = model.fear_process.chilled & present
+    w = model.ties.weights
+    neighbors, offsets, lengths = gather_rows(w.indptr, w.indices, victims)
+    owner = np.repeat(np.arange(len(victims)), lengths)
+    k = len(victims)
+    chilled_sum = np.bincount(owner, weights=w.data[offsets] * chilled[neighbors], minlength=k)
+    weight_sum = np.bincount(owner, weights=w.data[offsets] * present[neighbors], minlength=k)
+    if model.foci.membership.shape[1]:
+        index = np.unique(victims)
+        co, source = co_members_of(model.foci, index)
+        slot = np.searchsorted(index, source)
+        per_victim_chilled = np.bincount(slot, weights=chilled[co], minlength=len(index))
+        per_victim_present = np.bincount(slot, weights=present[co], minlength=len(index))
+        at = np.searchsorted(index, victims)
         omega = model.acquaintance_shock_weight
-        chilled_sum = chilled_sum + omega * (sub @ (foci.membership_t @ chilled) - foci.memberships[victims]
-                                             * chilled[victims])
-        weight_sum = weight_sum + omega * (sub @ (foci.membership_t @ present) - foci.memberships[victims]
-                                           * present[victims])
-    return np.divide(chilled_sum, weight_sum, out=np.zeros(len(victims)), where=weight_sum > 0)
+        chilled_sum = chilled_sum + omega * per_victim_chilled[at]
+        weight_sum = weight_sum + omega * per_victim_present[at]
+    return np.divide(chilled_sum, weight_sum, out=np.zeros(k), where=weight_sum > 0)
 
 
 def run_week(model) -> None:
@@ -153,7 +162,8 @@ def run_week(model) -> None:
             base_clear = base_clear * (1.0 - model.chill_witness_effect * witness_chill(model, rv))
         cleared = [model.officer_for(int(v)).investigate(int(o), Offense(int(off)), bool(fel), float(p))
                    for v, o, off, fel, p in zip(rv, ro, roff, rfel, base_clear, strict=True)]
-        model.record_clearances(rv[np.array(cleared, dtype=bool)])
+        cleared = np.array(cleared, dtype=bool)
+        model.record_clearances(rv[cleared], roff[cleared])
 
     # proactive stops that find an offense (by propensity alone: the police do not see silence)
     n_stops = rng.poisson(model.proactive_arrest_rate * model.policing_intensity * n_free / WEEKS_PER_YEAR)

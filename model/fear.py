@@ -150,6 +150,8 @@ class FearProcess:
         self.own_susceptibility = np.zeros(n)
         self.susceptibility = np.zeros(n)
         self.own_share = np.ones(n)
+        self.keep = np.ones(n)  # weekly decay factor: 1 - fear_decay in the county, 1 (frozen) once removed
+        self.s_present = np.zeros(n)  # effective susceptibility of residents in the county, 0 once removed
         self._synced = False
 
     # --- who is here, and how susceptible ---
@@ -174,6 +176,7 @@ class FearProcess:
         first = not self._synced
         self._synced = True
         self.present[changed] = present[changed]
+        self.keep[changed] = np.where(present[changed], 1.0 - self.p["fear_decay"], 1.0)
         self.status[changed] = status[changed]
         undocumented = self.present & (self.status == Status.UNDOCUMENTED)
         if first:
@@ -207,6 +210,7 @@ class FearProcess:
             eff = own[rows]
         self.susceptibility[rows] = eff
         self.own_share[rows] = np.divide(own[rows], eff, out=np.ones_like(eff), where=eff > 0)
+        self.s_present[rows] = np.where(self.present[rows], eff, 0.0)
 
     # --- the week ---
     def salience_signal(self, shock, events, activation_now: bool) -> np.ndarray:
@@ -272,9 +276,8 @@ class FearProcess:
 
         fear, ch, present = self.fear, self.channels, self.present
         ties_fear = self.ties.weights @ (fear * present)
-        keep = np.where(present, 1.0 - p["fear_decay"], 1.0)
-        s_eff = np.where(present, self.susceptibility, 0.0)
-        e_total = salience[self.group]
+        keep, s_eff = self.keep, self.s_present
+        e_total = np.where(self.hispanic, salience[1], salience[0])
         if len(idx):
             e_total[idx] += tie_exposure.sum(axis=0)
         f = fear * keep

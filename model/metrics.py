@@ -21,6 +21,7 @@ FLOWS = (
     "households_separated", "citizen_children_separated", "foster_placements",
     "crimes", "crimes_reported", "crimes_cleared", "citations", "reliefs",
     "crimes_violent", "crimes_property", "crimes_reported_violent", "crimes_reported_property",
+    "crimes_cleared_violent", "crimes_cleared_property",
     *(f"victimizations_{g}" for g in VICTIM_GROUPS),
     *(f"victimizations_reported_{g}" for g in VICTIM_GROUPS),
     *(f"crimes_cleared_{g}" for g in VICTIM_GROUPS),

@@ -173,8 +173,11 @@ class SecureCommunitiesModel(mesa.Model):
             self.count(f"victimizations_{group}", int(mask.sum()))
             self.count(f"victimizations_reported_{group}", int((mask & reported).sum()))
 
-    def record_clearances(self, victims) -> None:
-        """Crimes cleared this week, by the victim's group (the total is counted by the officers)."""
+    def record_clearances(self, victims, offense) -> None:
+        """Crimes cleared this week, by type and by the victim's group (the total is counted by the officers)."""
+        violent = offense == Offense.VIOLENT
+        self.count("crimes_cleared_violent", int(violent.sum()))
+        self.count("crimes_cleared_property", int((~violent).sum()))
         for group, mask in victim_groups(self, victims).items():
             self.count(f"crimes_cleared_{group}", int(mask.sum()))
 

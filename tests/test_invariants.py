@@ -112,6 +112,7 @@ def check_week(m, n):
     # victims, reports and clearances by group add up
     assert t["crimes_violent"] + t["crimes_property"] == t["crimes"]
     assert t["crimes_reported_violent"] + t["crimes_reported_property"] == t["crimes_reported"]
+    assert t["crimes_cleared_violent"] + t["crimes_cleared_property"] == t["crimes_cleared"]
     for kind in ("victimizations", "victimizations_reported", "crimes_cleared"):
         total = t["crimes" if kind == "victimizations" else kind.replace("victimizations_", "crimes_")]
         assert t[f"{kind}_hispanic"] + t[f"{kind}_non_hispanic"] == total, kind

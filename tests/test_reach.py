@@ -352,3 +352,19 @@ def test_build_foci_handles_a_county_with_no_one_in_a_focus_type():
                       rng, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int8),
                       np.zeros(n, dtype=bool))
     assert foci.membership.shape[0] == n and np.all(foci.acquaintances == 0)
+
+
+def test_witness_chill_equals_the_matrix_formula():
+    m = run("sc_full", 1)
+    present = (m.custody != Custody.REMOVED).astype(np.float64)
+    chilled = m.fear_process.chilled * present
+    victims = np.concatenate([np.flatnonzero(m.custody == Custody.FREE)[:300], [5, 5, 7]])
+    w = m.ties.weights[victims]
+    acq = (m.foci.membership @ m.foci.membership_t).tolil()
+    acq.setdiag(0)
+    a = acq.tocsr()[victims]
+    omega = m.acquaintance_shock_weight
+    expected_num = w @ chilled + omega * (a @ chilled)
+    expected_den = w @ present + omega * (a @ present)
+    expected = np.divide(expected_num, expected_den, out=np.zeros(len(victims)), where=expected_den > 0)
+    assert np.allclose(crime.witness_chill(m, victims), expected)
