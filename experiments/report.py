@@ -16,12 +16,15 @@ from . import analysis, plots
 from .spec import PRESET_KEY, spec_of_results
 from .store import Store, StoreError
 
-DEFAULT_SERIES = ("removals_cumulative", "households_separated_cumulative", "reporting_rate_hispanic",
-                  "reporting_rate_undocumented", "fear_mean_undocumented", "crimes_reported_cumulative")
+DEFAULT_SERIES = ("removals_cumulative", "households_separated_cumulative", "reporting_rate_cohort_hispanic",
+                  "reporting_rate_cohort_undocumented", "chilled_share_undocumented",
+                  "share_hispanic_adults_knows_detained", "crimes_reported_cumulative")
 FINAL = ("removals_cumulative", "removals_level1_cumulative", "removals_level2_cumulative",
          "removals_level3_cumulative", "removals_noncriminal_cumulative", "households_separated_cumulative",
          "citizen_children_separated_cumulative", "reporting_rate_hispanic", "reporting_rate_undocumented",
-         "reporting_rate_non_hispanic")
+         "reporting_rate_non_hispanic", "reporting_rate_cohort_hispanic", "reporting_rate_cohort_undocumented",
+         "chilled_share_undocumented", "chilled_share_hispanic", "share_hispanic_adults_knows_detained",
+         "victimizations_hispanic_cumulative", "crimes_cumulative")
 
 
 def _md_table(df: pd.DataFrame, digits=3) -> str:
@@ -150,8 +153,8 @@ def build_report(out, quiet=True) -> Path:
     if weeks and hue and all(0 < w < spec.steps for w in weeks):
         window = min(min(weeks), spec.steps - max(weeks), 52)
         at = act if isinstance(act, int) else "activation_week"
-        weekly = [o for o in ("removals", "households_separated", "crimes_reported", "reporting_rate_hispanic",
-                              "reporting_rate_undocumented", "fear_mean_undocumented") if o in df]
+        weekly = [o for o in ("removals", "households_separated", "crimes_reported", "reporting_rate_cohort_hispanic",
+                              "reporting_rate_cohort_undocumented", "chilled_share_undocumented") if o in df]
         if weekly:
             ba = analysis.before_after(df, weekly, at, hue, window, level)
             ba.to_csv(tab_dir / "before_after.csv", index=False)
