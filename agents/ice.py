@@ -8,7 +8,10 @@ worksite, jail interviews outside SC), at a weekly rate on undocumented adults. 
 policy changes which door and how often; it cannot close the other doors.
 
 Every week the candidates of all doors are ranked by the regime in force and taken in that order
-while capacity lasts; capacity left unused carries over for up to a year (a yearly budget).
+while capacity lasts. Capacity is a yearly budget: it accrues every week, unused capacity carries
+over up to a year's worth, and ICE rations what is left by priority: a candidate of rank r (of R
+ranks) is taken only while the unused budget is at least r/R of a year's capacity, so when demand
+outruns capacity the lower priorities are turned away first and over time, not only within a week.
 """
 
 import mesa
@@ -40,7 +43,7 @@ class ICE(mesa.Agent):
         self.at_large_prob = at_large_prob
         self.at_large_delay_weeks = at_large_delay_weeks
         self.history_weight = history_weight
-        self.budget = 0.0
+        self.budget = self.budget_cap = CARRY_OVER_WEEKS * weekly_capacity + 1  # at rest before the run
         self.pending = []  # this week's IDENT matches: (resident, offense, felony), in arrival order
         self.pickups = []  # this week's honored holds awaiting ICE: (resident, offense)
         self.at_large_schedule = {}  # week -> [(resident, offense)] ICE will look for at large
@@ -113,9 +116,10 @@ class ICE(mesa.Agent):
     # --- every door: this week's intake, in priority order within capacity ---
     def take_custody(self) -> None:
         model = self.model
-        self.budget = min(self.budget + self.weekly_capacity, CARRY_OVER_WEEKS * self.weekly_capacity + 1)
+        self.budget = min(self.budget + self.weekly_capacity, self.budget_cap)
         regime = self.regime
         lowest = len(regime.ranks)
+        reserve = CARRY_OVER_WEEKS * self.weekly_capacity / lowest  # held back per rank below the top
         candidates = []  # (rank, sequence, resident, door, offense, rule)
         for resident, offense in self.pickups:
             if model.rng.random() >= self.pickup_prob:
@@ -137,12 +141,13 @@ class ICE(mesa.Agent):
                 rank, rule = regime.rank(self._case(resident))
                 candidates.append((rank, len(candidates), resident, "background", None, rule))
         candidates.sort(key=lambda c: (c[0], c[1]))
-        for _, _, resident, door, offense, rule in candidates:
-            if self.budget >= 1:
+        for rank, _, resident, door, offense, rule in candidates:
+            if self.budget >= 1 + rank * reserve:
                 self.budget -= 1
                 self._detain(resident, door, offense, rule)
                 continue
             model.count("capacity_turned_away")
+            model.log_event("turned_away", resident, offense, door=door, rule=rule)
             if door == "sc":
                 self._lapse(resident, offense, "capacity")
 

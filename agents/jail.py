@@ -77,6 +77,7 @@ class Jail(mesa.Agent):
         if offense in PRETRIAL_CHARGES and self.pretrial_weeks > 0:
             extra += self.pretrial_weeks
             self.pretrial.add(resident)
+            model.count("pretrial_holds")
         old = self.release_week[resident]
         self.release_schedule[old].remove(resident)
         self._schedule_release(resident, old + extra)

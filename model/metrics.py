@@ -14,7 +14,7 @@ FLOWS = (
     "removals_level1", "removals_level2", "removals_level3", "removals_noncriminal",
     *(f"removals_after_{offense}" for offense in OFFENSE_NAMES),
     "reinstatements", "repeat_removals", "re_entries",
-    "citizens_wrongly_held", "convictions", "convictions_detained_pretrial",
+    "citizens_wrongly_held", "pretrial_holds", "convictions", "convictions_detained_pretrial",
     "separations", "separated_households", "separated_citizen_children",
     "households_separated", "citizen_children_separated",  # older names of the two above (aliases)
     "foster_placements", "foster_children", "reunifications",
@@ -34,7 +34,7 @@ STATE = (
 )
 REPORTERS = FLOWS + STATE + tuple(f"{name}_cumulative" for name in FLOWS)
 
-STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "lapsed", "pickup",
+STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "turned_away", "lapsed", "pickup",
           "at_large_arrest", "background_arrest", "removal", "relief", "citizen_release", "separation",
           "reunification", "re_entry")
 EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "status",
