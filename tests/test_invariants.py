@@ -235,7 +235,7 @@ def run_and_check(params, seed, weeks):
                            ("pickup", "ice_pickups"), ("at_large_arrest", "at_large_arrests"),
                            ("background_arrest", "background_arrests"), ("relief", "reliefs"),
                            ("separation", "separations"), ("re_entry", "re_entries"),
-                           ("reunification", "reunifications")):
+                           ("reunification", "reunifications"), ("turned_away", "capacity_turned_away")):
         assert (events.stage == stage).sum() == m.totals[counter], stage
     # holds and releases name the county policy's rule; detentions the regime's
     decided = events[events.stage.isin(["honored", "declined", "detainer", "pickup"])]
