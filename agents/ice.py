@@ -20,7 +20,7 @@ import numpy as np
 from .codes import FINAL_ORDER, LEVEL1, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Status, sc_level
 from .policies import Case, RegimeSchedule
 
-CARRY_OVER_WEEKS = 52
+CARRY_OVER_WEEKS = WEEKS_PER_YEAR  # unused capacity carries over up to a year
 STAGE_OF_DOOR = {"sc": "pickup", "at_large": "at_large_arrest", "background": "background_arrest"}
 COUNTER_OF_DOOR = {"sc": "ice_pickups", "at_large": "at_large_arrests", "background": "background_arrests"}
 
@@ -130,14 +130,15 @@ class ICE(mesa.Agent):
             candidates.append((rank, len(candidates), resident, "sc", offense, rule))
         self.pickups = []
         for resident, offense in self.at_large_schedule.pop(model.week, []):
-            if model.custody[resident] != Custody.FREE or not model.residents[resident].removable:
+            if (model.custody[resident] != Custody.FREE or not model.residents[resident].removable
+                    or any(c[2] == resident for c in candidates)):  # looked for twice the same week
                 continue
             ranked = regime.rank(self._case(resident, offense))
             if ranked is not None:
                 candidates.append((ranked[0], len(candidates), resident, "at_large", offense, ranked[1]))
-        taken = {c[2] for c in candidates}
+        queued = {c[2] for c in candidates}
         for resident in self._background_draw(regime):
-            if resident not in taken:
+            if resident not in queued:
                 rank, rule = regime.rank(self._case(resident))
                 candidates.append((rank, len(candidates), resident, "background", None, rule))
         candidates.sort(key=lambda c: (c[0], c[1]))
