@@ -56,6 +56,7 @@ class ICE(mesa.Agent):
         total = self._weights(self.undocumented_adults).sum()
         self.background_per_weight = (background_rate * int(undocumented.sum()) / total / WEEKS_PER_YEAR
                                       if total > 0 else 0.0)
+        self._weight_cdf = None  # cumulative weights of undocumented_adults, rebuilt after a removal
 
     @property
     def regime(self):
@@ -152,27 +153,27 @@ class ICE(mesa.Agent):
             if door == "sc":
                 self._lapse(resident, offense, "capacity")
 
-    def _background_draw(self, regime) -> np.ndarray:
-        """This week's background arrests: a Poisson count over the free undocumented adults the
-        regime pursues (weighted by immigration history), then who, in proportion to weight."""
+    def _background_draw(self, regime) -> list:
+        """This week's background arrests. Each undocumented adult ICE pursues is arrested at a weekly
+        hazard proportional to their weight (immigration history); drawn by thinning, so a week costs
+        one Poisson draw: a count over everyone's weight, people in proportion to weight, then only
+        those free, still undocumented and pursued by the regime are kept (at most once a week)."""
         if self.background_per_weight <= 0:
-            return np.empty(0, dtype=np.int64)
+            return []
         model = self.model
-        people = self.undocumented_adults
-        people = people[(model.custody[people] == Custody.FREE) & (model.status[people] == Status.UNDOCUMENTED)]
-        if len(people) == 0:
-            return people
-        weights = self._weights(people)
-        if not regime.pursues_everyone:  # keep those the regime pursues
-            since = self.schedule.at(model.week)[1]
-            case = Case(model.record[people], model.record_week[people], model.week, since=since)
-            pursued = regime.ranks_of(case) >= 0
-            people, weights = people[pursued], weights[pursued]
-        total = weights.sum()
+        if self._weight_cdf is None:  # immigration histories changed (a removal): reweigh
+            self._weight_cdf = np.cumsum(self._weights(self.undocumented_adults))
+        total = float(self._weight_cdf[-1]) if len(self._weight_cdf) else 0.0
         k = int(model.rng.poisson(self.background_per_weight * total)) if total > 0 else 0
         if k == 0:
-            return np.empty(0, dtype=np.int64)
-        return model.rng.choice(people, size=min(k, len(people)), replace=False, p=weights / total)
+            return []
+        picks = np.searchsorted(self._weight_cdf, model.rng.random(k) * total, side="right")
+        chosen = []
+        for resident in dict.fromkeys(self.undocumented_adults[picks].tolist()):
+            if (model.custody[resident] == Custody.FREE and model.status[resident] == Status.UNDOCUMENTED
+                    and (regime.pursues_everyone or regime.rank(self._case(resident)) is not None)):
+                chosen.append(resident)
+        return chosen
 
     def _lapse(self, resident: int, offense, why: str) -> None:
         """A hold ICE did not act on (it did not come, or had no capacity left): released."""
@@ -206,3 +207,4 @@ class ICE(mesa.Agent):
                 model.log_event("relief", resident, offense, door=door)
             else:
                 model.remove_resident(resident, door, offense, rule)
+                self._weight_cdf = None  # the record now holds a removal

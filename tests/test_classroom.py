@@ -102,12 +102,16 @@ def test_o2_matches_start_at_week_52_whatever_the_jail_does(runs, seed):
 
 
 @pytest.mark.parametrize("name", ["ident_matches_cumulative", "detainers_issued_cumulative"])
-def test_o3_across_the_class_jail_policy_does_not_change_matches_or_detainers(runs, name):
-    """O3: across the class, the sanctuary county and Hennessey's county get as many
-    matches and detainers as the cooperating county (within 15%): the pathway runs the same."""
+def test_o3_across_the_class_jail_policy_does_not_cut_matches_or_detainers(runs, name):
+    """O3: across the class, the sanctuary county and Hennessey's county get as many matches as the
+    cooperating county (within 15%), and at least as many detainers (no fewer than 85%): the
+    pathway runs the same, and the people the jail released are there to be matched again."""
     full = class_total(runs, "sc_full", name)
     for preset in ("sc_sanctuary", "sc_hennessey"):
-        assert class_total(runs, preset, name) == pytest.approx(full, rel=0.15), preset
+        if name == "ident_matches_cumulative":
+            assert class_total(runs, preset, name) == pytest.approx(full, rel=0.15), preset
+        else:
+            assert class_total(runs, preset, name) >= 0.85 * full, preset
 
 
 @pytest.mark.parametrize("seed", CLASS_SEEDS)
