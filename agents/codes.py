@@ -97,10 +97,13 @@ LEVEL_TABLE = np.array([[[_morton_level(s, f, m) for m in range(_CAPS[2] + 1)] f
                         for s in range(_CAPS[0] + 1)], dtype=np.int8)
 
 
+_LEVEL_LISTS = LEVEL_TABLE.tolist()  # the same table as nested lists, for one row at a time
+
+
 def sc_level(row) -> int:
     """SC-era priority level of one record row (``model.record[i]``)."""
-    return int(LEVEL_TABLE[min(int(row[SERIOUS_VIOLENT]), 1), min(int(row[FELONY]), 2),
-                           min(int(row[MISDEMEANOR]), 3)])
+    r = row.tolist() if hasattr(row, "tolist") else list(row)
+    return _LEVEL_LISTS[min(r[SERIOUS_VIOLENT], 1)][min(r[FELONY], 2)][min(r[MISDEMEANOR], 3)]
 
 
 def sc_levels(record: np.ndarray) -> np.ndarray:

@@ -53,10 +53,11 @@ class ICE(mesa.Agent):
         # build the expected yearly arrests are background_rate per undocumented resident
         undocumented = model.status == Status.UNDOCUMENTED
         self.undocumented_adults = np.flatnonzero(undocumented & model.adult)
-        total = self._weights(self.undocumented_adults).sum()
+        self._weight = self._weights(self.undocumented_adults)
+        total = self._weight.sum()
         self.background_per_weight = (background_rate * int(undocumented.sum()) / total / WEEKS_PER_YEAR
                                       if total > 0 else 0.0)
-        self._weight_cdf = None  # cumulative weights of undocumented_adults, rebuilt after a removal
+        self._weight_cdf = None  # cumulative weights, rebuilt after a removal changes one
 
     @property
     def regime(self):
@@ -161,8 +162,8 @@ class ICE(mesa.Agent):
         if self.background_per_weight <= 0:
             return []
         model = self.model
-        if self._weight_cdf is None:  # immigration histories changed (a removal): reweigh
-            self._weight_cdf = np.cumsum(self._weights(self.undocumented_adults))
+        if self._weight_cdf is None:
+            self._weight_cdf = np.cumsum(self._weight)
         total = float(self._weight_cdf[-1]) if len(self._weight_cdf) else 0.0
         k = int(model.rng.poisson(self.background_per_weight * total)) if total > 0 else 0
         if k == 0:
@@ -205,6 +206,14 @@ class ICE(mesa.Agent):
             elif sc_level(model.record[resident]) != LEVEL1 and model.rng.random() < self.relief_prob:
                 model.grant_relief(resident)  # an aggravated felony bars relief (INA 240A)
                 model.log_event("relief", resident, offense, door=door)
+                self._reweigh(resident)
             else:
                 model.remove_resident(resident, door, offense, rule)
-                self._weight_cdf = None  # the record now holds a removal
+                self._reweigh(resident)
+
+    def _reweigh(self, resident: int) -> None:
+        """This person's immigration history changed (a removal, or relief): refresh their weight."""
+        i = int(np.searchsorted(self.undocumented_adults, resident))
+        if i < len(self.undocumented_adults) and self.undocumented_adults[i] == resident:
+            self._weight[i] = self._weights(self.undocumented_adults[i:i + 1])[0]
+            self._weight_cdf = None

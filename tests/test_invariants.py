@@ -102,6 +102,8 @@ def check_week(m, n):
     assert len(detained) == counts[Custody.ICE] and set(detained) == in_ice == set(m.ice.detained)
     assert all(week > m.week for week in m.ice.release_schedule)
     assert not m.ice.pending and not m.ice.pickups  # every match and every hold dealt with this week
+    # background enforcement's cached weights are what the records say (a removal is a history)
+    assert np.array_equal(m.ice._weight, m.ice._weights(m.ice.undocumented_adults))
     t = m.totals
     # removed residents: removals less returns; those due back are removed, and due later
     assert counts[Custody.REMOVED] == t["removals"] - t["re_entries"]
