@@ -10,8 +10,9 @@ policy changes which door and how often; it cannot close the other doors.
 Every week the candidates of all doors are ranked by the regime in force and taken in that order
 while capacity lasts. Capacity is a yearly budget: it accrues every week, unused capacity carries
 over up to a year's worth, and ICE rations what is left by priority: a candidate of rank r (of R
-ranks) is taken only while the unused budget is at least r/R of a year's capacity, so when demand
-outruns capacity the lower priorities are turned away first and over time, not only within a week.
+ranks) is taken only while the unused budget is at least one place plus r/R of a year's capacity,
+so when demand outruns capacity the lower priorities are turned away first, over the year and not
+only within a week.
 """
 
 import mesa
