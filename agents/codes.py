@@ -1,12 +1,20 @@
-"""Shared vocabularies: legal status, custody state, offenses and priority levels.
+"""Shared vocabularies: legal status, custody state, offenses, the record and priority levels.
 
-Small integer codes so the model can keep per-resident state in numpy arrays.
+Small integer codes so the model can keep per-resident state in numpy arrays. Everything the
+model's components share about time, the record and ICE's levels is written here once.
 """
 
 from enum import IntEnum
 
+import numpy as np
+
 WEEKS_PER_YEAR = 52  # one step is one week; annual rates are divided by this, once, here
 KNOWING_WINDOW_WEEKS = WEEKS_PER_YEAR  # "knows someone detained or removed in the past year"
+
+
+def years(n: float) -> int:
+    """A span of years in weeks (the law's windows: "within the past 5 years")."""
+    return int(round(n * WEEKS_PER_YEAR))
 
 
 class Status(IntEnum):
@@ -25,7 +33,7 @@ class Custody(IntEnum):
     JAILED = 1  # booked, in the county jail
     HELD = 2  # in jail, held for ICE on a detainer the jail honors
     ICE = 3  # in ICE detention
-    REMOVED = 4  # deported; never returns
+    REMOVED = 4  # deported; may come back (re-entry) as the same person
 
 
 class Offense(IntEnum):
@@ -41,18 +49,38 @@ class Offense(IntEnum):
 
 OFFENSE_NAMES = [o.name.lower() for o in Offense]
 
-# Convictions by severity: columns of the per-resident record array.
-FELONY, MISDEMEANOR, SERIOUS_VIOLENT, SIGNIFICANT_MISDEMEANOR = range(4)
-RECORD_COLUMNS = ("felony", "misdemeanor", "serious_violent", "significant_misdemeanor")
+# The doors through which ICE takes a person into custody (every removal is counted by its door):
+# sc: a detainer on a Secure Communities match, picked up from this county's jail;
+# at_large: an arrest at home, at work or at court after the jail declined a detainer;
+# background: interior enforcement that does not run through this jail (fugitive operations,
+# worksite, jail interviews outside SC).
+DOORS = ("sc", "at_large", "background")
 
-# ICE priority levels of the Secure Communities era (Morton memo, ICE policy 10072.1).
+# --- the record: columns of the per-resident arrays ``model.record`` (counts) and
+# ``model.record_week`` (week of the most recent entry in each column; NEVER if none) ---
+FELONY = 0  # felony convictions
+MISDEMEANOR = 1  # misdemeanor convictions
+SERIOUS_VIOLENT = 2  # serious or violent felony convictions (CA Penal Code 1192.7(c), 667.5(c))
+SIGNIFICANT_MISDEMEANOR = 3  # PEP's "significant misdemeanors": DUI, domestic violence
+WOBBLER = 4  # misdemeanor convictions for a crime chargeable as a felony ("wobbler")
+LISTED_FELONY = 5  # felony convictions on AB 4's list (assault, battery, robbery, burglary, theft, DUI, drugs...)
+PRIOR_REMOVAL = 6  # removals from the United States (an order that ICE can reinstate)
+FINAL_ORDER = 7  # an outstanding final order of removal (an immigration-court fugitive)
+RECORD_COLUMNS = ("felony", "misdemeanor", "serious_violent", "significant_misdemeanor", "wobbler",
+                  "listed_felony", "prior_removal", "final_order")
+RECORD_DTYPE = np.int16  # counts
+WEEK_DTYPE = np.int32  # weeks; compare as ``when >= week - window`` (no subtraction from NEVER)
+NEVER = -(2**30)  # record_week of a column with no entry
+
+
+# --- ICE priority levels of the Secure Communities era (Morton memo, ICE policy 10072.1) ---
 NONCRIMINAL, LEVEL1, LEVEL2, LEVEL3 = 0, 1, 2, 3
 LEVEL_NAMES = {LEVEL1: "level1", LEVEL2: "level2", LEVEL3: "level3", NONCRIMINAL: "noncriminal"}
 
 
-def sc_level(felonies: int, misdemeanors: int, serious_violent: int) -> int:
-    """SC-era priority level from convictions: 1 aggravated felony or 2+ felonies,
-    2 one felony or 3+ misdemeanors, 3 misdemeanors, 0 no conviction."""
+def _morton_level(serious_violent: int, felonies: int, misdemeanors: int) -> int:
+    """The rule, written once: Level 1 an aggravated felony (serious or violent) or 2+ felonies;
+    Level 2 one felony or 3+ misdemeanors; Level 3 misdemeanors; otherwise non-criminal."""
     if serious_violent > 0 or felonies >= 2:
         return LEVEL1
     if felonies == 1 or misdemeanors >= 3:
@@ -62,16 +90,55 @@ def sc_level(felonies: int, misdemeanors: int, serious_violent: int) -> int:
     return NONCRIMINAL
 
 
+# The rule only looks at counts up to these caps, so it is tabulated once and every caller indexes
+# the table: one definition serves a single record row and a whole population.
+_CAPS = (1, 2, 3)  # serious_violent, felonies, misdemeanors
+LEVEL_TABLE = np.array([[[_morton_level(s, f, m) for m in range(_CAPS[2] + 1)] for f in range(_CAPS[1] + 1)]
+                        for s in range(_CAPS[0] + 1)], dtype=np.int8)
+
+
+_LEVEL_LISTS = LEVEL_TABLE.tolist()  # the same table as nested lists, for one row at a time
+
+
+def sc_level(row) -> int:
+    """SC-era priority level of one record row (``model.record[i]``)."""
+    r = row.tolist() if hasattr(row, "tolist") else list(row)
+    return _LEVEL_LISTS[min(r[SERIOUS_VIOLENT], 1)][min(r[FELONY], 2)][min(r[MISDEMEANOR], 3)]
+
+
+def sc_levels(record: np.ndarray) -> np.ndarray:
+    """SC-era priority levels of many record rows (an (n, columns) array) at once."""
+    return LEVEL_TABLE[np.minimum(record[:, SERIOUS_VIOLENT], 1), np.minimum(record[:, FELONY], 2),
+                       np.minimum(record[:, MISDEMEANOR], 3)]
+
+
+def has_immigration_history(row) -> bool:
+    """A prior removal or an outstanding final order (SC's "immigration violators" and fugitives)."""
+    return bool(row[PRIOR_REMOVAL] > 0 or row[FINAL_ORDER] > 0)
+
+
+# --- charges and convictions ---
 # Share of charges of each offense that are felonies (violent felonies count as serious or
 # violent; the rest of violent charges are misdemeanor assaults).
 FELONY_SHARE = {Offense.VIOLENT: 0.5, Offense.PROPERTY: 0.25, Offense.DRUG: 0.3,
                 Offense.DUI: 0.0, Offense.PUBLIC_ORDER: 0.0, Offense.TRAFFIC: 0.0}
+# Felonies of these offenses are on AB 4's list (Gov. Code 7282.5(a)(3)): assault, battery,
+# robbery (violent); burglary, theft, fraud (property); sale or possession for sale (drugs); DUI.
+LISTED_FELONY_OFFENSES = frozenset({Offense.VIOLENT, Offense.PROPERTY, Offense.DRUG, Offense.DUI})
+# Misdemeanors of these offenses can be wobblers (chargeable as felonies): domestic violence and
+# assault with injury, grand theft and second-degree burglary, drug possession before 2014. The
+# share of such misdemeanors that are wobblers is the parameter ``wobbler_share``.
+WOBBLER_OFFENSES = frozenset({Offense.VIOLENT, Offense.PROPERTY, Offense.DRUG})
 
 
-def conviction_columns(offense: int, felony: bool) -> tuple:
+def conviction_columns(offense: int, felony: bool, wobbler: bool = False) -> tuple:
     """Record columns a conviction for this charge adds to."""
     if felony:
-        return (FELONY, SERIOUS_VIOLENT) if offense == Offense.VIOLENT else (FELONY,)
+        columns = (FELONY, SERIOUS_VIOLENT) if offense == Offense.VIOLENT else (FELONY,)
+        return columns + ((LISTED_FELONY,) if offense in LISTED_FELONY_OFFENSES else ())
+    columns = (MISDEMEANOR,)
     if offense in (Offense.VIOLENT, Offense.DUI):  # assault (domestic violence), DUI: PEP's
-        return (MISDEMEANOR, SIGNIFICANT_MISDEMEANOR)  # "significant misdemeanors"
-    return (MISDEMEANOR,)
+        columns += (SIGNIFICANT_MISDEMEANOR,)  # "significant misdemeanors"
+    if wobbler and offense in WOBBLER_OFFENSES:
+        columns += (WOBBLER,)
+    return columns

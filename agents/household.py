@@ -1,4 +1,4 @@
-"""Household: the members who live together and what a removal does to them."""
+"""Household: the members who live together, what a removal does to them, and reunification."""
 
 import mesa
 
@@ -8,17 +8,24 @@ from .codes import Custody, Status
 class Household(mesa.Agent):
     """Members, mixed status, and the bookkeeping of family separation."""
 
-    def __init__(self, model, members, adults, children):
+    def __init__(self, model, index, members, adults, children):
         super().__init__(model)
+        self.index = index  # position in model.households (= model.household_of of its members)
         self.members = list(members)  # resident ids (graph nodes)
         self.adults = list(adults)
         self.children = list(children)
-        statuses = {int(model.status[m]) for m in self.members}
-        self.mixed_status = Status.UNDOCUMENTED in statuses and len(statuses) > 1
-        self.separations = 0
-        self.citizen_children_separated = 0
+        self.update_status()
+        self.separations = 0  # removals that left someone behind (events)
+        self.ever_separated = False
+        self.citizen_children_separated = 0  # citizen children present at those removals (events)
         self.foster_placements = 0
+        self.reunifications = 0
         self.earners_lost = 0
+
+    def update_status(self) -> None:
+        """Mixed status: an undocumented member and a member of another status (changes with relief)."""
+        statuses = {int(self.model.status[m]) for m in self.members}
+        self.mixed_status = Status.UNDOCUMENTED in statuses and len(statuses) > 1
 
     @property
     def earners(self) -> int:
@@ -31,25 +38,46 @@ class Household(mesa.Agent):
         return self.earners / len(self.adults) if self.adults else 0.0
 
     def record_removal(self, resident_id: int) -> dict:
-        """Book the separation caused by removing one member; return what it did."""
-        others = [m for m in self.members if m != resident_id
-                  and self.model.custody[m] != Custody.REMOVED]
+        """Book the separation caused by removing one member; return what it did, with what was
+        new: the household's first separation, children separated or placed for the first time."""
+        model = self.model
+        none = {"separated": False, "first": False, "citizen_children": 0, "new_citizen_children": 0,
+                "foster": 0, "new_foster": 0}
+        others = [m for m in self.members if m != resident_id and model.custody[m] != Custody.REMOVED]
         if not others:
-            return {"separated": False, "citizen_children": 0, "foster": 0}
+            return none
+        first = not self.ever_separated
+        self.ever_separated = True
         self.separations += 1
         is_parent = resident_id in self.adults and bool(self.children)
-        citizen_children = foster = 0
+        citizen_children = new_citizen_children = foster = new_foster = 0
         if resident_id in self.adults:
             self.earners_lost += 1
         if is_parent:
-            present = [c for c in self.children if self.model.custody[c] != Custody.REMOVED]
-            citizen_children = sum(1 for c in present if self.model.status[c] != Status.UNDOCUMENTED)
-            caregivers = [a for a in self.adults if a != resident_id
-                          and self.model.custody[a] == Custody.FREE]
-            unplaced = [c for c in present if not self.model.in_foster_care[c]]
-            if not caregivers and unplaced and self.model.rng.random() >= self.model.kin_care_prob:
+            present = [c for c in self.children if model.custody[c] != Custody.REMOVED]
+            citizens = [c for c in present if model.status[c] != Status.UNDOCUMENTED]
+            citizen_children = len(citizens)
+            new = [c for c in citizens if not model.ever_separated_child[c]]
+            new_citizen_children = len(new)
+            model.ever_separated_child[new] = True
+            caregivers = [a for a in self.adults if a != resident_id and model.custody[a] == Custody.FREE]
+            unplaced = [c for c in present if not model.in_foster_care[c]]
+            if not caregivers and unplaced and model.rng.random() >= model.kin_care_prob:
                 foster = len(unplaced)
-                self.model.in_foster_care[unplaced] = True
+                new_foster = int((~model.ever_fostered[unplaced]).sum())
+                model.in_foster_care[unplaced] = True
+                model.ever_fostered[unplaced] = True
+                model.foster_households.add(self.index)
         self.citizen_children_separated += citizen_children
         self.foster_placements += foster
-        return {"separated": True, "citizen_children": citizen_children, "foster": foster}
+        return {"separated": True, "first": first, "citizen_children": citizen_children,
+                "new_citizen_children": new_citizen_children, "foster": foster, "new_foster": new_foster}
+
+    def reunify(self) -> list:
+        """A caregiver is back and free: the household's children leave foster care. Returns them."""
+        model = self.model
+        placed = [c for c in self.children if model.in_foster_care[c]]
+        model.in_foster_care[placed] = False
+        model.foster_households.discard(self.index)
+        self.reunifications += len(placed)
+        return placed

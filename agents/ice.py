@@ -1,116 +1,220 @@
-"""ICE: turns IDENT matches into detainers under a priority regime and a capacity,
-picks people up from the jail, detains them, and removes them."""
+"""ICE: turns IDENT matches into detainers under a priority regime, takes people into custody
+through three doors within a capacity, detains them, and removes them.
+
+The doors (``agents.codes.DOORS``): ``sc``, a pickup from this county's jail on an honored
+detainer; ``at_large``, an arrest after the jail released a person despite a detainer;
+``background``, interior enforcement that does not run through this jail (fugitive operations,
+worksite, jail interviews outside SC), at a weekly rate on undocumented adults. The county's
+policy changes which door and how often; it cannot close the other doors.
+
+Every week the candidates of all doors are ranked by the regime in force and taken in that order
+while capacity lasts. Capacity is a yearly budget: it accrues every week, unused capacity carries
+over up to a year's worth, and ICE rations what is left by priority: a candidate of rank r (of R
+ranks) is taken only while the unused budget is at least one place plus r/R of a year's capacity,
+so when demand outruns capacity the lower priorities are turned away first, over the year and not
+only within a week.
+"""
 
 import mesa
+import numpy as np
 
-from .codes import (
-    FELONY,
-    LEVEL1,
-    LEVEL2,
-    LEVEL3,
-    MISDEMEANOR,
-    NONCRIMINAL,
-    SERIOUS_VIOLENT,
-    SIGNIFICANT_MISDEMEANOR,
-    Custody,
-    Status,
-    sc_level,
-)
+from .codes import FINAL_ORDER, LEVEL1, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Status, sc_level
+from .policies import Case, RegimeSchedule
 
-ENFORCEMENT_REGIMES = ("sc", "pep", "eo2017")
-
-
-def priority_rank(regime: str, record_row) -> int | None:
-    """Rank of a removable person under a regime (lower goes first), or None if not a priority.
-
-    sc (Morton memo 2010/11): every level is a priority, Level 1 first, non-criminal last.
-    pep (Johnson memo 2014): P1 felonies, P2 3+ misdemeanors or a significant misdemeanor;
-    nobody else is pursued. eo2017 (EO 13768): no class exempted and no order of priority.
-    """
-    felonies, misdemeanors = int(record_row[FELONY]), int(record_row[MISDEMEANOR])
-    serious, significant = int(record_row[SERIOUS_VIOLENT]), int(record_row[SIGNIFICANT_MISDEMEANOR])
-    if regime == "sc":
-        level = sc_level(felonies, misdemeanors, serious)
-        return {LEVEL1: 0, LEVEL2: 1, LEVEL3: 2, NONCRIMINAL: 3}[level]
-    if regime == "pep":
-        if felonies > 0 or serious > 0:
-            return 0
-        if misdemeanors >= 3 or significant > 0:
-            return 1
-        return None
-    return 0  # eo2017
+CARRY_OVER_WEEKS = WEEKS_PER_YEAR  # unused capacity carries over up to a year
+STAGE_OF_DOOR = {"sc": "pickup", "at_large": "at_large_arrest", "background": "background_arrest"}
+COUNTER_OF_DOOR = {"sc": "ice_pickups", "at_large": "at_large_arrests", "background": "background_arrests"}
 
 
 class ICE(mesa.Agent):
     """Immigration and Customs Enforcement as seen from one county."""
 
-    def __init__(self, model, regime: str, weekly_capacity: float):
+    def __init__(self, model, schedule: RegimeSchedule, weekly_capacity: float, *, detainer_prob: float,
+                 pickup_prob: float, detention_weeks: int, relief_prob: float, citizen_error_prob: float,
+                 at_large_prob: float, at_large_delay_weeks: int, background_rate: float,
+                 history_weight: float):
         super().__init__(model)
-        if regime not in ENFORCEMENT_REGIMES:
-            raise ValueError(f"enforcement_regime must be one of {ENFORCEMENT_REGIMES}, got {regime!r}")
-        self.regime = regime
+        self.schedule = schedule
         self.weekly_capacity = weekly_capacity
-        self.budget = 0.0
-        self.pending = []  # this week's IDENT matches, in arrival order
+        self.detainer_prob = detainer_prob
+        self.pickup_prob = pickup_prob
+        self.detention_weeks = detention_weeks
+        self.relief_prob = relief_prob
+        self.citizen_error_prob = citizen_error_prob
+        self.at_large_prob = at_large_prob
+        self.at_large_delay_weeks = at_large_delay_weeks
+        self.history_weight = history_weight
+        self.budget = self.budget_cap = CARRY_OVER_WEEKS * weekly_capacity + 1  # at rest before the run
+        self.pending = []  # this week's IDENT matches: (resident, offense, felony), in arrival order
+        self.pickups = []  # this week's honored holds awaiting ICE: (resident, offense)
+        self.at_large_schedule = {}  # week -> [(resident, offense)] ICE will look for at large
         self.release_schedule = {}  # week -> residents whose detention ends
+        self.detained = {}  # resident -> (door, offense, rule) of the current detention
+        # background enforcement: undocumented adults, weighted by immigration history, so that at
+        # build the expected yearly arrests are background_rate per undocumented resident
+        undocumented = model.status == Status.UNDOCUMENTED
+        self.undocumented_adults = np.flatnonzero(undocumented & model.adult)
+        self._weight = self._weights(self.undocumented_adults)
+        total = self._weight.sum()
+        self.background_per_weight = (background_rate * int(undocumented.sum()) / total / WEEKS_PER_YEAR
+                                      if total > 0 else 0.0)
+        self._weight_cdf = None  # cumulative weights, rebuilt after a removal changes one
 
-    def notify(self, resident: int) -> None:
-        """LESC notification of an IDENT match."""
-        self.pending.append(resident)
+    @property
+    def regime(self):
+        return self.schedule.at(self.model.week)[0]
+
+    def _case(self, resident: int, offense=None, felony=False) -> Case:
+        model = self.model
+        since = self.schedule.at(model.week)[1]
+        return Case(model.record[resident], model.record_week[resident], model.week, offense, felony, since)
+
+    def _weights(self, people: np.ndarray) -> np.ndarray:
+        record = self.model.record
+        history = (record[people, PRIOR_REMOVAL] > 0) | (record[people, FINAL_ORDER] > 0)
+        return np.where(history, self.history_weight, 1.0)
+
+    # --- the SC door: matches, detainers, pickups ---
+    def notify(self, resident: int, offense, felony: bool) -> None:
+        """LESC notification of an IDENT match, with the booking charge the jail sent."""
+        self.pending.append((resident, offense, felony))
 
     def issue_detainers(self) -> None:
-        """Decide this week's detainers: priorities first, within capacity."""
+        """Decide this week's detainers: removable matches the regime treats as priorities."""
         model = self.model
-        self.budget = min(self.budget + self.weekly_capacity, 4 * self.weekly_capacity + 1)
-        candidates = []
-        for order, resident in enumerate(self.pending):
+        regime = self.regime
+        pending, self.pending = self.pending, []
+        for resident, offense, felony in pending:
             if model.custody[resident] != Custody.JAILED:
                 continue
             status = model.status[resident]
             if status == Status.NATURALIZED:  # a stale IDENT record flags a citizen by mistake
-                if model.rng.random() < model.citizen_detainer_error_prob:
-                    candidates.append((0, order, resident))
+                if model.rng.random() < self.citizen_error_prob:
+                    self._lodge(resident, offense, "record_error", citizen=True)
                 continue
             if not model.residents[resident].removable:
                 continue
-            rank = priority_rank(self.regime, model.record[resident])
-            if rank is not None and model.rng.random() < model.detainer_prob:
-                candidates.append((rank, order, resident))
-        self.pending = []
-        for _, _, resident in sorted(candidates):
-            if self.budget < 1:
-                break
-            self.budget -= 1
-            model.count("detainers_issued")
-            if model.status[resident] in (Status.US_BORN, Status.NATURALIZED):
-                model.count("citizens_wrongly_held")
-            model.log_event("detainer", resident, model.jail.charges[resident][0])
-            model.jail.lodge_detainer(resident)
+            ranked = regime.rank(self._case(resident, offense, felony))
+            if ranked is not None and model.rng.random() < self.detainer_prob:
+                self._lodge(resident, offense, ranked[1])
 
-    def pick_up(self, resident: int, offense) -> bool:
-        """Within the 48-hour hold ICE takes custody, or fails to come."""
+    def _lodge(self, resident: int, offense, rule: str, citizen: bool = False) -> None:
         model = self.model
-        if model.rng.random() >= model.ice_pickup_prob:
-            return False
+        model.count("detainers_issued")
+        if citizen:
+            model.count("citizen_detainers_issued")
+        model.log_event("detainer", resident, offense, rule=rule)
+        model.jail.lodge_detainer(resident)
+
+    def request_pickup(self, resident: int, offense) -> None:
+        """The jail holds this person for ICE past their release (the 48-hour hold)."""
+        self.pickups.append((resident, offense))
+
+    def released_despite_detainer(self, resident: int, offense) -> None:
+        """The jail declined the detainer and released the person: ICE may look for them at large."""
+        if self.at_large_prob > 0 and self.model.rng.random() < self.at_large_prob:
+            week = self.model.week + self.at_large_delay_weeks
+            self.at_large_schedule.setdefault(week, []).append((resident, offense))
+
+    # --- every door: this week's intake, in priority order within capacity ---
+    def take_custody(self) -> None:
+        model = self.model
+        self.budget = min(self.budget + self.weekly_capacity, self.budget_cap)
+        regime = self.regime
+        lowest = len(regime.ranks)
+        reserve = CARRY_OVER_WEEKS * self.weekly_capacity / lowest  # held back per rank below the top
+        candidates = []  # (rank, sequence, resident, door, offense, rule)
+        for resident, offense in self.pickups:
+            if model.rng.random() >= self.pickup_prob:
+                self._lapse(resident, offense, "no_pickup")
+                continue
+            ranked = regime.rank(self._case(resident, offense))
+            rank, rule = ranked if ranked is not None else (lowest, "detainer")
+            candidates.append((rank, len(candidates), resident, "sc", offense, rule))
+        self.pickups = []
+        for resident, offense in self.at_large_schedule.pop(model.week, []):
+            if (model.custody[resident] != Custody.FREE or not model.residents[resident].removable
+                    or any(c[2] == resident for c in candidates)):  # looked for twice the same week
+                continue
+            ranked = regime.rank(self._case(resident, offense))
+            if ranked is not None:
+                candidates.append((ranked[0], len(candidates), resident, "at_large", offense, ranked[1]))
+        queued = {c[2] for c in candidates}
+        for resident in self._background_draw(regime):
+            if resident not in queued:
+                rank, rule = regime.rank(self._case(resident))
+                candidates.append((rank, len(candidates), resident, "background", None, rule))
+        candidates.sort(key=lambda c: (c[0], c[1]))
+        for rank, _, resident, door, offense, rule in candidates:
+            if self.budget >= 1 + rank * reserve:
+                self.budget -= 1
+                self._detain(resident, door, offense, rule)
+                continue
+            model.count("capacity_turned_away")
+            model.log_event("turned_away", resident, offense, door=door, rule=rule)
+            if door == "sc":
+                self._lapse(resident, offense, "capacity")
+
+    def _background_draw(self, regime) -> list:
+        """This week's background arrests. Each undocumented adult ICE pursues is arrested at a weekly
+        hazard proportional to their weight (immigration history); drawn by thinning, so a week costs
+        one Poisson draw: a count over everyone's weight, people in proportion to weight, then only
+        those free, still undocumented and pursued by the regime are kept (at most once a week)."""
+        if self.background_per_weight <= 0:
+            return []
+        model = self.model
+        if self._weight_cdf is None:
+            self._weight_cdf = np.cumsum(self._weight)
+        total = float(self._weight_cdf[-1]) if len(self._weight_cdf) else 0.0
+        k = int(model.rng.poisson(self.background_per_weight * total)) if total > 0 else 0
+        if k == 0:
+            return []
+        picks = np.searchsorted(self._weight_cdf, model.rng.random(k) * total, side="right")
+        chosen = []
+        for resident in dict.fromkeys(self.undocumented_adults[picks].tolist()):
+            if (model.custody[resident] == Custody.FREE and model.status[resident] == Status.UNDOCUMENTED
+                    and (regime.pursues_everyone or regime.rank(self._case(resident)) is not None)):
+                chosen.append(resident)
+        return chosen
+
+    def _lapse(self, resident: int, offense, why: str) -> None:
+        """A hold ICE did not act on (it did not come, or had no capacity left): released."""
+        model = self.model
+        model.count("holds_lapsed")
+        model.log_event("lapsed", resident, offense, door="sc", rule=why)
+        model.free(resident)
+
+    def _detain(self, resident: int, door: str, offense, rule: str) -> None:
+        model = self.model
         model.custody[resident] = Custody.ICE
-        model.count("ice_pickups")
-        model.log_event("pickup", resident, offense)
+        model.in_ident[resident] = True  # ICE enrolls everyone it detains
+        model.count(COUNTER_OF_DOOR[door])
+        model.log_event(STAGE_OF_DOOR[door], resident, offense, door=door, rule=rule)
         model.mark_ice_contact(resident, model.detention_shock)
-        week = model.week + model.ice_detention_weeks
+        self.detained[resident] = (door, offense, rule)
+        week = model.week + self.detention_weeks
         self.release_schedule.setdefault(week, []).append(resident)
-        return True
 
     def resolve_due(self) -> None:
         """End detentions due this week: release of a citizen, relief, or removal."""
         model = self.model
         for resident in self.release_schedule.pop(model.week, []):
+            door, offense, rule = self.detained.pop(resident)
             status = model.status[resident]
             if status in (Status.US_BORN, Status.NATURALIZED):
-                model.custody[resident] = Custody.FREE
-                model.log_event("citizen_release", resident)
-            elif model.rng.random() < model.relief_prob:
-                model.custody[resident] = Custody.FREE
-                model.count("reliefs")
-                model.log_event("relief", resident)
+                model.free(resident)
+                model.log_event("citizen_release", resident, offense, door=door)
+            elif sc_level(model.record[resident]) != LEVEL1 and model.rng.random() < self.relief_prob:
+                model.grant_relief(resident)  # an aggravated felony bars relief (INA 240A)
+                model.log_event("relief", resident, offense, door=door)
+                self._reweigh(resident)
             else:
-                model.remove_resident(resident)
+                model.remove_resident(resident, door, offense, rule)
+                self._reweigh(resident)
+
+    def _reweigh(self, resident: int) -> None:
+        """This person's immigration history changed (a removal, or relief): refresh their weight."""
+        i = int(np.searchsorted(self.undocumented_adults, resident))
+        if i < len(self.undocumented_adults) and self.undocumented_adults[i] == resident:
+            self._weight[i] = self._weights(self.undocumented_adults[i:i + 1])[0]
+            self._weight_cdf = None

@@ -1,45 +1,49 @@
-"""Jail: books arrestees, sends fingerprints, and applies the county's detainer policy.
+"""Jail: books arrestees, sends fingerprints, applies the county's detainer policy, and sends
+each charge to court.
 
-The county cannot stop the fingerprint match: prints always go to the FBI and the
-FBI shares them with DHS when the federal program is active. The jail's only lever
-is what it does with a detainer when the person is due for release.
+The county cannot stop the fingerprint match: prints always go to the FBI and the FBI shares them
+with DHS when the federal program is active. The jail's lever is what it does with a detainer:
+its policy (``agents.policies.DETAINER_POLICIES``) decides, rule by rule, whether to hold the
+person for ICE. A held person loses pretrial release, which lengthens the stay and raises the
+chance of conviction (Dobbie, Goldin & Yang 2018).
 """
 
 import mesa
 
-from .codes import SERIOUS_VIOLENT, Custody, Offense
-
-DETAINER_POLICIES = ("full", "hennessey", "trust_act", "sanctuary")
+from .codes import WOBBLER_OFFENSES, Custody, Offense, Status, conviction_columns
+from .policies import Case, DetainerPolicy
 
 # Weeks in jail after booking, by offense (most arrestees leave within days).
 JAIL_WEEKS = {Offense.VIOLENT: 4, Offense.PROPERTY: 1, Offense.DRUG: 1,
               Offense.DUI: 1, Offense.PUBLIC_ORDER: 0, Offense.TRAFFIC: 0}
-
-
-def is_low_level(offense: Offense, felony: bool) -> bool:
-    """Hennessey's list (San Francisco, 2011): disorderly conduct, drunkenness, shoplifting,
-    open container, minor trespass, drug possession: misdemeanor public-order, traffic,
-    property and drug charges. (People with a serious or violent record are still held.)"""
-    if felony:
-        return False
-    return offense in (Offense.PUBLIC_ORDER, Offense.TRAFFIC, Offense.PROPERTY, Offense.DRUG)
+# Charges that go to arraignment with bail or release on recognizance: an honored detainer keeps
+# the person in jail until the case is disposed of (Justice Strategies 2010). Public-order and
+# traffic bookings are released at once; a detainer adds only the 48-hour hold.
+PRETRIAL_CHARGES = frozenset({Offense.VIOLENT, Offense.PROPERTY, Offense.DRUG, Offense.DUI})
 
 
 class Jail(mesa.Agent):
     """The county jail under one detainer policy."""
 
-    def __init__(self, model, policy: str):
+    def __init__(self, model, policy: DetainerPolicy, *, decline_prob: float, hold_weeks: int,
+                 pretrial_weeks: int, conviction_prob: float, pretrial_conviction_effect: float,
+                 wobbler_share: float):
         super().__init__(model)
-        if policy not in DETAINER_POLICIES:
-            raise ValueError(f"detainer_policy must be one of {DETAINER_POLICIES}, got {policy!r}")
         self.policy = policy
+        self.decline_prob = decline_prob  # national background of declines under a holding rule
+        self.hold_weeks = hold_weeks  # the 48-hour hold (8 CFR 287.7(d)), in weeks
+        self.pretrial_weeks = pretrial_weeks  # pretrial release lost to a detainer
+        self.conviction_prob = conviction_prob
+        self.detained_conviction_prob = min(1.0, conviction_prob + pretrial_conviction_effect)
+        self.wobbler_share = wobbler_share
         self.charges = {}  # resident -> (offense, felony) of the current booking
         self.release_week = {}  # resident -> week they are due out
         self.release_schedule = {}  # week -> residents due for release
-        self.detainers = {}  # resident -> whether the jail will honor the detainer lodged on them
+        self.detainers = {}  # resident -> (honor?, rule) for the detainer lodged on them
+        self.pretrial = set()  # residents a detainer keeps in jail before trial
 
     def book(self, resident: int, offense: Offense, felony: bool) -> None:
-        """Arrest, booking and fingerprint submission; queue an IDENT match if the program is on."""
+        """Arrest, booking and fingerprint submission; an IDENT match notifies ICE of the charge."""
         model = self.model
         model.custody[resident] = Custody.JAILED
         self.charges[resident] = (offense, felony)
@@ -51,51 +55,70 @@ class Jail(mesa.Agent):
         if model.sharing_is_active and model.in_ident[resident]:
             model.count("ident_matches")
             model.log_event("match", resident, offense)
-            model.ice.notify(resident)
+            model.ice.notify(resident, offense, felony)
 
-    def lodge_detainer(self, resident: int) -> None:
-        """ICE lodged a detainer. The jail decides now, under its policy, whether to honor it;
-        only an honored detainer holds the person (lost bail, the 48-hour hold) for ICE."""
+    def lodge_detainer(self, resident: int) -> tuple[bool, str]:
+        """ICE lodged a detainer. The jail decides now, under its policy, whether it will honor it;
+        only an honored detainer holds the person (the hold, and lost pretrial release) for ICE.
+        Returns (honored?, the rule that decided)."""
+        model = self.model
         offense, felony = self.charges[resident]
-        honor = self.honors(resident, offense, felony)
-        self.detainers[resident] = honor
+        case = Case(model.record[resident], model.record_week[resident], model.week, offense, felony)
+        honor, rule = self.policy.decide(case)
+        if honor and model.rng.random() < self.decline_prob:
+            honor, rule = False, "background_decline"
+        self.detainers[resident] = (honor, rule)
         if not honor:
-            return  # declined: released on the ordinary schedule
-        self.model.custody[resident] = Custody.HELD
+            return honor, rule  # declined: released on the ordinary schedule
+        model.custody[resident] = Custody.HELD
+        if model.status[resident] in (Status.US_BORN, Status.NATURALIZED):
+            model.count_citizen_held(resident)
+        extra = self.hold_weeks
+        if offense in PRETRIAL_CHARGES and self.pretrial_weeks > 0:
+            extra += self.pretrial_weeks
+            self.pretrial.add(resident)
+            model.count("pretrial_holds")
         old = self.release_week[resident]
         self.release_schedule[old].remove(resident)
-        self._schedule_release(resident, old + self.model.detainer_extra_jail_weeks)
+        self._schedule_release(resident, old + extra)
+        return honor, rule
 
     def _schedule_release(self, resident: int, week: int) -> None:
         self.release_week[resident] = week
         self.release_schedule.setdefault(week, []).append(resident)
 
-    def honors(self, resident: int, offense: Offense, felony: bool) -> bool:
-        """Whether the jail holds this person for ICE, under the county's policy (the charge
-        and the record of prior convictions)."""
-        serious_record = self.model.record[resident, SERIOUS_VIOLENT] > 0
-        if self.policy == "sanctuary":
-            return False
-        if self.policy == "trust_act" and not serious_record:
-            return False
-        if self.policy == "hennessey" and is_low_level(offense, felony) and not serious_record:
-            return False
-        return self.model.rng.random() >= self.model.detainer_decline_prob
+    def _court(self, resident: int, offense, felony: bool) -> None:
+        """The charge becomes a conviction, or not; detention before trial makes it likelier."""
+        model = self.model
+        detained = resident in self.pretrial
+        self.pretrial.discard(resident)
+        p = self.detained_conviction_prob if detained else self.conviction_prob
+        if model.rng.random() < p:
+            wobbler = (not felony and offense in WOBBLER_OFFENSES
+                       and model.rng.random() < self.wobbler_share)
+            model.residents[resident].convict(conviction_columns(int(offense), felony, wobbler))
+            model.count("convictions")
+            if detained:
+                model.count("convictions_detained_pretrial")
 
     def release_due(self) -> None:
-        """Release everyone due this week; people with a detainer go through the policy."""
+        """Release everyone due this week. After an honored detainer the person waits for ICE's
+        pickup (ICE.take_custody, this week); after a declined one ICE may come later, at large."""
         model = self.model
         for resident in self.release_schedule.pop(model.week, []):
             offense, felony = self.charges.pop(resident)
             del self.release_week[resident]
-            model.resolve_charge(resident, offense, felony)
+            self._court(resident, offense, felony)
             if resident in self.detainers:
-                if self.detainers.pop(resident):
+                honor, rule = self.detainers.pop(resident)
+                if honor:
                     model.count("detainers_honored")
-                    model.log_event("honored", resident, offense)
-                    if model.ice.pick_up(resident, offense):
-                        continue
-                else:
-                    model.count("detainers_declined")
-                    model.log_event("declined", resident, offense)
-            model.custody[resident] = Custody.FREE
+                    model.log_event("honored", resident, offense, rule=rule)
+                    model.ice.request_pickup(resident, offense)
+                    continue  # held until ICE comes or the hold lapses, this week
+                model.count("detainers_declined")
+                model.log_event("declined", resident, offense, rule=rule)
+                model.free(resident)
+                model.ice.released_despite_detainer(resident, offense)
+                continue
+            model.free(resident)

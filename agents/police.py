@@ -1,11 +1,27 @@
-"""PoliceOfficer: patrols a beat, makes stops, answers reported crimes."""
+"""PoliceOfficer: patrols a beat, makes stops, answers reported crimes.
+
+Who is stopped is drawn for the whole county at once (``model.crime``); ``stop_weights`` gives
+that draw its per-resident multiplier (optional ethnic profiling). What happens after a stop is
+the officer's decision, here: cite and release, or book (an undocumented driver without a
+license is booked where others would be cited).
+"""
 
 import mesa
+import numpy as np
 
-from .codes import Custody, Offense
+from .codes import Custody, Offense, Status
 
 # Offenses an officer may settle with a citation instead of an arrest.
 CITABLE = (Offense.PUBLIC_ORDER, Offense.TRAFFIC)
+
+
+def stop_weights(model) -> np.ndarray:
+    """Per-resident multiplier on the chance of a proactive stop: ``profiling_stop_ratio`` for
+    Hispanic residents when ``ethnic_profiling`` is on, ones otherwise. Multiply the stop draw's
+    weights by it (the number of stops stays the same; profiling changes who is stopped)."""
+    if not model.ethnic_profiling:
+        return np.ones(len(model.hispanic))
+    return np.where(model.hispanic, model.profiling_stop_ratio, 1.0)
 
 
 class PoliceOfficer(mesa.Agent):
@@ -22,14 +38,23 @@ class PoliceOfficer(mesa.Agent):
 
     def stop(self, offender: int, offense: Offense, felony: bool) -> bool:
         """A proactive stop that found an offense. Return True if it ends in an arrest."""
-        if self.model.custody[offender] != Custody.FREE:
+        model = self.model
+        if model.custody[offender] != Custody.FREE:
             return False
         self.stops += 1
-        if offense in CITABLE and self.model.rng.random() < self.model.cite_release_prob:
-            self.citations += 1
-            self.model.count("citations")
-            return False
+        if offense in CITABLE and model.rng.random() < model.cite_release_prob:
+            if not self._unlicensed(offender, offense):
+                self.citations += 1
+                model.count("citations")
+                return False
+            model.count("unlicensed_driver_bookings")  # no license to cite on: booked instead
         return self._arrest(offender, offense, felony)
+
+    def _unlicensed(self, offender: int, offense: Offense) -> bool:
+        """An undocumented driver stopped for a traffic offense, where the unauthorized cannot get
+        a driver's license (NCSL: most states, 2008-2013)."""
+        return (self.model.unlicensed_driving and offense == Offense.TRAFFIC
+                and self.model.status[offender] == Status.UNDOCUMENTED)
 
     def investigate(self, offender: int, offense: Offense, felony: bool,
                     clearance_prob: float) -> bool:

@@ -7,7 +7,7 @@ is a view onto its row plus the per-event actions of the pathway.
 
 import mesa
 
-from .codes import FELONY, MISDEMEANOR, SERIOUS_VIOLENT, Custody, Status, sc_level
+from .codes import LEVEL1, RECORD_COLUMNS, Custody, Status, has_immigration_history, sc_level
 
 
 class Resident(mesa.Agent):
@@ -40,7 +40,7 @@ class Resident(mesa.Agent):
 
     @property
     def in_ident(self) -> bool:
-        """Biometrics already in DHS IDENT from a prior immigration encounter."""
+        """Biometrics in DHS IDENT from a prior immigration encounter (or an ICE detention)."""
         return bool(self.model.in_ident[self.node])
 
     # --- dynamic state ---
@@ -63,15 +63,25 @@ class Resident(mesa.Agent):
 
     @property
     def record(self) -> dict:
+        """Counts by record column (convictions; prior removals; an outstanding final order)."""
         row = self.model.record[self.node]
-        return {"felony": int(row[0]), "misdemeanor": int(row[1]),
-                "serious_violent": int(row[2]), "significant_misdemeanor": int(row[3])}
+        return {name: int(row[i]) for i, name in enumerate(RECORD_COLUMNS)}
+
+    @property
+    def record_weeks(self) -> dict:
+        """Week of the latest entry in each record column (None if there is none)."""
+        row, counts = self.model.record_week[self.node], self.model.record[self.node]
+        return {name: (int(row[i]) if counts[i] > 0 else None) for i, name in enumerate(RECORD_COLUMNS)}
 
     @property
     def priority_level(self) -> int:
         """SC-era ICE priority level from convictions (0 = no conviction)."""
-        row = self.model.record[self.node]
-        return sc_level(int(row[FELONY]), int(row[MISDEMEANOR]), int(row[SERIOUS_VIOLENT]))
+        return sc_level(self.model.record[self.node])
+
+    @property
+    def immigration_history(self) -> bool:
+        """A prior removal or an outstanding final order of removal."""
+        return has_immigration_history(self.model.record[self.node])
 
     @property
     def removable(self) -> bool:
@@ -79,9 +89,11 @@ class Resident(mesa.Agent):
         status = self.status
         if status == Status.UNDOCUMENTED:
             return True
-        return status == Status.LPR and self.priority_level == 1
+        return status == Status.LPR and self.priority_level == LEVEL1
 
-    def convict(self, columns) -> None:
-        """Add convictions to the record (columns of the record array)."""
+    def convict(self, columns, week: int | None = None) -> None:
+        """Add entries to the record (columns of the record array), dated this week by default."""
+        week = self.model.week if week is None else week
         for column in columns:
             self.model.record[self.node, column] += 1
+            self.model.record_week[self.node, column] = week

@@ -109,3 +109,53 @@ def count(low: int, high: int) -> Interval:
 
 def rate(high: float, low: float = 0.0) -> Interval:
     return Interval(float, low, high)
+
+
+@dataclass(frozen=True)
+class Schedule(Options):
+    """One of the named options, or a schedule of them as one plain string: ``"sc;pep@260;eo2017@440"``
+    is the first option from week 0, then each change at its week (weeks increasing, at most
+    ``max_week``). Plain text survives TOML, JSON and a sweep's list of values; a sweep lists
+    schedules like any other choice."""
+
+    max_week: int = 100_000
+
+    def check(self, name, value):
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be one of {self.options} or a schedule like "
+                             f"{self.example()!r}, got {value!r}")
+        steps = self.steps(value, name)
+        return ";".join([steps[0][1]] + [f"{option}@{week}" for week, option in steps[1:]])
+
+    def steps(self, value: str, name: str = "schedule") -> list:
+        """[(first week, option), ...] of a schedule (ValueError naming ``name`` if it is not one)."""
+        steps, last = [], -1
+        for i, part in enumerate(value.split(";")):
+            option, at, week_text = part.strip().partition("@")
+            option = option.strip()
+            if option not in self.options:
+                raise ValueError(f"{name} must be one of {self.options} or a schedule like "
+                                 f"{self.example()!r}; {option!r} is not one of them (in {value!r})")
+            if i == 0 and not at:
+                week = 0
+            else:
+                try:
+                    week = int(week_text.strip())
+                except ValueError:
+                    raise ValueError(f"{name}: {part.strip()!r} needs a whole week after '@' "
+                                     f"(like {self.example()!r})") from None
+                if i == 0 and week != 0:
+                    raise ValueError(f"{name}: the schedule must start at week 0, got {part.strip()!r}")
+                if i > 0 and not last < week <= self.max_week:
+                    raise ValueError(f"{name}: change weeks must increase and lie in [1, {self.max_week:,}], "
+                                     f"got {value!r}")
+            steps.append((week, option))
+            last = week
+        return steps
+
+    def example(self) -> str:
+        return ";".join([self.options[0]] + [f"{o}@{260 * (i + 1)}" for i, o in enumerate(self.options[1:3])])
+
+    def describe(self) -> str:
+        return (", ".join(f"`{k}`" for k in self.options)
+                + f", or a schedule such as `{self.example()}` (changes at the given weeks)")

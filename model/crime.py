@@ -136,6 +136,8 @@ def run_week(model) -> None:
     else:  # offenders respond to silence: who offends, and how much crime there is
         cdf, stop_cdf = np.cumsum(propensity * pull_by_neighborhood[model.neighborhood]), np.cumsum(propensity)
         pull = cdf[-1] / stop_cdf[-1] if stop_cdf[-1] > 0 else 1.0
+    if model.ethnic_profiling:  # who is stopped, not how many: the stop count below stays the same
+        stop_cdf = np.cumsum(propensity * model.stop_weight)
     if n_free == 0 or cdf[-1] <= 0:
         return
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from agents.codes import LEVEL_NAMES, OFFENSE_NAMES, WEEKS_PER_YEAR, Custody, Status, sc_level
+from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES, WEEKS_PER_YEAR, Custody, Status, sc_level
 
 from .fear import CHANNELS
 
@@ -15,17 +15,26 @@ CHILL_GROUPS = ("undocumented", "lpr", "hispanic", "hispanic_citizen", "hispanic
 # Weekly flows (counts of events this week). Cumulative totals: "<name>_cumulative".
 FLOWS = (
     "arrests", "bookings", "fingerprint_submissions", "ident_matches",
-    "detainers_issued", "detainers_honored", "detainers_declined", "ice_pickups",
-    "removals", "removals_level1", "removals_level2", "removals_level3", "removals_noncriminal",
-    "citizens_wrongly_held",
-    "households_separated", "citizen_children_separated", "foster_placements",
-    "crimes", "crimes_reported", "crimes_cleared", "citations", "reliefs",
+    "detainers_issued", "citizen_detainers_issued", "detainers_honored", "detainers_declined",
+    "ice_pickups", "holds_lapsed", "at_large_arrests", "background_arrests", "capacity_turned_away",
+    "removals", *(f"removals_{door}" for door in DOORS),
+    "removals_level1", "removals_level2", "removals_level3", "removals_noncriminal",
+    *(f"removals_after_{offense}" for offense in OFFENSE_NAMES),
+    "reinstatements", "repeat_removals", "re_entries",
+    "citizens_wrongly_held", "pretrial_holds", "convictions", "convictions_detained_pretrial",
+    "separations", "separated_households", "separated_citizen_children",
+    "households_separated", "citizen_children_separated",  # older names of the two above (aliases)
+    "foster_placements", "foster_children", "reunifications",
+    "crimes", "crimes_reported", "crimes_cleared", "citations", "unlicensed_driver_bookings", "reliefs",
     "crimes_violent", "crimes_property", "crimes_reported_violent", "crimes_reported_property",
     "crimes_cleared_violent", "crimes_cleared_property",
     *(f"victimizations_{g}" for g in VICTIM_GROUPS),
     *(f"victimizations_reported_{g}" for g in VICTIM_GROUPS),
     *(f"crimes_cleared_{g}" for g in VICTIM_GROUPS),
 )
+# Older reporter names kept as aliases: counting the new name counts the old one too.
+FLOW_ALIASES = {"separated_households": "households_separated",
+                "separated_citizen_children": "citizen_children_separated"}
 # Weekly state of the population.
 STATE = (
     "reporting_rate", "reporting_rate_hispanic", "reporting_rate_undocumented",
@@ -51,10 +60,11 @@ STATE = (
 )
 REPORTERS = FLOWS + STATE + tuple(f"{name}_cumulative" for name in FLOWS)
 
-STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "pickup",
-          "removal", "relief", "citizen_release", "separation")
+STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "turned_away", "lapsed", "pickup",
+          "at_large_arrest", "background_arrest", "removal", "relief", "citizen_release", "separation",
+          "reunification", "re_entry")
 EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "status",
-                 "hispanic", "sex", "parent_of_citizen_child")
+                 "hispanic", "sex", "parent_of_citizen_child", "door", "rule")
 
 
 def _ratio(a, b) -> float:
@@ -179,16 +189,18 @@ class EventLog:
         """Events so far at a stage, optionally only those whose offense is one of ``offenses``."""
         return sum(n for (s, off), n in self.counts.items() if s == stage and (offenses is None or off in offenses))
 
-    def add(self, model, stage, resident, offense=None) -> None:
-        r = model.record[resident]
-        level = sc_level(int(r[0]), int(r[1]), int(r[2]))
+    def add(self, model, stage, resident, offense=None, door=None, rule=None) -> None:
+        """One event. ``door``: how ICE took the person (detentions, removals); ``rule``: the named
+        rule that decided it (the regime's priority for a detainer or detention, the county policy's
+        rule for a hold or a release)."""
+        level = sc_level(model.record[resident])
         offense_name = None if offense is None else OFFENSE_NAMES[int(offense)]
         self.counts[stage, offense_name] = self.counts.get((stage, offense_name), 0) + 1
         self.rows.append((model.week, resident, stage, offense_name,
                           LEVEL_NAMES[level], Status(int(model.status[resident])).name.lower(),
                           bool(model.hispanic[resident]),
                           "female" if model.female[resident] else "male",
-                          bool(model.parent_of_citizen_child[resident])))
+                          bool(model.parent_of_citizen_child[resident]), door, rule))
 
     def frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self.rows, columns=list(EVENT_COLUMNS))

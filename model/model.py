@@ -15,20 +15,29 @@ import inspect
 import mesa
 import numpy as np
 
-from agents import ICE, Household, Jail, PoliceOfficer, Resident
-from agents.codes import LEVEL_NAMES, WEEKS_PER_YEAR, Custody, Offense, Status, conviction_columns, sc_level
+from agents import ICE, POLICIES, Household, Jail, PoliceOfficer, Resident
+from agents.codes import (
+    FINAL_ORDER,
+    LEVEL_NAMES,
+    OFFENSE_NAMES,
+    PRIOR_REMOVAL,
+    WEEKS_PER_YEAR,
+    Custody,
+    Offense,
+    Status,
+    sc_level,
+)
+from agents.police import stop_weights
+from agents.policies import RegimeSchedule
 
 from . import crime
 from .acquaintances import build_foci, empty_foci
 from .fear import FearProcess
-from .metrics import FLOWS, REPORTERS, EventLog, resident_cells, victim_groups, weekly_state
+from .metrics import FLOW_ALIASES, FLOWS, REPORTERS, EventLog, resident_cells, victim_groups, weekly_state
 from .network import build_ties, to_networkx
 from .on_demand import AgentsOnDemand
-from .parameters import DEFAULTS, validate_parameters
+from .parameters import DEFAULTS, PARAMETER_TABLE, validate_parameters
 from .population import build_county
-
-# Detainer policies declared in public, whose announcement damps the news of enforcement.
-DECLARED_POLICIES = {"full": False, "hennessey": True, "trust_act": True, "sanctuary": True}
 
 
 class SecureCommunitiesModel(mesa.Model):
@@ -51,13 +60,20 @@ class SecureCommunitiesModel(mesa.Model):
         self.status, self.hispanic, self.female = county.status, county.hispanic, county.female
         self.adult, self.household_of = county.adult, county.household_of
         self.neighborhood, self.propensity = county.neighborhood, county.propensity
-        self.in_ident, self.record = county.in_ident, county.record
+        self.in_ident, self.record, self.record_week = county.in_ident, county.record, county.record_week
         self.parent_of_citizen_child = county.parent_of_citizen_child
         n = len(self.status)
         self.fear_shock = np.zeros(n)
         self.custody = np.full(n, Custody.FREE, dtype=np.int8)
         self.last_ice_week = np.full(n, -10**6, dtype=np.int64)
         self.in_foster_care = np.zeros(n, dtype=bool)
+        self.ever_fostered = np.zeros(n, dtype=bool)
+        self.ever_separated_child = np.zeros(n, dtype=bool)  # a citizen child separated from a parent
+        self.ever_wrongly_held = np.zeros(n, dtype=bool)  # a citizen held past release on a detainer
+        self.removed_in_run = np.zeros(n, dtype=bool)
+        self.foster_households = set()  # households with children in foster care
+        self.reentry_schedule = {}  # week -> removed residents who come back that week
+        self.stop_weight = stop_weights(self)  # per-resident multiplier on proactive stops
         self.nb_order = np.argsort(self.neighborhood, kind="stable")
         self.nb_counts = np.bincount(self.neighborhood)
         self.nb_offsets = np.concatenate([[0], np.cumsum(self.nb_counts)[:-1]])
@@ -66,7 +82,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.foci = (build_foci(checked, self.rng, county.neighborhood, county.hispanic, county.status, county.adult)
                      if self.acquaintance_channel else empty_foci(n))
         self.fear_process = FearProcess(checked, self.rng, self.ties, self.foci, self.status, self.hispanic,
-                                        county.household_start, DECLARED_POLICIES[self.detainer_policy])
+                                        county.household_start, POLICIES[self.detainer_policy].declared)
         self.fear = self.fear_process.fear
         self._graph = None
 
@@ -78,10 +94,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.officers = [PoliceOfficer(self, beat=i % n_beats) for i in range(n_officers)]
         self.beat_officers = [[o for o in self.officers if o.beat == b] or [self.officers[b % n_officers]]
                               for b in range(n_beats)]
-        self.jail = Jail(self, self.detainer_policy)
-        n_undocumented = int((self.status == Status.UNDOCUMENTED).sum())
-        self.ice = ICE(self, self.enforcement_regime,
-                       weekly_capacity=self.ice_capacity_share * n_undocumented / WEEKS_PER_YEAR)
+        self._build_pathway()
 
         self.events = EventLog()
         self.totals = dict.fromkeys(FLOWS, 0)
@@ -97,8 +110,26 @@ class SecureCommunitiesModel(mesa.Model):
 
     def _make_household(self, h: int) -> Household:
         members = range(int(self._household_start[h]), int(self._household_start[h + 1]))
-        return Household(self, members, [m for m in members if self.adult[m]],
+        return Household(self, h, members, [m for m in members if self.adult[m]],
                          [m for m in members if not self.adult[m]])
+
+    def _build_pathway(self) -> None:
+        """The jail and ICE, each given the rules and probabilities it uses."""
+        self.jail = Jail(self, POLICIES[self.detainer_policy], decline_prob=self.detainer_decline_prob,
+                         hold_weeks=self.detainer_extra_jail_weeks, pretrial_weeks=self.detainer_pretrial_weeks,
+                         conviction_prob=self.conviction_prob,
+                         pretrial_conviction_effect=self.pretrial_conviction_effect,
+                         wobbler_share=self.wobbler_share)
+        n_undocumented = int((self.status == Status.UNDOCUMENTED).sum())
+        steps = PARAMETER_TABLE["enforcement_regime"].constraint.steps(self.enforcement_regime)
+        self.ice = ICE(self, RegimeSchedule(steps),
+                       weekly_capacity=self.ice_capacity_share * n_undocumented / WEEKS_PER_YEAR,
+                       detainer_prob=self.detainer_prob, pickup_prob=self.ice_pickup_prob,
+                       detention_weeks=self.ice_detention_weeks, relief_prob=self.relief_prob,
+                       citizen_error_prob=self.citizen_detainer_error_prob,
+                       at_large_prob=self.at_large_arrest_prob, at_large_delay_weeks=self.at_large_delay_weeks,
+                       background_rate=self.background_arrest_rate,
+                       history_weight=self.background_history_weight)
 
     # --- parameters (scikit-learn style) ---
     def get_params(self) -> dict:
@@ -131,9 +162,11 @@ class SecureCommunitiesModel(mesa.Model):
     def step(self) -> None:
         self.flows = dict.fromkeys(FLOWS, 0)
         crime.run_week(self)  # offending, victims, reports, police: arrests and bookings
-        self.ice.issue_detainers()  # IDENT matches -> detainers, within priorities and capacity
-        self.jail.release_due()  # the county's detainer policy; ICE pickups
+        self.ice.issue_detainers()  # IDENT matches -> detainers for the regime's priorities
+        self.jail.release_due()  # court outcomes; holds under the county's policy; declined: released
+        self.ice.take_custody()  # every door (jail pickups, at large, background), by priority, in capacity
         self.ice.resolve_due()  # detention ends: removal, relief or release of a citizen
+        self._return_due()  # removed residents who come back this week
         self.fear_process.step(self)
         self._collect()
 
@@ -152,9 +185,13 @@ class SecureCommunitiesModel(mesa.Model):
     def count(self, name: str, k: int = 1) -> None:
         self.flows[name] += k
         self.totals[name] += k
+        alias = FLOW_ALIASES.get(name)
+        if alias is not None:
+            self.flows[alias] += k
+            self.totals[alias] += k
 
-    def log_event(self, stage: str, resident: int, offense=None) -> None:
-        self.events.add(self, stage, resident, offense)
+    def log_event(self, stage: str, resident: int, offense=None, door=None, rule=None) -> None:
+        self.events.add(self, stage, resident, offense, door, rule)
 
     def officer_for(self, resident: int) -> PoliceOfficer:
         """An officer on the beat where the resident lives."""
@@ -181,33 +218,83 @@ class SecureCommunitiesModel(mesa.Model):
         for group, mask in victim_groups(self, victims).items():
             self.count(f"crimes_cleared_{group}", int(mask.sum()))
 
-    def resolve_charge(self, resident: int, offense, felony: bool) -> None:
-        """At release the booking charge becomes a conviction, or not."""
-        if self.rng.random() < self.conviction_prob:
-            self.residents[resident].convict(conviction_columns(int(offense), felony))
-
     def mark_ice_contact(self, resident: int, shock: float) -> None:
         """A detention or removal: the person's ties will feel it this week."""
         self.last_ice_week[resident] = self.week
         self.fear_shock[resident] += shock
 
-    def remove_resident(self, resident: int) -> None:
-        """Deport a resident, and book what it does to the household."""
+    # --- the pathway's bookkeeping (called by the jail and ICE) ---
+    def free(self, resident: int) -> None:
+        """The resident is free again (released from jail or ICE, granted relief, back from abroad).
+        An adult's return ends the foster placement of the household's children."""
+        self.custody[resident] = Custody.FREE
+        if self.foster_households and self.adult[resident]:
+            household = int(self.household_of[resident])
+            if household in self.foster_households:
+                children = self.households[household].reunify()
+                self.count("reunifications", len(children))
+                for child in children:
+                    self.log_event("reunification", child)
+
+    def count_citizen_held(self, resident: int) -> None:
+        """A citizen held past release on a detainer the jail honored (each person counted once)."""
+        if not self.ever_wrongly_held[resident]:
+            self.ever_wrongly_held[resident] = True
+            self.count("citizens_wrongly_held")
+
+    def grant_relief(self, resident: int) -> None:
+        """Relief in removal proceedings: lawful permanent residence, released from ICE custody."""
+        self.status[resident] = Status.LPR
+        self.record[resident, FINAL_ORDER] = 0
+        self._status_changed(resident)
+        self.count("reliefs")
+        self.free(resident)
+
+    def _status_changed(self, resident: int) -> None:
+        """Refresh what depends on legal status (rare: relief). Fear and reporting read status afresh
+        each week (``FearProcess.sync``, ``crime.victim_scale``)."""
+        self.households[int(self.household_of[resident])].update_status()
+
+    def remove_resident(self, resident: int, door: str = "sc", offense=None, rule=None) -> None:
+        """Deport a resident: count the removal by door, level and triggering offense, book what it
+        does to the household, and perhaps schedule a return (re-entry)."""
         if self.custody[resident] == Custody.REMOVED:
-            raise RuntimeError(f"resident {resident} removed twice")
-        r = self.record[resident]
-        level = sc_level(int(r[0]), int(r[1]), int(r[2]))
+            raise RuntimeError(f"resident {resident} removed again while still removed")
+        row = self.record[resident]
         self.custody[resident] = Custody.REMOVED
         self.count("removals")
-        self.count(f"removals_{LEVEL_NAMES[level]}")
-        self.log_event("removal", resident)
+        self.count(f"removals_{door}")
+        self.count(f"removals_{LEVEL_NAMES[sc_level(row)]}")
+        if offense is not None:
+            self.count(f"removals_after_{OFFENSE_NAMES[int(offense)]}")
+        if row[PRIOR_REMOVAL] > 0:
+            self.count("reinstatements")  # a prior order of removal reinstated
+        if self.removed_in_run[resident]:
+            self.count("repeat_removals")
+        self.log_event("removal", resident, offense, door, rule)
+        self.residents[resident].convict((PRIOR_REMOVAL,))  # the record now holds this removal
+        self.record[resident, FINAL_ORDER] = 0  # an outstanding order, if any, is executed
+        self.removed_in_run[resident] = True
         self.mark_ice_contact(resident, self.removal_shock)
         effect = self.households[int(self.household_of[resident])].record_removal(resident)
         if effect["separated"]:
-            self.count("households_separated")
-            self.count("citizen_children_separated", effect["citizen_children"])
+            self.count("separations")
+            self.count("separated_households", int(effect["first"]))
+            self.count("separated_citizen_children", effect["new_citizen_children"])
             self.count("foster_placements", effect["foster"])
+            self.count("foster_children", effect["new_foster"])
             self.log_event("separation", resident)
+        if self.reentry_prob > 0 and self.rng.random() < self.reentry_prob:
+            week = self.week + int(self.rng.geometric(1.0 / self.reentry_mean_weeks))
+            self.reentry_schedule.setdefault(week, []).append(resident)
+
+    def _return_due(self) -> None:
+        """Removed residents who come back this week: the same person, in the same household, with
+        the prior removal on their record."""
+        for resident in self.reentry_schedule.pop(self.week, []):
+            self.count("re_entries")
+            self.log_event("re_entry", resident)
+            self.free(resident)
 
     def event_log(self):
         """Pathway events as a DataFrame, one row per event (see metrics.EVENT_COLUMNS)."""

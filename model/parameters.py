@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
 
-from .constraints import PROBABILITY, Boolean, Constraint, Options, count, rate
+from .constraints import PROBABILITY, Boolean, Constraint, Options, Schedule, count, rate
 
 
 @dataclass(frozen=True)
@@ -106,28 +106,75 @@ PARAMETERS = [
     _p("sharing_active", True, Boolean(), "federal switch: FBI-DHS fingerprint sharing (Secure Communities); "
        "no county can turn it off (NILC 2011; Kubrin 2014)"),
     _p("activation_week", 52, count(0, 5_200), "week the federal program reaches the county (rollout 2008-2013)"),
-    _p("detainer_policy", "full", Options(DETAINER_POLICIES), "county lever: what the jail does with a detainer "
-       "(TRAC 330, 2013; Hennessey 2011; CA TRUST Act; Miranda-Olivares 2014)"),
-    _p("enforcement_regime", "sc", Options(ENFORCEMENT_REGIMES), "federal: ICE priorities (Morton memo 10072.1; "
-       "Johnson memo 2014; EO 13768)"),
+    _p("detainer_policy", "full", Options(DETAINER_POLICIES), "county lever: what the jail does with a detainer, "
+       "a table of named rules in agents/policies.py (TRAC 330, 2013; Hennessey 2011; CA TRUST Act, AB 4 2013; "
+       "Miranda-Olivares 2014)"),
+    _p("enforcement_regime", "sc", Schedule(ENFORCEMENT_REGIMES), "federal: ICE priorities (Morton memo 10072.1; "
+       "Johnson memo 2014; EO 13768), one regime or a schedule of them (SC-era levels until Nov 2014, PEP "
+       "2015-16, EO 13768 from Jan 2017)"),
     _p("detainer_prob", 0.7, PROBABILITY, "derived: Alsan & Yang Table A1 give P(detainer | match) about 0.31 "
        "over all matches, citizens and non-removable LPRs included; this is per removable priority match",
        (0.31, 1.0)),
     _p("detainer_decline_prob", 0.04, PROBABILITY, "TRAC 2016; ICE 2017: jails decline 2-7% of detainers "
        "nationally", (0.02, 0.07)),
-    _p("detainer_extra_jail_weeks", 1, count(0, 52), "Justice Strategies 2010: the 48-hour hold and lost bail "
-       "(8 CFR 287.7(d))"),
+    _p("detainer_extra_jail_weeks", 1, count(0, 52), "8 CFR 287.7(d): the 48-hour hold past release, excluding "
+       "weekends and holidays (2-4 days), added to every honored detainer"),
+    _p("detainer_pretrial_weeks", 10, count(0, 104), "Justice Strategies 2010: with a detainer, pretrial release "
+       "is lost in practice (NYC: +73 days in jail on drug charges); added to an honored detainer on a charge "
+       "that would go to bail (violent, property, drug, DUI)", (2, 11)),
+    _p("pretrial_conviction_effect", 0.14, PROBABILITY, "Dobbie, Goldin & Yang 2018: pretrial release lowers "
+       "the probability of conviction by 14 points (10.8 through fewer guilty pleas); added to "
+       "conviction_prob for a person a detainer keeps in jail before trial", (0.05, 0.2)),
     _p("ice_pickup_prob", 0.6, PROBABILITY, "TRAC: ICE assumed custody after 72% (2008) to 55% (2012) of "
        "detainers, under 40% under PEP", (0.40, 0.72)),
-    _p("ice_capacity_share", 0.036, rate(10.0), "Morton memo 10072.1: resources for about 400,000 removals a "
-       "year, under 4% of the unauthorized population"),
+    _p("ice_capacity_share", 0.0122, rate(10.0), "derived: Morton memo 10072.1, resources for about 400,000 "
+       "removals a year, under 4% (0.036) of the unauthorized, times the interior share of removals (ICE FY2013: "
+       "36%; FY2014: 32%): people ICE can take into custody from a county's interior a year, through every "
+       "door, per undocumented resident", (0.0115, 0.036)),
     _p("ice_detention_weeks", 4, count(1, 104), "Warren Institute 2011: mean ICE detention about 28 days"),
-    _p("relief_prob", 0.02, PROBABILITY, "Warren Institute 2011: relief granted in about 2% of SC cases"),
+    _p("relief_prob", 0.02, PROBABILITY, "Warren Institute 2011: relief granted in about 2% of SC cases; relief "
+       "makes the person a lawful permanent resident (not open to aggravated felons, INA 240A)"),
     _p("citizen_detainer_error_prob", 0.01, PROBABILITY, "assumption: matched naturalized citizens wrongly given "
        "a detainer (Warren 2011: citizens 1-2% of SC arrests; contested by CIS 2012)", (0.0, 0.05)),
     _p("kin_care_prob", 0.9, PROBABILITY, "assumption: children left with no caregiver in the household go to "
        "relatives outside it rather than foster care (Wessler, ARC 2011, counts foster cases in the "
        "thousands nationally against about 400,000 removals a year)"),
+    _p("at_large_arrest_prob", 0.2, PROBABILITY, "assumption: ICE arrests at large (home, work, court) a person "
+       "the jail released despite a detainer (TRAC 2016; Kubrin 2014: refusals do not stop ICE from acting on "
+       "the match; no published rate)", (0.0, 0.5)),
+    _p("at_large_delay_weeks", 4, count(0, 104), "assumption: weeks from the release to ICE's at-large arrest",
+       (1, 13)),
+    _p("background_arrest_rate", 0.0052, rate(1.0), "derived: ICE arrests in the interior outside this jail's SC "
+       "door (fugitive operations, worksite, jail interviews outside SC) per undocumented resident a year: "
+       "FY2013 interior removals 133,551 (ICE) less SC's share of removals (about 20%, Alsan & Yang 2022) of "
+       "368,644, over about 11.4 million unauthorized (3.7% of the US, Passel & Cohn 2011); under a regime "
+       "that pursues only priorities, only they are arrested", (0.002, 0.008)),
+    _p("background_history_weight", 5.0, rate(100.0, low=1.0), "assumption: how much likelier a background "
+       "arrest is for a person with a prior removal or a final order (ICE FY2014: 95% of non-criminal removals "
+       "were border crossers, repeat immigration violators or fugitives)", (1.0, 20.0)),
+    _p("unlicensed_driving", True, Boolean(), "assumption (NCSL: most states denied the unauthorized a driver's "
+       "license in 2008-2013): a traffic stop of an undocumented driver ends in a booking where others are cited "
+       "(bites only where cite_release_prob > 0)"),
+    _p("ethnic_profiling", False, Boolean(), "assumption, off by default (the literature disagrees on whether "
+       "SC-era stops profiled Hispanic residents): proactive stops weight Hispanic residents by "
+       "profiling_stop_ratio, with the same number of stops"),
+    _p("profiling_stop_ratio", 2.0, rate(10.0, low=1.0), "assumption: with ethnic_profiling, how much likelier a "
+       "Hispanic resident is to be the one stopped", (1.0, 3.0)),
+    # --- records and immigration history ---
+    _p("wobbler_share", 0.3, PROBABILITY, "assumption: share of misdemeanor convictions for violent, property and "
+       "drug offenses that are wobblers, chargeable as felonies (domestic violence, grand theft, second-degree "
+       "burglary, drug possession before 2014); the TRUST Act holds for one within 5 years (AB 4, 2013)",
+       (0.1, 0.6)),
+    _p("prior_removal_share_undocumented", 0.05, PROBABILITY, "assumption: undocumented adults with a prior "
+       "removal at the start (DHS OIS: reinstated prior orders were 33-36% of removals in 2010-2012, so "
+       "many people are removed more than once)", (0.02, 0.15)),
+    _p("final_order_share_undocumented", 0.03, PROBABILITY, "assumption: undocumented adults with an "
+       "outstanding final order of removal (fugitives) at the start (ICE FY2014: fugitives among the "
+       "non-criminal removals)", (0.01, 0.08)),
+    _p("reentry_prob", 0.3, PROBABILITY, "assumption: a removed resident comes back to the county (DHS OIS: "
+       "about a third of removals in 2010-2012 reinstated a prior order)", (0.1, 0.5)),
+    _p("reentry_mean_weeks", 52, count(1, 1040), "assumption: mean weeks abroad before a return (geometric)",
+       (13, 156)),
     # --- fear and silence ---
     _p("fear_sensitivity", 1.0, rate(20.0), "assumption: how strongly a tie's detention or removal raises fear",
        (0.25, 3.0)),

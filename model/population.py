@@ -1,21 +1,36 @@
-"""The synthetic county: residents in households, with status, ethnicity, sex and record.
+"""The synthetic county: residents in households, with status, ethnicity, sex, record and
+immigration history.
 
 Households are drawn by the legal status of their head so that the county's shares of
 residents by status match the parameters, with household types, mixed-status couples and
-citizen children of undocumented parents taken from the calibration inputs.
+citizen children of undocumented parents taken from the calibration inputs. Prior records come
+from the same offending, reporting, clearance and stop processes as the run's arrests, so the
+record at week 0 looks like what the years before would have produced.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from agents.codes import FELONY_SHARE, Offense, Status, conviction_columns
+from agents.codes import (
+    FELONY_SHARE,
+    FINAL_ORDER,
+    NEVER,
+    PRIOR_REMOVAL,
+    RECORD_COLUMNS,
+    RECORD_DTYPE,
+    WEEK_DTYPE,
+    WEEKS_PER_YEAR,
+    WOBBLER_OFFENSES,
+    Offense,
+    Status,
+    conviction_columns,
+)
+
+from .crime import STOP_MIX
 
 COUPLE_KIDS, SINGLE_PARENT, COUPLE, SINGLE = range(4)
-# Offense mix of arrests (FBI UCR 2010/2012): violent 4%, property 10%, DUI 10%, drugs 13%,
-# the rest minor (public order, traffic-related).
-ARREST_MIX = {Offense.VIOLENT: 0.04, Offense.PROPERTY: 0.10, Offense.DRUG: 0.13,
-              Offense.DUI: 0.10, Offense.PUBLIC_ORDER: 0.45, Offense.TRAFFIC: 0.18}
+CITABLE = (Offense.PUBLIC_ORDER, Offense.TRAFFIC)  # see agents.police.CITABLE
 
 
 @dataclass
@@ -31,7 +46,8 @@ class County:
     neighborhood: np.ndarray
     propensity: np.ndarray
     in_ident: np.ndarray
-    record: np.ndarray  # (n, 4) convictions by severity, see agents.codes.RECORD_COLUMNS
+    record: np.ndarray  # (n, columns) counts, see agents.codes.RECORD_COLUMNS
+    record_week: np.ndarray  # (n, columns) week of the latest entry in each column (NEVER if none)
     parent_of_citizen_child: np.ndarray
 
 
@@ -113,11 +129,7 @@ def build_county(params: dict, rng: np.random.Generator) -> County:
                           params["hispanic_share_others"])
     hispanic = (rng.random(n_households) < hisp_share)[household_of]
 
-    female_share = np.where(status == Status.UNDOCUMENTED, params["female_share_undocumented_adults"], 0.5)
-    female = rng.random(n) < female_share
-    head_female = female[household_start[:-1]][household_of]
-    female[is_partner] = ~head_female[is_partner]  # couples: one man, one woman
-    female[child] = rng.random(int(child.sum())) < 0.5
+    female = _draw_sex(params, rng, status, adult, is_partner, household_start, household_of)
 
     citizen_child = child & (status != Status.UNDOCUMENTED)
     has_citizen_child = np.bincount(household_of, weights=citizen_child, minlength=n_households) > 0
@@ -136,9 +148,118 @@ def build_county(params: dict, rng: np.random.Generator) -> County:
                             [params["ident_share_undocumented"], 0.0], params["ident_share_legal_immigrants"])
     in_ident = rng.random(n) < ident_share
 
-    record = _prior_records(params, rng, propensity)
+    record, record_week = _prior_records(params, rng, propensity, adult, status)
+    history = _immigration_history(params, rng, record, record_week, adult & (status == Status.UNDOCUMENTED))
+    in_ident |= history  # a removal or a removal order enrolled the person's biometrics
     return County(status, hispanic, female, adult, household_of.astype(np.int32), household_start,
-                  neighborhood.astype(np.int32), propensity, in_ident, record, parent_of_citizen_child)
+                  neighborhood.astype(np.int32), propensity, in_ident, record, record_week,
+                  parent_of_citizen_child)
+
+
+def _draw_sex(params, rng, status, adult, is_partner, household_start, household_of):
+    """Sex of each resident. Couples are one man and one woman. Undocumented adults outside an
+    all-undocumented couple (single adults, single parents, partners of citizens) are women with
+    the share that brings all undocumented adults to ``female_share_undocumented_adults``
+    (Passel, Pew 2013: 40%); everyone else is a woman with probability 0.5."""
+    n = len(status)
+    undocumented = status == Status.UNDOCUMENTED
+    head = household_start[:-1][household_of]  # each resident's household head
+    partner_undocumented = np.zeros(n, dtype=bool)
+    partner_undocumented[head[is_partner]] = undocumented[is_partner]
+    is_head = np.arange(n) == head
+    in_undocumented_couple = is_head & undocumented & partner_undocumented  # heads of such couples
+    paired = int(in_undocumented_couple.sum()) * 2  # undocumented adults in all-undocumented couples
+    others = is_head & undocumented & ~in_undocumented_couple  # the rest of the undocumented adults
+    n_others = int(others.sum())
+    target = params["female_share_undocumented_adults"] * (paired + n_others)
+    share_others = float(np.clip((target - 0.5 * paired) / n_others, 0.0, 1.0)) if n_others else 0.5
+    female = rng.random(n) < np.where(others, share_others, 0.5)
+    female[is_partner] = ~female[head[is_partner]]  # couples: one man, one woman
+    return female
+
+
+def victim_reporting_scale(params, undocumented_share: float) -> float:
+    """The mean factor on victims' baseline reporting before the program: undocumented victims
+    report ``undocumented_reporting_ratio`` as often, and offenders who respond to silence pick,
+    with probability ``offender_response_strength``, the least likely to report of
+    ``victim_candidates`` candidates (so an undocumented one whenever there is one)."""
+    u, r = undocumented_share, params["undocumented_reporting_ratio"]
+    at_random = 1.0 - u * (1.0 - r)
+    if not params["offenders_target_nonreporters"]:
+        return at_random
+    none_undocumented = (1.0 - u) ** params["victim_candidates"]
+    targeted = r * (1.0 - none_undocumented) + none_undocumented
+    s = params["offender_response_strength"]
+    return (1.0 - s) * at_random + s * targeted
+
+
+def _rates_per_adult_year(params, status, adult):
+    """Expected arrests per adult a year by (offense, felony), as the run makes them: reported and
+    cleared violent and property crimes, and proactive stops less citations. Victimization and
+    stop rates are per resident; offending is by adults, hence the factor residents / adults."""
+    n, n_adults = len(status), max(int(adult.sum()), 1)
+    per_adult = n / n_adults
+    reporting_scale = victim_reporting_scale(params, float(np.mean(status == Status.UNDOCUMENTED)))
+    by_offense = {
+        Offense.VIOLENT: params["violent_victimization_rate"] * params["reporting_prob_violent"]
+        * params["clearance_prob_violent"] * reporting_scale,
+        Offense.PROPERTY: params["property_victimization_rate"] * params["reporting_prob_property"]
+        * params["clearance_prob_property"] * reporting_scale,
+    }
+    stops = params["proactive_arrest_rate"] * params["policing_intensity"]
+    stop_total = sum(STOP_MIX.values())
+    for offense, share in STOP_MIX.items():
+        booked = 1.0 - (params["cite_release_prob"] if offense in CITABLE else 0.0)
+        by_offense[offense] = stops * share / stop_total * booked
+    rates = np.zeros((len(Offense), 2))
+    for offense, rate in by_offense.items():
+        f = FELONY_SHARE[offense]
+        rates[offense] = [rate * (1 - f) * per_adult, rate * f * per_adult]
+    return rates
+
+
+def _prior_records(params, rng, propensity, adult, status):
+    """Convictions from ``prior_record_years`` of offending before the run, per adult in proportion
+    to propensity, with the run's offense mix, felony shares, conviction and wobbler chances;
+    each dated uniformly over those years."""
+    n, k = len(propensity), len(RECORD_COLUMNS)
+    record = np.zeros((n, k), dtype=RECORD_DTYPE)
+    record_week = np.full((n, k), NEVER, dtype=WEEK_DTYPE)
+    rates = _rates_per_adult_year(params, status, adult)
+    weeks = params["prior_record_years"] * WEEKS_PER_YEAR
+    expected = rates.sum() * params["prior_record_years"] * params["conviction_prob"] * propensity
+    counts = rng.poisson(expected)
+    people = np.repeat(np.arange(n), counts)
+    kinds = rng.choice(rates.size, size=len(people), p=(rates / rates.sum()).ravel())
+    offenses, felony = kinds // 2, (kinds % 2).astype(bool)
+    wobbler_possible = ~felony & np.isin(offenses, list(WOBBLER_OFFENSES))
+    wobbler = wobbler_possible & (rng.random(len(people)) < params["wobbler_share"])
+    when = -rng.integers(1, weeks + 1, size=len(people)) if weeks else np.full(len(people), -1)
+    for off in range(len(Offense)):
+        for fel in (False, True):
+            for wob in (False, True):
+                mask = (offenses == off) & (felony == fel) & (wobbler == wob)
+                if not mask.any():
+                    continue
+                for column in conviction_columns(off, fel, wob):
+                    np.add.at(record[:, column], people[mask], 1)
+                    np.maximum.at(record_week[:, column], people[mask], when[mask])
+    return record, record_week
+
+
+def _immigration_history(params, rng, record, record_week, eligible):
+    """Prior removals and outstanding final orders among undocumented adults, dated uniformly
+    over the years before the run. Returns who has either."""
+    weeks = max(params["prior_record_years"] * WEEKS_PER_YEAR, 1)
+    n = len(eligible)
+    history = np.zeros(n, dtype=bool)
+    for column, share in ((PRIOR_REMOVAL, params["prior_removal_share_undocumented"]),
+                          (FINAL_ORDER, params["final_order_share_undocumented"])):
+        has = eligible & (rng.random(n) < share)
+        record[has, column] = 1
+        record_week[has, column] = -rng.integers(1, weeks + 1, size=int(has.sum()))
+        history |= has
+    return history
 
 
 def _assign_neighborhoods(params, rng, head, hispanic, size):
@@ -151,24 +272,3 @@ def _assign_neighborhoods(params, rng, head, hispanic, size):
     nb = np.empty(len(head), dtype=np.int64)
     nb[order] = residents_before // params["neighborhood_size"]
     return nb
-
-
-def _prior_records(params, rng, propensity):
-    """Convictions from years of offending before the run starts."""
-    n = len(propensity)
-    record = np.zeros((n, 4), dtype=np.int16)
-    annual = (params["violent_victimization_rate"] * params["reporting_prob_violent"]
-              * params["clearance_prob_violent"] + params["property_victimization_rate"]
-              * params["reporting_prob_property"] * params["clearance_prob_property"]
-              + params["proactive_arrest_rate"])
-    expected = annual * params["prior_record_years"] * params["conviction_prob"] * propensity
-    counts = rng.poisson(expected)
-    people = np.repeat(np.arange(n), counts)
-    offenses = rng.choice(len(ARREST_MIX), size=len(people), p=list(ARREST_MIX.values()))
-    felony = rng.random(len(people)) < np.array([FELONY_SHARE[Offense(o)] for o in range(6)])[offenses]
-    for off in range(6):
-        for fel in (False, True):
-            mask = (offenses == off) & (felony == fel)
-            for column in conviction_columns(off, fel):
-                np.add.at(record[:, column], people[mask], 1)
-    return record

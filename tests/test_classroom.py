@@ -102,44 +102,59 @@ def test_o2_matches_start_at_week_52_whatever_the_jail_does(runs, seed):
 
 
 @pytest.mark.parametrize("name", ["ident_matches_cumulative", "detainers_issued_cumulative"])
-def test_o3_across_the_class_jail_policy_does_not_change_matches_or_detainers(runs, name):
-    """O3: across the class, the sanctuary county and Hennessey's county get as many
-    matches and detainers as the cooperating county (within 15%): the pathway runs the same."""
+def test_o3_across_the_class_jail_policy_does_not_cut_matches_or_detainers(runs, name):
+    """O3: across the class, the sanctuary county and Hennessey's county get as many matches as the
+    cooperating county (within 15%), and at least as many detainers (no fewer than 85%): the
+    pathway runs the same, and the people the jail released are there to be matched again."""
     full = class_total(runs, "sc_full", name)
     for preset in ("sc_sanctuary", "sc_hennessey"):
-        assert class_total(runs, preset, name) == pytest.approx(full, rel=0.15), preset
+        if name == "ident_matches_cumulative":
+            assert class_total(runs, preset, name) == pytest.approx(full, rel=0.15), preset
+        else:
+            assert class_total(runs, preset, name) >= 0.85 * full, preset
 
 
 @pytest.mark.parametrize("seed", CLASS_SEEDS)
 def test_o4_what_the_sanctuary_jail_does_decide(runs, seed):
     """O4: the sanctuary jail declines every detainer (people still in jail at week 260 are declined
-    at release) and holds nobody for ICE: no pickups, no removals, no fear; the cooperating county
-    has removals."""
+    at release) and holds nobody for ICE: no pickups from the jail. People are still removed, at
+    large and by ICE's own operations, and fear rises; the cooperating county removes people
+    through the jail."""
     sanctuary = runs["sc_sanctuary", seed]
     assert not np.any(sanctuary.custody == Custody.HELD)
-    pending = sum(1 for honor in sanctuary.jail.detainers.values() if not honor)
+    pending = sum(1 for honor, _ in sanctuary.jail.detainers.values() if not honor)
     assert final(sanctuary, "detainers_declined_cumulative") + pending == \
         final(sanctuary, "detainers_issued_cumulative")
-    assert final(sanctuary, "ice_pickups_cumulative") == 0 and final(sanctuary, "removals_cumulative") == 0
-    assert final(sanctuary, "fear_mean_undocumented") == 0
-    assert final(runs["sc_full", seed], "removals_cumulative") > 0
+    assert final(sanctuary, "ice_pickups_cumulative") == 0 and final(sanctuary, "removals_sc_cumulative") == 0
+    assert final(sanctuary, "removals_cumulative") > 0
+    assert final(sanctuary, "removals_cumulative") == final(sanctuary, "removals_at_large_cumulative") + final(
+        sanctuary, "removals_background_cumulative")
+    assert final(sanctuary, "fear_mean_undocumented") > 0
+    assert final(runs["sc_full", seed], "removals_sc_cumulative") > 0
 
 
 # --- Activity 2: What does releasing minor offenders change, and what doesn't it? ---
 
 @pytest.mark.parametrize("seed", CLASS_SEEDS)
 def test_o5_hennessey_declines_detainers_and_cuts_removals_but_not_to_zero(runs, seed):
-    """O5: the jail declines many detainers; removals fall in every county, but not to zero."""
+    """O5: the jail declines many detainers; removals through the jail fall in every county, but
+    not to zero."""
     full, hennessey = runs["sc_full", seed], runs["sc_hennessey", seed]
     assert final(hennessey, "detainers_declined_cumulative") >= 5
-    removed = final(hennessey, "removals_cumulative")
-    assert 0 < removed < final(full, "removals_cumulative")
+    removed = final(hennessey, "removals_sc_cumulative")
+    assert 0 < removed < final(full, "removals_sc_cumulative")
 
 
-def test_o5_across_the_class_hennessey_removes_less_than_half(runs):
-    """O5: across the class, removals under Hennessey are less than half those under full cooperation."""
-    assert class_total(runs, "sc_hennessey", "removals_cumulative") < \
-        0.5 * class_total(runs, "sc_full", "removals_cumulative")
+def test_o5_across_the_class_hennessey_halves_jail_removals_and_other_doors_make_up_part(runs):
+    """O5: across the class, removals through the jail under Hennessey are under 60% of those under
+    full cooperation; all removals together fall by less than removals through the jail."""
+    jail_full = class_total(runs, "sc_full", "removals_sc_cumulative")
+    jail_hennessey = class_total(runs, "sc_hennessey", "removals_sc_cumulative")
+    assert jail_hennessey < 0.6 * jail_full
+    all_full = class_total(runs, "sc_full", "removals_cumulative")
+    all_hennessey = class_total(runs, "sc_hennessey", "removals_cumulative")
+    assert all_full - all_hennessey < jail_full - jail_hennessey
+    assert class_total(runs, "sc_hennessey", "removals_at_large_cumulative") > 0
 
 
 def minor_pickups(county) -> list[int]:
@@ -162,24 +177,30 @@ def test_o6_minor_charges_lead_to_pickups_mostly_under_full_cooperation(runs, se
     assert all(record[resident, SERIOUS_VIOLENT] > 0 for resident in hennessey)
 
 
-def test_o6_across_the_class_hennessey_has_under_a_tenth_of_the_minor_charge_pickups(runs):
+def test_o6_across_the_class_hennessey_has_under_a_quarter_of_the_minor_charge_pickups(runs):
     full = sum(len(minor_pickups(runs["sc_full", seed])) for seed in CLASS_SEEDS)
     hennessey = sum(len(minor_pickups(runs["sc_hennessey", seed])) for seed in CLASS_SEEDS)
-    assert hennessey < 0.1 * full
+    assert hennessey < 0.25 * full
 
 
 # --- Activity 3: Who stops calling the police, and who else does? ---
 
 @pytest.mark.parametrize("seed", CLASS_SEEDS)
 def test_o7_fear_is_highest_among_the_undocumented_and_reaches_citizens(runs, seed):
-    """O7: undocumented > Hispanic citizens > non-Hispanic residents; lawful permanent residents,
-    who are here legally, are more afraid than non-Hispanic residents too."""
+    """O7: in every county the undocumented are the most afraid."""
     county = runs["sc_full", seed]
     undocumented = final(county, "fear_mean_undocumented")
-    hispanic_citizens = final(county, "fear_mean_hispanic_citizen")
-    non_hispanic, lpr = final(county, "fear_mean_non_hispanic"), final(county, "fear_mean_lpr")
-    assert undocumented > hispanic_citizens > non_hispanic
-    assert lpr > non_hispanic
+    for group in ("hispanic_citizen", "non_hispanic", "lpr"):
+        assert undocumented > final(county, f"fear_mean_{group}")
+
+
+def test_o7_across_the_class_fear_reaches_hispanic_citizens_and_lprs(runs):
+    """O7: across the class, Hispanic citizens are more afraid than non-Hispanic residents, and so
+    are lawful permanent residents, who are here legally."""
+    hispanic_citizens = class_total(runs, "sc_full", "fear_mean_hispanic_citizen")
+    non_hispanic = class_total(runs, "sc_full", "fear_mean_non_hispanic")
+    assert class_total(runs, "sc_full", "fear_mean_undocumented") > hispanic_citizens > non_hispanic
+    assert class_total(runs, "sc_full", "fear_mean_lpr") > non_hispanic
 
 
 @pytest.mark.parametrize("seed", CLASS_SEEDS)
@@ -196,13 +217,12 @@ def test_o8_reporting_falls_most_for_the_undocumented_then_hispanic_citizens(run
     assert abs(non_hispanic) < 0.25  # under a quarter of a percent
 
 
-@pytest.mark.parametrize("seed", CLASS_SEEDS)
-def test_o9_without_removals_reporting_does_not_move(runs, seed):
-    """O9: before the program and in the sanctuary county, every group's reporting stays at its
-    week-0 level."""
-    for preset in ("pre_sc", "sc_sanctuary"):
-        for group in ("undocumented", "hispanic_citizen", "non_hispanic"):
-            assert reporting_change(runs[preset, seed], group) == pytest.approx(0.0, abs=1e-9), (preset, group)
+def test_o9_across_the_class_before_the_program_reporting_falls_by_less(runs):
+    """O9: before the program, undocumented residents' reporting falls too (ICE's own arrests), but
+    across the class by less than under full cooperation."""
+    before = sum(reporting_change(runs["pre_sc", seed], "undocumented") for seed in CLASS_SEEDS)
+    full = sum(reporting_change(runs["sc_full", seed], "undocumented") for seed in CLASS_SEEDS)
+    assert full < before < 0.0
 
 
 @pytest.mark.parametrize("seed", CLASS_SEEDS)
@@ -235,16 +255,10 @@ def test_o12_most_removals_split_a_household_across_the_class(runs):
         0.5 * class_total(runs, "sc_full", "removals_cumulative")
 
 
-def test_o13_across_the_class_hennessey_separates_under_half_as_many_children(runs):
-    """O13: across the class, Hennessey's policy separates less than half as many citizen children
-    as full cooperation."""
+def test_o13_across_the_class_declining_detainers_separates_fewer_children_but_not_none(runs):
+    """O13: across the class, Hennessey's policy and the sanctuary policy separate fewer citizen
+    children than full cooperation, but not none; before the program some families are split too."""
     name = "citizen_children_separated_cumulative"
-    assert class_total(runs, "sc_hennessey", name) < 0.5 * class_total(runs, "sc_full", name)
-
-
-@pytest.mark.parametrize("seed", CLASS_SEEDS)
-def test_o13_sanctuary_and_pre_program_separate_no_one(runs, seed):
-    """O13: the sanctuary county and the county before the program separate no one."""
-    for preset in ("sc_sanctuary", "pre_sc"):
-        assert final(runs[preset, seed], "households_separated_cumulative") == 0
-        assert final(runs[preset, seed], "citizen_children_separated_cumulative") == 0
+    full = class_total(runs, "sc_full", name)
+    for preset in ("sc_hennessey", "sc_sanctuary", "pre_sc"):
+        assert 0 < class_total(runs, preset, name) < full, preset

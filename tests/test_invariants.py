@@ -1,9 +1,12 @@
 """Property tests: over random valid parameters, the books balance at every step.
 
 At every week: every resident is in exactly one custody state and on exactly one
-component's books; the cumulative funnel is monotone (removals <= pickups <= detainers
-<= matches <= bookings <= arrests); nobody is removed twice; a removed resident neither
-offends, nor is victimized, nor is arrested; fear stays in [0, 1]; reporters stay in range.
+component's books; the cumulative funnel is monotone (SC removals <= pickups <= detainers
+<= matches <= bookings <= arrests) and every removal went through one door; no one is
+removed again while still removed, and a removed resident comes back only by re-entry; a
+removed resident neither offends, nor is victimized, nor is arrested; relief turns an
+undocumented resident into a lawful permanent resident; a child is in foster care only while
+no adult of the household is free; fear stays in [0, 1]; reporters stay in range.
 """
 
 import math
@@ -16,20 +19,21 @@ from hypothesis import strategies as st
 
 import model.crime as crime
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
-from agents.codes import KNOWING_WINDOW_WEEKS, Custody, Status
+from agents.codes import DOORS, KNOWING_WINDOW_WEEKS, Custody, Status
 from model import PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
 from model.constraints import PROBABILITY
 from model.metrics import FLOWS, STATE
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-FUNNEL = ("removals", "ice_pickups", "detainers_issued", "ident_matches", "bookings", "arrests")
+FUNNEL = ("removals_sc", "ice_pickups", "detainers_issued", "ident_matches", "bookings", "arrests")
 RATE_REPORTERS = [s for s in STATE if s.startswith(("reporting_rate", "fear_", "share_", "clearance", "realized_",
                                                     "chilled_"))]
 
 unit = st.floats(0.0, 1.0)
 # large enough for the whole pathway to run in a short simulation
 likely = st.floats(0.3, 1.0)
+SCHEDULES = ("sc;pep@10;eo2017@20", "eo2017;sc@5", "pep;sc@15")
 
 
 @st.composite
@@ -39,7 +43,7 @@ def valid_parameters(draw):
     if draw(st.booleans()):  # override the preset's levers
         params["sharing_active"] = draw(st.booleans())
         params["detainer_policy"] = draw(st.sampled_from(DETAINER_POLICIES))
-        params["enforcement_regime"] = draw(st.sampled_from(ENFORCEMENT_REGIMES))
+        params["enforcement_regime"] = draw(st.sampled_from(ENFORCEMENT_REGIMES + SCHEDULES))
     params["activation_week"] = draw(st.integers(0, 40))
     params["detainer_prob"] = draw(likely)
     params["ice_pickup_prob"] = draw(likely)
@@ -52,7 +56,7 @@ def valid_parameters(draw):
     params["relief_prob"] = draw(st.one_of(st.floats(0.0, 0.3), unit))
     params["kin_care_prob"] = draw(likely)
     params["citizen_detainer_error_prob"] = draw(unit)
-    params["ice_capacity_share"] = draw(st.floats(0.05, 2.0))
+    params["ice_capacity_share"] = draw(st.floats(0.05, 1.0))
     params["ice_detention_weeks"] = draw(st.integers(1, 6))
     params["detainer_extra_jail_weeks"] = draw(st.integers(0, 3))
     params["ident_share_undocumented"] = draw(likely)
@@ -76,6 +80,19 @@ def valid_parameters(draw):
     params["salience_per_detention"] = draw(st.floats(0.0, 0.1))
     params["offender_response_strength"] = draw(unit)
     params["offending_deterrence_elasticity"] = draw(st.floats(0.0, 2.0))
+    # the pathway beyond the jail: re-entry, at-large and background arrests, pretrial detention
+    params["reentry_prob"] = draw(st.one_of(st.just(0.0), likely))
+    params["reentry_mean_weeks"] = draw(st.integers(1, 15))
+    params["background_arrest_rate"] = draw(st.one_of(st.just(0.0), st.floats(0.0, 0.3)))
+    params["background_history_weight"] = draw(st.floats(1.0, 20.0))
+    params["at_large_arrest_prob"] = draw(unit)
+    params["at_large_delay_weeks"] = draw(st.integers(0, 5))
+    params["detainer_pretrial_weeks"] = draw(st.integers(0, 12))
+    params["pretrial_conviction_effect"] = draw(unit)
+    params["wobbler_share"] = draw(unit)
+    params["prior_removal_share_undocumented"] = draw(unit)
+    params["final_order_share_undocumented"] = draw(unit)
+    params["unlicensed_driving"] = draw(st.booleans())
     return params
 
 
@@ -92,20 +109,53 @@ def check_week(m, n):
     assert len(scheduled) == len(in_jail) and set(scheduled) == in_jail
     assert all(week > m.week for week in m.jail.release_schedule)  # nobody overdue
     detained = [r for week in m.ice.release_schedule.values() for r in week]
-    assert len(detained) == counts[Custody.ICE]
-    assert set(detained) == set(np.flatnonzero(custody == Custody.ICE).tolist())
-    assert counts[Custody.REMOVED] == m.totals["removals"]
-    # cumulative funnel
+    in_ice = set(np.flatnonzero(custody == Custody.ICE).tolist())
+    assert len(detained) == counts[Custody.ICE] and set(detained) == in_ice == set(m.ice.detained)
+    assert all(week > m.week for week in m.ice.release_schedule)
+    assert not m.ice.pending and not m.ice.pickups  # every match and every hold dealt with this week
+    # background enforcement's cached weights are what the records say (a removal is a history)
+    assert np.array_equal(m.ice._weight, m.ice._weights(m.ice.undocumented_adults))
     t = m.totals
+    # removed residents: removals less returns; those due back are removed, and due later
+    assert counts[Custody.REMOVED] == t["removals"] - t["re_entries"]
+    returning = [r for week in m.reentry_schedule.values() for r in week]
+    assert len(returning) == len(set(returning)) and all(custody[r] == Custody.REMOVED for r in returning)
+    assert all(week > m.week for week in m.reentry_schedule)
+    # cumulative funnel
     for smaller, larger in zip(FUNNEL, FUNNEL[1:], strict=False):
         assert t[smaller] <= t[larger], (smaller, t[smaller], larger, t[larger])
     assert t["bookings"] == t["fingerprint_submissions"]  # prints always go to the FBI
-    assert t["ice_pickups"] <= t["detainers_honored"]
+    assert t["detainers_honored"] == t["ice_pickups"] + t["holds_lapsed"]  # ICE comes, or the hold lapses
     assert t["detainers_honored"] + t["detainers_declined"] <= t["detainers_issued"]
+    assert t["at_large_arrests"] <= t["detainers_declined"]  # only after a declined detainer
+    # every removal went through one door and has one level
+    assert t["removals"] == sum(t[f"removals_{door}"] for door in DOORS)
     assert t["removals"] == sum(t[f"removals_{lv}"] for lv in ("level1", "level2", "level3", "noncriminal"))
-    assert t["removals"] + t["reliefs"] <= t["ice_pickups"]
-    assert t["households_separated"] <= t["removals"]
-    assert t["citizens_wrongly_held"] <= t["detainers_issued"]
+    assert t["removals_at_large"] <= t["at_large_arrests"] and t["removals_background"] <= t["background_arrests"]
+    detentions = t["ice_pickups"] + t["at_large_arrests"] + t["background_arrests"]
+    assert t["removals"] + t["reliefs"] <= detentions
+    assert t["removals"] - t["removals_background"] == sum(
+        t[f"removals_after_{o}"] for o in ("violent", "property", "drug", "dui", "public_order", "traffic"))
+    assert t["repeat_removals"] <= min(t["re_entries"], t["reinstatements"])
+    # families: distinct households and children, foster care only while no adult is free
+    assert t["separated_households"] <= t["separations"] <= t["removals"]
+    assert t["households_separated"] == t["separated_households"]  # the older name is an alias
+    assert t["citizen_children_separated"] == t["separated_citizen_children"]
+    assert t["foster_children"] <= t["foster_placements"]
+    assert int(m.in_foster_care.sum()) == t["foster_placements"] - t["reunifications"]
+    if m.in_foster_care.any():
+        free_adults = np.bincount(m.household_of, weights=m.adult & (custody == Custody.FREE),
+                                  minlength=len(m.households))
+        assert np.all(free_adults[m.household_of[m.in_foster_care]] == 0)
+        assert not np.any(m.adult & m.in_foster_care)
+    # citizens: detainers issued by mistake, and the people actually held on them
+    assert t["citizens_wrongly_held"] <= t["citizen_detainers_issued"] <= t["detainers_issued"]
+    assert t["citizens_wrongly_held"] == int(m.ever_wrongly_held.sum())
+    # relief: undocumented residents become lawful permanent residents, nobody else changes status
+    statuses = np.bincount(m.status, minlength=4)
+    assert statuses[Status.UNDOCUMENTED] == m.initial_statuses[Status.UNDOCUMENTED] - t["reliefs"]
+    assert statuses[Status.LPR] == m.initial_statuses[Status.LPR] + t["reliefs"]
+    assert statuses[Status.US_BORN] == m.initial_statuses[Status.US_BORN]
     assert t["crimes_reported"] <= t["crimes"] and t["crimes_cleared"] <= t["crimes_reported"]
     if not m.sharing_is_active:  # sharing off, or not yet reached the county
         assert t["ident_matches"] == 0 and t["detainers_issued"] == 0
@@ -168,6 +218,7 @@ def spy(m):
 def run_and_check(params, seed, weeks):
     """Step the model, checking the invariants every week; return the model."""
     m = SecureCommunitiesModel(rng=seed, **params)
+    m.initial_statuses = np.bincount(m.status, minlength=4)
     n = params["n_residents"]
     assert len(m.residents) == n and m.graph.number_of_nodes() == n
     agents_custody = np.array([int(r.custody) for r in m.residents])
@@ -176,32 +227,51 @@ def run_and_check(params, seed, weeks):
     removed_before = set()
     with spy(m):
         for week in range(1, weeks + 1):
+            due_back = set(m.reentry_schedule.get(week, []))
+            undocumented_before = m.status == Status.UNDOCUMENTED
             m.step()
             assert m.week == week
             check_week(m, n)
             removed_now = set(np.flatnonzero(m.custody == Custody.REMOVED).tolist())
-            assert removed_before <= removed_now  # removal is for good
+            assert removed_before - removed_now == due_back  # only re-entry brings a removed resident back
             removed_before = removed_now
+            relieved = undocumented_before & (m.status != Status.UNDOCUMENTED)
+            assert np.all(m.status[relieved] == Status.LPR)
+            assert not any(m.residents[r].removable for r in np.flatnonzero(relieved))  # relief: not removable
             if week % 10 == 0:
                 agents_custody = np.array([int(r.custody) for r in m.residents])
                 assert np.array_equal(agents_custody, m.custody)
 
     events = m.event_log()
     removals = events[events.stage == "removal"]
-    assert removals.resident_id.is_unique  # nobody removed twice
     assert len(removals) == m.totals["removals"]
-    assert set(removals.resident_id) == removed_before
-    # after a removal, the only event about that person is the household's separation, that week
-    for row in removals.itertuples():
-        later = events.loc[row.Index + 1:]
-        later = later[later.resident_id == row.resident_id]
-        assert set(later.stage) <= {"separation"} and set(later.week) <= {row.week}
+    assert set(np.flatnonzero(m.custody == Custody.REMOVED)) <= set(removals.resident_id)
+    assert set(removals.door) <= set(DOORS) and removals.rule.notna().all()
+    # per person, removals and re-entries alternate: no one is removed again while still removed;
+    # between a removal and the return the only event about them is the household's separation
+    for resident, mine in events[events.resident_id.isin(removals.resident_id)].groupby("resident_id"):
+        away_since = None
+        for row in mine.itertuples():
+            if row.stage == "removal":
+                assert away_since is None, f"resident {resident} removed again while removed"
+                away_since = row.week
+            elif row.stage == "re_entry":
+                assert away_since is not None and row.week > away_since
+                away_since = None
+            elif away_since is not None:
+                assert row.stage == "separation" and row.week == away_since, (resident, row.stage)
     # the event log agrees with the counters
     for stage, counter in (("arrest", "arrests"), ("booking", "bookings"), ("match", "ident_matches"),
                            ("detainer", "detainers_issued"), ("honored", "detainers_honored"),
-                           ("declined", "detainers_declined"), ("pickup", "ice_pickups"),
-                           ("relief", "reliefs"), ("separation", "households_separated")):
+                           ("declined", "detainers_declined"), ("lapsed", "holds_lapsed"),
+                           ("pickup", "ice_pickups"), ("at_large_arrest", "at_large_arrests"),
+                           ("background_arrest", "background_arrests"), ("relief", "reliefs"),
+                           ("separation", "separations"), ("re_entry", "re_entries"),
+                           ("reunification", "reunifications"), ("turned_away", "capacity_turned_away")):
         assert (events.stage == stage).sum() == m.totals[counter], stage
+    # holds and releases name the county policy's rule; detentions the regime's
+    decided = events[events.stage.isin(["honored", "declined", "detainer", "pickup"])]
+    assert decided.rule.notna().all()
     # reporters: flows add up to the cumulative totals
     df = m.datacollector.get_model_vars_dataframe()
     assert len(df) == weeks + 1
@@ -219,20 +289,26 @@ def test_books_balance_every_week(params, seed, weeks):
 
 BUSY = {"n_residents": 1500, "share_undocumented": 0.3, "activation_week": 0, "proactive_arrest_rate": 0.6,
         "detainer_prob": 1.0, "ice_pickup_prob": 1.0, "ident_share_undocumented": 1.0, "ice_capacity_share": 1.0,
-        "relief_prob": 0.1, "kin_care_prob": 0.5, "citizen_detainer_error_prob": 0.5}
+        "relief_prob": 0.1, "kin_care_prob": 0.5, "citizen_detainer_error_prob": 0.5,
+        "reentry_prob": 0.8, "reentry_mean_weeks": 6, "at_large_arrest_prob": 0.5, "at_large_delay_weeks": 1,
+        "background_arrest_rate": 0.1, "detainer_pretrial_weeks": 3}
 
 
-@pytest.mark.parametrize("policy", ["full", "hennessey", "trust_act"])
+@pytest.mark.parametrize("policy", ["full", "hennessey", "trust_act", "sanctuary"])
 @pytest.mark.parametrize("regime", ENFORCEMENT_REGIMES)
 def test_books_balance_in_a_busy_county(policy, regime):
     """A county where every step of the pathway happens often, under each policy and regime."""
     m = run_and_check({**BUSY, "detainer_policy": policy, "enforcement_regime": regime}, seed=7, weeks=60)
     t = m.totals
-    assert t["detainers_issued"] > 0 and t["ice_pickups"] > 0 and t["removals"] > 0
-    assert t["households_separated"] > 0
+    assert t["detainers_issued"] > 0 and t["removals"] > 0 and (t["ice_pickups"] > 0) == (policy != "sanctuary")
+    assert t["households_separated"] > 0 and t["background_arrests"] > 0
+    assert t["re_entries"] > 0 and t["repeat_removals"] > 0  # people come back, and some are removed again
     if policy == "full":
         assert t["citizens_wrongly_held"] > 0 and t["reliefs"] > 0 and t["foster_placements"] > 0
+        assert t["reunifications"] > 0
         assert (m.event_log().stage == "citizen_release").any()
+    else:
+        assert t["detainers_declined"] > 0 and t["at_large_arrests"] > 0
 
 
 @SETTINGS
@@ -265,7 +341,8 @@ def test_a_county_without_ties_runs():
               "couples_with_children_share_undocumented": 0.0, "couples_with_children_share_legal_immigrant": 0.0,
               "couples_with_children_share_us_born": 0.0, "single_parent_share": 0.0, "single_adult_share": 1.0,
               "share_undocumented": 0.3, "proactive_arrest_rate": 0.5, "detainer_prob": 1.0, "ice_pickup_prob": 1.0}
-    params |= {"acquaintance_channel": False, "salience_channel": False}  # no weak ties, no news either
+    params |= {"acquaintance_channel": False, "salience_channel": False,  # no weak ties, no news either
+               "background_arrest_rate": 0.0}
     m = run_and_check(params, seed=1, weeks=60)
     assert m.ties.weights.nnz == 0 and m.graph.number_of_edges() == 0 and m.foci.membership.nnz == 0
     assert m.totals["crimes"] > 0 and m.totals["arrests"] > 0 and m.totals["removals"] > 0

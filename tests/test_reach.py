@@ -16,6 +16,7 @@ from model.acquaintances import build_foci
 from model.fear import CHANNELS, household_max_excluding_self
 
 N, WEEKS, ACTIVATION, SEEDS = 20_000, 156, 52, (1, 2)
+CLOSED = {"background_arrest_rate": 0.0, "at_large_arrest_prob": 0.0}  # ICE comes only through the jail
 AFTER = slice(ACTIVATION + 52, WEEKS)  # the second year after activation
 
 
@@ -131,7 +132,7 @@ def test_knowing_grows_with_the_chance_of_knowing_an_acquaintance_s_status():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_with_the_news_fear_rises_at_activation_before_any_local_detention(seed):
-    m = run("sc_full", seed)
+    m = run("sc_full", seed, **CLOSED)
     first_pickup = int(m.event_log().query("stage == 'pickup'").week.min())
     assert first_pickup > ACTIVATION
     f = m.frame
@@ -144,7 +145,7 @@ def test_with_the_news_fear_rises_at_activation_before_any_local_detention(seed)
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_without_the_news_there_is_no_drop_before_the_first_local_detention(seed):
-    m = run("sc_full", seed, salience_channel=False)
+    m = run("sc_full", seed, salience_channel=False, **CLOSED)
     first_pickup = int(m.event_log().query("stage == 'pickup'").week.min())
     f = m.frame
     assert (f.loc[:first_pickup - 1, "fear_mean_hispanic"] == 0).all()
@@ -155,7 +156,7 @@ def test_without_the_news_there_is_no_drop_before_the_first_local_detention(seed
 
 def test_a_policy_declared_in_public_damps_the_news_by_the_damping_share():
     """At activation the two counties are identical but for the jail's declared policy."""
-    full, sanctuary = run("sc_full", 1), run("sc_sanctuary", 1)
+    full, sanctuary = run("sc_full", 1, **CLOSED), run("sc_sanctuary", 1, **CLOSED)
     damping = full.policy_salience_damping
     a = full.frame.loc[ACTIVATION, "fear_channel_salience_hispanic"]
     b = sanctuary.frame.loc[ACTIVATION, "fear_channel_salience_hispanic"]
@@ -290,16 +291,19 @@ def test_an_offender_who_responds_picks_the_least_likely_to_report():
     assert p[chosen].mean() < 0.75 * p[first].mean()
 
 
-def test_without_offender_response_crime_volume_does_not_move():
-    for seed in SEEDS:
-        m = run("sc_full", seed, offenders_target_nonreporters=False)
-        pre = run("pre_sc", seed, offenders_target_nonreporters=False)
-        assert m.fear.max() > 0
-        assert m.frame.iloc[AFTER]["crimes"].sum() == pytest.approx(pre.frame.iloc[AFTER]["crimes"].sum(), rel=0.05)
-    # with it, silence draws crime: the pull is above one where reporting fell
-    m = run("sc_full", 1)
-    free = m.custody == Custody.FREE
-    assert crime.deterrence(m, free, m.report_prob).max() > 1.0
+def test_silence_pulls_crime_only_when_offenders_respond():
+    """With the response on, offending rises in the neighborhoods whose residents fell silent, in
+    proportion to (q / q0)^-elasticity; off, silence does not change how much crime there is (the
+    week's count then depends only on who is free to offend)."""
+    on = run("sc_full", 1)
+    free = on.custody == Custody.FREE
+    pull = crime.deterrence(on, free, on.report_prob)
+    q = crime.neighborhood_reporting(on, free, on.report_prob)
+    ratio = q / on.baseline_neighborhood_reporting
+    assert pull.max() > 1.0 and np.allclose(pull, ratio ** -on.offending_deterrence_elasticity)
+    assert np.argmax(pull) == np.argmin(ratio)
+    off = run("sc_full", 1, offenders_target_nonreporters=False)
+    assert off.fear.max() > 0 and crime.deterrence(off, off.custody == Custody.FREE, off.report_prob) is None
 
 
 @pytest.mark.parametrize("on", [True, False])
