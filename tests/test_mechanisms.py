@@ -183,11 +183,12 @@ def test_hennessey_still_removes_serious_offenders():
     serious_full, serious_hennessey = full.isin(SERIOUS).sum(), hennessey.isin(SERIOUS).sum()
     assert serious_hennessey >= 10  # measured 37 (full: 26)
     assert serious_hennessey >= 0.5 * serious_full
-    for seed in SEEDS:
-        ev = run("sc_hennessey", seed).log
-        serious = ev[ev.offense.isin(SERIOUS)]
-        honored, declined = (serious.stage == "honored").sum(), (serious.stage == "declined").sum()
-        assert honored > 0 and honored > 5 * declined  # only the 4% base decline rate
+    decisions = pd.concat([run("sc_hennessey", seed).log for seed in SEEDS])
+    serious = decisions[decisions.offense.isin(SERIOUS) & decisions.stage.isin(["honored", "declined"])]
+    honored, declined = (serious.stage == "honored").sum(), (serious.stage == "declined").sum()
+    assert honored > 5 * declined > 0 or (honored > 0 and declined == 0)  # measured 54 against 5
+    # a serious charge is declined only by the national background rate, never by Hennessey's list
+    assert set(serious.loc[serious.stage == "declined", "rule"]) <= {"background_decline"}
     removed_levels = pd.concat([run("sc_hennessey", s).log.query("stage == 'removal'").priority_level
                                 for s in SEEDS])
     assert removed_levels.isin(["level1", "level2"]).sum() > 0
