@@ -80,28 +80,28 @@ def policy_comparison(final, hue, folder, name="policy_comparison") -> list:
     fig, axes = plt.subplots(1, 3, figsize=(18, 4.8))
     order = list(dict.fromkeys(final[hue].astype(str)))
     f = final.assign(**{hue: final[hue].astype(str)})
-    levels = [c for c in LEVELS if f"{c}_cumulative" in f]
-    long = f.melt(id_vars=[hue], value_vars=[f"{c}_cumulative" for c in levels], var_name="level_name",
-                  value_name="removed")
-    long["level"] = long.pop("level_name").str.replace("_cumulative", "").map(LEVELS)
-    sns.barplot(data=long, x=hue, y="removed", hue="level", order=order, errorbar=("ci", 95), seed=0,
-                ax=axes[0])
-    axes[0].set_title("Removals by priority level (cumulative)")
-    axes[0].set_ylabel("removals")
-    fam = [c for c in ("households_separated_cumulative", "citizen_children_separated_cumulative") if c in f]
-    long = f.melt(id_vars=[hue], value_vars=fam, var_name="measure", value_name="_count")
-    long["measure"] = long["measure"].str.replace("_cumulative", "").str.replace("_", " ")
-    sns.barplot(data=long, x=hue, y="_count", hue="measure", order=order, errorbar=("ci", 95), seed=0, ax=axes[1])
-    axes[1].set_title("Families separated (cumulative)")
-    axes[1].set_ylabel("count")
-    rep = [c for c in REPORTING if c in f]
-    long = f.melt(id_vars=[hue], value_vars=rep, var_name="group", value_name="_rate")
-    long["group"] = long["group"].map(REPORTING)
-    sns.barplot(data=long, x=hue, y="_rate", hue="group", order=order, errorbar=("ci", 95), seed=0,
-                ax=axes[2])
-    axes[2].set_title("Crime reporting rate by group (final week)")
-    axes[2].set_ylabel("reporting probability")
-    sns.move_legend(axes[2], "upper left", bbox_to_anchor=(1.0, 1.0))
+    panels = (
+        ("Removals by priority level (cumulative)", "removals", "level",
+         {f"{c}_cumulative": label for c, label in LEVELS.items()}),
+        ("Families separated (cumulative)", "count", "measure",
+         {c: c.replace("_cumulative", "").replace("_", " ")
+          for c in ("households_separated_cumulative", "citizen_children_separated_cumulative")}),
+        ("Crime reporting rate by group (final week)", "reporting probability", "group", REPORTING),
+    )
+    for ax, (title, ylabel, kind, columns) in zip(axes, panels, strict=True):
+        kept = {c: label for c, label in columns.items() if c in f}
+        ax.set_title(title)
+        if not kept:  # the sweep did not keep these outputs
+            ax.text(0.5, 0.5, "not kept by this sweep", ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
+        long = f.melt(id_vars=[hue], value_vars=list(kept), var_name=kind, value_name="_value")
+        long[kind] = long[kind].map(kept)
+        sns.barplot(data=long, x=hue, y="_value", hue=kind, order=order, errorbar=("ci", 95), seed=0, ax=ax)
+        ax.set_ylabel(ylabel)
+    if axes[2].get_legend() is not None:
+        sns.move_legend(axes[2], "upper left", bbox_to_anchor=(1.0, 1.0))
     for ax in axes:
         ax.tick_params(axis="x", rotation=35)
         ax.set_xlabel("")

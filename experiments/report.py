@@ -170,13 +170,14 @@ def build_report(out, quiet=True) -> Path:
     # --- effects against the baseline (common random numbers) ---
     baseline = spec.analysis.get("baseline")
     if baseline and PRESET_KEY in names and spec.common_random_numbers and isinstance(act, int):
-        weeks = [w for w in (act + 52, act + 104) if w <= spec.steps]
+        collected = set(df["step"])
+        weeks = [w for w in (act + 52, act + 104) if w in collected] or [max(collected)]
         effect_outputs = [o for o in (spec.analysis.get("effects") or spec.analysis.get("outputs") or []) if o in df]
         if weeks and effect_outputs:
             eff = analysis.paired_effects(df, effect_outputs, baseline, weeks, PRESET_KEY, level)
             eff.to_csv(tab_dir / "effects.csv", index=False)
             shown = eff.assign(
-                week=eff["week"].map(lambda w: f"{w} ({(w - act) // 52} yr after activation)"),
+                week=eff["week"].map(lambda w: f"{w} ({(w - act) / 52:g} yr after activation)"),
                 difference=eff.apply(lambda r: f"{r['difference']:+.4g} [{r['ci_low']:+.4g}, {r['ci_high']:+.4g}]",
                                      axis=1),
                 relative=eff["relative"].map(lambda v: f"{v:+.1%}" if np.isfinite(v) else ""))
