@@ -13,23 +13,9 @@ from dataclasses import dataclass, replace
 from numbers import Real
 
 from model import PRESETS, SecureCommunitiesModel, scenario, validate_parameters
+from model.labels import POLICY_LABELS, PRESET_LABELS
 
-PRESET_LABELS = {
-    "pre_sc": "Before Secure Communities (no sharing)",
-    "sc_full": "Secure Communities, full cooperation",
-    "sc_hennessey": "San Francisco 2011 (Sheriff Hennessey)",
-    "sc_trust_act": "California TRUST Act (2014)",
-    "sc_sanctuary": "Sanctuary county (no detainer honored)",
-    "pep_2015": "Priority Enforcement Program (2015)",
-    "eo_2017": "Executive Order 13768 (2017)",
-}
-DETAINER_LABELS = {
-    "preset": "as the preset says",
-    "full": "honor every detainer",
-    "hennessey": "release minor offenders (Hennessey)",
-    "trust_act": "honor only for serious or violent records (TRUST Act)",
-    "sanctuary": "honor none (sanctuary)",
-}
+DETAINER_LABELS = {"preset": "as the preset says", **POLICY_LABELS}
 DEFAULT_SEED = 42
 MAX_SEED_TEXT = 100
 assert set(PRESET_LABELS) == set(PRESETS), "every preset needs a readable label"

@@ -1,0 +1,98 @@
+"""One vocabulary for people: readable names and colours of presets, groups, doors, levels and
+policies, shared by the reports (``experiments``) and the visualizer (``viz``, ``app.py``).
+
+Presets are listed in policy order (from no program, through the county's choices, to the later
+federal regimes), never alphabetically. Colours are colour-blind safe (Okabe-Ito) and fixed per
+item, so a preset or a group has the same colour in every figure and on the page.
+"""
+
+from agents.codes import DOORS, LEVEL_NAMES
+from agents.policies import POLICIES
+
+from .parameters import PRESETS
+
+# Presets in policy order, with a short label for legends and a long one for the page.
+PRESET_ORDER = ("pre_sc", "sc_full", "sc_hennessey", "sc_trust_act", "sc_sanctuary", "pep_2015", "eo_2017")
+PRESET_SHORT = {
+    "pre_sc": "No program",
+    "sc_full": "Full cooperation",
+    "sc_hennessey": "Hennessey (SF 2011)",
+    "sc_trust_act": "TRUST Act (CA 2014)",
+    "sc_sanctuary": "Sanctuary jail",
+    "pep_2015": "PEP (2015)",
+    "eo_2017": "EO 13768 (2017)",
+}
+PRESET_LABELS = {
+    "pre_sc": "Before Secure Communities (no sharing)",
+    "sc_full": "Secure Communities, full cooperation",
+    "sc_hennessey": "San Francisco 2011 (Sheriff Hennessey)",
+    "sc_trust_act": "California TRUST Act (2014)",
+    "sc_sanctuary": "Sanctuary county (no detainer honored)",
+    "pep_2015": "Priority Enforcement Program (2015)",
+    "eo_2017": "Executive Order 13768 (2017)",
+}
+PRESET_COLORS = {
+    "pre_sc": "#999999",
+    "sc_full": "#D55E00",
+    "sc_hennessey": "#E69F00",
+    "sc_trust_act": "#F0E442",
+    "sc_sanctuary": "#009E73",
+    "pep_2015": "#56B4E9",
+    "eo_2017": "#0072B2",
+}
+
+# Detainer policies, as the county's jail applies them.
+POLICY_LABELS = {
+    "full": "honor every detainer",
+    "hennessey": "release minor offenders (Hennessey)",
+    "trust_act": "hold only in the TRUST Act's categories",
+    "sanctuary": "honor none (sanctuary)",
+}
+
+# Groups of residents, as the reporters name them.
+GROUP_LABELS = {
+    "all": "Everyone",
+    "hispanic": "Hispanic",
+    "undocumented": "Undocumented",
+    "lpr": "Lawful permanent residents",
+    "hispanic_citizen": "Hispanic citizens",
+    "hispanic_us_born": "US-born Hispanic",
+    "hispanic_adults": "Hispanic adults",
+    "non_hispanic": "Non-Hispanic",
+}
+GROUP_COLORS = {
+    "all": "#000000",
+    "hispanic": "#CC79A7",
+    "undocumented": "#D55E00",
+    "lpr": "#E69F00",
+    "hispanic_citizen": "#0072B2",
+    "hispanic_us_born": "#56B4E9",
+    "hispanic_adults": "#CC79A7",
+    "non_hispanic": "#009E73",
+}
+
+# ICE's doors and the SC-era priority levels.
+DOOR_LABELS = {"sc": "Through the jail (SC)", "at_large": "At large, after a release",
+               "background": "ICE's own operations"}
+LEVEL_LABELS = {"level1": "Level 1", "level2": "Level 2", "level3": "Level 3", "noncriminal": "No conviction"}
+
+# Fear channels (model.fear.CHANNELS).
+CHANNEL_LABELS = {
+    "household": "Household",
+    "friends": "Friends",
+    "acquaintances": "Acquaintances",
+    "salience": "News of enforcement",
+    "others": "Fear for others",
+    "contagion": "Worry passed on",
+}
+
+assert set(PRESET_ORDER) == set(PRESETS) == set(PRESET_SHORT) == set(PRESET_LABELS) == set(PRESET_COLORS)
+assert set(POLICY_LABELS) == set(POLICIES)
+assert set(DOOR_LABELS) == set(DOORS)
+assert set(LEVEL_LABELS) == set(LEVEL_NAMES.values())
+
+
+def preset_order(names) -> list:
+    """The given preset names in policy order (unknown names last, as given)."""
+    known = [p for p in PRESET_ORDER if p in set(names)]
+    return known + [n for n in names if n not in PRESET_ORDER]
