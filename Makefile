@@ -28,23 +28,19 @@ test: setup  ## the whole suite, browser tests included where Chromium is instal
 bench: setup  ## build time, resident-steps per second and peak memory
 	$(PYTHON) -m experiments.bench
 
-.PHONY: assets bench-viz
-ASSETS := .solara-assets
-
-$(ASSETS)/.complete: scripts/solara_assets.sh
-	scripts/solara_assets.sh $(ASSETS)
-
-assets: $(ASSETS)/.complete  ## the page's JS/CSS from npm, so the visualizer works offline
+.PHONY: bench-viz
 
 bench-sweep: setup  ## sweep runner: overhead per run, 2-worker throughput, memory over 1,000 runs
 	$(PYTHON) -m experiments.bench_sweep
 
-viz: setup assets  ## the browser visualizer on http://127.0.0.1:8765 (offline: assets served from .solara-assets)
-	SOLARA_ASSETS_PROXY_CACHE_DIR=$(abspath $(ASSETS)) SOLARA_TELEMETRY_MIXPANEL_ENABLE=False \
-	  $(VENV)/bin/solara run app.py --host 127.0.0.1
+viz: setup  ## the browser visualizer on http://127.0.0.1:8765 (offline: JS/CSS from the solara-assets wheel, no npm)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False SOLARA_THEME_SHOW_BANNER=False \
+	  $(VENV)/bin/solara run app.py --host 127.0.0.1 --production
 
-bench-viz: setup  ## one step plus a full redraw of the visualizer at 1,000 residents (budget 250 ms)
-	$(PYTHON) scripts/bench_viz.py --residents 1000
+bench-viz: setup  ## one step plus a redraw of the page: 1,000 and 2,000 residents (budget 250 ms), compare mode (400 ms)
+	$(PYTHON) scripts/bench_viz.py --residents 1000 --budget-ms 250
+	$(PYTHON) scripts/bench_viz.py --residents 2000 --budget-ms 250
+	$(PYTHON) scripts/bench_viz.py --residents 2000 --compare sc_hennessey --budget-ms 400
 
 lint: setup
 	$(VENV)/bin/ruff check .

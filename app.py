@@ -1,102 +1,79 @@
-"""The browser visualizer: one county's social graph as the Secure Communities pathway runs.
+"""The browser visualizer: one county's households as the Secure Communities pathway runs, or two
+counties under two presets side by side, each read against the same county without the program.
 
-Run it with ``make viz`` (``solara run app.py`` with the offline asset cache). The page is a Mesa
-``SolaraViz``: Mesa's Controls card (Reset, Play, Step) drives a ``ClassroomCounty``; the
-"County and policy" card in the sidebar picks the preset and levers, and any change there starts
-the county again at week 0. The helpers live in ``viz/``; this file only wires them together.
+Run it with ``make viz`` (``solara run app.py``; the page's JS/CSS come from the ``solara-assets``
+wheel, so it works offline with no npm). The page is built from Solara components around the
+project's own drawings (``viz/``) rather than Mesa's generic ``SolaraViz`` frame, whose tabs,
+parameter card and Play/Render-interval/thread controls mean nothing to a class: the "Run" card
+here has Step (a week), Play/Pause, Run 1 year and Reset, each explained on the page. The
+counties are ordinary Mesa models (``ClassroomCounty``), stepped together by ``viz.session``.
 """
 
-import mesa.visualization.solara_viz as mesa_solara_viz
+import time
+
 import reacton.ipywidgets as rw
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import force_update, update_counter
+import solara.server.settings
 from solara.alias import rv as v
 
 from agents.codes import WEEKS_PER_YEAR
-from viz.explainer import EXPLAINER
+from viz.explainer import EXPLAINER_HTML
 from viz.graph_view import GraphView
 from viz.layout import layout_for
-from viz.plots import PANELS, TimeSeriesPanel
+from viz.plots import PANELS, TimeSeriesPanel, compare_panels
+from viz.readout import readout_html
+from viz.session import LESSON_WEEKS, Counties
 from viz.settings import (
     DETAINER_LABELS,
     LEVERS,
     PRESET_LABELS,
-    ClassroomCounty,
     CountySettings,
     SettingsError,
     validated,
 )
-from viz.tally import tally_markdown
 
 PRESET_BY_LABEL = {label: key for key, label in PRESET_LABELS.items()}
 DETAINER_BY_LABEL = {label: key for key, label in DETAINER_LABELS.items()}
+NO_COMPARISON = "(one county only)"
+PLAY_PAUSE_S = 0.15  # the pause between weeks while playing
+TITLE = "Secure Communities: one county, week by week"
+
+# Solara's "This website runs on Solara" banner sits over the page's bottom right corner (the
+# sources line): off for this server. ``make viz`` also sets SOLARA_THEME_SHOW_BANNER=False.
+solara.server.settings.theme.show_banner = False
+
+PAGE_CSS = """
+.sc-graph img { max-width: 100%; height: auto; }
+.sc-plot img { width: 100%; height: auto; }
+.v-application { font-size: 17px; }
+.sc-run .v-btn { font-size: 1rem; }
+.sc-help, .sc-settings .sc-note { font-size: 0.95rem; line-height: 1.35; }
+.sc-readout-table { border-collapse: collapse; font-size: 1.05rem; width: 100%; }
+.sc-readout-table th, .sc-readout-table td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
+.sc-readout-table th:first-child, .sc-readout-table td:first-child { text-align: left; }
+.sc-explainer { font-size: 1.05rem; line-height: 1.45; padding-bottom: 48px; }
+"""
 
 
-def figure_key(model) -> list:
-    """When a figure must be redrawn: a new county, or a new week."""
-    return [model, model.steps]  # the model itself, not id(): a new county may reuse a freed address
-
-
-def FigureImage(drawing, model, classes):
-    """A drawing's PNG for this week (rendered once per week), in a column the tests can find."""
-    data = solara.use_memo(lambda: drawing.png(model), figure_key(model))
+def FigureImage(drawing, models, frame: int, classes):
+    """A drawing's PNG for this week (rendered once per frame), in a column the tests can find."""
+    data = solara.use_memo(lambda: drawing.png(models), [drawing, frame])
     with solara.Column(classes=classes) as card:
         rw.Image(value=data, format="png")
     return card
 
 
 @solara.component
-def SocialGraph(model):
-    """The graph card: built once per county, recolored each week."""
-    update_counter.get()
+def SocialGraph(model, frame: int):
+    """One county's households: the figure is built once per county and recolored each week."""
     view = solara.use_memo(lambda: GraphView(model, layout_for(model), model.label), [model])
-    return FigureImage(view, model, ["sc-graph"])
-
-
-def make_plot_card(spec):
-    """A card component for one time-series panel."""
-
-    @solara.component
-    def PlotCard(model):
-        update_counter.get()
-        panel = solara.use_memo(lambda: TimeSeriesPanel(spec, model), [model])
-        return FigureImage(panel, model, ["sc-plot", f"sc-plot-{spec.key}"])
-
-    PlotCard.__name__ = f"Plot_{spec.key}"
-    return PlotCard
+    return FigureImage(view, model, frame, ["sc-graph"])
 
 
 @solara.component
-def Explainer(model):
-    with solara.Column(classes=["sc-explainer"], style={"padding": "0 12px", "overflow-y": "auto"}) as card:
-        solara.Markdown(EXPLAINER)
-    return card
-
-
-PLOT_CARDS = [make_plot_card(spec) for spec in PANELS]
-COMPONENTS = [(SocialGraph, 0), (Explainer, 0)] + [(card, 0) for card in PLOT_CARDS]
-
-
-def page_grid_layout(n_components: int) -> list[dict]:
-    """Where the cards sit (12 columns): the graph large at the top left, the explainer beside it,
-    the plots below, three to a row. The cards stay draggable and resizable."""
-    cells = [{"x": 0, "y": 0, "w": 7, "h": 22}, {"x": 7, "y": 0, "w": 5, "h": 22}]
-    cells += [{"x": 4 * (i % 3), "y": 22 + 8 * (i // 3), "w": 4, "h": 8} for i in range(n_components - 2)]
-    return [{"i": i, "moved": False, **cell} for i, cell in enumerate(cells[:n_components])]
-
-
-# Mesa 3.5 has no argument for the initial card layout; ComponentsView looks this function up at
-# render time, so replacing it here sets the layout of this page (the only SolaraViz in the process).
-mesa_solara_viz.make_initial_grid_layout = page_grid_layout
-
-# The settings live in our own card, so Mesa's "Model Parameters" card has nothing to show: hide it.
-PAGE_CSS = """
-.v-card:has(> .v-card__text > div:only-child:empty) { display: none; }
-.sc-graph img { max-width: 100%; height: auto; }
-.sc-plot { width: 100%; }
-.sc-plot img { width: 100%; height: auto; }
-"""
+def PlotCard(spec, models, frame: int):
+    panel = solara.use_memo(lambda: TimeSeriesPanel(spec, models), [spec, *models])
+    return FigureImage(panel, models, frame, ["sc-plot", f"sc-plot-{spec.key}"])
 
 
 def use_release(slider_element, on_value, value):
@@ -129,7 +106,7 @@ def LabeledSlider(name: str, label: str, value, low, high, step, on_value):
     position on the way: each new value rebuilds the county. ``name`` tags the slider widget
     (``meta_ref``) so tests can find it."""
     with solara.Column(gap="0px", classes=["sc-slider"]) as column:
-        solara.Text(label, style={"font-size": "0.9rem"})
+        solara.Text(label, style={"font-size": "1rem"})
         slider = v.Slider(v_model=value, min=low, max=high, step=step, thumb_label=True,
                           hide_details=True).meta(ref=name)
         use_release(slider, on_value, value)
@@ -138,9 +115,9 @@ def LabeledSlider(name: str, label: str, value, low, high, step, on_value):
 
 @solara.component
 def SettingsPanel(settings: CountySettings, on_settings):
-    """The preset and the levers. Every change is checked on the server (``validated``: the slider's
-    bounds and the model's own validation, never rounding) and, if good, hands new settings to
-    ``on_settings``; if not, the county stays as it is and the card shows why."""
+    """The preset, the comparison and the levers. Every change is checked on the server
+    (``validated``: the slider's bounds and the model's own validation, never rounding) and, if
+    good, hands new settings to ``on_settings``; if not, the county stays and the card shows why."""
     error, set_error = solara.use_state(None)
 
     def change(**changes) -> bool:
@@ -157,9 +134,13 @@ def SettingsPanel(settings: CountySettings, on_settings):
         low, high, step = LEVERS[name]
         LabeledSlider(name, label, getattr(settings, name), low, high, step, lambda v: change(**{name: v}))
 
+    compare_values = [NO_COMPARISON, *PRESET_LABELS.values()]
     with solara.Card("County and policy", classes=["sc-settings"]):
         solara.Select("Preset", values=list(PRESET_LABELS.values()), value=PRESET_LABELS[settings.preset],
                       on_value=lambda label: change(preset=PRESET_BY_LABEL.get(label, label)))
+        solara.Select("Compare with (same county, side by side)", values=compare_values,
+                      value=PRESET_LABELS.get(settings.compare_with, NO_COMPARISON),
+                      on_value=lambda label: change(compare_with=PRESET_BY_LABEL.get(label, "")))
         solara.Select("What the jail does with a detainer", values=list(DETAINER_LABELS.values()),
                       value=DETAINER_LABELS[settings.detainer_policy],
                       on_value=lambda label: change(detainer_policy=DETAINER_BY_LABEL.get(label, label)))
@@ -171,47 +152,117 @@ def SettingsPanel(settings: CountySettings, on_settings):
                          on_value=lambda text: change(seed=text or ""))
         if error:
             solara.Error(f"Not applied: {error}", classes=["sc-settings-error"])
-        solara.Text("Any change here starts the county again at week 0.")
+        solara.Text("Any change here starts the counties again at week 0. The defaults are the lesson's "
+                    "settings (docs/classroom.md).", classes=["sc-note"])
 
 
 @solara.component
-def FastForward(model: solara.Reactive):
-    """Run whole years at once (Mesa's Render Interval slider only offers odd numbers of steps), and
-    the county's counts so far, which the lesson reads."""
+def RunCard(counties: Counties, frame: solara.Reactive, on_reset):
+    """Step, Play/Pause, Run 1 year and Reset, with what each does written under them."""
+    playing = solara.use_reactive(False)
+    frame.get()  # the week shown below changes with every frame
+
+    def redraw():
+        frame.set(frame.value + 1)
+
+    def step():
+        counties.step()
+        redraw()
 
     def run_year():
-        for _ in range(WEEKS_PER_YEAR):
-            model.value.step()
-        force_update()
+        counties.step(WEEKS_PER_YEAR)
+        redraw()
 
-    update_counter.get()
-    with solara.Card("Run and count", classes=["sc-fast-forward"]):
-        with solara.Column():
-            solara.Button(f"Run 1 year ({WEEKS_PER_YEAR} weeks)", color="primary", on_click=run_year)
-            solara.Text(f"Now at week {model.value.steps} (year {model.value.steps / WEEKS_PER_YEAR:.1f}).")
-            solara.Markdown(tally_markdown(model.value), style={"font-size": "0.85rem"})
+    def play_loop():
+        while playing.value:
+            if counties.steps >= LESSON_WEEKS:
+                playing.set(False)
+                break
+            counties.step()
+            redraw()
+            time.sleep(PLAY_PAUSE_S)
+
+    solara.lab.use_task(play_loop, dependencies=[playing.value, counties], prefer_threaded=True)
+
+    def reset():
+        playing.set(False)
+        on_reset()
+
+    with solara.Card("Run", classes=["sc-run"]):
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
+            solara.Button("Step", color="primary", on_click=step, disabled=playing.value)
+            solara.Button("Pause" if playing.value else "Play", color="primary",
+                          on_click=lambda: playing.set(not playing.value))
+            solara.Button(f"Run 1 year ({WEEKS_PER_YEAR} weeks)", color="primary", on_click=run_year,
+                          disabled=playing.value)
+            solara.Button("Reset", on_click=reset)
+        years = counties.steps / WEEKS_PER_YEAR
+        solara.Text(f"Now at week {counties.steps} (year {years:.1f}).", classes=["sc-week"],
+                    style={"font-size": "1.2rem", "font-weight": "bold"})
+        solara.HTML(tag="div", classes=["sc-help"], unsafe_innerHTML=(
+            f"<b>Step</b>: one week. <b>Play</b>: a week at a time until Pause (it stops by itself at week "
+            f"{LESSON_WEEKS}, five years). <b>Run 1 year</b>: {WEEKS_PER_YEAR} weeks at once. <b>Reset</b>: the "
+            "same counties back to week 0 (same seed, same people)."))
 
 
 @solara.component
-def Page(model: solara.Reactive | None = None, settings: solara.Reactive | None = None):
-    """The page. ``model`` and ``settings`` may be handed in (reactive variables) to watch them from
+def Readout(counties: Counties, frame: int):
+    title = ("The two counties and no program, so far" if counties.right is not None
+             else "Compared with no program (the same county, same seed, without Secure Communities)")
+    with solara.Card(title, classes=["sc-readout"]):
+        solara.HTML(tag="div", unsafe_innerHTML=readout_html(counties))
+
+
+@solara.component
+def Page(counties: solara.Reactive | None = None, settings: solara.Reactive | None = None):
+    """The page. ``counties`` and ``settings`` may be handed in (reactive variables) to watch them from
     outside, as the tests do; otherwise each browser session gets its own."""
     if settings is None:
-        settings = model.value.settings if model is not None else CountySettings()
+        settings = counties.value.settings if counties is not None else CountySettings()
     settings = solara.use_reactive(settings)
-    first = solara.use_memo(lambda: model.value if model is not None else ClassroomCounty(settings.value), [])
-    model = solara.use_reactive(model if model is not None else first)
+    first = solara.use_memo(lambda: counties.value if counties is not None else Counties(settings.value), [])
+    counties = solara.use_reactive(counties if counties is not None else first)
+    frame = solara.use_reactive(0)
 
     def apply(new: CountySettings):
         settings.set(new)
-        model.set(ClassroomCounty(new))
+        counties.set(Counties(new))
 
+    run = counties.value
     solara.Style(PAGE_CSS)
+    solara.Title(TITLE)
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
     with solara.Sidebar():
+        RunCard(run, frame, lambda: counties.set(Counties(settings.value)))
         SettingsPanel(settings.value, apply)
-        FastForward(model)
-    SolaraViz(model, components=COMPONENTS, model_params={"settings": settings},
-              name="Secure Communities: one county, week by week")
+    models = [*run.shown, run.baseline]
+    with solara.Column(style={"padding": "8px"}):
+        if run.right is None:
+            with solara.Columns([7, 5]):
+                SocialGraph(run.left, frame.value)
+                with solara.Column():
+                    Readout(run, frame.value)
+            with solara.Columns([1, 1, 1]):
+                for spec in PANELS[:3]:
+                    PlotCard(spec, [run.left], frame.value)
+            with solara.Columns([1, 1, 1]):
+                for spec in PANELS[3:]:
+                    PlotCard(spec, [run.left], frame.value)
+        else:
+            with solara.Columns([1, 1]):
+                SocialGraph(run.left, frame.value)
+                SocialGraph(run.right, frame.value)
+            with solara.Columns([5, 7]):
+                Readout(run, frame.value)
+                with solara.Column():
+                    for spec in compare_panels(run)[:1]:
+                        PlotCard(spec, models, frame.value)
+            with solara.Columns([1, 1]):
+                for spec in compare_panels(run)[1:]:
+                    PlotCard(spec, models, frame.value)
+        with solara.Card("What you are watching", classes=["sc-explainer"]):
+            solara.HTML(tag="div", unsafe_innerHTML=EXPLAINER_HTML)
 
 
 page = Page

@@ -1,8 +1,8 @@
 """The browser visualizer, in process: the page, its controls, and the helpers behind them.
 
-The page is rendered with ``solara.render`` inside an ``AppLayout`` (without it Mesa's Step button
-is not found); widgets are driven the way the browser drives them (clicks, v_model changes and
-the text box's Enter event).
+The page is rendered with ``solara.render`` inside an ``AppLayout`` (without it the sidebar's
+buttons are not found); widgets are driven the way the browser drives them (clicks, v_model
+changes and the text box's Enter event).
 """
 
 import io
@@ -20,7 +20,9 @@ from agents.codes import Custody, Status
 from model import PRESETS, SecureCommunitiesModel, scenario
 from viz.graph_view import GraphView, node_faces, node_rings
 from viz.layout import household_layout, layout_for
-from viz.plots import PANELS, TimeSeriesPanel, nice_ceiling
+from viz.plots import LABEL_SIZE, LEGEND_SIZE, PANELS, TICK_SIZE, TITLE_SIZE, TimeSeriesPanel, compare_panels, nice_ceiling
+from viz.readout import readout_table
+from viz.session import Counties
 from viz.settings import (
     DEFAULT_SEED,
     DETAINER_LABELS,
@@ -36,14 +38,38 @@ from viz.settings import (
 SMALL = CountySettings(n_residents=300)
 
 
+class Shown:
+    """The county on the page's left (the only one outside compare mode), as ``.value``."""
+
+    def __init__(self, counties):
+        self.counties = counties
+
+    @property
+    def value(self):
+        return self.counties.value.left
+
+
+def render_page(settings_value):
+    counties = solara.reactive(Counties(settings_value))
+    settings = solara.reactive(settings_value)
+    _, rc = solara.render(solara.AppLayout(children=[app.Page(counties=counties, settings=settings)]),
+                          handle_error=False)
+    return rc, counties, settings
+
+
 @pytest.fixture
 def page():
-    """The rendered page with a small county; yields (render context, model, settings)."""
-    model = solara.reactive(ClassroomCounty(SMALL))
-    settings = solara.reactive(SMALL)
-    _, rc = solara.render(solara.AppLayout(children=[app.Page(model=model, settings=settings)]),
-                          handle_error=False)
-    yield rc, model, settings
+    """The rendered page with a small county; yields (render context, shown county, settings)."""
+    rc, counties, settings = render_page(SMALL)
+    yield rc, Shown(counties), settings
+    rc.close()
+
+
+@pytest.fixture
+def compare_page():
+    """The page in compare mode (full cooperation against Hennessey); yields (rc, counties, settings)."""
+    rc, counties, settings = render_page(SMALL.with_changes(compare_with="sc_hennessey"))
+    yield rc, counties, settings
     rc.close()
 
 
@@ -69,6 +95,7 @@ def page_text(rc) -> str:
     for w in all_widgets(rc.find(ipywidgets.Widget).widget):
         template = getattr(w, "template", None)
         parts.append(template if isinstance(template, str) else getattr(template, "template", "") or "")
+        parts.append(getattr(w, "unsafe_innerHTML", None) or "")
     return " ".join(parts)
 
 
@@ -86,7 +113,9 @@ def texts_on_page(rc) -> list[str]:
 
 
 def time_text(rc) -> str:
-    return next(t for t in texts_on_page(rc) if t.startswith("Time:"))
+    """The week the page shows, as "Time: N.0" (the form the older tests read)."""
+    shown = next(t for t in texts_on_page(rc) if t.startswith("Now at week "))
+    return f"Time: {int(shown.split()[3])}.0"
 
 
 def slide(rc, name: str, value) -> None:

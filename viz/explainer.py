@@ -1,10 +1,18 @@
-"""The explainer panel's text: what the pathway is, and why a county cannot opt out."""
+"""The explainer panel's text: what the pathway is, and why a county cannot opt out.
+
+``EXPLAINER_HTML`` is rendered here, on the server: solara.Markdown would load KaTeX and
+Mermaid from the CDN in the browser, which an offline classroom does not have.
+"""
+
+import markdown
 
 EXPLAINER = """
 ### What you are watching
 
-Each dot is a resident of one county; each week is one step. Dots in a tight ring are a
-**household**; the thin grey lines between rings are **friendships**.
+Each dot is a resident of one county; each week is one step. Dots in a small ring, joined by
+grey lines, are a **household**. Households with many friendships between them sit close
+together; friendships and acquaintances are not drawn. A **black dot inside** a resident means
+they are now too afraid to report a crime to the police (**chilled**).
 
 **The pathway.** When the police arrest someone, the jail takes their fingerprints and sends them to the
 **FBI**, as every jail does. Under **Secure Communities** the FBI also shares them with the Department of
@@ -21,7 +29,10 @@ by the state"; San Francisco's Sheriff Michael Hennessey asked ICE several times
 "There appears to be no current method for opting out." Keeping prints away from ICE
 would mean keeping them away from the FBI too. What a county *can* decide is what its jail does with a
 detainer: Hennessey chose to release people held for minor offenses anyway. Try the presets to see what
-that changes, and what it does not.
+that changes, and what it does not: choose a second preset under **Compare with** to run the
+same county under both, side by side.
 
 *Sources: NPR/KQED, "Opting out of Secure Communities" (2011); see docs/classroom.md for the lesson.*
 """
+
+EXPLAINER_HTML = markdown.markdown(EXPLAINER)

@@ -1,4 +1,9 @@
-"""The social graph drawn with matplotlib: color = legal status, saturation = fear, ring = custody.
+"""The social graph drawn with matplotlib: color = legal status, saturation = fear, ring = custody,
+a black dot inside = chilled (too afraid to report a crime).
+
+Only households are drawn (members on a small ring, joined by their family ties); friendships
+place the households near one another in the layout but are not drawn, and acquaintances
+(``model.foci``) are neither drawn nor used for the layout: drawn, they make a hairball.
 
 A ``GraphView`` builds its figure once per county (edges, layout, legend) and, each week, only
 recolors the one collection of nodes and redraws it over the stored background (blitting).
@@ -27,7 +32,7 @@ CUSTODY_STYLE = {  # custody state -> (label, ring color, ring width, size facto
     Custody.REMOVED: ("removed (hollow)", None, 1.3, 1.6),
 }
 FAMILY_EDGE = {"color": "#5a5a5a", "linewidth": 0.8, "alpha": 0.6}
-FRIEND_EDGE = {"color": "#a0a0a0", "linewidth": 0.3, "alpha": 0.3}
+CHILLED_DOT = {"color": "#000000", "size_factor": 0.18}
 CALM_SATURATION = 0.4  # a resident with no fear is drawn this close to the full status color
 
 
@@ -93,33 +98,34 @@ def legend_handles() -> list:
                               markeredgecolor=color, markeredgewidth=width, label=label))
     handles.append(Line2D([], [], marker="o", linestyle="", markersize=7, markerfacecolor="none",
                           markeredgecolor="#e67e00", markeredgewidth=1.3, label=CUSTODY_STYLE[Custody.REMOVED][0]))
-    handles.append(Line2D([], [], label="household tie", **FAMILY_EDGE))
-    handles.append(Line2D([], [], label="friendship", color="#9a9a9a", linewidth=0.8))
+    handles.append(Line2D([], [], marker="o", linestyle="", markersize=3.5, markerfacecolor="#000000",
+                          markeredgecolor="none", label="black dot inside = too afraid to report (chilled)"))
+    handles.append(Line2D([], [], label="household (family ties)", **FAMILY_EDGE))
     return handles
 
 
 class GraphView:
     """The county's social graph as one matplotlib figure, built once and recolored each week."""
 
-    def __init__(self, model, pos: np.ndarray, title: str = "", figsize=(8.0, 8.4), dpi: int = 80):
+    def __init__(self, model, pos: np.ndarray, title: str = "", figsize=(8.0, 9.6), dpi: int = 80):
         self.pos = pos
         self.title = title
         self.figure = Figure(figsize=figsize, dpi=dpi)
-        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.13)
+        self.figure.subplots_adjust(left=0.01, right=0.99, top=0.90, bottom=0.20)
         ax = self.ax = self.figure.add_subplot()
         ax.set_axis_off()
         pad = 0.03
         ax.set_xlim(pos[:, 0].min() - pad, pos[:, 0].max() + pad)
         ax.set_ylim(pos[:, 1].min() - pad, pos[:, 1].max() + pad)
         ax.set_aspect("equal", adjustable="box")
-        friends, family = model.ties.friends, model.ties.family
-        ax.add_collection(LineCollection(pos[friends], zorder=1, **FRIEND_EDGE))
-        ax.add_collection(LineCollection(pos[family], zorder=2, **FAMILY_EDGE))
+        ax.add_collection(LineCollection(pos[model.ties.family], zorder=2, **FAMILY_EDGE))
         self.size = base_node_size(len(pos))
         self.nodes = ax.scatter(pos[:, 0], pos[:, 1], s=self.size, zorder=3)
-        self.heading = self.figure.suptitle("", fontsize=12)
-        self.figure.legend(handles=legend_handles(), loc="lower center", ncol=3, fontsize=10, frameon=False)
-        self.renderer = BlitRenderer(self.figure, animated=[self.nodes, self.heading])
+        self.chilled = ax.scatter(pos[:0, 0], pos[:0, 1], s=self.size * CHILLED_DOT["size_factor"],
+                                  color=CHILLED_DOT["color"], linewidths=0, zorder=4)
+        self.heading = self.figure.suptitle("", fontsize=17)
+        self.figure.legend(handles=legend_handles(), loc="lower center", ncol=2, fontsize=13, frameon=False)
+        self.renderer = BlitRenderer(self.figure, animated=[self.nodes, self.chilled, self.heading])
         self.update(model)
 
     def png(self, model) -> bytes:
@@ -135,7 +141,9 @@ class GraphView:
         self.nodes.set_edgecolors(rings)
         self.nodes.set_linewidths(widths)
         self.nodes.set_sizes(self.size * factors)
+        chilled = model.fear_process.chilled & (model.custody != Custody.REMOVED)
+        self.chilled.set_offsets(self.pos[chilled])
         held = int(np.isin(model.custody, (Custody.HELD, Custody.ICE)).sum())
         removed = int((model.custody == Custody.REMOVED).sum())
-        self.heading.set_text(f"Week {model.steps}   {self.title}\n"
-                              f"{held} held for ICE now, {removed} removed so far")
+        self.heading.set_text(f"Week {model.steps}: {self.title}\n"
+                              f"{held} held for ICE now, {removed} removed so far, {int(chilled.sum()):,} silent")

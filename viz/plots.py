@@ -11,7 +11,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from agents.codes import WEEKS_PER_YEAR
+from model.labels import PRESET_COLORS
 
+from .readout import column_name
 from .render import BlitRenderer
 
 
@@ -21,6 +23,7 @@ class Series:
     label: str
     color: str
     style: str = "-"
+    county: int = 0  # which of the panel's counties (compare mode: 0 left, 1 right, 2 no program)
 
 
 @dataclass(frozen=True)
@@ -106,52 +109,82 @@ def activation_label(model) -> str:
     return f"program reaches the county (week {model.activation_week})"
 
 
-class TimeSeriesPanel:
-    """One plot of several reporters over the weeks."""
+TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 15, 13, 12, 12  # points, read from the back of a classroom
 
-    def __init__(self, spec: PanelSpec, model, figsize=(5.6, 4.0), dpi: int = 90):
+
+def compare_panels(counties) -> tuple:
+    """Compare mode's panels: each key quantity for both counties and the no-program twin, in each
+    preset's own colour (the twin grey and dashed)."""
+    models = [*counties.shown, counties.baseline]
+    names = [column_name(m) for m in models[:-1]] + ["no program (same seed)"]
+
+    def series(reporter):
+        return tuple(Series(reporter, name, PRESET_COLORS[m.settings.preset], "--" if i == len(models) - 1 else "-",
+                            county=i) for i, (m, name) in enumerate(zip(models, names, strict=True)))
+
+    return (
+        PanelSpec("compare_removals", "People removed, cumulative (all of ICE's doors)", "people",
+                  series("removals_cumulative")),
+        PanelSpec("compare_chilled", "Undocumented residents too afraid to report", "share chilled (0-1)",
+                  series("chilled_share_undocumented"), min_top=0.2),
+        PanelSpec("compare_reporting", "Crime reporting by undocumented residents", "% of week-0 reporting rate",
+                  series("reporting_rate_undocumented"), indexed=True),
+    )
+
+
+class TimeSeriesPanel:
+    """One plot of several reporters over the weeks, from one county or several (compare mode)."""
+
+    def __init__(self, spec: PanelSpec, models, figsize=(6.4, 5.6), dpi: int = 90):
+        models = list(models) if isinstance(models, (list, tuple)) else [models]
         self.spec = spec
         self.figure = Figure(figsize=figsize, dpi=dpi)
         ax = self.ax = self.figure.add_subplot()
-        self.figure.subplots_adjust(left=0.13, right=0.98, top=0.92, bottom=0.12)
-        ax.set_title(spec.title, fontsize=10.5)
-        ax.set_ylabel(spec.ylabel, fontsize=9)
-        ax.set_xlabel("week", fontsize=9)
-        ax.tick_params(labelsize=8)
+        ax.set_title(spec.title, fontsize=TITLE_SIZE)
+        ax.set_ylabel(spec.ylabel, fontsize=LABEL_SIZE)
+        ax.set_xlabel("week", fontsize=LABEL_SIZE)
+        ax.tick_params(labelsize=TICK_SIZE)
         ax.grid(alpha=0.25)
         if spec.yscale == "symlog":
             ax.set_yscale("symlog", linthresh=1.0)
-        self.lines = {s.reporter: ax.plot([], [], s.style, color=s.color, label=s.label, linewidth=1.6)[0]
+        self.lines = {(s.county, s.reporter): ax.plot([], [], s.style, color=s.color, label=s.label, linewidth=2.2)[0]
                       for s in spec.series}
-        if model.sharing_active:
-            ax.axvline(model.activation_week, color="#d62728", linestyle=":", linewidth=1.4,
-                       label=activation_label(model))
+        active = [m for m in models if m.sharing_active]
+        if active:
+            ax.axvline(active[0].activation_week, color="#d62728", linestyle=":", linewidth=1.6,
+                       label=activation_label(active[0]))
         else:
-            ax.plot([], [], linestyle="", label=activation_label(model))
-        legend = ax.legend(fontsize=7.5, loc="upper left", framealpha=1.0)
+            ax.plot([], [], linestyle="", label=activation_label(models[0]))
+        # the legend sits below the axes: drawn once with the background, never over the lines
+        n_entries = len(self.lines) + 1
+        ncol = 1 if n_entries <= 4 else 2
+        rows = -(-n_entries // ncol)
+        self.figure.subplots_adjust(left=0.15, right=0.97, top=0.92, bottom=0.15 + 0.05 * rows)
+        self.figure.legend(loc="lower center", ncol=ncol, fontsize=LEGEND_SIZE if ncol == 1 else LEGEND_SIZE - 1.5,
+                           frameon=False, handlelength=1.6, columnspacing=0.8)
         self.top = 0.0 if not spec.indexed else 100.5
         self.bottom = 0.0 if not spec.indexed else 99.0
-        # the pixels of the legend and the frame are pasted back over the lines, as a full draw has them
-        self.renderer = BlitRenderer(self.figure, animated=list(self.lines.values()),
-                                     overlays=[legend, *ax.spines.values()])
-        self.update(model)
+        # the frame's pixels are pasted back over the lines, as a full draw has them
+        self.renderer = BlitRenderer(self.figure, animated=list(self.lines.values()), overlays=[*ax.spines.values()])
+        self.update(models)
 
     def values(self, model, reporter: str) -> np.ndarray:
         values = series_values(model, reporter)
         return indexed(values) if self.spec.indexed else values
 
-    def update(self, model) -> None:
+    def update(self, models) -> None:
         """Give every line the weeks so far; widen the axes (in round steps) if the data left them."""
+        models = list(models) if isinstance(models, (list, tuple)) else [models]
         n_weeks = 0
         top, bottom = -np.inf, np.inf
-        for reporter, line in self.lines.items():
-            values = self.values(model, reporter)
+        for (county, reporter), line in self.lines.items():
+            values = self.values(models[county], reporter)
             n_weeks = len(values)
             line.set_data(np.arange(n_weeks), values)
             finite = values[np.isfinite(values)]
             if len(finite):
                 top, bottom = max(top, float(finite.max())), min(bottom, float(finite.min()))
-        self.ax.set_xlim(0, week_limit(model, n_weeks - 1))
+        self.ax.set_xlim(0, week_limit(models[0], n_weeks - 1))
         if self.spec.indexed:
             if np.isfinite(bottom) and bottom < self.bottom:
                 self.bottom = 100.0 - nice_ceiling((100.0 - bottom) * 1.2)
@@ -163,7 +196,7 @@ class TimeSeriesPanel:
             self.top = max(self.top, nice_ceiling(max(self.spec.min_top, 1.15 * max(top, 0.0))))
         self.ax.set_ylim(self.bottom, self.top)
 
-    def png(self, model) -> bytes:
+    def png(self, models) -> bytes:
         """This week's plot as PNG bytes."""
-        self.update(model)
+        self.update(models)
         return self.renderer.png(layout_key=(self.ax.get_xlim(), self.ax.get_ylim()))

@@ -35,15 +35,21 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class CountySettings:
-    """The sidebar's values. ``seed`` is text, as a text box hands it over."""
+    """The sidebar's values. ``seed`` is text, as a text box hands it over.
+
+    The defaults are the lesson's settings (docs/classroom.md): 2,000 residents, policing
+    intensity 2, fear sensitivity 3, seed 42, the program arriving in week 52.
+    ``compare_with`` is "" (one county) or a second preset run side by side on the same seed.
+    """
 
     preset: str = "sc_full"
-    n_residents: int = 1000
+    n_residents: int = 2000
     seed: str = str(DEFAULT_SEED)
     activation_week: int = 52
     detainer_policy: str = "preset"  # "preset" or one of the model's detainer policies
-    policing_intensity: float = 1.0
-    fear_sensitivity: float = 1.0
+    policing_intensity: float = 2.0
+    fear_sensitivity: float = 3.0
+    compare_with: str = ""
 
     def with_changes(self, **changes) -> "CountySettings":
         return replace(self, **changes)
@@ -92,6 +98,8 @@ def validated(settings: CountySettings) -> CountySettings:
     truncated. The result holds the canonical values (a whole-number float becomes an int)."""
     if settings.preset not in PRESETS:
         raise SettingsError(f"Preset: unknown preset {settings.preset!r}")
+    if settings.compare_with and settings.compare_with not in PRESETS:
+        raise SettingsError(f"Compare with: unknown preset {settings.compare_with!r}")
     if settings.detainer_policy not in DETAINER_LABELS:
         raise SettingsError(f"Jail policy: unknown choice {settings.detainer_policy!r}")
     for name in LEVERS:
