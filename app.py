@@ -253,7 +253,7 @@ def Page(counties: solara.Reactive | None = None, settings: solara.Reactive | No
             with solara.Columns([1, 1]):
                 SocialGraph(run.left, frame.value)
                 SocialGraph(run.right, frame.value)
-            with solara.Columns([5, 7]):
+            with solara.Columns([7, 5]):
                 Readout(run, frame.value)
                 with solara.Column():
                     for spec in compare_panels(run)[:1]:

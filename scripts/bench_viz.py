@@ -1,12 +1,12 @@
 """Benchmark the visualizer: one step plus a full redraw, at classroom size.
 
 Two measures, both as medians over many steps:
-  figures  model.step() + recolor the graph + update the five plots + encode every figure as PNG
-           (what the server sends the browser after each step);
-  page     the whole page rendered in-process with solara.render, pressing Mesa's Step button
+  figures  step every county (shown ones and the no-program twin) + recolor the graph(s) + update
+           the plots + encode every figure as PNG (what the server sends the browser after a step);
+  page     the whole page rendered in-process with solara.render, pressing its Step button
            (widgets, components and figures: the server-side cost of one click).
 
-    python scripts/bench_viz.py [--residents 1000] [--steps 40] [--budget-ms 250]
+    python scripts/bench_viz.py [--residents 1000] [--compare sc_hennessey] [--steps 40] [--budget-ms 250]
 
 Exits 1 when the page median exceeds the budget.
 """
@@ -20,24 +20,28 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def bench_figures(n: int, steps: int) -> dict:
+def bench_figures(n: int, steps: int, compare: str = "") -> dict:
     from viz.graph_view import GraphView
     from viz.layout import layout_for
-    from viz.plots import PANELS, TimeSeriesPanel
-    from viz.settings import ClassroomCounty, CountySettings
+    from viz.plots import PANELS, TimeSeriesPanel, compare_panels
+    from viz.session import Counties
+    from viz.settings import CountySettings
 
-    model = ClassroomCounty(CountySettings(n_residents=n))
-    view = GraphView(model, layout_for(model), model.label)
-    panels = [TimeSeriesPanel(spec, model) for spec in PANELS]
+    counties = Counties(CountySettings(n_residents=n, compare_with=compare))
+    views = [GraphView(m, layout_for(m), m.label) for m in counties.shown]
+    models = [counties.left] if not compare else [*counties.shown, counties.baseline]
+    specs = PANELS if not compare else compare_panels(counties)
+    panels = [TimeSeriesPanel(spec, models) for spec in specs]
     parts = {"step": [], "graph": [], "plots": [], "total": []}
     for i in range(steps + 3):
         t0 = time.perf_counter()
-        model.step()
+        counties.step()
         t1 = time.perf_counter()
-        view.png(model)
+        for view, model in zip(views, counties.shown, strict=True):
+            view.png(model)
         t2 = time.perf_counter()
         for panel in panels:
-            panel.png(model)
+            panel.png(models)
         t3 = time.perf_counter()
         if i >= 3:  # warm-up: font cache, first draws
             for key, value in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
@@ -45,18 +49,17 @@ def bench_figures(n: int, steps: int) -> dict:
     return {key: 1000 * statistics.median(values) for key, values in parts.items()}
 
 
-def bench_page(n: int, steps: int) -> float:
+def bench_page(n: int, steps: int, compare: str = "") -> float:
     import ipyvuetify as v
     import solara
 
     import app
+    from viz.session import Counties
     from viz.settings import CountySettings
 
-    _, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
-    if n != CountySettings().n_residents:
-        slider = rc.find(v.Slider, meta_ref="n_residents").widget
-        slider.v_model = n
-        slider.fire_event("change", n)
+    settings = CountySettings(n_residents=n, compare_with=compare)
+    page = app.Page(counties=solara.reactive(Counties(settings)), settings=solara.reactive(settings))
+    _, rc = solara.render(solara.AppLayout(children=[page]), handle_error=False)
     step = rc.find(v.Btn, children=["Step"]).widget
     times = []
     for i in range(steps + 3):
@@ -71,13 +74,15 @@ def bench_page(n: int, steps: int) -> float:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=1000)
+    parser.add_argument("--compare", default="", help="a second preset: compare mode (full cooperation against it)")
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--budget-ms", type=float, default=250.0)
     args = parser.parse_args(argv)
-    figures = bench_figures(args.residents, args.steps)
-    print(f"{args.residents} residents, median of {args.steps} steps (ms): "
+    figures = bench_figures(args.residents, args.steps, args.compare)
+    mode = f"compare mode (sc_full vs {args.compare}, + no-program twin)" if args.compare else "one county (+ no-program twin)"
+    print(f"{args.residents} residents, {mode}, median of {args.steps} steps (ms): "
           + ", ".join(f"{key} {value:.1f}" for key, value in figures.items()))
-    page = bench_page(args.residents, args.steps)
+    page = bench_page(args.residents, args.steps, args.compare)
     verdict = "ok" if page <= args.budget_ms else "OVER BUDGET"
     print(f"page (Step click, in-process, all figures re-rendered): median {page:.1f} ms "
           f"[budget {args.budget_ms:.0f} ms: {verdict}]")

@@ -315,6 +315,98 @@ def test_mesa_reset_rebuilds_what_the_sidebar_shows(page):
     np.testing.assert_array_equal(county.status, start)
 
 
+# --- what a class sees: defaults, compare mode, readout, no generic controls ---
+
+def test_the_page_opens_on_the_lessons_county():
+    rc, counties, settings = render_page(CountySettings())
+    try:
+        county = counties.value.left
+        assert (county.n_residents, county.policing_intensity, county.fear_sensitivity) == (2000, 2.0, 3.0)
+        assert county.settings.seed == "42" and county.activation_week == 52 and counties.value.right is None
+        assert counties.value.baseline.settings.preset == "pre_sc" and not counties.value.baseline.sharing_active
+    finally:
+        rc.close()
+
+
+def test_no_tab_no_banner_and_only_explained_controls(page):
+    rc, _, _ = page
+    text = page_text(rc) + " ".join(texts_on_page(rc))
+    buttons = sorted(b.children[0] for b in rc.find(v.Btn).widgets if b.children and isinstance(b.children[0], str))
+    assert buttons == sorted(["Step", "Play", "Run 1 year (52 weeks)", "Reset"])
+    assert not rc.find(v.Tab) and not rc.find(v.Tabs)  # Mesa's "Page 0" tab
+    for generic in ("Play Interval", "Render Interval", "Use Threads", "Model Parameters"):
+        assert generic not in text
+    for explained in ("<b>Step</b>: one week", "<b>Play</b>", "<b>Run 1 year</b>", "<b>Reset</b>"):
+        assert explained in text
+    assert solara.server.settings.theme.show_banner is False  # "This website runs on Solara"
+    assert "solara.Markdown" not in open(app.__file__).read()  # it would fetch KaTeX from a CDN
+
+
+def test_readout_compares_with_the_same_county_without_the_program(page):
+    rc, shown, _ = page
+    rc.find(v.Btn, children=["Run 1 year (52 weeks)"]).widget.click()
+    counties = shown.counties.value
+    base = counties.baseline
+    assert base.steps == counties.left.steps == 52 and base is not counties.left
+    np.testing.assert_array_equal(base.status, counties.left.status)  # same seed, same people
+    header, rows = readout_table(counties)
+    assert header == ["week 52", "Full cooperation", "no program (same seed)", "difference"]
+    by_label = {r[0]: r[1:] for r in rows}
+    assert by_label["IDENT matches (shared with ICE)"][1] == "0"  # no program: nothing reaches ICE
+    text = page_text(rc)
+    assert "sc-readout-table" in text
+    assert f"<td>{int(counties.left.metrics['arrests_cumulative']):,}</td>" in text
+
+
+def test_compare_mode_steps_two_counties_on_the_same_seed(compare_page):
+    rc, counties, settings = compare_page
+    run = counties.value
+    left, right = run.left, run.right
+    assert left.settings.preset == "sc_full" and right.settings.preset == "sc_hennessey"
+    assert right.detainer_policy == "hennessey" and left.detainer_policy == "full"
+    np.testing.assert_array_equal(left.status, right.status)  # the same county
+    np.testing.assert_array_equal(left.household_of, right.household_of)
+    assert len(rc.find(v.Img)) == 0 and len(images(rc)) == 2 + 3  # two graphs, three comparison plots
+    before = images(rc)
+    for _ in range(3):
+        step_button(rc).click()
+    assert left.steps == right.steps == run.baseline.steps == 3  # stepped together
+    assert all(a != b for a, b in zip(images(rc)[:2], before[:2], strict=True))
+    header, _ = readout_table(run)
+    assert header == ["week 3", "Full cooperation", "Hennessey (SF 2011)", "no program (same seed)"]
+    type_seed(rc, "7")  # a typed seed applies to both
+    assert counties.value.left.settings.seed == counties.value.right.settings.seed == "7"
+    rc.find(v.Select, label="Compare with (same county, side by side)").widget.v_model = app.NO_COMPARISON
+    assert counties.value.right is None and len(images(rc)) == 1 + len(PANELS)
+
+
+def test_compare_with_no_program_shares_the_twin():
+    run = Counties(SMALL.with_changes(compare_with="pre_sc"))
+    assert run.baseline is run.right and len(run.all) == 2
+
+
+def test_graph_draws_households_not_friendships_or_acquaintances():
+    county = ClassroomCounty(SMALL)
+    view = GraphView(county, layout_for(county), county.label)
+    from matplotlib.collections import LineCollection
+    lines = [c for c in view.ax.collections if isinstance(c, LineCollection)]
+    assert len(lines) == 1 and len(lines[0].get_segments()) == len(county.ties.family)
+    for _ in range(60):
+        county.step()
+    view.update(county)
+    chilled = county.fear_process.chilled & (county.custody != Custody.REMOVED)
+    assert chilled.any() and len(view.chilled.get_offsets()) == int(chilled.sum())
+
+
+def test_plot_fonts_are_readable_on_a_projector():
+    county = ClassroomCounty(SMALL)
+    panel = TimeSeriesPanel(PANELS[0], county)
+    assert panel.ax.title.get_fontsize() == TITLE_SIZE >= 14 and panel.ax.xaxis.label.get_fontsize() == LABEL_SIZE >= 12
+    assert min(TICK_SIZE, LEGEND_SIZE) >= 11
+    for spec in compare_panels(Counties(SMALL.with_changes(compare_with="sc_sanctuary"))):
+        assert len(spec.series) == 3
+
+
 # --- the helpers ---
 
 def test_parse_seed_accepts_any_text():

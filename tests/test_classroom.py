@@ -73,6 +73,12 @@ def test_lesson_settings_are_what_the_doc_says():
     assert WEEKS == 260 and CLASS_SEEDS == (1, 2, 3, 4, 5, 6, 42)
 
 
+def test_lesson_settings_are_the_pages_defaults():
+    """The page opens on the lesson's county: groups only type their seed."""
+    assert CountySettings() == LESSON.with_changes(seed="42") and CountySettings().activation_week == 52
+    assert CountySettings().preset == "sc_full" and CountySettings().compare_with == ""
+
+
 def test_lesson_settings_are_what_the_page_builds():
     county = ClassroomCounty(LESSON.with_changes(preset="sc_hennessey", seed="3"))
     assert (county.n_residents, county.policing_intensity, county.fear_sensitivity) == (2000, 2.0, 3.0)
