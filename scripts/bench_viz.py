@@ -79,7 +79,8 @@ def main(argv=None) -> int:
     parser.add_argument("--budget-ms", type=float, default=250.0)
     args = parser.parse_args(argv)
     figures = bench_figures(args.residents, args.steps, args.compare)
-    mode = f"compare mode (sc_full vs {args.compare}, + no-program twin)" if args.compare else "one county (+ no-program twin)"
+    mode = (f"compare mode (sc_full vs {args.compare}, + no-program twin)" if args.compare
+            else "one county (+ no-program twin)")
     print(f"{args.residents} residents, {mode}, median of {args.steps} steps (ms): "
           + ", ".join(f"{key} {value:.1f}" for key, value in figures.items()))
     page = bench_page(args.residents, args.steps, args.compare)

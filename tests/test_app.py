@@ -20,7 +20,16 @@ from agents.codes import Custody, Status
 from model import PRESETS, SecureCommunitiesModel, scenario
 from viz.graph_view import GraphView, node_faces, node_rings
 from viz.layout import household_layout, layout_for
-from viz.plots import LABEL_SIZE, LEGEND_SIZE, PANELS, TICK_SIZE, TITLE_SIZE, TimeSeriesPanel, compare_panels, nice_ceiling
+from viz.plots import (
+    LABEL_SIZE,
+    LEGEND_SIZE,
+    PANELS,
+    TICK_SIZE,
+    TITLE_SIZE,
+    TimeSeriesPanel,
+    compare_panels,
+    nice_ceiling,
+)
 from viz.readout import readout_table
 from viz.session import Counties
 from viz.settings import (
