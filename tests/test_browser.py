@@ -197,7 +197,7 @@ def test_compare_mode_and_a_typed_seed(browser, server, tmp_path):
     wait_for_text(page, week_text(52), timeout=60_000)
     page.get_by_role("button", name="Step", exact=True).click()
     wait_for_text(page, week_text(53))
-    assert page.locator(".sc-readout-table th").first.inner_text() == "week 53"
+    page.locator(".sc-readout-table th", has_text=re.compile("^week 53$")).wait_for(timeout=20_000)
     assert seed_box.input_value() == "7"
     save_screenshot(page, tmp_path, "app-compare-seed7-week53.png")
     log = log_path.read_text()
