@@ -88,8 +88,8 @@ def t_interval(values, level=0.95):
 N_BOOT = 2000
 METHODS = {
     "t": "t-interval of the mean over replicates",
-    "bootstrap": f"percentile bootstrap of the mean over replicates ({N_BOOT:,} resamples, seeded): it stays "
-                 "within the range of the data, so a count's interval never goes below zero",
+    "bootstrap": f"percentile bootstrap of the mean ({N_BOOT:,} resamples, seeded; within the data's range, so "
+                 "never below zero for counts)",
 }
 
 
@@ -173,7 +173,7 @@ def run_statistic(df: pd.DataFrame, outputs, statistic="final", from_step=None) 
     raise ValueError(f"statistic must be 'final' or 'mean', got {statistic!r}")
 
 
-def before_after(df: pd.DataFrame, outputs, week, by, window: int = 52, level=0.95) -> pd.DataFrame:
+def before_after(df: pd.DataFrame, outputs, week, by, window: int = 52, level=0.95, method="t") -> pd.DataFrame:
     """Mean weekly value in the ``window`` weeks before ``week`` and the ``window`` weeks from it, per run,
     then summarized over replicates (with the difference after - before). ``week``: a week, or the name
     of a column holding each run's own week (e.g. ``"activation_week"``)."""
@@ -186,7 +186,7 @@ def before_after(df: pd.DataFrame, outputs, week, by, window: int = 52, level=0.
     diff = (a - b).reset_index()
     parts = []
     for label, frame in (("before", b.reset_index()), ("after", a.reset_index()), ("after - before", diff)):
-        s = summarize(frame, outputs, by, level)
+        s = summarize(frame, outputs, by, level, method=method)
         s.insert(len(by), "period", label)
         parts.append(s)
     return pd.concat(parts, ignore_index=True)
@@ -227,9 +227,8 @@ def paired_differences(df: pd.DataFrame, outputs, baseline, by="preset") -> pd.D
     base = df[df[by] == baseline].set_index(keys)[list(outputs)]
     rest = df[df[by] != baseline]
     diff = rest.set_index(keys)[list(outputs)] - base.reindex(rest.set_index(keys).index)
-    out = rest.drop(columns=list(outputs)).reset_index(drop=True)
-    out[list(outputs)] = diff.to_numpy()
-    return out
+    values = pd.DataFrame(diff.to_numpy(), columns=list(outputs))
+    return pd.concat([rest.drop(columns=list(outputs)).reset_index(drop=True), values], axis=1)
 
 
 # --- windows and rates ---
@@ -287,10 +286,8 @@ def window_values(df: pd.DataFrame, start: int) -> pd.DataFrame:
             if rate in w:
                 derived[f"victimization_rate_{g}_window"] = w.groupby("run_id")[rate].transform(
                     lambda s: s.expanding().mean()).to_numpy()
-    for k, v in derived.items():
-        if v is not None:
-            w[k] = v
-    return w
+    extra = pd.DataFrame({k: v for k, v in derived.items() if v is not None}, index=w.index)
+    return pd.concat([w.drop(columns=[c for c in extra if c in w]), extra], axis=1)
 
 
 # --- sensitivity ---

@@ -10,8 +10,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from model.labels import (CHANNEL_LABELS, DOOR_LABELS, GROUP_COLORS, GROUP_LABELS, LEVEL_LABELS,  # noqa: E402
-                          PRESET_COLORS, PRESET_SHORT, preset_order)
+from model.labels import (  # noqa: E402
+    CHANNEL_LABELS,
+    DOOR_LABELS,
+    GROUP_COLORS,
+    GROUP_LABELS,
+    LEVEL_LABELS,
+    PRESET_COLORS,
+    PRESET_SHORT,
+    preset_order,
+)
 
 # Readable names of the model's reporters, composed from the shared vocabulary (model.labels).
 MEASURES = {
@@ -25,7 +33,7 @@ MEASURES = {
     "crimes_cleared": "Crimes cleared", "reporting_rate": "Reporting propensity",
     "reporting_rate_cohort": "Reporting propensity (fixed cohort)", "realized_reporting": "Realized reporting",
     "victimizations": "Victimizations", "victimizations_reported": "Victimizations reported",
-    "victimization_rate": "Victimizations per 1,000 residents a year", "chilled_share": "Share chilled",
+    "victimization_rate": "Victimizations per 1,000 group residents a year", "chilled_share": "Share chilled",
     "fear_mean": "Mean fear", "clearance_rate": "Clearance rate",
     "share_hispanic_adults_knows_detained": "Hispanic adults who know someone detained",
     "share_hispanic_adults_knows_detained_close": "Hispanic adults who know someone detained (household, friends)",
@@ -46,9 +54,9 @@ def label(output: str) -> str:
         return MEASURES[name] + suffix
     if name.startswith("fear_channel_") and name.endswith("_hispanic"):
         return f"Fear of Hispanic residents: {CHANNEL_LABELS.get(name[13:-9], name[13:-9])}" + suffix
-    for key, kinds in (("removals_", {**{k: v for k, v in LEVEL_LABELS.items()}, **DOOR_LABELS}),):
-        if name.startswith(key) and name[len(key):] in kinds:
-            return f"Removals: {kinds[name[len(key):]]}" + suffix
+    kinds = {**LEVEL_LABELS, **DOOR_LABELS}
+    if name.startswith("removals_") and name[9:] in kinds:
+        return f"Removals: {kinds[name[9:]]}" + suffix
     for measure in sorted(MEASURES, key=len, reverse=True):
         if name.startswith(measure + "_") and name[len(measure) + 1:] in GROUP_LABELS:
             return f"{MEASURES[measure]}: {GROUP_LABELS[name[len(measure) + 1:]]}" + suffix
@@ -57,7 +65,8 @@ def label(output: str) -> str:
 
 def unit(output: str) -> str:
     """The y-axis label of a reporter: what is counted, or the share's base."""
-    if output.endswith(("_cumulative", "_window")) and not output.startswith(("realized", "clearance", "victimization_rate")):
+    ratios = ("realized", "clearance", "victimization_rate")
+    if output.endswith(("_cumulative", "_window")) and not output.startswith(ratios):
         return "count (total)"
     if output.startswith("victimization_rate"):
         return "per 1,000 group residents a year"
@@ -197,10 +206,11 @@ def policy_comparison(final, hue, folder, name="policy_comparison", differences=
         ax.set_ylabel(ylabel)
     for ax in axes:
         if ax.get_legend() is not None:
-            sns.move_legend(ax, "upper left", bbox_to_anchor=(0.0, -0.32), ncol=2, frameon=False, title=None)
-        ax.tick_params(axis="x", rotation=35)
+            sns.move_legend(ax, "upper left", bbox_to_anchor=(0.0, -0.38), ncol=2, frameon=False, title=None)
+        ax.tick_params(axis="x", rotation=45)
         for t in ax.get_xticklabels():
             t.set_horizontalalignment("right")
+            t.set_rotation_mode("anchor")
         ax.set_xlabel("")
     fig.tight_layout()
     return save(fig, folder, name)
