@@ -153,7 +153,7 @@ def summarize(df: pd.DataFrame, outputs, by, level=0.95, method="t") -> pd.DataF
             else:
                 mean, lo, hi = t_interval(v, level)
             rows.append({**dict(zip(by, key, strict=True)), "output": o, "n": int((~np.isnan(v)).sum()),
-                         "mean": mean, "sd": float(np.nanstd(v, ddof=1)) if len(v) > 1 else np.nan,
+                         "mean": mean, "sd": float(np.nanstd(v, ddof=1)) if (~np.isnan(v)).sum() > 1 else np.nan,
                          "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows)
 
@@ -381,6 +381,7 @@ def sensitivity(out, outputs=None, statistic="final") -> tuple:
 
 # --- the story's tables: the ripple and the funnel (drawn by plots.ripple and plots.funnel) ---
 DOOR_FLOWS = ("ice_pickups", "at_large_arrests", "background_arrests")  # ICE's detentions, one flow per door
+RIPPLE_SETTLE = 13  # weeks after activation before panels 5 and 6 (ratios over the window) are drawn
 RIPPLE_CHILLED = ("undocumented", "hispanic", "hispanic_us_born", "non_hispanic")
 # The funnel's stages: (flow, branch). Branches: the jail's pathway, then each of ICE's doors.
 FUNNEL_STAGES = (
@@ -406,7 +407,8 @@ def ripple_table(df: pd.DataFrame, activation: int, dens: pd.DataFrame, focus="s
     1 people detained by ICE per 1,000 undocumented residents (total since week 0, all three doors);
     2 Hispanic adults who know someone detained (any tie; household or friends); 3 the share chilled by
     group; 4 reporting propensity of the fixed cohort, 5 realized reporting (crimes reported over crimes
-    suffered since activation) and 6 victimizations per 1,000 group residents a year since activation,
+    suffered since activation) and 6 victimizations per 1,000 group residents a year since activation
+    (5 and 6 from ``RIPPLE_SETTLE`` weeks after activation, when the window holds enough crimes),
     each as ``focus`` minus ``baseline`` on the same seed. Panels 1-3 give both presets' levels (%,
     per 1,000); 4-6 the paired change in percentage points (4, 5) or per 1,000 a year (6). ``mean``,
     ``ci_low``, ``ci_high``: mean over replicates and its percentile-bootstrap interval."""
@@ -442,7 +444,7 @@ def ripple_table(df: pd.DataFrame, activation: int, dens: pd.DataFrame, focus="s
              "share_hispanic_adults_knows_detained_close": "household or friends"}
     add(df, [c for c in knows if c in df], 2, "2. Hispanic adults who know someone detained", "% of Hispanic adults",
         100.0, lambda c, p: {"preset_of_series": p, "series": f"{knows[c]}, {PRESET_SHORT[p]}", "color": p,
-                             "style": ("solid" if c.endswith("detained") else "dotted") if p == focus else "dashed"})
+                             "style": "solid" if c.endswith("detained") else "dotted"})
     chilled = [f"chilled_share_{g}" for g in RIPPLE_CHILLED if f"chilled_share_{g}" in df]
     add(df, chilled, 3, "3. Chilled (afraid to go to the police)", "% of the group", 100.0,
         level_series(lambda c, color=False: c[len("chilled_share_"):] if color else
@@ -463,6 +465,8 @@ def ripple_table(df: pd.DataFrame, activation: int, dens: pd.DataFrame, focus="s
     add(paired_differences(df, cohort, baseline, by), cohort, 4,
         f"4. Would report a crime (fixed cohort), {change}", "percentage points", 100.0,
         group_series("reporting_rate_cohort_"))
+    # window ratios start from a handful of crimes: shown from a quarter (13 weeks) after activation
+    window = window[window["step"] >= activation + RIPPLE_SETTLE]
     add(paired_differences(window, realized, baseline, by), realized, 5,
         f"5. Share of crimes reported since week {activation}, {change}", "percentage points", 100.0,
         group_series("realized_reporting_", "_window"))
