@@ -155,7 +155,7 @@ def summarize(df: pd.DataFrame, outputs, by, level=0.95, method="t") -> pd.DataF
             rows.append({**dict(zip(by, key, strict=True)), "output": o, "n": int((~np.isnan(v)).sum()),
                          "mean": mean, "sd": float(np.nanstd(v, ddof=1)) if (~np.isnan(v)).sum() > 1 else np.nan,
                          "ci_low": lo, "ci_high": hi})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[*by, "output", "n", "mean", "sd", "ci_low", "ci_high"])
 
 
 def run_statistic(df: pd.DataFrame, outputs, statistic="final", from_step=None) -> pd.DataFrame:

@@ -326,7 +326,7 @@ def funnel(table, folder, name="funnel", by="preset") -> list:
     rows = (len(presets) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.4 * rows), sharex=True, sharey=True,
                              squeeze=False)
-    top = table["ci_high"].max()
+    top = max(float(table["ci_high"].fillna(0).max()), 1.0)
     for ax, p in zip(axes.flat, presets, strict=False):
         t = table[table[by].astype(str) == p].sort_values("stage")
         y = list(range(len(t)))

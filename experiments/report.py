@@ -217,21 +217,23 @@ def build_report(out, quiet=True) -> Path:
 
     # --- effects against the baseline (common random numbers) ---
     baseline = spec.analysis.get("baseline")
-    story = (PRESET_KEY in names and spec.common_random_numbers and isinstance(act, int) and 0 < act < spec.steps
-             and baseline in set(df[PRESET_KEY].astype(str)) and (act - 1) in set(df["step"]))
+    paired = (PRESET_KEY in names and spec.common_random_numbers and isinstance(act, int) and 0 < act < spec.steps
+              and baseline in set(df[PRESET_KEY].astype(str)))
+    story = paired and (act - 1) in set(df["step"])  # totals from activation need the week before it
     dens = analysis.denominators(df, spec.fixed)
     undoc_note = ("per 1,000 undocumented residents: of n_residents x share_undocumented, the model's target "
                   f"count at week 0 ({dens['undocumented'].iloc[0]:,.0f} here"
                   f"{'' if dens['undocumented'].nunique() == 1 else ' in the first run'})")
     dens_note = f"per 1,000 residents (of n_residents) and {undoc_note}"
     window = analysis.window_values(df, act) if story else None
-    if baseline and story:
+    if baseline and paired:
+        frame, first = (window, act) if story else (df, 1)
         collected = set(df["step"])
         weeks = [w for w in (act + 52, act + 104) if w in collected] or [max(collected)]
         effect_outputs = [o for o in (spec.analysis.get("effects") or spec.analysis.get("outputs") or []) if o in df]
-        effect_outputs += [o for o in DERIVED_EFFECTS if o in window]
+        effect_outputs += [o for o in DERIVED_EFFECTS if story and o in window]
         if weeks and effect_outputs:
-            eff = analysis.paired_effects(window, effect_outputs, baseline, weeks, PRESET_KEY, level, method=METHOD)
+            eff = analysis.paired_effects(frame, effect_outputs, baseline, weeks, PRESET_KEY, level, method=METHOD)
             eff = eff[eff[PRESET_KEY].astype(str) != baseline].reset_index(drop=True)
             counts = eff["output"].str.endswith("_cumulative")
             enforcement = counts & ~eff["output"].str.startswith(("crimes", "victimizations"))
@@ -240,7 +242,7 @@ def build_report(out, quiet=True) -> Path:
                 d = float(dens[base].mean())
                 for c in ("difference", "ci_low", "ci_high"):
                     eff[f"{c}_{col}"] = np.where(rows, eff[c] * 1000 / d, np.nan)
-            eff["window"] = eff["week"].map(lambda w: f"weeks {act}-{w}")
+            eff["window"] = eff["week"].map(lambda w: f"weeks {first}-{w}")
             eff.to_csv(tab_dir / "effects.csv", index=False)
 
             def cell(r, suffix=""):
@@ -260,15 +262,17 @@ def build_report(out, quiet=True) -> Path:
                       f"Each preset minus {plots.hue_label(baseline)} (`{baseline}`) on the same seed (common random "
                       f"numbers), pair by pair, at the week shown: the mean difference over {spec.replications} "
                       f"pairs with its {level:.0%} interval ({analysis.METHODS[METHOD]}, over pairs), the baseline "
-                      "mean, and the difference relative to it. Windows: totals (`total`) count from activation "
-                      f"(week {act}) to the week shown; `over the window` measures (crimes reported over crimes "
+                      "mean, and the difference relative to it. Windows: totals (`total`) count from "
+                      + (f"activation (week {act})" if story else
+                         f"week 1 (week {act - 1} was not collected, so totals cannot start at activation)")
+                      + " to the week shown; `over the window` measures (crimes reported over crimes "
                       "suffered, cleared over reported, victimizations per 1,000 group residents a year as the mean "
                       "of the weekly rate) cover the same weeks; the other rows are the week's value (shares 0-1). "
                       f"Counts are also given {dens_note} (enforcement counts only). (`tables/effects.csv` has every "
                       "figure.)", ""]
             for w in weeks:
                 part = shown[shown["week"] == w]
-                lines += [f"**Week {w}** ({(w - act) / 52:g} years after activation; totals over weeks {act}-{w}):",
+                lines += [f"**Week {w}** ({(w - act) / 52:.2g} years after activation; totals over weeks {first}-{w}):",
                           "", _md_table(part[["preset", "measure", "baseline", "difference", "per_1000_residents",
                                               "per_1000_undocumented", "relative"]]
                                         .rename(columns={"per_1000_residents": "per 1,000 residents",

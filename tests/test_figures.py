@@ -125,7 +125,7 @@ def test_the_ripple_numbers_are_the_data(story):
 def test_the_funnel_has_the_stages_and_doors_per_preset(story):
     fun = story["funnel"]
     stages = [f for f, _ in analysis.FUNNEL_STAGES]
-    for preset, g in fun.groupby("preset"):
+    for _, g in fun.groupby("preset"):
         assert g.sort_values("stage")["flow"].tolist() == stages
     assert set(fun["branch"]) == {"pathway", "sc", "at_large", "background", "all"}
     assert (fun["window"] == f"weeks {ACT}-{STEPS}").all()
@@ -206,5 +206,35 @@ def test_the_readme_leads_with_the_figure_make_run_makes():
     if not (report / "figures" / "ripple.png").is_file():
         pytest.skip("run `make run` to compare the README with what it produces")
     sentence = re.search(r"\*\*In one sentence:\*\* (.+)", (report / "report.md").read_text()).group(1)
-    numbers = re.findall(r"\d+\.\d+%|\d+%", sentence)
-    assert all(n in text for n in numbers[:3]), "README's numbers differ from the report's: refresh them"
+    numbers = re.findall(r"\d+\.\d+ to \d+\.\d+|\d+\.\d+ percentage points|\d+(?:\.\d+)?%", sentence)
+    assert len(numbers) >= 5
+    stale = [n for n in numbers if n not in text]
+    assert not stale, f"README's numbers differ from the report's {stale}: refresh them from `make run`"
+
+
+def test_effects_fall_back_to_totals_from_week_1_when_the_week_before_activation_is_not_kept(tmp_path):
+    """A sweep that keeps only a few weeks (pathway.toml keeps the last) still gets its effects table."""
+    spec = tmp_path / "sparse.toml"
+    spec.write_text(f"""
+name = "sparse"
+replications = 2
+seed = 3
+common_random_numbers = true
+steps = 30
+collect_every = 15
+outputs = ["removals_cumulative", "ice_pickups_cumulative", "reporting_rate_cohort_hispanic"]
+[fixed]
+n_residents = 400
+activation_week = {ACT}
+[parameters]
+preset = ["sc_full", "pre_sc"]
+[analysis]
+baseline = "sc_full"
+effects = ["removals_cumulative", "ice_pickups_cumulative"]
+""")
+    run_sweep(spec, out=tmp_path / "s", workers=1, quiet=True)
+    text = build_report(tmp_path / "s").read_text()
+    assert "## Effects against the baseline" in text and "count from week 1" in text
+    assert "## The ripple" not in text  # it needs every week from activation
+    eff = pd.read_csv(tmp_path / "s" / "report" / "tables" / "effects.csv")
+    assert set(eff["window"]) == {"weeks 1-30"}
