@@ -172,14 +172,31 @@ def build_report(out, quiet=True) -> Path:
     if keep and spec.design.method in ("factorial", "lhs"):
         group = lists if spec.design.method == "factorial" and lists else by
         summary = analysis.summarize(final, keep, group, level, method=METHOD)
+        # counts per 1,000 residents and per 1,000 undocumented residents (denominators fixed within a group)
+        per = final.merge(analysis.denominators(df, spec.fixed), on="run_id").groupby(group)[
+            ["residents", "undocumented"]].mean()
+        counts = summary["output"].str.endswith("_cumulative")
+        keys = pd.MultiIndex.from_frame(summary[group]) if len(group) > 1 else summary[group[0]]
+        for base in ("residents", "undocumented"):
+            d = per[base].reindex(keys).to_numpy()
+            for c in ("mean", "ci_low", "ci_high"):
+                summary[f"{c}_per_1000_{base}"] = np.where(counts, summary[c] * 1000 / d, np.nan)
         summary.to_csv(tab_dir / "final_values.csv", index=False)
         wide = summary.assign(cell=summary.apply(_ci_cell, axis=1)).pivot(index=group, columns="output",
                                                                            values="cell")[keep]
+        if "removals_cumulative" in keep:
+            rem = summary[summary["output"] == "removals_cumulative"].set_index(group)
+            at = list(wide.columns).index("removals_cumulative") + 1
+            per_undoc = rem.apply(lambda r: _ci_cell({c: r[f"{c}_per_1000_undocumented"]
+                                                      for c in ("mean", "ci_low", "ci_high")}), axis=1)
+            wide.insert(at, "Removals per 1,000 undocumented residents", per_undoc.reindex(wide.index))
         wide = _readable(wide.rename(columns=plots.label).reset_index())
         lines += ["## Final values", "",
                   f"Mean [{level:.0%} interval] over replicates at the last week (week {spec.steps}); totals "
-                  f"cover weeks 1-{spec.steps}; intervals: {analysis.METHODS[METHOD]}. "
-                  f"(`tables/final_values.csv` has n, sd and the bounds.)", "",
+                  f"cover weeks 1-{spec.steps}; intervals: {analysis.METHODS[METHOD]}. Removals are also given "
+                  "per 1,000 undocumented residents (n_residents x share_undocumented, the model's target count); "
+                  "`tables/final_values.csv` has every total per 1,000 residents and per 1,000 undocumented "
+                  "residents, with n, sd and the bounds.", "",
                   _md_table(wide), ""]
 
     # --- time series ---

@@ -189,6 +189,15 @@ def test_every_caption_states_its_interval_and_window(story):
         assert re.search(r"weeks? \d", c), c
 
 
+def test_final_values_give_counts_per_1000(story):
+    table = pd.read_csv(story["report"].parent / "tables" / "final_values.csv")
+    rem = table[table["output"] == "removals_cumulative"]
+    assert np.allclose(rem["mean_per_1000_undocumented"], rem["mean"] * 1000 / (N * SHARE))
+    assert np.allclose(rem["mean_per_1000_residents"], rem["mean"] * 1000 / N)
+    assert table[~table["output"].str.endswith("_cumulative")]["mean_per_1000_residents"].isna().all()
+    assert "Removals per 1,000 undocumented residents" in story["text"]
+
+
 def test_counts_have_no_negative_intervals(story):
     table = pd.read_csv(story["report"].parent / "tables" / "timeseries.csv")
     counts = table[table["output"].str.endswith("_cumulative")]
