@@ -166,7 +166,7 @@ def policy_comparison(final, hue, folder, name="policy_comparison", differences=
     (``analysis.paired_differences``); when given, the reporting panel shows the change in the fixed
     cohort's reporting in percentage points, otherwise the level by group. Bars: mean; whiskers:
     seaborn's percentile bootstrap 95% CI over runs."""
-    fig, axes = plt.subplots(1, 3, figsize=(18, 5.2))
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5.6))
     order = hue_order(final[hue])
     f = final.assign(**{hue: final[hue].astype(str)})
     groups = ("hispanic", "undocumented", "hispanic_citizen", "non_hispanic")
@@ -206,7 +206,9 @@ def policy_comparison(final, hue, folder, name="policy_comparison", differences=
         ax.set_ylabel(ylabel)
     for ax in axes:
         if ax.get_legend() is not None:
-            sns.move_legend(ax, "upper left", bbox_to_anchor=(0.0, -0.38), ncol=2, frameon=False, title=None)
+            sns.move_legend(ax, "lower left", bbox_to_anchor=(0.0, 1.01), ncol=2, frameon=False, title=None,
+                            fontsize=9)
+            ax.set_title(ax.get_title(), fontsize=11, pad=42)
         ax.tick_params(axis="x", rotation=45)
         for t in ax.get_xticklabels():
             t.set_horizontalalignment("right")
