@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from experiments import build_report, load_results, run_sweep
-from experiments.analysis import run_statistic, t_interval
+from experiments.analysis import bootstrap_interval, run_statistic
 from tests import sweep_models
 
 sweep_models.register()
@@ -71,9 +71,11 @@ def test_report_table_matches_the_data(smoke):
     row = table[(table["preset"] == "sc_full") & (table["policing_intensity"] == 2.0)
                 & (table["output"] == "removals_cumulative")].iloc[0]
     values = final[(final["preset"] == "sc_full") & (final["policing_intensity"] == 2.0)]["removals_cumulative"]
-    mean, lo, hi = t_interval(values)
+    mean, lo, hi = bootstrap_interval(values)
     assert row["n"] == 2 and row["mean"] == pytest.approx(mean)
-    assert (pd.isna(row["ci_low"]) and pd.isna(lo)) or row["ci_low"] == pytest.approx(lo)
+    assert row["ci_low"] == pytest.approx(lo) and row["ci_high"] == pytest.approx(hi)
+    counts = table[table["output"].str.endswith("_cumulative")]
+    assert (counts["ci_low"] >= 0).all(), "a count's interval goes below zero"
 
 
 def test_grid_report_has_a_heatmap(tmp_path):
