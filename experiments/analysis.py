@@ -236,11 +236,17 @@ VICTIM_GROUPS = ("hispanic", "undocumented", "hispanic_citizen", "non_hispanic")
 
 
 def denominators(df: pd.DataFrame, fixed: dict) -> pd.DataFrame:
-    """Per run: ``residents`` (n_residents) and ``undocumented`` (n_residents x share_undocumented, the
-    model's target share of undocumented residents), from the run's varied parameters, else the spec's
-    ``fixed``, else the model's defaults. One row per run_id."""
+    """Per run: ``residents`` and ``undocumented`` at week 0, as drawn (the reporters
+    ``residents_present`` and ``undocumented_present`` at step 0) when the sweep kept them; otherwise
+    n_residents and n_residents x share_undocumented (the model's target count), from the run's varied
+    parameters, else the spec's ``fixed``, else the model's defaults. One row per run_id."""
     from model import DEFAULTS
 
+    if {"residents_present", "undocumented_present"} <= set(df.columns) and (df["step"] == 0).any():
+        start = df[df["step"] == 0].drop_duplicates("run_id")
+        return pd.DataFrame({"run_id": start["run_id"].to_numpy(),
+                             "residents": start["residents_present"].to_numpy(dtype=float),
+                             "undocumented": start["undocumented_present"].to_numpy(dtype=float)})
     runs = df.drop_duplicates("run_id")
     out = pd.DataFrame({"run_id": runs["run_id"].to_numpy()})
     for name in ("n_residents", "share_undocumented"):

@@ -194,7 +194,7 @@ def build_report(out, quiet=True) -> Path:
         lines += ["## Final values", "",
                   f"Mean [{level:.0%} interval] over replicates at the last week (week {spec.steps}); totals "
                   f"cover weeks 1-{spec.steps}; intervals: {analysis.METHODS[METHOD]}. Removals are also given "
-                  "per 1,000 undocumented residents (n_residents x share_undocumented, the model's target count); "
+                  "per 1,000 undocumented residents (those in the county at week 0); "
                   "`tables/final_values.csv` has every total per 1,000 residents and per 1,000 undocumented "
                   "residents, with n, sd and the bounds.", "",
                   _md_table(wide), ""]
@@ -238,8 +238,10 @@ def build_report(out, quiet=True) -> Path:
               and baseline in set(df[PRESET_KEY].astype(str)))
     story = paired and (act - 1) in set(df["step"])  # totals from activation need the week before it
     dens = analysis.denominators(df, spec.fixed)
-    undoc_note = ("per 1,000 undocumented residents: of n_residents x share_undocumented, the model's target "
-                  f"count at week 0 ({dens['undocumented'].iloc[0]:,.0f} here"
+    drawn = "undocumented_present" in df.columns
+    undoc_note = ("per 1,000 undocumented residents: of those in the county at week 0"
+                  f"{' as drawn' if drawn else ' (n_residents x share_undocumented, the model target)'} "
+                  f"({dens['undocumented'].iloc[0]:,.0f} here"
                   f"{'' if dens['undocumented'].nunique() == 1 else ' in the first run'})")
     dens_note = f"per 1,000 residents (of n_residents) and {undoc_note}"
     window = analysis.window_values(df, act) if story else None

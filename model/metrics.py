@@ -57,6 +57,8 @@ STATE = (
     # knowing, among Hispanic adults (any tie, or household and friends alone)
     "share_hispanic_adults_knows_detained", "share_hispanic_adults_knows_detained_close",
     "share_hispanic_adults_knows_undocumented",
+    # who is in the county this week (denominators for rates per resident or per undocumented resident)
+    "residents_present", "undocumented_present",
 )
 REPORTERS = FLOWS + STATE + tuple(f"{name}_cumulative" for name in FLOWS)
 
@@ -175,6 +177,8 @@ def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
         "share_hispanic_adults_knows_detained": knows["knows_detained"]["hispanic_adults"],
         "share_hispanic_adults_knows_detained_close": knows["knows_detained_close"]["hispanic_adults"],
         "share_hispanic_adults_knows_undocumented": knows["knows_undocumented"]["hispanic_adults"],
+        "residents_present": size["all"],
+        "undocumented_present": size["undocumented"],
     }
 
 

@@ -13,7 +13,7 @@ from experiments import analysis, build_report, load_results, plots, run_sweep
 from model.labels import GROUP_LABELS, PRESET_ORDER, PRESET_SHORT
 
 ROOT = Path(__file__).resolve().parents[1]
-ACT, STEPS, N, SHARE = 10, 40, 600, 0.10
+ACT, STEPS, N = 10, 40, 600
 SPEC = f"""
 name = "story"
 replications = 4
@@ -22,7 +22,6 @@ common_random_numbers = true
 steps = {STEPS}
 [fixed]
 n_residents = {N}
-share_undocumented = {SHARE}
 activation_week = {ACT}
 [parameters]
 preset = ["sc_sanctuary", "pre_sc", "sc_full"]
@@ -102,12 +101,22 @@ def test_the_ripple_has_its_six_panels_in_order(story):
     assert (rip[rip["panel"] <= 3]["ci_low"] >= 0).all()
 
 
+def undocumented_at_start(df) -> pd.Series:
+    """Undocumented residents in each run's county at week 0, as drawn (by replicate: the presets
+    share a county under common random numbers)."""
+    start = df[df["step"] == 0]
+    counts = start.groupby("replicate")["undocumented_present"].agg(["min", "max"])
+    assert (counts["min"] == counts["max"]).all()  # the same county for every preset
+    return counts["min"]
+
+
 def test_the_ripple_numbers_are_the_data(story):
     df, rip = story["df"], story["ripple"]
     last = df[df["step"] == STEPS]
-    # panel 1: detentions through the three doors per 1,000 undocumented (n x share)
+    # panel 1: detentions through the three doors per 1,000 undocumented (as drawn at week 0)
     full = last[last["preset"] == "sc_full"]
-    det = full[[f"{f}_cumulative" for f in analysis.DOOR_FLOWS]].sum(axis=1) * 1000 / (N * SHARE)
+    undocumented = undocumented_at_start(df).reindex(full["replicate"]).to_numpy()
+    det = full[[f"{f}_cumulative" for f in analysis.DOOR_FLOWS]].sum(axis=1) * 1000 / undocumented
     row = rip[(rip["panel"] == 1) & (rip["preset"] == "sc_full") & (rip["step"] == STEPS)].iloc[0]
     assert row["mean"] == pytest.approx(det.mean())
     # panel 4: the paired change of the fixed cohort's reporting, in percentage points
@@ -132,7 +141,8 @@ def test_the_funnel_has_the_stages_and_doors_per_preset(story):
     assert (fun["ci_low"] >= 0).all()  # counts: bootstrap intervals never below zero
     # per 1,000 residents and per 1,000 undocumented beside the counts
     assert np.allclose(fun["mean_per_1000_residents"], fun["mean"] * 1000 / N)
-    assert np.allclose(fun["mean_per_1000_undocumented"], fun["mean"] * 1000 / (N * SHARE))
+    undocumented = undocumented_at_start(story["df"]).mean()
+    assert np.allclose(fun["mean_per_1000_undocumented"], fun["mean"] * 1000 / undocumented)
     flows = fun.set_index(["preset", "flow"])["mean"]
     assert flows["pre_sc", "detainers_issued"] == 0 and flows["sc_sanctuary", "detainers_honored"] == 0
     # the totals are counted over the window, from the data
@@ -156,7 +166,8 @@ def test_effects_are_paired_with_windows_and_rates(story):
             "victimization_rate_hispanic_window"} <= set(eff["output"])
     rem = eff[eff["output"] == "removals_cumulative"].iloc[0]
     assert rem["window"] == f"weeks {ACT}-{rem['week']}"
-    assert rem["difference_per_1000_undocumented"] == pytest.approx(rem["difference"] * 1000 / (N * SHARE))
+    assert rem["difference_per_1000_undocumented"] == pytest.approx(
+        rem["difference"] * 1000 / undocumented_at_start(story["df"]).mean())
     assert rem["difference_per_1000_residents"] == pytest.approx(rem["difference"] * 1000 / N)
     text = story["text"]
     assert "per 1,000 undocumented" in text and "percentile bootstrap" in text
@@ -192,7 +203,8 @@ def test_every_caption_states_its_interval_and_window(story):
 def test_final_values_give_counts_per_1000(story):
     table = pd.read_csv(story["report"].parent / "tables" / "final_values.csv")
     rem = table[table["output"] == "removals_cumulative"]
-    assert np.allclose(rem["mean_per_1000_undocumented"], rem["mean"] * 1000 / (N * SHARE))
+    undocumented = undocumented_at_start(story["df"]).mean()
+    assert np.allclose(rem["mean_per_1000_undocumented"], rem["mean"] * 1000 / undocumented)
     assert np.allclose(rem["mean_per_1000_residents"], rem["mean"] * 1000 / N)
     assert table[~table["output"].str.endswith("_cumulative")]["mean_per_1000_residents"].isna().all()
     assert "Removals per 1,000 undocumented residents" in story["text"]
