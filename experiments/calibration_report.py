@@ -259,7 +259,7 @@ def build_calibration_report(out, quiet=True) -> Path:
     fitted = manifest["fitted"]
     observed = manifest["observed"]
     abc = spec.get("abc", {})
-    generations = int(abc.get("generations", 3))
+    generations = int(state.get("planned") or abc.get("generations", 3))
     lines = [f"# Calibration report: {manifest['name']}", ""]
     if spec.get("description"):
         lines += [spec["description"], ""]
@@ -434,12 +434,22 @@ def target_statistics_of_sweep(out) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def target_sensitivity(out, level=0.95) -> tuple:
-    """Morris mu* of every target statistic to every screened parameter, in units of the target's tolerance.
+THRESHOLD = 1.0  # tolerances beyond the noise a parameter must move some target by, across its range, to be fitted
+NOISE_RATIO = 2.0  # ... with a mu* at least this many times the target's noise floor
 
-    Returns (table, ranking): table has one row per (target, parameter) with mu*, its interval and sigma,
-    raw and divided by the target's tolerance (the mean half-width of its range); ranking has one row per
-    parameter: the largest mu*/tolerance over the targets and the target it comes from."""
+
+def target_sensitivity(out, level=0.95, threshold: float = THRESHOLD) -> tuple:
+    """Morris mu* of every target statistic to every screened parameter, against the noise, in tolerances.
+
+    The statistic of a design point is its mean over the replications. Runs are stochastic, so an
+    elementary effect holds noise as well as the parameter's effect: with replicates, each target's noise
+    floor is estimated as the mu* that pure noise would give (sqrt(2/pi) times the sd of the difference of
+    two point means, over the Morris step Delta). Returns (table, ranking): table has one row per
+    (target, parameter) with mu*, its bootstrap interval, sigma, the noise floor, and mu* and the excess
+    over the floor divided by the target's tolerance (half its range); ranking has one row per parameter
+    with the largest excess over the targets and the target it comes from, and the targets it moves: by at
+    least ``threshold`` tolerances beyond the floor, with a mu* at least NOISE_RATIO times the floor. A
+    parameter that moves no target by a whole tolerance over its range cannot be pinned by the targets."""
     from .analysis import morris_from_arrays
     from .design import salib_problem
     from .spec import spec_of_results
@@ -453,56 +463,73 @@ def target_sensitivity(out, level=0.95) -> tuple:
     problem = salib_problem(spec)
     points = Store(out).points()
     x = points.drop_duplicates("sample_row").sort_values("sample_row")[problem["names"]].to_numpy()
-    per_row = stats.groupby("sample_row").mean(numeric_only=True).drop(columns=["replicate"])
     targets = load_targets()[0]
+    columns = [c for c in stats.columns if c in targets]
+    per_row = stats.groupby("sample_row")[columns].mean()
+    reps = stats.groupby("sample_row").size()
+    replicates = int(reps.min()) if len(reps) else 1
+    spread = stats.groupby("sample_row")[columns].var(ddof=1).mean() if replicates > 1 else None
+    delta = spec.design.levels / (2.0 * (spec.design.levels - 1))
     tables = []
-    for tid in per_row.columns:
+    for tid in columns:
         y = per_row[tid].reindex(range(len(x))).to_numpy(dtype=float)
         if not np.isfinite(y).all():
             y = np.where(np.isfinite(y), y, np.nanmean(y))  # a point that could not measure it: the mean
         t = targets[tid]
         tol = (t.high - t.low) / 2
+        floor = (math.sqrt(2 / math.pi) * math.sqrt(2 * spread[tid] / replicates) / delta
+                 if spread is not None and np.isfinite(spread[tid]) else math.nan)
         table, _ = morris_from_arrays(problem, x, y, spec.design.levels, level)
         table.insert(0, "target", tid)
         table["tolerance"] = tol
+        table["noise_floor"] = floor
         table["mu_star_per_tolerance"] = table["mu_star"] / tol
-        table["conf_per_tolerance"] = table["mu_star_conf"] / tol
+        table["excess_per_tolerance"] = (table["mu_star"] - (0 if np.isnan(floor) else floor)) / tol
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
-    best = table.loc[table.groupby("parameter")["mu_star_per_tolerance"].idxmax()]
-    ranking = best[["parameter", "target", "mu_star_per_tolerance", "conf_per_tolerance"]].rename(
-        columns={"target": "most_moved_target", "mu_star_per_tolerance": "max_mu_star_per_tolerance"})
-    ranking = ranking.sort_values("max_mu_star_per_tolerance", ascending=False).reset_index(drop=True)
+    table["above_noise"] = table["mu_star"] / table["noise_floor"]
+    table["moves"] = (table["excess_per_tolerance"] >= threshold) & ~(table["above_noise"] < NOISE_RATIO)
+    best = table.loc[table.groupby("parameter")["excess_per_tolerance"].idxmax()]
+    ranking = best[["parameter", "target", "excess_per_tolerance", "mu_star_per_tolerance", "noise_floor",
+                    "tolerance", "above_noise"]].rename(columns={"target": "most_moved_target"})
+    ranking["noise_floor_per_tolerance"] = ranking.pop("noise_floor") / ranking.pop("tolerance")
+    moved = table[table["moves"]].sort_values("excess_per_tolerance", ascending=False).groupby("parameter")["target"]
+    ranking["targets_moved"] = ranking["parameter"].map(moved.apply(", ".join)).fillna("")
+    ranking["worth_fitting"] = ranking["targets_moved"] != ""
+    ranking = ranking.sort_values(["worth_fitting", "excess_per_tolerance"], ascending=False).reset_index(drop=True)
     return table, ranking
 
 
 @plots._themed("white")
 def screening_heatmap(table, folder, name="screening_targets") -> list:
-    grid = table.pivot(index="parameter", columns="target", values="mu_star_per_tolerance")
+    grid = table.pivot(index="parameter", columns="target", values="excess_per_tolerance").clip(lower=0)
     order = grid.max(axis=1).sort_values(ascending=False).index
-    grid = grid.loc[order]
+    columns = list(dict.fromkeys(table["target"]))  # the targets file's order
+    grid = grid.loc[order, columns]
     fig, ax = plt.subplots(figsize=(0.55 * grid.shape[1] + 4, 0.32 * grid.shape[0] + 1.5))
     sns.heatmap(grid, annot=True, fmt=".1f", cmap="rocket_r", vmin=0, vmax=max(2.0, float(np.nanmax(grid.values))),
-                ax=ax, annot_kws={"fontsize": 6}, cbar_kws={"label": "Morris mu* / tolerance"})
-    ax.set_title("How far each parameter moves each target across its range, in tolerances")
+                ax=ax, annot_kws={"fontsize": 6}, cbar_kws={"label": "(mu* - noise floor) / tolerance"})
+    ax.set_title("How far each parameter moves each target beyond the noise, in tolerances")
     fig.tight_layout()
     return plots.save(fig, folder, name)
 
 
-def screening_section(out, report_dir: Path, threshold: float = 0.5) -> list:
+def screening_section(out, report_dir: Path, threshold: float = THRESHOLD) -> list:
     """The report section of a target screening (called by ``report.build_report``)."""
-    table, ranking = target_sensitivity(out)
+    table, ranking = target_sensitivity(out, threshold=threshold)
     tab_dir = report_dir / "tables"
     table.to_csv(tab_dir / "screening_targets.csv", index=False)
     ranking.to_csv(tab_dir / "screening_ranking.csv", index=False)
-    ranking = ranking.assign(worth_fitting=ranking["max_mu_star_per_tolerance"] >= threshold)
     lines = ["## Sensitivity of the calibration targets (Morris)", "",
-             "Morris mu* of every target statistic (the mean over replications at each design point) divided by "
-             "the target's tolerance (half its range): how many tolerances the target moves when the parameter "
-             f"crosses its range. A parameter is worth fitting when it moves some target by at least {threshold} "
-             "tolerance. Noise makes mu* positive even for a parameter that does nothing: compare with its "
-             "interval (`conf_per_tolerance`) and with the parameters at the bottom of the ranking.", "",
-             _md_table(ranking), ""]
+             "Morris mu* of every target statistic (the mean over replications at each design point), less the "
+             "mu* the runs' own noise would give (the noise floor, from the spread between replicates), divided "
+             "by the target's tolerance (half its range): how many tolerances beyond the noise the target moves "
+             f"when the parameter crosses its range. A parameter is worth fitting when it moves some target by at "
+             f"least {threshold:g} tolerance beyond the noise with a mu* at least {NOISE_RATIO:g} times the noise "
+             "floor (`targets_moved`); one that moves no target by a whole tolerance across its range cannot be "
+             "pinned by the targets. Per target and parameter: `tables/screening_targets.csv`.", "",
+             _md_table(ranking[["parameter", "targets_moved", "most_moved_target", "excess_per_tolerance",
+                                "mu_star_per_tolerance", "noise_floor_per_tolerance", "worth_fitting"]]), ""]
     _figure(lines, screening_heatmap(table, report_dir / "figures"), report_dir,
             "Morris mu* / tolerance: parameters (rows, most influential first) by target (columns).")
     return lines

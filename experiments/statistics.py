@@ -30,6 +30,9 @@ from model import SecureCommunitiesModel, validate_parameters
 from model.parameters import PARAMETER_TABLE
 
 TARGETS_FILE = Path(__file__).with_name("targets.toml")
+# The parameters that describe a county's people rather than behavior: set per county type (targets.toml or a
+# calibration spec's [counties.<name>]), never screened or fitted.
+COMPOSITION = ("share_undocumented", "share_lpr", "share_naturalized", "hispanic_share_others")
 WINDOWS = ("before", "build")
 TARGET_KEYS = {"pattern", "statistic", "counties", "window", "value", "low", "high", "source"}
 COUNTY_KEYS = {"description"}  # besides model parameters

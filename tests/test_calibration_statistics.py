@@ -169,3 +169,57 @@ def test_run_from_a_model_gives_the_same_statistics_as_its_reporters():
     ev = m.event_log()
     arrests = ev[(ev.stage == "arrest") & (ev.week < 10)]
     assert st.male_share_of_arrests([r], "before") == pytest.approx((arrests.sex == "male").mean())
+
+
+def test_the_screening_covers_every_assumption_parameter_but_the_county_composition():
+    import tomllib
+    from pathlib import Path
+
+    from model.parameters import PARAMETERS
+
+    spec = tomllib.loads((Path(__file__).resolve().parents[1] / "experiments/specs/screening.toml").read_text())
+    composition = {k for c in load_targets()[1].values() for k in c.params} | set(st.COMPOSITION)
+    assumptions = {p.name for p in PARAMETERS if "assumption" in p.source.lower()} - composition
+    screened = set(spec["parameters"]) - {"county"}
+    assert assumptions - screened == set(), "add these to experiments/specs/screening.toml"
+    assert screened - assumptions == set()
+
+
+def test_the_target_screening_ranks_parameters_against_the_noise(tmp_path):
+    """A tiny Morris sweep of the model in the target counties: a parameter that changes nothing has mu* 0
+    and is not worth fitting; violent clearance moves C8a."""
+    from experiments.calibration_report import target_sensitivity
+    from experiments.sweep import run_sweep
+
+    spec = tmp_path / "screen.toml"
+    spec.write_text(f"""
+name = "tiny_screen"
+model = "target_county"
+replications = 2
+seed = 3
+common_random_numbers = true
+steps = 217
+event_log = true
+outputs = {list(st.REPORTERS_USED)!r}
+[fixed]
+n_residents = 1000
+preset = "sc_full"
+activation_week = 10
+[parameters]
+county = ["national", "surveyed"]
+clearance_prob_violent = {{ min = 0.1, max = 0.9 }}
+kin_care_prob = {{ min = 0.5, max = 1.0 }}
+[design]
+method = "morris"
+samples = 2
+""")
+    out = tmp_path / "out"
+    assert run_sweep(spec, out=out, workers=1, quiet=True).failed == 0
+    table, ranking = target_sensitivity(out)
+    assert set(table["target"]) == set(load_targets()[0])
+    nothing = table[table["parameter"] == "kin_care_prob"]
+    assert (nothing["mu_star"] == 0).all()
+    rank = ranking.set_index("parameter")
+    assert not rank.loc["kin_care_prob", "worth_fitting"]
+    assert rank.loc["clearance_prob_violent", "most_moved_target"] == "C8a"
+    assert "C8a" in rank.loc["clearance_prob_violent", "targets_moved"]
