@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--workers", type=_positive,
                      help="local worker processes (default: the cores); 1 = serial, in this process")
     cal.add_argument("--scheduler", help="run on a Dask distributed cluster at tcp://HOST:PORT")
+    cal.add_argument("--generations", type=_positive,
+                     help="run up to this many generations instead of the spec's (goes on from a finished calibration)")
     cal.add_argument("--retries", type=int, default=2,
                      help="times an evaluation whose worker process died is tried again (2)")
     cal.add_argument("--quiet", action="store_true", help="no progress bars (CI)")
@@ -92,7 +94,7 @@ def _calibrate(args) -> int:
     if args.retries < 0:
         raise SpecError(f"--retries must be >= 0, got {args.retries}")
     print(calibrate(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
-                    max_retries=args.retries))
+                    max_retries=args.retries, generations=args.generations))
     return 0
 
 

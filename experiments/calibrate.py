@@ -26,6 +26,7 @@ first. So the posterior is the same with 1 or N workers, on processes or Dask (`
 
 import argparse
 import ast
+import copy
 import difflib
 import hashlib
 import json
@@ -37,7 +38,7 @@ import time
 import tomllib
 import traceback
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,7 @@ import pandas as pd
 from .registry import plain_name
 from .runner import DaskExecutor, ProcessExecutor, SerialExecutor, run_seed
 from .spec import PRESET_KEY, SpecError
-from .statistics import Run, Target, TargetsError, compute, load_targets, select_targets
+from .statistics import COMPOSITION, Run, Target, TargetsError, compute, load_targets, select_targets
 from .store import Store, StoreError, StoreMismatch, git_commit, package_versions, write_json, write_parquet
 
 TOP_KEYS = {"name", "description", "seed", "targets", "check_targets", "replications", "activation_week", "steps",
@@ -55,6 +56,7 @@ PRIOR_KEYS = {"prior", "min", "max", "bounds", "targets"}
 ABC_KEYS = {"population", "generations", "epsilon", "quantile", "initial_epsilon", "min_epsilon",
             "min_acceptance_rate"}
 PRIORS = ("uniform", "log-uniform")
+STOPPING = ("generations", "min_epsilon", "min_acceptance_rate")  # abc keys that may change between sessions
 NAN_Z = 10.0  # a statistic a run could not measure counts as this many tolerances away
 HISTORY = "history.db"
 STATE = "calibration.json"
@@ -159,7 +161,15 @@ class CalibrationSpec:
                 "priors": [prior_dict(p) for p in self.priors]}
 
     def fingerprint(self, observed=None) -> str:
-        text = json.dumps(self.resolved(observed), sort_keys=True, default=str)
+        """What must match to resume into a folder. The stopping rules (generations, min_epsilon,
+        min_acceptance_rate) and the predictive runs are left out: raising ``generations`` goes on from the
+        last generation of the same calibration."""
+        resolved = self.resolved(observed)
+        spec = copy.deepcopy(resolved["spec"])
+        spec.pop("predictive", None)
+        for key in STOPPING:
+            spec.get("abc", {}).pop(key, None)
+        text = json.dumps({**resolved, "spec": spec}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -329,7 +339,7 @@ def parse_calibration_spec(raw: dict, where: str = "", targets_file=None) -> Cal
     fixed_raw = raw.get("fixed", {})
     if not isinstance(fixed_raw, dict):
         _fail("fixed", "must be a table", where)
-    composition = {k for c in county_types.values() for k in c.params}
+    composition = {k for c in county_types.values() for k in c.params} | set(COMPOSITION)
     fixed = {}
     for k, v in fixed_raw.items():
         if k == PRESET_KEY:
@@ -788,21 +798,30 @@ def build_abc(spec: CalibrationSpec, sampler):
 
 
 def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observed=None,
-              max_retries: int = 2) -> CalibrationResult:
+              max_retries: int = 2, generations: int | None = None) -> CalibrationResult:
     """Run a calibration, or resume it from its history; then write the posterior and the predictive runs.
 
     spec: a path or a ``CalibrationSpec``. out: the folder (default ``results/<name>``). workers: local
     processes (default: the cores; 1 runs in this process). scheduler: ``tcp://HOST:PORT`` of a Dask
     cluster. observed: values to fit instead of the published ones (synthetic targets), by target id.
-    Everything is checked before the folder is created; then it is locked (one driver per folder).
+    generations: run up to this many generations instead of the spec's ``abc.generations`` (a finished
+    calibration goes on from its last generation). Everything is checked before the folder is created;
+    then it is locked (one driver per folder).
     """
     import logging
 
     from .runner import check_scheduler
+    from .store import atomic_write
     from .sweep import _stop_on_sigterm
 
     t_start = time.perf_counter()
     spec = spec if isinstance(spec, CalibrationSpec) else load_calibration_spec(spec)
+    if generations is not None:
+        if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
+            raise SpecError(f"--generations must be a whole number >= 1, got {generations!r}")
+        if isinstance(spec.epsilon, tuple) and generations > len(spec.epsilon):
+            raise SpecError(f"--generations {generations}: abc.epsilon lists {len(spec.epsilon)} thresholds")
+        spec = replace(spec, generations=generations)
     obs = observed_values(spec, observed)
     fingerprint = spec.fingerprint(observed)
     out = Path(out) if out is not None else Path("results") / spec.name
@@ -820,6 +839,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
     meta = {"kind": KIND, **spec.resolved(observed), "git": git_commit(),
             "packages": {**package_versions(), "pyabc": pyabc.__version__}}
     executor = None
+    sampler = None
     with _stop_on_sigterm():
         store.open(spec.name, fingerprint, meta, {})
         try:
@@ -827,16 +847,15 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
                 s = store.lock.stale
                 print(f"{out}: took over the lock left by pid {s.get('pid')} on {s.get('host')}", file=sys.stderr)
             executor = _executor(workers, scheduler, max_retries)
-            state = _read_state(out)
-            log = dict(state.get("generations", {}))
+            log = dict(_read_state(out).get("generations", {}))
 
             def progress(t, entry):  # calibration.json follows the calibration generation by generation
                 if t >= 0:
                     log[str(t + 1)] = entry
-                    write_json(out / STATE, {"finished": False, "stopped": None, "generations": log})
+                    write_json(out / STATE, {"finished": False, "stopped": None, "planned": spec.generations,
+                                             "generations": log})
 
-            sampler = make_sampler(spec.seed, executor, quiet, spec.generations,
-                                   None if state.get("finished") else progress)
+            sampler = make_sampler(spec.seed, executor, quiet, spec.generations, progress)
             abc = build_abc(spec, sampler)
             url = f"sqlite:///{db.resolve()}"
             history = None
@@ -849,14 +868,9 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
             np.random.seed(spec.seed % 2**32)  # pyabc's driver side draws nothing; pinned in case a version does
             done = history.max_t + 1
             resumed_at = done + 1
-            stopped = state.get("stopped") if state.get("finished") else None
-            if stopped is None and done:
-                last = history.get_all_populations()
-                last_eps = float(last[last.t >= 0].epsilon.iloc[-1])
-                if last_eps <= spec.min_epsilon:
-                    stopped = f"stopped: epsilon {last_eps:.4g} reached min_epsilon {spec.min_epsilon}"
+            stopped = _stopped(history, spec)
             ran = 0
-            if stopped is None and done < spec.generations:
+            if stopped is None:
                 if done and not quiet:
                     print(f"{out}: resuming at generation {done + 1} of {spec.generations} ({done} finished)",
                           file=sys.stderr)
@@ -866,25 +880,16 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
                             min_acceptance_rate=spec.min_acceptance_rate)
                 history = pyabc.History(url, _id=history.id)
                 ran = history.max_t + 1 - done
-            generations = history.max_t + 1
-            if stopped is None:
-                pops = history.get_all_populations()
-                pops = pops[pops.t >= 0]
-                last_eps = float(pops.epsilon.iloc[-1]) if len(pops) else math.inf
-                if generations >= spec.generations:
-                    stopped = f"stopped after {generations} generations (the spec's limit)"
-                elif last_eps <= spec.min_epsilon:
-                    stopped = f"stopped: epsilon {last_eps:.4g} reached min_epsilon {spec.min_epsilon}"
-                else:
-                    stopped = "stopped: acceptance rate below min_acceptance_rate (the last generation was not kept)"
-            log = {k: v for k, v in log.items() if int(k) <= generations}  # a generation sampled, not stored
-            write_json(out / STATE, {"finished": True, "stopped": stopped, "generations": log})
+                stopped = _stopped(history, spec) or ("stopped: the acceptance rate fell below min_acceptance_rate "
+                                                      f"in generation {history.max_t + 2} (not kept)")
+            n_done = history.max_t + 1
+            log = {k: v for k, v in log.items() if int(k) <= n_done}  # a generation sampled but not stored
             posterior = posterior_sample(out, spec)
-            from .store import atomic_write
-
             atomic_write(out / POSTERIOR, lambda p: posterior.to_csv(p, index=False, float_format="%.10g"))
-            if spec.predictive and not (out / PREDICTIVE).is_file():
-                write_parquet(out / PREDICTIVE, run_predictive(spec, posterior, executor, quiet))
+            if spec.predictive and _predictive_generation(out) != n_done:
+                write_parquet(out / PREDICTIVE, run_predictive(spec, posterior, executor, quiet, n_done))
+            write_json(out / STATE, {"finished": True, "stopped": stopped, "planned": spec.generations,
+                                     "generations": log})
         finally:
             if executor is not None:
                 executor.close()
@@ -897,7 +902,33 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
                              time.perf_counter() - t_start, executor.name)
 
 
-def run_predictive(spec: CalibrationSpec, posterior: pd.DataFrame, executor, quiet=True) -> pd.DataFrame:
+def _stopped(history, spec) -> str | None:
+    """Why a calibration has nothing left to run (None: it has)."""
+    done = history.max_t + 1
+    if done >= spec.generations:
+        return f"stopped after {done} generations (the spec's limit)"
+    if done:
+        pops = history.get_all_populations()
+        last = float(pops[pops.t >= 0].epsilon.iloc[-1])
+        if last <= spec.min_epsilon:
+            return f"stopped: epsilon {last:.4g} reached min_epsilon {spec.min_epsilon}"
+    return None
+
+
+def _predictive_generation(out) -> int | None:
+    """The generation the predictive runs were drawn from (None: none yet)."""
+    path = Path(out) / PREDICTIVE
+    if not path.is_file():
+        return None
+    try:
+        g = pd.read_parquet(path, columns=["generation"])["generation"]
+        return int(g.iloc[0]) if len(g) else None
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def run_predictive(spec: CalibrationSpec, posterior: pd.DataFrame, executor, quiet=True,
+                   generation: int = 0) -> pd.DataFrame:
     """Fresh runs at ``spec.predictive`` draws from the posterior (by weight), each with its own seed:
     the posterior predictive distribution of every target's statistic."""
     from tqdm.auto import tqdm
@@ -920,8 +951,8 @@ def run_predictive(spec: CalibrationSpec, posterior: pd.DataFrame, executor, qui
             if rec["status"] != "ok":
                 raise CalibrationError(f"posterior predictive run {rec['point_id']} failed: {rec['error']}")
             task = tasks[rec["point_id"]]
-            out.append({"draw": rec["point_id"], "particle": int(rows[rec["point_id"]]), "seed": task.seed,
-                        **task.payload[1], **res["stats"]})
+            out.append({"generation": generation, "draw": rec["point_id"], "particle": int(rows[rec["point_id"]]),
+                        "seed": task.seed, **task.payload[1], **res["stats"]})
             bar.update(1)
     finally:
         bar.close()
@@ -1005,7 +1036,8 @@ def calibration_status(out) -> dict:
         pops = pops[pops.t >= 0]
     except FileNotFoundError:
         pops = pd.DataFrame(columns=["t", "epsilon", "samples", "particles", "wall_time"])
-    return {"name": manifest["name"], "generations": int(manifest["spec"].get("abc", {}).get("generations", 3)),
+    planned = state.get("planned") or manifest["spec"].get("abc", {}).get("generations", 3)
+    return {"name": manifest["name"], "generations": int(planned),
             "done": len(pops), "finished": bool(state.get("finished")), "stopped": state.get("stopped"),
             "populations": pops, "created": manifest["created"], "sessions": len(manifest["sessions"]),
             "git": manifest.get("git") or {}}
@@ -1097,7 +1129,7 @@ def apply_calibrated_defaults(out, parameters_file="model/parameters.py",
         edits.append((pos(default.lineno, default.col_offset), pos(default.end_lineno, default.end_col_offset),
                       repr(new)))
         literals = "".join(f"{json.dumps(chunk, ensure_ascii=False)}\n{indent}"
-                           for chunk in _chunks(note, max(40, 116 - source.col_offset)))
+                           for chunk in _chunks(note, max(40, 110 - source.col_offset)))
         edits.append((pos(source.lineno, source.col_offset), pos(source.lineno, source.col_offset), literals))
         changes[name] = (old, new)
     missing = sorted(set(medians) - set(changes))
