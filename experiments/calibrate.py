@@ -604,7 +604,7 @@ def evaluate(task: EvalTask) -> dict:
     import cloudpickle
 
     record = _record(task)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     particle = None
     try:
         key = hashlib.blake2b(task.payload, digest_size=16).digest()
@@ -616,6 +616,7 @@ def evaluate(task: EvalTask) -> dict:
     except Exception as e:  # noqa: BLE001 - the driver stops the calibration with this message
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
     record["wall_time"] = time.perf_counter() - t0
+    record["cpu_time"] = time.process_time() - c0
     return {"record": record, "particle": particle}
 
 
@@ -662,7 +663,7 @@ def _sampler_class():
             label = f"generation {t + 1}" + (f"/{self.generations}" if self.generations else "")
             bar = tqdm(total=n, desc=label, unit="accepted", disable=self.quiet, dynamic_ncols=True, leave=True)
             t0 = time.perf_counter()
-            results, prefix, accepted, done, received, accepted_seen = {}, 0, 0, None, 0, 0
+            results, prefix, accepted, done, received, accepted_seen, cpu = {}, 0, 0, None, 0, 0, 0.0
             try:
                 for res in self.executor.map(tasks(), fn=evaluate):
                     rec = res["record"]
@@ -670,6 +671,7 @@ def _sampler_class():
                         raise CalibrationError(f"generation {t + 1}, evaluation {rec['point_id']} failed: "
                                                f"{rec['error']}\n{rec.get('traceback') or ''}")
                     received += 1
+                    cpu += rec.get("cpu_time", math.nan)
                     results[rec["point_id"]] = res["particle"]
                     if res["particle"].accepted and accepted_seen < n:
                         accepted_seen += 1
@@ -697,7 +699,8 @@ def _sampler_class():
             wall = time.perf_counter() - t0
             self.log[t] = {"generation": t + 1, "epsilon": float(eps), "particles": int(n), "evaluations": int(k),
                            "discarded": int(received - k), "acceptance_rate": n / k if k else math.nan,
-                           "wall_time": wall, "particles_per_second": received / wall if wall > 0 else math.nan}
+                           "wall_time": wall, "particles_per_second": received / wall if wall > 0 else math.nan,
+                           "cpu_seconds_per_evaluation": cpu / received if received else math.nan}
             if self.on_generation is not None:
                 self.on_generation(t, self.log[t])
             return sample
