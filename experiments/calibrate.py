@@ -37,6 +37,7 @@ import sys
 import time
 import tomllib
 import traceback
+import uuid
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -460,6 +461,8 @@ def load_calibration_spec(path) -> CalibrationSpec:
         raise SpecError(f"{path}: not a text file ({e.reason})") from None
     except tomllib.TOMLDecodeError as e:
         raise SpecError(f"{path}: not valid TOML: {e}") from None
+    if "targets" not in raw and ({"design", "outputs", "steps", "model"} & set(raw)):
+        raise SpecError(f"{path}: a sweep spec, not a calibration: run it with `python -m experiments run`")
     return parse_calibration_spec(raw, f"{path}: ")
 
 
@@ -534,7 +537,7 @@ def rms_distance(x: dict, x0: dict, targets) -> float:
     return float(np.sqrt(np.mean(z ** 2)))
 
 
-def _distance_class():
+def _pyabc_classes():
     pyabc = _pyabc()
 
     class TargetDistance(pyabc.Distance):
@@ -560,12 +563,47 @@ def _distance_class():
             else:
                 self._look_up = {t: self._initial_epsilon}
 
-    return TargetDistance, ResumableQuantileEpsilon
+    class SeededABCSMC(pyabc.ABCSMC):
+        """pyabc's ABCSMC whose per-generation simulate_one is a plain object (``SimulateOne``) that the
+        executors send to their workers like any task, instead of a closure that needs cloudpickle."""
+
+        def _create_simulate_function(self, t: int):
+            return SimulateOne(uuid.uuid4().hex, {
+                "t": t, "model_probabilities": self.history.get_model_probabilities(t - 1),
+                "model_perturbation_kernel": self.model_perturbation_kernel, "transitions": self.transitions,
+                "model_prior": self.model_prior, "parameter_priors": self.parameter_priors, "models": self.models,
+                "summary_statistics": self.summary_statistics, "x_0": self.x_0,
+                "distance_function": self.distance_function, "eps": self.eps, "acceptor": self.acceptor})
+
+    return {"TargetDistance": TargetDistance, "ResumableQuantileEpsilon": ResumableQuantileEpsilon,
+            "SeededABCSMC": SeededABCSMC}
+
+
+class SimulateOne:
+    """pyabc's simulate_one of one generation (propose, simulate, measure, accept), as a plain object: what
+    ``pyabc.inference_util.create_simulate_function`` takes, built into pyabc's function on first call in
+    each process (and cached by the generation's token)."""
+
+    def __init__(self, token: str, arguments: dict):
+        self.token = token
+        self.arguments = arguments
+
+    def __call__(self):
+        fn = _BUILT.get(self.token)
+        if fn is None:
+            from pyabc.inference_util import create_simulate_function
+
+            _BUILT.clear()
+            fn = _BUILT[self.token] = create_simulate_function(**self.arguments)
+        return fn()
+
+
+_BUILT = {}  # this process's simulate_one of the current generation, by token
 
 
 def __getattr__(name):  # the pyabc subclasses, built when pyabc is first needed
-    if name in ("TargetDistance", "ResumableQuantileEpsilon"):
-        classes = dict(zip(("TargetDistance", "ResumableQuantileEpsilon"), _distance_class(), strict=True))
+    if name in ("TargetDistance", "ResumableQuantileEpsilon", "SeededABCSMC"):
+        classes = _pyabc_classes()
         for k, v in classes.items():
             v.__module__, v.__qualname__ = __name__, k
             globals()[k] = v
@@ -581,16 +619,13 @@ class EvalTask:
     run_id: str
     point_id: int  # the evaluation's index in its generation
     seed: int
-    payload: object  # cloudpickled simulate_one, or (simulator, params)
+    payload: object  # the generation's SimulateOne, or (simulator, params)
     replicate: int = 0
 
 
 def _record(task) -> dict:
     return {"run_id": task.run_id, "point_id": task.point_id, "replicate": 0, "seed": task.seed, "status": "ok",
             "error": None, "traceback": None, "pid": os.getpid(), "worker_deaths": 0}
-
-
-_PAYLOAD = {}  # the last generation's simulate_one in this worker, by digest
 
 
 def seed_globals(seed: int) -> None:
@@ -601,18 +636,12 @@ def seed_globals(seed: int) -> None:
 
 def evaluate(task: EvalTask) -> dict:
     """Run pyabc's simulate_one once with the evaluation's own seed (in a worker)."""
-    import cloudpickle
-
     record = _record(task)
     t0, c0 = time.perf_counter(), time.process_time()
     particle = None
     try:
-        key = hashlib.blake2b(task.payload, digest_size=16).digest()
-        if key not in _PAYLOAD:
-            _PAYLOAD.clear()
-            _PAYLOAD[key] = cloudpickle.loads(task.payload)
         seed_globals(task.seed)
-        particle = _PAYLOAD[key]()
+        particle = task.payload()
     except Exception as e:  # noqa: BLE001 - the driver stops the calibration with this message
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
     record["wall_time"] = time.perf_counter() - t0
@@ -647,10 +676,9 @@ def _sampler_class():
 
         def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False,
                                     ana_vars=None):
-            import cloudpickle
             from tqdm.auto import tqdm
 
-            payload = cloudpickle.dumps(simulate_one)
+            payload = simulate_one  # a SimulateOne: the executors send it to their workers with each task
             state = {"next": 0, "stop": False}
 
             def tasks():
@@ -796,7 +824,7 @@ def build_abc(spec: CalibrationSpec, sampler):
     else:
         eps = pyabc.ListEpsilon(list(spec.epsilon))
     sizes = pyabc.populationstrategy.ListPopulationSize([spec.population_size(t) for t in range(spec.generations)])
-    return pyabc.ABCSMC(Simulator.of(spec), prior, module.TargetDistance(spec.targets), population_size=sizes,
+    return module.SeededABCSMC(Simulator.of(spec), prior, module.TargetDistance(spec.targets), population_size=sizes,
                         sampler=sampler, eps=eps)
 
 

@@ -548,4 +548,6 @@ def load_spec(path, limits: Limits = DEFAULT_LIMITS) -> Spec:
         raise SpecError(f"{where}not a text file ({e.reason})") from None
     except tomllib.TOMLDecodeError as e:
         raise SpecError(f"{where}not valid TOML: {e}") from None
+    if "targets" in raw and "abc" in raw:  # a calibration spec (experiments/calibrate.py)
+        raise SpecError(f"{where}a calibration spec, not a sweep: run it with `python -m experiments calibrate`")
     return parse_spec(raw, where, limits=limits, base_dir=path.parent)

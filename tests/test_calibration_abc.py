@@ -231,3 +231,13 @@ def test_the_posterior_covers_known_parameters_from_synthetic_targets(tmp_path):
         row = summary.loc[name]
         assert row["q05"] <= value <= row["q95"], (name, value, row.to_dict())
         assert row["interval_share_of_prior"] < 0.75, (name, row.to_dict())
+
+
+def test_a_calibration_spec_is_not_a_sweep_and_a_sweep_spec_is_not_a_calibration():
+    from experiments.calibrate import load_calibration_spec
+    from experiments.spec import load_spec
+
+    with pytest.raises(SpecError, match="a calibration spec, not a sweep: run it with `python -m experiments calib"):
+        load_spec(ROOT / "experiments/specs/calibration_smoke.toml")
+    with pytest.raises(SpecError, match="a sweep spec, not a calibration: run it with `python -m experiments run`"):
+        load_calibration_spec(ROOT / "experiments/specs/smoke.toml")
