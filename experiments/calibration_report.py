@@ -151,8 +151,9 @@ def pair_plot(post, priors, folder, name="posterior_pairs", n=800, seed=0) -> li
         if p.log:
             draws[p.name] = np.log10(draws[p.name].astype(float))
             draws = draws.rename(columns={p.name: f"log10 {p.name}"})
-    grid = sns.pairplot(draws, corner=True, diag_kind="hist", plot_kws={"s": 8, "alpha": 0.4, "linewidth": 0},
-                        height=2.6)
+    grid = sns.pairplot(draws, corner=True, diag_kind="hist",
+                        plot_kws={"s": 8, "alpha": 0.4, "linewidth": 0, "rasterized": True},
+                        height=max(1.5, min(2.6, 16 / len(priors))))
     for ax in grid.figure.axes:
         ax.xaxis.label.set_size(8)
         ax.yaxis.label.set_size(8)
