@@ -1,8 +1,9 @@
-"""The command line: ``python -m experiments run|status|report``.
+"""The command line: ``python -m experiments run|calibrate|status|report``.
 
-Exit codes: 0 all runs finished; 3 some runs failed (recorded; run again to redo them); 2 the
-inputs cannot be used (spec, folder, scheduler, limits, a full disk), with a one-line message;
-130 / 143 interrupted by Ctrl-C / SIGTERM (finished runs are kept; run again to resume).
+Exit codes: 0 all runs finished; 3 some runs failed (recorded; run again to redo them), or a calibration's
+evaluation failed (finished generations are kept); 2 the inputs cannot be used (spec, folder, scheduler,
+limits, a full disk), with a one-line message; 130 / 143 interrupted by Ctrl-C / SIGTERM (finished runs
+are kept; run again to resume).
 """
 
 import argparse
@@ -49,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
         run.add_argument(flag, type=_positive, default=None, dest=f"max_{what}",
                          help=f"refuse specs above this many {what} (default {getattr(DEFAULT_LIMITS, what):,})")
     run.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
+    cal = sub.add_parser("calibrate", help="fit parameters to the calibration targets (ABC-SMC); run it again to "
+                                          "resume from the last finished generation")
+    cal.add_argument("spec", help="a TOML calibration spec, e.g. experiments/specs/calibration_smoke.toml")
+    cal.add_argument("--out", help="results folder (default results/<spec name>)")
+    cal.add_argument("--workers", type=_positive,
+                     help="local worker processes (default: the cores); 1 = serial, in this process")
+    cal.add_argument("--scheduler", help="run on a Dask distributed cluster at tcp://HOST:PORT")
+    cal.add_argument("--generations", type=_positive,
+                     help="run up to this many generations instead of the spec's (goes on from a finished calibration)")
+    cal.add_argument("--retries", type=int, default=2,
+                     help="times an evaluation whose worker process died is tried again (2)")
+    cal.add_argument("--quiet", action="store_true", help="no progress bars (CI)")
     status = sub.add_parser("status", help="show a sweep's progress (checks every finished run's files)")
     status.add_argument("dir")
     report = sub.add_parser("report", help="analyze a sweep; write figures and report.md (imports no code)")
@@ -75,16 +88,33 @@ def _run(args) -> int:
     return 0 if result.failed == 0 else 3
 
 
+def _calibrate(args) -> int:
+    from .calibrate import calibrate
+
+    if args.retries < 0:
+        raise SpecError(f"--retries must be >= 0, got {args.retries}")
+    print(calibrate(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
+                    max_retries=args.retries, generations=args.generations))
+    return 0
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    from .calibrate import CalibrationError
     from .sweep import SweepInterrupted
 
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         if args.command == "status":
+            from .calibrate import calibration_status, format_calibration_status, is_calibration
             from .sweep import format_status, sweep_status
 
+            if is_calibration(args.dir):
+                print(format_calibration_status(calibration_status(args.dir)))
+                return 0
             print(format_status(sweep_status(args.dir)))
             return 0
         from .report import build_report
@@ -95,6 +125,9 @@ def main(argv=None) -> int:
     except USAGE_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except CalibrationError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
     except OSError as e:  # a full disk, a folder that cannot be written
         where = f": {e.filename}" if e.filename else ""
         print(f"error: {e.strerror or e}{where}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Design matrices: which parameter points a sweep runs (full factorial, LHS, Sobol, Morris).
+"""Design matrices: which parameter points a sweep runs (factorial, LHS, Sobol, Morris, posterior draws).
 
 Ranges are sampled with SALib; lists of values are crossed with the sampled points (a Sobol
 design per preset, say). The result is a DataFrame with one row per point, ``point_id`` first,
@@ -31,6 +31,10 @@ def sample_matrix(spec) -> np.ndarray:
         return saltelli.sample(problem, d.samples, calc_second_order=d.second_order, scramble=True, seed=seed)
     if d.method == "morris":
         return morris.sample(problem, d.samples, num_levels=d.levels, seed=seed)
+    if d.method == "posterior":  # draws from a calibration's posterior sample (experiments/posterior_design.py)
+        from .posterior_design import sample_matrix as posterior_draws
+
+        return posterior_draws(spec)
     raise ValueError(f"no sample matrix for method {d.method!r}")
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")  # plain names: sweeps, models, folders
 DEFAULT_MODEL = "secure_communities"
+TARGET_COUNTY_MODEL = "target_county"  # experiments.statistics.TargetCounty
 
 
 def plain_name(value) -> bool:
@@ -165,3 +166,7 @@ def _ensure_default() -> None:
         from model import SecureCommunitiesModel
 
         register_model(DEFAULT_MODEL, SecureCommunitiesModel)
+    if TARGET_COUNTY_MODEL not in _MODELS:  # the model in a calibration target's county (the screening)
+        from .statistics import register_target_county
+
+        register_target_county()

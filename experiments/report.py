@@ -95,6 +95,12 @@ def build_report(out, quiet=True) -> Path:
 
     The folder is read as data: its spec is read back without importing any model (see
     ``spec.spec_of_results``), and only runs whose files pass the integrity check are used."""
+    from .calibrate import is_calibration
+
+    if is_calibration(out):  # a calibration folder has a report of its own
+        from .calibration_report import build_calibration_report
+
+        return build_calibration_report(out, quiet)
     store = Store(out)
     if not store.root.is_dir() or not store.exists():
         raise FileNotFoundError(f"{out}: no sweep here (no manifest.json)")
@@ -198,6 +204,26 @@ def build_report(out, quiet=True) -> Path:
                   "`tables/final_values.csv` has every total per 1,000 residents and per 1,000 undocumented "
                   "residents, with n, sd and the bounds.", "",
                   _md_table(wide), ""]
+
+    # --- a sweep over posterior draws: outcomes with the parameters' uncertainty carried ---
+    if keep and spec.design.method == "posterior":
+        group = lists or ["draws"]
+        final = final.assign(draws="all") if not lists else final
+        summary = analysis.summarize(final, keep, group, level)
+        spread = final.groupby(group)[keep].quantile([0.05, 0.95]).unstack()
+        summary["q05"] = [spread.loc[tuple(r[g] for g in group) if len(group) > 1 else r[group[0]], (r["output"], 0.05)]
+                          for _, r in summary.iterrows()]
+        summary["q95"] = [spread.loc[tuple(r[g] for g in group) if len(group) > 1 else r[group[0]], (r["output"], 0.95)]
+                          for _, r in summary.iterrows()]
+        summary.to_csv(tab_dir / "posterior_values.csv", index=False)
+        shown = summary.assign(value=summary.apply(lambda r: f"{_ci_cell(r)}; 90% of runs in [{r['q05']:.4g}, "
+                                                             f"{r['q95']:.4g}]", axis=1))
+        lines += ["## Over the posterior", "",
+                  f"{len(store.points())} parameter sets drawn by weight from `{spec.source['design']['posterior']}` "
+                  f"(SHA-256 {spec.design.sha256[:12]}...), {spec.replications} replication(s) each: the mean "
+                  f"[{level:.0%} CI of the mean] over runs, and the interval holding 90% of the runs, which carries "
+                  "the parameters' uncertainty as well as the model's randomness (`tables/posterior_values.csv`).", "",
+                  _md_table(shown[[*group, "output", "value"]]), ""]
 
     # --- time series ---
     if hue and spec.design.method == "factorial" and outputs:
@@ -389,6 +415,12 @@ def build_report(out, quiet=True) -> Path:
             lines += ["**Warnings** (indices to treat with care):", ""] + [f"- {n}" for n in notes] + [""]
         else:
             lines += ["No warnings: all intervals narrower than the threshold and no negative indices.", ""]
+
+    # --- the calibration targets' screening (a Morris sweep of the model in the target counties) ---
+    if spec.model == "target_county" and spec.design.method == "morris":
+        from .calibration_report import screening_section
+
+        lines += screening_section(out, report_dir)
 
     lines[head:head] = story_lines
     path = report_dir / "report.md"

@@ -20,13 +20,14 @@ from pathlib import Path
 
 from .registry import DEFAULT_MODEL, ModelEntry, get_model, plain_name, registered, unregistered
 
-METHODS = ("factorial", "lhs", "sobol", "morris")
+METHODS = ("factorial", "lhs", "sobol", "morris", "posterior")
 DESIGN_COLUMNS = ("point_id", "sample_row")  # bookkeeping columns of the design, not parameters
 PRESET_KEY = "preset"  # a pseudo-parameter: the named preset's policy levers (model.scenario)
 
 TOP_KEYS = {"name", "description", "replications", "seed", "common_random_numbers", "steps", "collect_every",
             "outputs", "event_log", "model", "fixed", "parameters", "design", "analysis"}
-DESIGN_KEYS = {"method", "samples", "second_order", "levels", "seed"}
+DESIGN_KEYS = {"method", "samples", "second_order", "levels", "seed",
+               "posterior", "sha256", "columns"}  # posterior: experiments/posterior_design.py
 RANGE_KEYS = {"min", "max", "num", "step", "bounds"}
 ANALYSIS_KEYS = {"outputs", "statistic", "ci", "heatmap", "hue", "baseline", "effects"}
 STATISTICS = ("final", "mean")
@@ -114,6 +115,8 @@ class Design:
     second_order: bool = False
     levels: int = 4
     seed: int | None = None  # sampler seed (LHS, Morris, Sobol scrambling); defaults to the root seed
+    posterior: str | None = None  # method "posterior": the sample file, resolved (experiments/posterior_design.py)
+    sha256: str | None = None  # ... and its checksum
 
 
 @dataclass(frozen=True)
@@ -317,7 +320,7 @@ def _design(raw, factors, where) -> Design:
         if method == "sobol" and samples & (samples - 1):
             _fail("design.samples", f"Saltelli/Sobol sampling needs a power of 2, got {samples}", where)
         ranges = [f for f in factors if f.is_range]
-        if not ranges:
+        if not ranges and method != "posterior":  # a posterior design draws from its file
             _fail("parameters", f"method {method!r} needs at least one range {{min, max}} to sample", where)
         if method in ("sobol", "morris") and len(ranges) < 2:
             _fail("parameters", f"method {method!r} needs at least two ranges", where)
@@ -343,7 +346,8 @@ def design_points(factors, design: Design) -> tuple:
     if design.method == "factorial":
         return combos, "parameters"
     d = sum(1 for f in factors if f.is_range)
-    per_sample = {"lhs": 1, "sobol": (2 * d + 2) if design.second_order else (d + 2), "morris": d + 1}
+    per_sample = {"lhs": 1, "sobol": (2 * d + 2) if design.second_order else (d + 2), "morris": d + 1,
+                  "posterior": 1}
     return design.samples * per_sample[design.method] * combos, "design.samples"
 
 
@@ -424,12 +428,13 @@ def _analysis(raw, outputs, factors, crn, where) -> dict:
 
 
 def parse_spec(raw: dict, where: str = "", *, limits: Limits = DEFAULT_LIMITS, entry: ModelEntry | None = None,
-               check_points: bool = True) -> Spec:
+               check_points: bool = True, base_dir=None) -> Spec:
     """Validate a spec given as a dict (the parsed TOML). ``where`` prefixes messages (a file name).
 
     limits: what size is refused. entry: use this model entry instead of the registry's (reading a
     results folder). check_points: build the design and check every point with the model (off only
-    for reading a finished sweep's spec back, which uses the stored points).
+    for reading a finished sweep's spec back, which uses the stored points). base_dir: where a relative
+    ``design.posterior`` path starts (``load_spec``: the spec file's folder).
     """
     if not isinstance(raw, dict):
         raise SpecError(f"{where}a spec must be a table")
@@ -480,6 +485,10 @@ def parse_spec(raw: dict, where: str = "", *, limits: Limits = DEFAULT_LIMITS, e
     factors = tuple(factors)
     design = _design(raw, factors, where)
     n_points = _check_size(factors, design, replications, steps, collect_every, limits, where)
+    if design.method == "posterior":  # the file's columns become the sampled parameters
+        from .posterior_design import resolve
+
+        raw, factors, design = resolve(raw, factors, design, entry, where, base_dir, read=check_points)
     _check_grids(factors, design, where)
     analysis = _analysis(raw, outputs, factors, crn, where)
 
@@ -539,4 +548,6 @@ def load_spec(path, limits: Limits = DEFAULT_LIMITS) -> Spec:
         raise SpecError(f"{where}not a text file ({e.reason})") from None
     except tomllib.TOMLDecodeError as e:
         raise SpecError(f"{where}not valid TOML: {e}") from None
-    return parse_spec(raw, where, limits=limits)
+    if "targets" in raw and "abc" in raw:  # a calibration spec (experiments/calibrate.py)
+        raise SpecError(f"{where}a calibration spec, not a sweep: run it with `python -m experiments calibrate`")
+    return parse_spec(raw, where, limits=limits, base_dir=path.parent)
