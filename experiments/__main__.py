@@ -3,6 +3,7 @@
 import argparse
 import sys
 
+from .counties import CountyTableError
 from .spec import SpecError
 from .store import StoreMismatch
 
@@ -16,9 +17,15 @@ def main(argv=None) -> int:
     run.add_argument("--workers", type=int, help="local worker processes (default: the cores; 1 = serial)")
     run.add_argument("--scheduler", help="run on a Dask distributed cluster at tcp://HOST:PORT")
     run.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
-    status = sub.add_parser("status", help="show a sweep's progress")
+    panel = sub.add_parser("panel", help="run a county panel (docs/panel.md); run it again to resume")
+    panel.add_argument("spec", help="a TOML panel spec, e.g. experiments/specs/panel_smoke.toml")
+    panel.add_argument("--out", help="results folder (default results/<spec name>)")
+    panel.add_argument("--workers", type=int, help="local worker processes (default: the cores; 1 = serial)")
+    panel.add_argument("--scheduler", help="run on a Dask distributed cluster at tcp://HOST:PORT")
+    panel.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
+    status = sub.add_parser("status", help="show a sweep's or a panel's progress")
     status.add_argument("dir")
-    report = sub.add_parser("report", help="analyze a sweep; write figures and report.md")
+    report = sub.add_parser("report", help="analyze a sweep or a panel; write figures and report.md")
     report.add_argument("dir")
     report.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
@@ -31,6 +38,24 @@ def main(argv=None) -> int:
                                quiet=args.quiet)
             print(result)
             return 0 if result.failed == 0 else 3
+        if args.command == "panel":
+            from .panel import run_panel
+
+            result = run_panel(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                               quiet=args.quiet)
+            print(result)
+            return 0 if result.failed == 0 else 3
+        from .panel import is_panel
+
+        if is_panel(args.dir):
+            from .panel import format_panel_status, panel_status
+            from .panel_report import build_panel_report
+
+            if args.command == "status":
+                print(format_panel_status(panel_status(args.dir)))
+            else:
+                print(f"report: {build_panel_report(args.dir, quiet=args.quiet)}")
+            return 0
         if args.command == "status":
             from .sweep import format_status, sweep_status
 
@@ -41,7 +66,7 @@ def main(argv=None) -> int:
         path = build_report(args.dir, quiet=args.quiet)
         print(f"report: {path}")
         return 0
-    except (SpecError, StoreMismatch, FileNotFoundError) as e:
+    except (SpecError, StoreMismatch, FileNotFoundError, CountyTableError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
