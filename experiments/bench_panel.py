@@ -6,7 +6,7 @@
    fit of seconds per step = a + b n gives the fixed overhead ``a`` and the per-resident cost ``b``.
    Peak memory of one model at 100,000 and 1,000,000 residents (fresh processes, ``experiments.bench``)
    gives memory per resident.
-2. Speed-up: a 150-county, 3-year slice of the national table, serially and on 2 processes; the two
+2. Speed-up: a 300-county, 3-year slice of the national table, serially and on 2 processes; the two
    panels must be identical.
 3. The national panel (experiments/specs/panel_national.toml) on 2 processes from an empty folder:
    wall time, county-weeks per second, and peak resident memory of the driver and workers (sampled
@@ -93,7 +93,7 @@ class TreeMemory:
         self._thread.join()
 
 
-def speedup(spec, counties=150, weeks=156) -> dict:
+def speedup(spec, counties=300, weeks=156) -> dict:
     """Serial against 2 processes on a slice of the national panel (and the two must agree)."""
     raw = {**spec.source, "name": "bench_speedup", "weeks": weeks, "replications": 1, "batch_cost": 20_000,
            "counties": {**spec.source["counties"], "sample": counties}}
@@ -120,7 +120,12 @@ def national(spec, out: Path) -> dict:
         result = run_panel(spec, out=out, workers=2, quiet=True)
         wall = time.perf_counter() - t
     design = build_design(spec)
-    return {"counties": len(design), "residents": int(design["n_residents"].sum()),
+    from .store import Store
+
+    runs = Store(out).runs_table()
+    return {"task_wall_s": round(float(runs["wall_time"].sum()), 1),
+            "task_cpu_s": round(float(runs["cpu_time"].sum()), 1) if "cpu_time" in runs else None,
+            "counties": len(design), "residents": int(design["n_residents"].sum()),
             "raised_to_minimum": int(design["n_raised"].sum()), "weeks": spec.weeks, "tasks": result.total,
             "failed": result.failed, "wall_s": round(wall, 1), "wall_min": round(wall / 60, 2),
             "county_weeks_per_s": round(result.county_weeks / wall),

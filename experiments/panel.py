@@ -304,7 +304,8 @@ def panel_status(out) -> dict:
     recs = Store(out).records()
     ok = recs[recs["status"] == "ok"] if len(recs) else recs
     s.update(kind="panel", counties=info["counties"], weeks=info["weeks"], replications=info["replications"],
-             county_weeks=int(ok["county_weeks"].sum()) if len(ok) else 0)
+             county_weeks=int(ok["county_weeks"].sum()) if len(ok) else 0,
+             cpu_seconds=float(ok["cpu_time"].sum()) if "cpu_time" in ok else float("nan"))
     return s
 
 
@@ -312,7 +313,7 @@ def format_panel_status(s: dict) -> str:
     from .sweep import format_status
 
     head = (f"panel {s['name']}: {s['counties']:,} counties x {s['weeks']} weeks x {s['replications']} "
-            f"replication(s); {s['county_weeks']:,} county-weeks finished")
+            f"replication(s); {s['county_weeks']:,} county-weeks finished; {s['cpu_seconds']:,.0f} CPU s in tasks")
     return head + "\n" + format_status(s).replace("sweep ", "tasks: ", 1).replace("`python -m experiments run`",
                                                                                  "`python -m experiments panel`")
 

@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .estimators import estimate_all  # noqa: E402
 from .panel import load_design, load_panel, panel_info, panel_spec_of, panel_status  # noqa: E402
@@ -44,7 +45,8 @@ def true_effects(q: pd.DataFrame, outcomes, window) -> tuple[pd.DataFrame, pd.Da
         paths.append(p.rename(columns={"mean": "att", "size": "n"}).assign(outcome=y))
         t = d[d["treated"]].groupby("replication").agg(att=("tau", "mean"), n=("tau", "size"),
                                                         mean_without=("y0", "mean")).reset_index()
-        overall.append(t.assign(outcome=y, relative=t["att"] / t["mean_without"]))
+        relative = t["att"] / t["mean_without"].where(t["mean_without"] != 0)  # none without the program: n/a
+        overall.append(t.assign(outcome=y, relative=relative))
     return pd.concat(paths, ignore_index=True), pd.concat(overall, ignore_index=True)
 
 
@@ -85,6 +87,7 @@ def plot_paths(paths: pd.DataFrame, outcome: str, controls, folder: Path, replic
                     label="true ATT (twins)", linewidth=1.3)
         ax.axhline(0, color="0.5", linewidth=0.8)
         ax.axvline(-0.5, color="0.5", linewidth=0.8, linestyle=":")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(CONTROL_LABELS[c], fontsize=10)
         ax.set_xlabel("quarters since activation (ends binned)")
     axes.flat[0].set_ylabel(f"effect on {o.label.lower()}\n({o.unit})", fontsize=9)
@@ -103,6 +106,7 @@ def plot_rollout(design: pd.DataFrame, folder: Path) -> list:
                     c=np.where(design["border"], "tab:red", "tab:blue"))
     axes[0].set_xlabel("log10 Hispanic residents (red: border)")
     axes[0].set_ylabel("activation")
+    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
     counts = design.groupby("cohort").size()
     axes[1].bar(counts.index, counts.to_numpy(), color="0.4")
     axes[1].set_xlabel("activation quarter (cohort)")

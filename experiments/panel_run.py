@@ -112,7 +112,7 @@ def run_panel_task(task: PanelTask) -> dict:
     """Run a batch; return ``{"record", "data" (county x week), "quarters" (county x quarter)}``."""
     from datetime import UTC, datetime
 
-    started, t0 = datetime.now(UTC).isoformat(timespec="milliseconds"), time.perf_counter()
+    started, t0, c0 = datetime.now(UTC).isoformat(timespec="milliseconds"), time.perf_counter(), time.process_time()
     record = {"run_id": task.run_id, "point_id": task.point_id, "replicate": task.replicate, "seed": task.seed,
               "status": "ok", "error": None, "traceback": None, "started": started,
               "host": socket.gethostname(), "pid": os.getpid(), "counties": len(task.counties),
@@ -126,5 +126,6 @@ def run_panel_task(task: PanelTask) -> dict:
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
         data = quarters = None
     record["wall_time"] = time.perf_counter() - t0
+    record["cpu_time"] = time.process_time() - c0  # differs from wall_time when the machine is shared
     record["finished"] = datetime.now(UTC).isoformat(timespec="milliseconds")
     return {"record": record, "data": data, "quarters": quarters}

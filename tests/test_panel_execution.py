@@ -39,7 +39,7 @@ window = [-3, 3]
 
 
 def stored(out):
-    runs = Store(out).runs_table().drop(columns=[*TIMING_COLUMNS, "attempt"])
+    runs = Store(out).runs_table().drop(columns=[*TIMING_COLUMNS, "cpu_time", "attempt"])
     return {"quarter": load_panel(out), "week": load_panel(out, "week"), "runs": runs,
             "file": pd.read_parquet(Path(out) / "panel_quarter.parquet")}
 
@@ -160,7 +160,7 @@ def test_status_and_report_from_the_command_line(serial):
     out, _ = serial
     proc = subprocess.run([sys.executable, "-m", "experiments", "status", str(out)], cwd=ROOT, capture_output=True,
                           text=True, check=True)
-    assert "panel tiny_panel: 16 counties x 104 weeks x 2 replication(s); 3,328 county-weeks finished" in proc.stdout
+    assert "panel tiny_panel: 16 counties x 104 weeks x 2 replication(s); 3,328 county-weeks finished;" in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "experiments", "report", str(out)], cwd=ROOT, capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr
