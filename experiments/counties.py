@@ -55,8 +55,8 @@ class CountyTableError(ValueError):
 # --- reading and validating -----------------------------------------------------------------------------------
 
 
-def read_counties(path) -> pd.DataFrame:
-    """Read a county table (.csv or .parquet) and validate it; returns a clean copy."""
+def read_counties(path, hispanic_share_undocumented: float | None = None) -> pd.DataFrame:
+    """Read a county table (.csv or .parquet) and validate it (see ``validate_counties``); returns a clean copy."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such county table")
@@ -66,7 +66,8 @@ def read_counties(path) -> pd.DataFrame:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     else:
         raise CountyTableError(f"{path}: a county table must be .csv or .parquet")
-    return validate_counties(raw, source=path.name, csv=path.suffix.lower() == ".csv")
+    return validate_counties(raw, source=path.name, csv=path.suffix.lower() == ".csv",
+                             hispanic_share_undocumented=hispanic_share_undocumented)
 
 
 def _blank(v) -> bool:

@@ -54,7 +54,7 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
     """One row per county: the table's columns, the model size, activation week and quarter, model
     parameters, cost and batch. Depends on the spec (and its table) alone."""
     h_u = spec.model.get("hispanic_share_undocumented", DEFAULTS["hispanic_share_undocumented"])
-    table = read_counties(spec.table_path)
+    table = read_counties(spec.table_path, hispanic_share_undocumented=h_u)
     if spec.sample is not None:
         if spec.sample > len(table):
             raise CountyTableError(f"counties.sample = {spec.sample} but the table has {len(table)} counties")
@@ -313,7 +313,8 @@ def format_panel_status(s: dict) -> str:
     from .sweep import format_status
 
     head = (f"panel {s['name']}: {s['counties']:,} counties x {s['weeks']} weeks x {s['replications']} "
-            f"replication(s); {s['county_weeks']:,} county-weeks finished; {s['cpu_seconds']:,.0f} CPU s in tasks")
+            f"replication(s); {s['county_weeks']:,} county-weeks finished"
+            + (f"; {s['cpu_seconds']:,.0f} CPU s in tasks" if s["cpu_seconds"] == s["cpu_seconds"] else ""))
     return head + "\n" + format_status(s).replace("sweep ", "tasks: ", 1).replace("`python -m experiments run`",
                                                                                  "`python -m experiments panel`")
 

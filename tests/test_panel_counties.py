@@ -150,3 +150,12 @@ def test_the_shipped_specs_validate_and_scale_as_documented():
             parse_panel_spec({**smoke.source, "policy_changes": "model"}, base=smoke.base)
     with pytest.raises(SpecError, match=r"estimation.estimators\[0\]: unknown 'callaway'"):
         parse_panel_spec({**smoke.source, "estimation": {"estimators": ["callaway"]}}, base=smoke.base)
+
+
+def test_the_docs_name_every_outcome_column_and_reporter():
+    from experiments.counties import OPTIONAL, REQUIRED
+    from experiments.panel_outcomes import OUTCOMES, WEEKLY
+
+    text = (ROOT / "docs" / "panel.md").read_text()
+    missing = [n for n in (*OUTCOMES, *WEEKLY, *REQUIRED, *OPTIONAL) if f"`{n}`" not in text]
+    assert not missing, f"not described in docs/panel.md: {missing}"
