@@ -13,8 +13,9 @@ The panel has one row per unit and period: ``idname`` (county), ``tname`` (perio
 - ``"saturated"``: Sun & Abraham (2021), ``y ~ i(rel, cohort, ref=-1, ref2=0) | id + period``
   (every cohort its own path), then averaged over cohorts with their shares of the units at each
   event time; the overall ATT weights every treated cell alike.
-- ``"did2s"``: Gardner's two-stage estimator (``pyfixest.did2s``): unit and period effects from the
-  untreated cells, then the event-time (or overall) effect on the residuals, GMM standard errors.
+- ``"did2s"``: Gardner's two-stage estimator (as ``pyfixest.did2s``): unit and period effects from the
+  untreated cells, then the event-time (or overall) effect on the residuals, GMM standard errors
+  (computed on sparse matrices here; ``did2s``).
 
 Standard errors are clustered by ``idname`` (CRV1). Controls: ``"not_yet"`` uses every unit, and
 drops the periods from the first one with fewer than two untreated units (so the last cohort is
@@ -114,6 +115,49 @@ def _fit(fml, d, idname):
     return pf.feols(fml, data=d, vcov={"CRV1": idname})
 
 
+def did2s(d: pd.DataFrame, yname: str, idname: str, tname: str, terms: str) -> tuple[list, np.ndarray, np.ndarray]:
+    """Gardner's two-stage estimator, as ``pyfixest.did2s`` computes it, with its GMM variance computed
+    on sparse matrices (``pyfixest.did2s`` builds dense unit dummies: 6 GB for the national panel).
+
+    Stage 1: ``y ~ 0 | id + period`` on the untreated cells (``pf.feols``); stage 2: the residual
+    ``y - yhat`` on ``i(rel, ref=-1)`` (``terms = "rel"``) or ``treat`` (``"treat"``), no intercept.
+    Returns the coefficient names, estimates and clustered standard errors (tested equal to
+    ``pyfixest.did2s`` on a small panel).
+    """
+    import pyfixest as pf
+    from scipy import sparse
+    from scipy.sparse.linalg import spsolve
+
+    untreated = ~d["treat"].to_numpy(dtype=bool)
+    first = pf.feols(f"{yname} ~ 0 | {idname} + {tname}", data=d[untreated], vcov="iid")
+    first.fixef()
+    u1 = d[yname].to_numpy(dtype=np.float64) - np.asarray(first.predict(newdata=d), dtype=np.float64)
+    fml = "_did2s_y ~ i(rel, ref=-1)" if terms == "rel" else "_did2s_y ~ treat"
+    second = pf.feols(fml, data=d.assign(_did2s_y=u1), vcov="iid", drop_intercept=True)
+    names, beta = list(second.coef().index), second.coef().to_numpy()
+    cols = []
+    for name in names:
+        m = _REL.match(name)
+        cols.append((d["rel"] == int(m.group(1))) if m else d["treat"])
+    x2 = np.column_stack([np.asarray(c, dtype=np.float64) for c in cols])
+    u2 = u1 - x2 @ beta
+    n = len(d)
+    unit, period = pd.factorize(d[idname])[0], pd.factorize(d[tname], sort=True)[0]
+    n_units, n_periods = unit.max() + 1, period.max() + 1
+    x1 = sparse.csr_matrix((np.ones(2 * n), (np.r_[np.arange(n), np.arange(n)], np.r_[unit, n_units + period])),
+                           shape=(n, n_units + n_periods))
+    x1 = x1[:, np.r_[0:n_units, n_units + 1:n_units + n_periods]]  # every unit, every period but the first
+    x10 = sparse.diags(untreated.astype(np.float64)) @ x1
+    vt = spsolve((x10.T @ x10).tocsc(), sparse.csc_matrix(x1.T @ x2))  # p x k
+    vt = vt.toarray() if sparse.issparse(vt) else np.asarray(vt).reshape(x1.shape[1], -1)
+    cluster = pd.factorize(d[idname])[0]
+    g = sparse.csr_matrix((np.ones(n), (cluster, np.arange(n))), shape=(cluster.max() + 1, n))
+    w = g @ (x2 * u2[:, None]) - (g @ x10.multiply(u1[:, None]).tocsr()) @ vt
+    bread = np.linalg.inv(x2.T @ x2)
+    vcov = bread @ (w.T @ w) @ bread
+    return names, beta, np.sqrt(np.diag(vcov))
+
+
 def event_study(data: pd.DataFrame, yname: str, estimator: str = "twfe", *, idname="county_id", tname="quarter",
                 gname="cohort", controls="not_yet", last_treated_share=0.25, window=(-8, 12), twin=None,
                 alpha=0.05) -> EventStudy:
@@ -162,17 +206,13 @@ def event_study(data: pd.DataFrame, yname: str, estimator: str = "twfe", *, idna
         b, s = combine({k: c / treated.sum() for k, c in treated.items()})
         att = _row(b, s, df_t, alpha)
     else:
-        import pyfixest as pf
-
-        fit = pf.did2s(d, yname=yname, first_stage=f"~ 0 | {fe}", second_stage="~ i(rel, ref=-1)",
-                       treatment="treat", cluster=idname)
-        for name, b, s in zip(fit.coef().index, fit.coef().to_numpy(), fit.se().to_numpy(), strict=True):
+        names, beta, se = did2s(d, yname, idname, tname, "rel")
+        for name, b, s in zip(names, beta, se, strict=True):
             m = _REL.match(name)
             if m:
                 rows[int(m.group(1))] = _row(b, s, df_t, alpha)
-        static = pf.did2s(d, yname=yname, first_stage=f"~ 0 | {fe}", second_stage="~ 0 + treat",
-                          treatment="treat", cluster=idname)
-        att = _row(float(static.coef().iloc[0]), float(static.se().iloc[0]), df_t, alpha)
+        _, beta, se = did2s(d, yname, idname, tname, "treat")
+        att = _row(float(beta[0]), float(se[0]), df_t, alpha)
 
     path = pd.DataFrame([{"event_time": e, **r} for e, r in sorted(rows.items())])
     path = pd.concat([path, pd.DataFrame([{"event_time": -1, "estimate": 0.0, "se": 0.0, "ci_low": 0.0,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.estimators import ESTIMATORS, event_study, prepare
+from experiments.estimators import ESTIMATORS, did2s, event_study, prepare
 
 COHORTS = (6, 9, 12, 15, 18, 25)  # 25 is after the last period: never treated within the panel
 T = 24
@@ -89,3 +89,16 @@ def test_missing_outcomes_leave_only_units_and_periods_with_untreated_cells():
     es = event_study(df, "y", "did2s", twin="y_twin", window=(-4, 6))
     assert es.sample["n_units"] == df.loc[df["county_id"] >= 40, "county_id"].nunique()
     assert covers(es.att)
+
+
+@pytest.mark.parametrize("terms, second", [("rel", "~ i(rel, ref=-1)"), ("treat", "~ 0 + treat")])
+def test_did2s_with_sparse_standard_errors_is_pyfixests_did2s(terms, second):
+    import pyfixest as pf
+
+    d, _ = prepare(synthetic(4, lambda e, g: 0.5 * np.minimum(e + 1, 6) * g / 9, n=150), "y", window=(-4, 6))
+    names, beta, se = did2s(d, "y", "county_id", "quarter", terms)
+    ref = pf.did2s(d, yname="y", first_stage="~ 0 | county_id + quarter", second_stage=second, treatment="treat",
+                   cluster="county_id")
+    assert names == list(ref.coef().index)
+    np.testing.assert_allclose(beta, ref.coef().to_numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(se, ref.se().to_numpy(), rtol=1e-9)
