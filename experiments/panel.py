@@ -198,7 +198,7 @@ def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False) -> Pane
     def record(result):
         nonlocal failed, county_weeks
         rec = result["record"]
-        if result["quarters"] is not None:
+        if result.get("quarters") is not None:  # a task lost with its worker comes back without data
             write_parquet(qdir / f"{rec['run_id']}.parquet", result["quarters"])
         store.write(result)  # weekly data, then the record that marks the task finished
         failed += rec["status"] != "ok"
