@@ -15,6 +15,8 @@ _EXPORTS = {
     "build_report": ".report",
     "SpecError": ".spec", "load_spec": ".spec", "parse_spec": ".spec",
     "run_sweep": ".sweep", "sweep_status": ".sweep",
+    "run_panel": ".panel", "load_panel": ".panel", "panel_status": ".panel", "event_study": ".estimators",
+    "build_panel_report": ".panel_report",
 }
 __all__ = list(_EXPORTS)
 
