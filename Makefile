@@ -5,7 +5,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | md5sum | cut -c1-12)
 
-.PHONY: setup run test bench bench-sweep viz lint clean docs
+.PHONY: setup run test bench bench-sweep bench-panel viz lint clean docs
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is needed (found " + sys.version.split()[0] + "); install it or set PY=/path/to/python3.12")'
@@ -32,6 +32,9 @@ bench: setup  ## build time, resident-steps per second and peak memory
 
 bench-sweep: setup  ## sweep runner: overhead per run, 2-worker throughput, memory over 1,000 runs
 	$(PYTHON) -m experiments.bench_sweep
+
+bench-panel: setup  ## the national county panel at 1:100 (about 20 min): time, memory, 2-worker speed-up, cost model
+	$(PYTHON) -m experiments.bench_panel --json results/bench_panel.json
 
 viz: setup  ## the browser visualizer on http://127.0.0.1:8765 (offline: JS/CSS from the solara-assets wheel, no npm)
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False SOLARA_THEME_SHOW_BANNER=False \

@@ -19,6 +19,8 @@ _EXPORTS = {
     "Limits": ".spec", "SpecError": ".spec", "load_spec": ".spec", "parse_spec": ".spec",
     "register_model": ".registry",
     "run_sweep": ".sweep", "sweep_status": ".sweep",
+    "run_panel": ".panel", "load_panel": ".panel", "panel_status": ".panel", "event_study": ".estimators",
+    "build_panel_report": ".panel_report",
 }
 __all__ = list(_EXPORTS)
 

@@ -1,4 +1,4 @@
-"""The command line: ``python -m experiments run|calibrate|status|report``.
+"""The command line: ``python -m experiments run|calibrate|panel|status|report``.
 
 Exit codes: 0 all runs finished; 3 some runs failed (recorded; run again to redo them), or a calibration's
 evaluation failed (finished generations are kept); 2 the inputs cannot be used (spec, folder, scheduler,
@@ -9,11 +9,12 @@ are kept; run again to resume).
 import argparse
 import sys
 
+from .counties import CountyTableError
 from .runner import SchedulerError
 from .spec import DEFAULT_LIMITS, FLAGS, Limits, SpecError
 from .store import StoreError
 
-USAGE_ERRORS = (SpecError, StoreError, SchedulerError, FileNotFoundError)
+USAGE_ERRORS = (SpecError, StoreError, SchedulerError, FileNotFoundError, CountyTableError)
 
 
 def _positive(text: str) -> int:
@@ -62,9 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--retries", type=int, default=2,
                      help="times an evaluation whose worker process died is tried again (2)")
     cal.add_argument("--quiet", action="store_true", help="no progress bars (CI)")
-    status = sub.add_parser("status", help="show a sweep's progress (checks every finished run's files)")
+    panel = sub.add_parser("panel", help="run a county panel (docs/panel.md); run it again to resume")
+    panel.add_argument("spec", help="a TOML panel spec, e.g. experiments/specs/panel_smoke.toml")
+    panel.add_argument("--out", help="results folder (default results/<spec name>)")
+    panel.add_argument("--workers", type=_positive,
+                       help="local worker processes (default: the cores); 1 = serial, in this process")
+    panel.add_argument("--scheduler", help="run on a Dask distributed cluster at tcp://HOST:PORT")
+    panel.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
+    status = sub.add_parser("status", help="show a sweep's, a calibration's or a panel's progress")
     status.add_argument("dir")
-    report = sub.add_parser("report", help="analyze a sweep; write figures and report.md (imports no code)")
+    report = sub.add_parser("report", help="analyze a sweep, a calibration or a panel; write figures and report.md "
+                                           "(imports no code)")
     report.add_argument("dir")
     report.add_argument("--quiet", action="store_true")
     return parser
@@ -108,6 +117,24 @@ def main(argv=None) -> int:
             return _run(args)
         if args.command == "calibrate":
             return _calibrate(args)
+        if args.command == "panel":
+            from .panel import run_panel
+
+            result = run_panel(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                               quiet=args.quiet)
+            print(result)
+            return 0 if result.failed == 0 else 3
+        from .panel import is_panel
+
+        if is_panel(args.dir):
+            from .panel import format_panel_status, panel_status
+            from .panel_report import build_panel_report
+
+            if args.command == "status":
+                print(format_panel_status(panel_status(args.dir)))
+            else:
+                print(f"report: {build_panel_report(args.dir, quiet=args.quiet)}")
+            return 0
         if args.command == "status":
             from .calibrate import calibration_status, format_calibration_status, is_calibration
             from .sweep import format_status, sweep_status

@@ -1,0 +1,85 @@
+"""What the panel keeps each week, and the quarterly outcomes built from it.
+
+Weekly, each county keeps a few model reporters (``WEEKLY``), for the run with the program and for
+its twin without. Quarterly outcomes are built from sums of weekly counts (then a ratio or a rate
+per 1,000 residents a year), or from the mean of a weekly state where the model reports a
+population share. Sums over 13 weeks are far less noisy than weekly ratios, which in a small county
+are often 0/0.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .rollout import WEEKS_PER_QUARTER
+
+WEEKLY_FLOWS = ("victimizations_hispanic", "victimizations_reported_hispanic", "crimes", "crimes_reported",
+                "crimes_cleared", "removals", "households_separated", "detainers_issued")
+WEEKLY_STATES = ("reporting_rate_hispanic", "reporting_rate_cohort_hispanic", "victimization_rate_hispanic",
+                 "share_hispanic_adults_knows_detained", "chilled_share_hispanic")
+WEEKLY = WEEKLY_FLOWS + WEEKLY_STATES
+YEAR_OVER_QUARTER = 52 / WEEKS_PER_QUARTER
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A quarterly outcome: ``ratio`` of two weekly sums, ``rate`` (a weekly sum per 1,000 residents a
+    year), or ``mean`` of a weekly state."""
+
+    name: str
+    kind: str
+    source: str
+    denominator: str | None = None
+    label: str = ""
+    unit: str = ""
+
+
+OUTCOMES = {o.name: o for o in (
+    Outcome("reporting_hispanic", "ratio", "victimizations_reported_hispanic", "victimizations_hispanic",
+            "Hispanic victims' crime reporting", "reported / suffered, quarter"),
+    Outcome("reporting_propensity_hispanic", "mean", "reporting_rate_hispanic", None,
+            "Hispanic residents' chance of reporting", "mean chance, quarter"),
+    Outcome("victimization_hispanic", "mean", "victimization_rate_hispanic", None,
+            "Hispanic victimization", "per 1,000 Hispanic residents a year"),
+    Outcome("crime_rate", "rate", "crimes", None, "Crime (all victimizations)", "per 1,000 residents a year"),
+    Outcome("reported_crime_rate", "rate", "crimes_reported", None, "Crimes reported to police",
+            "per 1,000 residents a year"),
+    Outcome("clearance_rate", "ratio", "crimes_cleared", "crimes_reported", "Clearance", "cleared / reported"),
+    Outcome("removal_rate", "rate", "removals", None, "Removals", "per 1,000 residents a year"),
+    Outcome("separation_rate", "rate", "households_separated", None, "Households separated",
+            "per 1,000 residents a year"),
+    Outcome("detainer_rate", "rate", "detainers_issued", None, "Detainers issued", "per 1,000 residents a year"),
+    Outcome("knows_detained_hispanic", "mean", "share_hispanic_adults_knows_detained", None,
+            "Hispanic adults who know someone detained", "share, quarter mean"),
+    Outcome("chilled_hispanic", "mean", "chilled_share_hispanic", None, "Chilled Hispanic residents",
+            "share, quarter mean"),
+)}
+
+
+def quarters(weeks: int) -> int:
+    """Whole quarters in ``weeks`` (a trailing part-quarter is left out of the quarterly panel)."""
+    return weeks // WEEKS_PER_QUARTER
+
+
+def quarterly(series: dict, n_residents: int) -> dict:
+    """Quarterly outcomes from one run's weekly ``series`` (name -> array over weeks 1..W)."""
+    nq = quarters(len(next(iter(series.values()))))
+    cut = nq * WEEKS_PER_QUARTER
+
+    def total(name):
+        return np.asarray(series[name][:cut], dtype=np.float64).reshape(nq, WEEKS_PER_QUARTER).sum(axis=1)
+
+    out = {}
+    for o in OUTCOMES.values():
+        if o.kind == "ratio":
+            num, den = total(o.source), total(o.denominator)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[o.name] = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+        elif o.kind == "rate":
+            out[o.name] = total(o.source) * YEAR_OVER_QUARTER * 1000 / n_residents
+        else:
+            x = np.asarray(series[o.source][:cut], dtype=np.float64).reshape(nq, WEEKS_PER_QUARTER)
+            ok = np.isfinite(x)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[o.name] = np.where(ok.any(axis=1), np.where(ok, x, 0).sum(axis=1) / ok.sum(axis=1), np.nan)
+    return out

@@ -1,0 +1,223 @@
+"""The report of a county panel: the estimators of the empirical literature against the truth from the twins.
+
+``build_panel_report(out)`` estimates every outcome x estimator x controls of the spec's
+``[estimation]`` on each replication of the quarterly panel, and writes ``out/report/report.md``
+with ``figures/`` (each estimator's event-study path and band over the true path) and ``tables/``
+(paths.csv, att.csv, bias_coverage.csv, truth.csv).
+"""
+
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from .estimators import estimate_all  # noqa: E402
+from .panel import load_design, load_panel, panel_info, panel_spec_of, panel_status  # noqa: E402
+from .panel_outcomes import OUTCOMES  # noqa: E402
+from .plots import save  # noqa: E402
+from .report import _md_table  # noqa: E402
+from .store import Store  # noqa: E402
+
+LABELS = {"twfe": "TWFE event study", "saturated": "Sun-Abraham (saturated)", "did2s": "did2s (Gardner)"}
+COLORS = {"twfe": "tab:red", "saturated": "tab:blue", "did2s": "tab:green"}
+CONTROL_LABELS = {"not_yet": "not-yet-treated controls", "last_treated": "last-treated counties as controls"}
+
+
+class PanelIncomplete(FileNotFoundError):
+    """The panel has tasks that did not finish: run the panel command again first."""
+
+
+def true_effects(q: pd.DataFrame, outcomes, window) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """From the twins, over every county-quarter of the panel: the ATT by event quarter (within
+    ``window``) and overall (all treated county-quarters), per replication."""
+    paths, overall = [], []
+    for y in outcomes:
+        tau = (q[y] - q[f"{y}_twin"]).rename("tau")
+        d = q[["replication", "event_quarter", "treated"]].assign(tau=tau, y0=q[f"{y}_twin"]).dropna(subset=["tau"])
+        inside = d[d["event_quarter"].between(*window)]
+        p = inside.groupby(["replication", "event_quarter"])["tau"].agg(["mean", "size"]).reset_index()
+        paths.append(p.rename(columns={"mean": "att", "size": "n"}).assign(outcome=y))
+        t = d[d["treated"]].groupby("replication").agg(att=("tau", "mean"), n=("tau", "size"),
+                                                        mean_without=("y0", "mean")).reset_index()
+        relative = t["att"] / t["mean_without"].where(t["mean_without"] != 0)  # none without the program: n/a
+        overall.append(t.assign(outcome=y, relative=relative))
+    return pd.concat(paths, ignore_index=True), pd.concat(overall, ignore_index=True)
+
+
+def bias_coverage(atts: pd.DataFrame, paths: pd.DataFrame) -> pd.DataFrame:
+    """Per outcome x estimator x controls, over replications: mean estimate and truth, bias, RMSE,
+    coverage of the overall ATT's interval, and coverage of the post-activation path's intervals."""
+    a = atts[atts["error"].isna()].copy()
+    a["err"] = a["estimate"] - a["truth"]
+    a["covers"] = (a["ci_low"] <= a["truth"]) & (a["truth"] <= a["ci_high"])
+    keys = ["outcome", "estimator", "controls"]
+    out = a.groupby(keys, sort=False).agg(replications=("err", "size"), estimate=("estimate", "mean"),
+                                          truth=("truth", "mean"), bias=("err", "mean"),
+                                          rmse=("err", lambda e: float(np.sqrt(np.mean(e ** 2)))),
+                                          mean_se=("se", "mean"), coverage=("covers", "mean")).reset_index()
+    p = paths[(paths["event_time"] >= 0) & paths["truth"].notna()].copy()
+    p["covers"] = (p["ci_low"] <= p["truth"]) & (p["truth"] <= p["ci_high"])
+    p["abs_err"] = (p["estimate"] - p["truth"]).abs()
+    pc = p.groupby(keys, sort=False).agg(path_coverage=("covers", "mean"), path_mean_abs_error=("abs_err", "mean"))
+    return out.merge(pc.reset_index(), on=keys, how="left")
+
+
+def plot_paths(paths: pd.DataFrame, outcome: str, controls, folder: Path, replication=0) -> list:
+    """Each estimator's path with its band, over the true path, one panel per choice of controls."""
+    o = OUTCOMES[outcome]
+    fig, axes = plt.subplots(1, len(controls), figsize=(6.2 * len(controls), 3.9), squeeze=False, sharey=True)
+    p = paths[(paths["outcome"] == outcome) & (paths["replication"] == replication)]
+    for ax, c in zip(axes.flat, controls, strict=True):
+        pc = p[p["controls"] == c]
+        ests = list(dict.fromkeys(pc["estimator"]))
+        for k, est in enumerate(ests):
+            e = pc[pc["estimator"] == est].sort_values("event_time")
+            x = e["event_time"] + (k - (len(ests) - 1) / 2) * 0.12
+            ax.fill_between(x, e["ci_low"], e["ci_high"], color=COLORS[est], alpha=0.15, linewidth=0)
+            ax.plot(x, e["estimate"], marker="o", markersize=3, color=COLORS[est], label=LABELS[est], linewidth=1.2)
+        if len(pc):
+            t = pc[pc["estimator"] == ests[0]].sort_values("event_time")
+            ax.plot(t["event_time"], t["truth"], color="black", linestyle="--", marker="s", markersize=3,
+                    label="true ATT (twins)", linewidth=1.3)
+        ax.axhline(0, color="0.5", linewidth=0.8)
+        ax.axvline(-0.5, color="0.5", linewidth=0.8, linestyle=":")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(CONTROL_LABELS[c], fontsize=10)
+        ax.set_xlabel("quarters since activation (ends binned)")
+    axes.flat[0].set_ylabel(f"effect on {o.label.lower()}\n({o.unit})", fontsize=9)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, bbox_to_anchor=(0.5, -0.08), fontsize=9)
+    fig.suptitle(f"{o.label}: event-study estimates (95% CI bands) and the truth, replication {replication}",
+                 fontsize=11)
+    fig.tight_layout()
+    return save(fig, folder, f"event_study_{outcome}")
+
+
+def plot_rollout(design: pd.DataFrame, folder: Path) -> list:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    hisp = np.log10(np.maximum(design["population"] * design["hispanic_share"], 1))
+    axes[0].scatter(hisp, design["activation_date"].astype("datetime64[ns]"), s=4, alpha=0.4,
+                    c=np.where(design["border"], "tab:red", "tab:blue"))
+    axes[0].set_xlabel("log10 Hispanic residents (red: border)")
+    axes[0].set_ylabel("activation")
+    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
+    counts = design.groupby("cohort").size()
+    axes[1].bar(counts.index, counts.to_numpy(), color="0.4")
+    axes[1].set_xlabel("activation quarter (cohort)")
+    axes[1].set_ylabel("counties")
+    fig.tight_layout()
+    return save(fig, folder, "rollout")
+
+
+def _fig(lines, paths, report_dir, caption):
+    png, svg = (Path(p).relative_to(report_dir) for p in paths)
+    lines += [f"![{caption}]({png})", "", f"*{caption}* ([SVG]({svg}))", ""]
+
+
+def build_panel_report(out, quiet=True) -> Path:
+    """Estimate, tabulate and plot the panel in ``out``; returns the report's path."""
+    out = Path(out)
+    status = panel_status(out)
+    if status["ok"] != status["total"]:
+        raise PanelIncomplete(f"{out}: {status['ok']}/{status['total']} tasks finished; run the same "
+                              "`python -m experiments panel` command again to finish the panel first")
+    spec = panel_spec_of(out)
+    info = panel_info(out)
+    est = spec.estimation
+    design = load_design(out)
+    q = load_panel(out)
+    report_dir = out / "report"
+    fig_dir, tab_dir = report_dir / "figures", report_dir / "tables"
+    tab_dir.mkdir(parents=True, exist_ok=True)
+
+    all_paths, all_atts = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for rep, qr in q.groupby("replication"):
+            p, a = estimate_all(qr, est["outcomes"], est["estimators"], est["controls"],
+                                last_treated_share=est["last_treated_share"], window=est["window"],
+                                alpha=1 - est["ci"], tname="quarter", gname="cohort", idname="county_id")
+            all_paths.append(p.assign(replication=rep))
+            all_atts.append(a.assign(replication=rep))
+            if not quiet:
+                print(f"replication {rep}: {len(a)} fits", flush=True)
+    paths, atts = pd.concat(all_paths, ignore_index=True), pd.concat(all_atts, ignore_index=True)
+    truth_paths, truth = true_effects(q, est["outcomes"], est["window"])
+    bc = bias_coverage(atts, paths)
+    paths.to_csv(tab_dir / "paths.csv", index=False)
+    atts.to_csv(tab_dir / "att.csv", index=False)
+    bc.to_csv(tab_dir / "bias_coverage.csv", index=False)
+    truth_paths.to_csv(tab_dir / "truth_paths.csv", index=False)
+    truth.to_csv(tab_dir / "truth.csv", index=False)
+
+    runs = Store(out).runs_table()
+    order = np.corrcoef(design["activation_week"], np.log1p(design["population"] * design["hispanic_share"]))[0, 1]
+    policy = "passed to the model" if spec.policy_changes == "model" else \
+        "not applied: each jail keeps its first policy"
+    lines = [f"# Panel report: {spec.name}", "", spec.description, "",
+             "## What ran", "",
+             f"- {info['counties']:,} counties from `{Path(info['table']).name}` (sha256 "
+             f"{spec.to_dict().get('table_sha256') or info['spec'].get('table_sha256', '')[:12]}), at 1:"
+             f"{1 / spec.fraction:,.0f}: {int(design['n_residents'].sum()):,} model residents "
+             f"({int(design['n_raised'].sum())} small counties raised to {spec.min_residents}); each county "
+             "also run as its twin without the program (same seed).",
+             f"- {spec.weeks} weeks from {spec.start_date} ({spec.weeks // 13} quarters); {spec.replications} "
+             f"replication(s) of the whole panel; root seed {spec.seed}.",
+             f"- Rollout rule `{spec.rollout['rule']}` over {spec.rollout['window_start']} to "
+             f"{spec.rollout['window_end']}; correlation of the activation week with log Hispanic residents: "
+             f"{order:.2f}.",
+             f"- Detainer policy changes in the table: {int(design['policy_change_week'].notna().sum())} ({policy}).",
+             f"- Tasks: {status['total']} ({status['ok']} finished); run time {status['run_seconds']:.0f} s of "
+             f"work; commit {Store(out).manifest()['git'].get('commit')}.", ""]
+    _fig(lines, plot_rollout(design, fig_dir), report_dir, "Activation date against Hispanic residents, and counties "
+         "activated per quarter")
+
+    lines += ["## The truth from the twins", "",
+              "The ATT over all treated county-quarters (mean of the outcome minus the twin's), the mean "
+              "outcome of those county-quarters without the program, and the ratio. See docs/panel.md for the "
+              "estimands.", ""]
+    t = truth.groupby("outcome", sort=False).agg(att=("att", "mean"), mean_without=("mean_without", "mean"),
+                                                 relative=("relative", "mean"), cells=("n", "mean")).reset_index()
+    t.insert(1, "unit", t["outcome"].map(lambda o: OUTCOMES[o].unit))
+    lines += [_md_table(t, 3), ""]
+
+    lines += ["## Estimators against the truth", "",
+              f"Each figure shows replication 0: every estimator's path with its {est['ci']:.0%} band "
+              "(standard errors clustered by county), and the true ATT by event quarter in the same sample "
+              "(dashed). The table gives the overall ATT (mean over replications).", ""]
+    keys = ["outcome", "estimator", "controls"]
+    for y in est["outcomes"]:
+        lines += [f"### {OUTCOMES[y].label} (`{y}`, {OUTCOMES[y].unit})", ""]
+        _fig(lines, plot_paths(paths, y, est["controls"], fig_dir), report_dir, f"{OUTCOMES[y].label}")
+        a = atts[(atts["outcome"] == y)]
+        bad = a[a["error"].notna()]
+        a = a[a["error"].isna()].groupby(keys[1:], sort=False)[["estimate", "ci_low", "ci_high", "truth"]].mean()
+        lines += [_md_table(a.reset_index(), 3), ""]
+        for r in bad.itertuples():
+            lines.append(f"- {r.estimator} / {r.controls}, replication {r.replication}: failed: {r.error}")
+        lines.append("")
+
+    lines += ["## Bias and coverage over replications", "",
+              f"Over {spec.replications} replication(s) of the whole panel: bias = mean(estimate - truth), "
+              "RMSE, coverage of the overall ATT's interval, and of the intervals of the path after "
+              "activation (each event quarter against its own truth).", ""]
+    shown = bc[[*keys, "replications", "estimate", "truth", "bias", "rmse", "coverage", "path_coverage"]]
+    lines += [_md_table(shown, 3), ""]
+    if spec.replications < 10:
+        lines += [f"With {spec.replications} replication(s), coverage is a rough count, not a rate.", ""]
+    lines += ["## Caveats", "",
+              "- Counties are independent models: fear does not cross county lines, so there are no "
+              "spillovers in this panel (docs/panel.md).",
+              "- Ratios from small counties are noisy or undefined (0/0); those county-quarters drop out of "
+              "the estimation sample, and the truth is computed on the cells that remain.", ""]
+    if len(runs):
+        lines += [f"Task wall time: mean {runs['wall_time'].mean():.1f} s, max {runs['wall_time'].max():.1f} s.", ""]
+    path = report_dir / "report.md"
+    path.write_text("\n".join(lines))
+    return path

@@ -1,0 +1,64 @@
+"""The counterfactual twin: same seed, program off, identical until activation; the panel's recorder."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.panel_outcomes import WEEKLY, quarterly
+from experiments.panel_run import run_county, run_model
+from model import SecureCommunitiesModel
+from model.metrics import REPORTERS
+
+COUNTY = {"n_residents": 1500, "share_undocumented": 0.08, "share_lpr": 0.07, "share_naturalized": 0.1,
+          "hispanic_share_others": 0.3, "policing_intensity": 1.5, "activation_week": 20}
+WEEKS = 40
+
+
+@pytest.fixture(scope="module")
+def pair():
+    frames = {}
+    for sharing in (True, False):
+        m = SecureCommunitiesModel(rng=11, sharing_active=sharing, **COUNTY)
+        for _ in range(WEEKS):
+            m.step()
+        frames[sharing] = m.datacollector.get_model_vars_dataframe()
+    return frames
+
+
+def test_the_twin_matches_its_treated_run_exactly_before_activation(pair):
+    before = slice(0, COUNTY["activation_week"])  # rows 0 .. activation_week - 1 (row = week)
+    pd.testing.assert_frame_equal(pair[True].iloc[before], pair[False].iloc[before], check_exact=True)
+    after = pair[True].iloc[COUNTY["activation_week"]:]
+    assert after["detainers_issued_cumulative"].iloc[-1] > 0  # and the program then does something
+    assert (pair[False]["detainers_issued_cumulative"] == 0).all()
+    assert not after.equals(pair[False].iloc[COUNTY["activation_week"]:])
+
+
+def test_the_panel_keeps_what_the_models_own_collector_reports(pair):
+    treated, twin = run_county({**COUNTY, "sharing_active": True}, 11, WEEKS, WEEKLY)
+    for name in WEEKLY:
+        assert name in REPORTERS
+        np.testing.assert_array_equal(treated[name], pair[True][name].to_numpy()[1:])  # weeks 1..WEEKS
+        np.testing.assert_array_equal(twin[name], pair[False][name].to_numpy()[1:])
+
+
+def test_a_county_not_reached_within_the_panel_is_its_own_twin():
+    treated, twin = run_county({**COUNTY, "n_residents": 300, "activation_week": 30}, 4, 26, WEEKLY)
+    assert twin is treated
+    alone = run_model({**COUNTY, "n_residents": 300, "activation_week": 30, "sharing_active": False}, 4, 26, WEEKLY)
+    for name in WEEKLY:
+        np.testing.assert_array_equal(alone[name], treated[name])
+
+
+def test_quarterly_outcomes_are_sums_then_ratios():
+    w = {name: np.zeros(28) for name in WEEKLY}
+    w["victimizations_hispanic"][:13] = 1
+    w["victimizations_reported_hispanic"][:3] = 1
+    w["crimes"][13:26] = 2
+    w["reporting_rate_hispanic"][:] = np.r_[np.full(13, 0.4), np.full(13, np.nan), np.full(2, 9)]
+    q = quarterly(w, n_residents=1000)
+    assert len(q["crime_rate"]) == 2  # the trailing part-quarter is left out
+    assert q["reporting_hispanic"][0] == pytest.approx(3 / 13) and np.isnan(q["reporting_hispanic"][1])
+    assert q["crime_rate"][1] == pytest.approx(26 * 4 * 1000 / 1000)  # per 1,000 residents a year
+    assert q["reporting_propensity_hispanic"][0] == pytest.approx(0.4)
+    assert np.isnan(q["reporting_propensity_hispanic"][1])
