@@ -120,9 +120,9 @@ def national(spec, out: Path) -> dict:
         result = run_panel(spec, out=out, workers=2, quiet=True)
         wall = time.perf_counter() - t
     design = build_design(spec)
-    from .store import Store
+    from .panel import panel_store
 
-    runs = Store(out).runs_table()
+    runs = panel_store(out).runs_table()
     return {"task_wall_s": round(float(runs["wall_time"].sum()), 1),
             "task_cpu_s": round(float(runs["cpu_time"].sum()), 1) if "cpu_time" in runs else None,
             "counties": len(design), "residents": int(design["n_residents"].sum()),

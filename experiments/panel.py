@@ -40,7 +40,7 @@ from .panel_run import PanelTask, county_seed, run_panel_task
 from .panel_spec import PanelSpec, load_panel_spec, parse_panel_spec
 from .rollout import WEEKS_PER_QUARTER, activation_weeks, date_of, quarter_of, week_of
 from .runner import DaskExecutor, ProcessExecutor, SerialExecutor
-from .store import Store, write_json, write_parquet
+from .store import Store, StoreMismatch, git_commit, package_versions, write_json, write_parquet
 
 # One model step costs about as much as this many residents (fixed Python overhead, measured by
 # ``make bench-panel``); a task's cost is the sum over its runs of (residents + STEP_OVERHEAD).
@@ -162,66 +162,75 @@ class PanelResult:
                 f"{self.county_weeks:,} county-weeks this session ({rate:,.0f}/s, twins included once)")
 
 
-def _quarters_dir(out) -> Path:
-    return Path(out) / "quarters"
+PARTS = ("data", "quarters")  # per task: county-week reporters, county-quarter outcomes (checksummed)
 
 
-def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False) -> PanelResult:
-    """Run a panel, or resume it: finished tasks are skipped; missing and failed ones are (re)done.
+def panel_store(out) -> Store:
+    return Store(out, parts=PARTS)
+
+
+def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_retries: int = 2) -> PanelResult:
+    """Run a panel, or resume it: finished tasks are skipped; missing, failed and damaged ones are (re)done.
 
     spec: a TOML path or a ``PanelSpec``. out: the folder (default ``results/<name>``). workers: local
-    processes (default: the cores; 1 = serial). scheduler: ``tcp://HOST:PORT`` of a Dask cluster.
+    processes (default: the cores; 1 = serial). scheduler: ``tcp://HOST:PORT`` of a Dask cluster. The
+    panel lives in the same store as sweeps: one lock per folder, and every task's files are checked
+    against their recorded sizes and checksums on resume.
     """
     t0 = time.perf_counter()
     spec = spec if isinstance(spec, PanelSpec) else load_panel_spec(spec)
     out = Path(out) if out is not None else Path("results") / spec.name
     design = build_design(spec)
     tasks = panel_tasks(spec, design)
-    store = Store(out)
-    store.open(spec, batch_table(design), len(tasks))
-    qdir = _quarters_dir(out)
-    qdir.mkdir(exist_ok=True)
-    if not (out / "panel.json").exists():
-        write_json(out / "panel.json", {"spec": spec.to_dict(), "table": str(spec.table_path.resolve()),
-                                        "base": str(spec.base.resolve()), "counties": len(design),
-                                        "weeks": spec.weeks, "replications": spec.replications})
-    if not (out / "counties.parquet").exists():
-        write_parquet(out / "counties.parquet", _storable(design))
-    done = {r for r in store.finished() if (qdir / f"{r}.parquet").exists()}
-    todo = sorted((t for t in tasks if t.run_id not in done), key=lambda t: (-t.cost, t.run_id))
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="task", desc=spec.name, disable=quiet,
-               dynamic_ncols=True, smoothing=0.1)
+    store = panel_store(out)
+    existing = store.check_target()
+    if existing is not None and existing["fingerprint"] != spec.fingerprint():
+        raise StoreMismatch(f"{out} holds {existing.get('name')!r} with a different spec; give another --out "
+                            "folder (or delete this one) to start afresh")
+    executor = DaskExecutor(scheduler) if scheduler else None
+    bar = None
     failed = county_weeks = 0
-    executor = None
-
-    def record(result):
-        nonlocal failed, county_weeks
-        rec = result["record"]
-        if result.get("quarters") is not None:  # a task lost with its worker comes back without data
-            write_parquet(qdir / f"{rec['run_id']}.parquet", result["quarters"])
-        store.write(result)  # weekly data, then the record that marks the task finished
-        failed += rec["status"] != "ok"
-        county_weeks += rec["county_weeks"] if rec["status"] == "ok" else 0
-        bar.update(1)
-
+    done = set()
+    todo = []
     try:
-        if scheduler:
-            executor = DaskExecutor(scheduler)
-        elif workers < 2 or len(todo) < 2:
-            executor = SerialExecutor()
-        else:
-            executor = ProcessExecutor(min(workers, len(todo)))
+        store.open(spec.name, spec.fingerprint(),
+                   {"kind": "panel", "spec": spec.to_dict(), "total_runs": len(tasks), "git": git_commit(),
+                    "packages": package_versions()},
+                   {"points.parquet": batch_table(design), "counties.parquet": _storable(design)})
+        if not (out / "panel.json").exists():
+            write_json(out / "panel.json", {"spec": spec.to_dict(), "table": str(spec.table_path.resolve()),
+                                            "base": str(spec.base.resolve()), "counties": len(design),
+                                            "weeks": spec.weeks, "replications": spec.replications})
+        scan = store.scan()
+        for d in scan.damaged:
+            store.set_aside(d)
+        done = set(scan.finished)
+        todo = sorted((t for t in tasks if t.run_id not in done), key=lambda t: (-t.cost, t.run_id))
+        bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="task", desc=spec.name, disable=quiet,
+                   dynamic_ncols=True, smoothing=0.1)
+        if executor is None:
+            executor = ProcessExecutor(min(workers, max(len(todo), 1)), max_retries) if workers >= 2 \
+                else SerialExecutor()
         bar.set_postfix_str(executor.name, refresh=False)
         for result in executor.map(todo, fn=run_panel_task):
-            record(result)
+            rec = result["record"]
+            store.write_run(rec, {"data": result.get("data"), "quarters": result.get("quarters")})
+            failed += rec["status"] != "ok"
+            county_weeks += rec.get("county_weeks", 0) if rec["status"] == "ok" else 0
+            bar.update(1)
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         if executor is not None:
             executor.close()
-        store.runs_table()
-    if len(done) + len(todo) - failed == len(tasks):
-        write_parquet(out / "panel_quarter.parquet", load_panel(out, "quarter"))
+        try:
+            if store.lock.held:
+                store.runs_table()
+                if len(done) + len(todo) - failed == len(tasks):
+                    write_parquet(out / "panel_quarter.parquet", load_panel(out, "quarter"))
+        finally:
+            store.close()
     return PanelResult(out, len(tasks), len(done), len(todo), failed, executor.name if executor else "none",
                        time.perf_counter() - t0, county_weeks)
 
@@ -256,12 +265,11 @@ def panel_spec_of(out) -> PanelSpec:
 
 
 def load_design(out) -> pd.DataFrame:
-    return pd.read_parquet(Path(out) / "counties.parquet")
+    return panel_store(out).table("counties.parquet")
 
 
 def _finished(out) -> list:
-    qdir = _quarters_dir(out)
-    return sorted(r for r in Store(out).finished() if (qdir / f"{r}.parquet").exists())
+    return sorted(panel_store(out).finished())
 
 
 def load_panel(out, level: str = "quarter", covariates: bool = True) -> pd.DataFrame:
@@ -271,12 +279,12 @@ def load_panel(out, level: str = "quarter", covariates: bool = True) -> pd.DataF
     spec = panel_spec_of(out)
     design = load_design(out)
     if level == "quarter":
-        files = [_quarters_dir(out) / f"{r}.parquet" for r in _finished(out)]
+        files = [Path(out) / "quarters" / f"{r}.parquet" for r in _finished(out)]
         df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else pd.DataFrame(
             columns=["county_id", "replication", "quarter"])
         key = "quarter"
     elif level == "week":
-        df = Store(out).data()
+        df = panel_store(out).data()
         key = "week"
     else:
         raise ValueError(f"level must be 'quarter' or 'week', got {level!r}")
@@ -299,9 +307,9 @@ def load_panel(out, level: str = "quarter", covariates: bool = True) -> pd.DataF
 def panel_status(out) -> dict:
     from .sweep import sweep_status
 
-    s = sweep_status(out)
+    s = sweep_status(out, parts=PARTS)
     info = panel_info(out)
-    recs = Store(out).records()
+    recs = panel_store(out).records()
     ok = recs[recs["status"] == "ok"] if len(recs) else recs
     s.update(kind="panel", counties=info["counties"], weeks=info["weeks"], replications=info["replications"],
              county_weeks=int(ok["county_weeks"].sum()) if len(ok) else 0,

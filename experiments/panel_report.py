@@ -18,11 +18,17 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .estimators import estimate_all  # noqa: E402
-from .panel import load_design, load_panel, panel_info, panel_spec_of, panel_status  # noqa: E402
+from .panel import (  # noqa: E402
+    load_design,
+    load_panel,
+    panel_info,
+    panel_spec_of,
+    panel_status,
+    panel_store,  # noqa: E402
+)
 from .panel_outcomes import OUTCOMES  # noqa: E402
 from .plots import save  # noqa: E402
 from .report import _md_table  # noqa: E402
-from .store import Store  # noqa: E402
 
 LABELS = {"twfe": "TWFE event study", "saturated": "Sun-Abraham (saturated)", "did2s": "did2s (Gardner)"}
 COLORS = {"twfe": "tab:red", "saturated": "tab:blue", "did2s": "tab:green"}
@@ -156,7 +162,7 @@ def build_panel_report(out, quiet=True) -> Path:
     truth_paths.to_csv(tab_dir / "truth_paths.csv", index=False)
     truth.to_csv(tab_dir / "truth.csv", index=False)
 
-    runs = Store(out).runs_table()
+    runs = panel_store(out).runs_table()
     order = np.corrcoef(design["activation_week"], np.log1p(design["population"] * design["hispanic_share"]))[0, 1]
     policy = "passed to the model" if spec.policy_changes == "model" else \
         "not applied: each jail keeps its first policy"
@@ -174,7 +180,7 @@ def build_panel_report(out, quiet=True) -> Path:
              f"{order:.2f}.",
              f"- Detainer policy changes in the table: {int(design['policy_change_week'].notna().sum())} ({policy}).",
              f"- Tasks: {status['total']} ({status['ok']} finished); run time {status['run_seconds']:.0f} s of "
-             f"work; commit {Store(out).manifest()['git'].get('commit')}.", ""]
+             f"work; commit {panel_store(out).manifest()['git'].get('commit')}.", ""]
     _fig(lines, plot_rollout(design, fig_dir), report_dir, "Activation date against Hispanic residents, and counties "
          "activated per quarter")
 

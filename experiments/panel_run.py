@@ -115,7 +115,7 @@ def run_panel_task(task: PanelTask) -> dict:
     started, t0, c0 = datetime.now(UTC).isoformat(timespec="milliseconds"), time.perf_counter(), time.process_time()
     record = {"run_id": task.run_id, "point_id": task.point_id, "replicate": task.replicate, "seed": task.seed,
               "status": "ok", "error": None, "traceback": None, "started": started,
-              "host": socket.gethostname(), "pid": os.getpid(), "counties": len(task.counties),
+              "host": socket.gethostname(), "pid": os.getpid(), "worker_deaths": 0, "counties": len(task.counties),
               "residents": int(sum(p["n_residents"] for _, _, p in task.counties)),
               "county_weeks": len(task.counties) * task.weeks}
     data = quarters = None

@@ -174,9 +174,10 @@ def _run(spec, out, store, workers, scheduler, quiet, max_retries, t0) -> SweepR
                        time.perf_counter() - t0, damaged)
 
 
-def sweep_status(out) -> dict:
-    """How far a sweep got: counts by status, time spent, failures and damaged runs (checked, not moved)."""
-    store = Store(out)
+def sweep_status(out, parts=("data", "events")) -> dict:
+    """How far a sweep got: counts by status, time spent, failures and damaged runs (checked, not moved).
+    ``parts``: the per-run file kinds of this store (a panel keeps "data" and "quarters")."""
+    store = Store(out, parts=parts)
     if not store.root.is_dir() or not store.exists():
         raise FileNotFoundError(f"{out}: no sweep here (no manifest.json)")
     manifest = store.manifest()

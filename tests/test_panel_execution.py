@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.panel import load_panel, run_panel
-from experiments.store import TIMING_COLUMNS, Store
+from experiments.panel import load_panel, panel_store, run_panel
+from experiments.store import TIMING_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -39,7 +39,7 @@ window = [-3, 3]
 
 
 def stored(out):
-    runs = Store(out).runs_table().drop(columns=[*TIMING_COLUMNS, "cpu_time", "attempt"])
+    runs = panel_store(out).runs_table().drop(columns=[*TIMING_COLUMNS, "cpu_time", "attempt"])
     return {"quarter": load_panel(out), "week": load_panel(out, "week"), "runs": runs,
             "file": pd.read_parquet(Path(out) / "panel_quarter.parquet")}
 
@@ -85,7 +85,7 @@ def test_the_panel_holds_every_county_week_with_outcomes_twins_activation_and_co
 def test_two_processes_match_serial(serial, spec_file, tmp_path):
     result = run_panel(spec_file, out=tmp_path / "tiny", workers=2, quiet=True)
     assert result.executor == "processes" and result.failed == 0
-    pids = Store(tmp_path / "tiny").records()["pid"]
+    pids = panel_store(tmp_path / "tiny").records()["pid"]
     assert pids.nunique() >= 2 and os.getpid() not in set(pids)
     assert_same(serial[1], stored(tmp_path / "tiny"))
 
@@ -126,7 +126,7 @@ def dask_cluster(tmp_path_factory):
 def test_a_dask_cluster_matches_serial(serial, spec_file, dask_cluster, tmp_path):
     result = run_panel(spec_file, out=tmp_path / "tiny", scheduler=dask_cluster, quiet=True)
     assert result.executor == "dask" and result.failed == 0
-    assert os.getpid() not in set(Store(tmp_path / "tiny").records()["pid"])
+    assert os.getpid() not in set(panel_store(tmp_path / "tiny").records()["pid"])
     assert_same(serial[1], stored(tmp_path / "tiny"))
 
 
@@ -144,13 +144,13 @@ def test_sigkill_of_the_driver_then_resume_loses_and_duplicates_nothing(serial, 
     os.kill(driver.pid, signal.SIGKILL)
     driver.wait()
     total = serial[1]["runs"].shape[0]
-    finished = Store(out).finished()
+    finished = panel_store(out).finished()
     assert 3 <= len(finished) < total and not (out / "panel_quarter.parquet").exists()
     first = {r: (out / "data" / f"{r}.parquet").stat().st_mtime_ns for r in finished}
 
     result = run_panel(spec_file, out=out, workers=1, quiet=True)  # resume
     assert result.skipped == len(finished) and result.ran == total - len(finished) and result.failed == 0
-    assert (Store(out).records()["attempt"] == 1).all()  # nothing ran twice to completion
+    assert (panel_store(out).records()["attempt"] == 1).all()  # nothing ran twice to completion
     assert all((out / "data" / f"{r}.parquet").stat().st_mtime_ns == t for r, t in first.items())
     assert not list(out.rglob(".*.tmp-*"))
     assert_same(serial[1], stored(out))
