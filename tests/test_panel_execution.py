@@ -90,39 +90,6 @@ def test_two_processes_match_serial(serial, spec_file, tmp_path):
     assert_same(serial[1], stored(tmp_path / "tiny"))
 
 
-@pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
-    """A scheduler and one worker on 127.0.0.1, as subprocesses, stopped by their pids."""
-    tmp = tmp_path_factory.mktemp("dask")
-    sched_file = tmp / "scheduler.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                               "--scheduler-file", str(sched_file)], cwd=tmp, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        deadline = time.monotonic() + 60
-        while not sched_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        address = json.loads(sched_file.read_text())["address"]
-        procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny",
-                                       "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(tmp)],
-                                      cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        from distributed import Client
-
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(1, timeout=60)
-        yield address
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in reversed(procs):
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-
-
 def test_a_dask_cluster_matches_serial(serial, spec_file, dask_cluster, tmp_path):
     result = run_panel(spec_file, out=tmp_path / "tiny", scheduler=dask_cluster, quiet=True)
     assert result.executor == "dask" and result.failed == 0
