@@ -25,7 +25,6 @@ from experiments.calibrate import (
 )
 from experiments.spec import SpecError
 from experiments.store import StoreMismatch
-from tests.test_experiments_execution import dask_cluster  # noqa: F401 - a scheduler and a worker on 127.0.0.1
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = """
@@ -156,7 +155,7 @@ def test_two_worker_processes_give_the_serial_posterior(serial_run, tmp_path):
     assert [p[:3] for p in populations(out)] == [p[:3] for p in populations(parallel.out)]
 
 
-def test_a_dask_cluster_gives_the_serial_posterior(serial_run, dask_cluster, tmp_path):  # noqa: F811
+def test_a_dask_cluster_gives_the_serial_posterior(serial_run, dask_cluster, tmp_path):  # dask_cluster: conftest.py
     out, _ = serial_run
     on_dask = calibrate(parse_calibration_spec(tiny()), tmp_path / "dask", scheduler=dask_cluster, quiet=True)
     assert on_dask.executor == "dask"
