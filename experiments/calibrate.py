@@ -35,7 +35,6 @@ import os
 import random
 import sys
 import time
-import tomllib
 import traceback
 import uuid
 import warnings
@@ -47,7 +46,7 @@ import pandas as pd
 
 from .registry import plain_name
 from .runner import DaskExecutor, ProcessExecutor, SerialExecutor, run_seed
-from .spec import PRESET_KEY, SpecError
+from .spec import PRESET_KEY, SpecError, read_toml
 from .statistics import COMPOSITION, Run, Target, TargetsError, compute, load_targets, select_targets
 from .store import Store, StoreError, StoreMismatch, git_commit, package_versions, write_json, write_parquet
 
@@ -451,16 +450,7 @@ def parse_calibration_spec(raw: dict, where: str = "", targets_file=None) -> Cal
 def load_calibration_spec(path) -> CalibrationSpec:
     """Read and validate a calibration spec file."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such spec file") from None
-    except IsADirectoryError:
-        raise SpecError(f"{path}: a folder, not a spec file") from None
-    except UnicodeDecodeError as e:
-        raise SpecError(f"{path}: not a text file ({e.reason})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise SpecError(f"{path}: not valid TOML: {e}") from None
+    raw = read_toml(path)
     if "targets" not in raw and ({"design", "outputs", "steps", "model"} & set(raw)):
         raise SpecError(f"{path}: a sweep spec, not a calibration: run it with `python -m experiments run`")
     return parse_calibration_spec(raw, f"{path}: ")

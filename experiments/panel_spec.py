@@ -39,7 +39,6 @@ import datetime as dt
 import difflib
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -49,7 +48,7 @@ from model.parameters import PARAMETER_TABLE
 
 from .panel_outcomes import OUTCOMES, WEEKLY
 from .rollout import RULES, week_of
-from .spec import SpecError
+from .spec import SpecError, read_toml
 
 TOP = {"name", "description", "seed", "replications", "weeks", "start_date", "fraction", "min_residents",
        "batch_cost", "reporters", "policy_changes", "counties", "rollout", "model", "estimation"}
@@ -270,10 +269,5 @@ def load_panel_spec(path) -> PanelSpec:
     """Read and validate a panel spec file (its table is found relative to the file)."""
     path = Path(path)
     where = f"{path}: "
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such spec file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise SpecError(f"{where}not valid TOML: {e}") from None
+    raw = read_toml(path)
     return parse_panel_spec(raw, base=path.resolve().parent, where=where)

@@ -534,20 +534,26 @@ def run_parameters(spec: Spec, points) -> list:
     return out
 
 
-def load_spec(path, limits: Limits = DEFAULT_LIMITS) -> Spec:
-    """Read and validate a TOML spec file."""
-    path = Path(path)
-    where = f"{path}: "
+def read_toml(path: Path) -> dict:
+    """A spec file's TOML, or a one-line ``SpecError`` naming the file (missing, a folder, not text,
+    not TOML). Sweep, calibration and panel specs are all read through it."""
     try:
-        raw = tomllib.loads(path.read_text())
+        return tomllib.loads(Path(path).read_text())
     except FileNotFoundError:
         raise SpecError(f"{path}: no such spec file") from None
     except IsADirectoryError:
         raise SpecError(f"{path}: a folder, not a spec file") from None
     except UnicodeDecodeError as e:
-        raise SpecError(f"{where}not a text file ({e.reason})") from None
+        raise SpecError(f"{path}: not a text file ({e.reason})") from None
     except tomllib.TOMLDecodeError as e:
-        raise SpecError(f"{where}not valid TOML: {e}") from None
+        raise SpecError(f"{path}: not valid TOML: {e}") from None
+
+
+def load_spec(path, limits: Limits = DEFAULT_LIMITS) -> Spec:
+    """Read and validate a TOML spec file."""
+    path = Path(path)
+    where = f"{path}: "
+    raw = read_toml(path)
     if "targets" in raw and "abc" in raw:  # a calibration spec (experiments/calibrate.py)
         raise SpecError(f"{where}a calibration spec, not a sweep: run it with `python -m experiments calibrate`")
     return parse_spec(raw, where, limits=limits, base_dir=path.parent)
