@@ -11,7 +11,7 @@ chance of conviction (Dobbie, Goldin & Yang 2018).
 import mesa
 
 from .codes import WOBBLER_OFFENSES, Custody, Offense, Status, conviction_columns
-from .policies import Case, DetainerPolicy
+from .policies import Case, DetainerPolicy, PolicySchedule
 
 # Weeks in jail after booking, by offense (most arrestees leave within days).
 JAIL_WEEKS = {Offense.VIOLENT: 4, Offense.PROPERTY: 1, Offense.DRUG: 1,
@@ -23,13 +23,13 @@ PRETRIAL_CHARGES = frozenset({Offense.VIOLENT, Offense.PROPERTY, Offense.DRUG, O
 
 
 class Jail(mesa.Agent):
-    """The county jail under one detainer policy."""
+    """The county jail under its detainer policy, or under a schedule of them (a policy change)."""
 
-    def __init__(self, model, policy: DetainerPolicy, *, decline_prob: float, hold_weeks: int,
+    def __init__(self, model, policies: PolicySchedule, *, decline_prob: float, hold_weeks: int,
                  pretrial_weeks: int, conviction_prob: float, pretrial_conviction_effect: float,
                  wobbler_share: float):
         super().__init__(model)
-        self.policy = policy
+        self.policies = policies
         self.decline_prob = decline_prob  # national background of declines under a holding rule
         self.hold_weeks = hold_weeks  # the 48-hour hold (8 CFR 287.7(d)), in weeks
         self.pretrial_weeks = pretrial_weeks  # pretrial release lost to a detainer
@@ -41,6 +41,11 @@ class Jail(mesa.Agent):
         self.release_schedule = {}  # week -> residents due for release
         self.detainers = {}  # resident -> (honor?, rule) for the detainer lodged on them
         self.pretrial = set()  # residents a detainer keeps in jail before trial
+
+    @property
+    def policy(self) -> DetainerPolicy:
+        """The detainer policy in force this week."""
+        return self.policies.at(self.model.week)[0]
 
     def book(self, resident: int, offense: Offense, felony: bool) -> None:
         """Arrest, booking and fingerprint submission; an IDENT match notifies ICE of the charge."""

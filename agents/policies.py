@@ -209,19 +209,37 @@ REGIMES = {r.name: r for r in (
 ENFORCEMENT_REGIMES = tuple(REGIMES)  # the names the parameter enforcement_regime schedules
 
 
-class RegimeSchedule:
-    """The regime in force each week: ``steps`` are (first week, regime name), weeks increasing."""
+class Timeline:
+    """What is in force each week: ``steps`` are (first week, name), weeks increasing from 0; each name
+    is looked up in the class's ``TABLE`` (regimes, detainer policies)."""
+
+    TABLE: dict = {}
+    KIND = "schedule"
 
     def __init__(self, steps):
-        self.steps = [(int(week), REGIMES[name]) for week, name in steps]
+        self.steps = [(int(week), self.TABLE[name]) for week, name in steps]
         if not self.steps or self.steps[0][0] != 0:
-            raise ValueError("a regime schedule starts at week 0")
+            raise ValueError(f"a {self.KIND} starts at week 0")
 
-    def at(self, week: int) -> tuple[Regime, int]:
-        """(regime in force, week it took effect)."""
+    def at(self, week: int) -> tuple:
+        """(what is in force, week it took effect)."""
         current = self.steps[0]
         for step in self.steps[1:]:
             if step[0] > week:
                 break
             current = step
         return current[1], current[0]
+
+
+class RegimeSchedule(Timeline):
+    """ICE's regime each week (the parameter ``enforcement_regime``)."""
+
+    TABLE, KIND = REGIMES, "regime schedule"
+
+
+class PolicySchedule(Timeline):
+    """The jail's detainer policy each week (the parameter ``detainer_policy``): a county that changed
+    its policy (a TRUST Act, a sheriff's order) holds under the old rules before the change week and
+    under the new ones from it."""
+
+    TABLE, KIND = POLICIES, "policy schedule"

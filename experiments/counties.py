@@ -37,7 +37,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from agents.policies import DETAINER_POLICIES
 from model import DEFAULTS
+from model.constraints import Options
 from model.parameters import PARAMETER_TABLE
 
 REQUIRED = ("county_id", "population", "share_undocumented", "share_lpr", "share_naturalized", "hispanic_share",
@@ -123,7 +125,7 @@ def validate_counties(raw: pd.DataFrame, source: str = "county table", csv: bool
         raise CountyTableError(f"{source}: give activation_date or activation_week, not both")
     errors = []
     rows = []
-    policies = PARAMETER_TABLE["detainer_policy"]
+    policies = Options(DETAINER_POLICIES)  # a plain policy; a change is policy_change_date + detainer_policy_after
     intensity = PARAMETER_TABLE["policing_intensity"]
 
     for i, rec in enumerate(raw.to_dict("records")):
@@ -180,7 +182,7 @@ def validate_counties(raw: pd.DataFrame, source: str = "county table", csv: bool
         except ValueError as e:
             bad("policing_intensity", str(e))
         try:
-            out["detainer_policy"] = policies.check(str(rec["detainer_policy"]).strip())
+            out["detainer_policy"] = policies.check("detainer_policy", str(rec["detainer_policy"]).strip())
         except ValueError as e:
             bad("detainer_policy", str(e))
         change, after = rec.get("policy_change_date"), rec.get("detainer_policy_after")
@@ -196,7 +198,7 @@ def validate_counties(raw: pd.DataFrame, source: str = "county table", csv: bool
                 except ValueError:
                     bad("policy_change_date", f"must be an ISO date (YYYY-MM-DD), got {change!r}")
                 try:
-                    out["detainer_policy_after"] = policies.check(str(after).strip())
+                    out["detainer_policy_after"] = policies.check("detainer_policy_after", str(after).strip())
                 except ValueError as e:
                     bad("detainer_policy_after", str(e))
         if "activation_date" in rec:

@@ -103,6 +103,12 @@ def _batches(cost: np.ndarray, target: float) -> np.ndarray:
     return batch
 
 
+def policy_schedule(before: str, after: str, week: int) -> str:
+    """The model's ``detainer_policy`` for a jail that changed its policy in ``week`` of the panel: the
+    schedule ``before;after@week``, or just ``after`` if it changed before the panel began."""
+    return after if week <= 1 else f"{before};{after}@{week}"
+
+
 def county_parameters(spec: PanelSpec, design: pd.DataFrame) -> list:
     """The model keywords of every county (the twin differs only in ``sharing_active``)."""
     out = []
@@ -114,8 +120,8 @@ def county_parameters(spec: PanelSpec, design: pd.DataFrame) -> list:
                   "policing_intensity": float(row.policing_intensity), "detainer_policy": row.detainer_policy,
                   "activation_week": int(row.activation_week), "sharing_active": True}
         if spec.policy_changes == "model" and not pd.isna(row.policy_change_week):
-            params["policy_change_week"] = int(row.policy_change_week)
-            params["detainer_policy_after"] = row.detainer_policy_after
+            params["detainer_policy"] = policy_schedule(row.detainer_policy, row.detainer_policy_after,
+                                                        int(row.policy_change_week))
         out.append(params)
     return out
 

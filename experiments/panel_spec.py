@@ -9,7 +9,7 @@
     min_residents = 20              # a smaller county is run at this size (flagged n_raised)
     batch_cost = 100000             # target cost of one task, in resident-equivalents (docs/panel.md)
     reporters = []                  # model reporters kept weekly beyond the panel's own
-    policy_changes = "ignore"       # "ignore": each jail keeps its first policy; "model": see docs
+    policy_changes = "model"        # "model": each jail changes policy at its table date; "ignore": keeps its first
 
     [counties]
     table = "../data/counties_national.csv"   # relative to this file; CSV or Parquet
@@ -61,8 +61,6 @@ POLICY_CHANGES = ("ignore", "model")
 # Parameters the county table sets; [model] may not fix them.
 PER_COUNTY = ("n_residents", "share_undocumented", "share_lpr", "share_naturalized", "hispanic_share_others",
               "policing_intensity", "detainer_policy", "activation_week", "sharing_active")
-# The parameters a mid-run policy change needs from the model (not there yet; see docs/panel.md).
-POLICY_CHANGE_PARAMETERS = ("policy_change_week", "detainer_policy_after")
 DEFAULT_OUTCOMES = ("reporting_hispanic", "reporting_propensity_hispanic", "victimization_hispanic", "crime_rate",
                     "clearance_rate", "removal_rate", "separation_rate", "knows_detained_hispanic")
 
@@ -192,14 +190,9 @@ def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = T
             _fail(f"reporters[{i}]", f"unknown model reporter {r!r}" + (f" (did you mean {close[0]!r}?)"
                                                                         if close else ""), where)
     reporters = tuple(r for r in dict.fromkeys(reporters) if r not in WEEKLY)
-    policy_changes = raw.get("policy_changes", "ignore")
+    policy_changes = raw.get("policy_changes", "model")
     if policy_changes not in POLICY_CHANGES:
         _fail("policy_changes", f"must be one of {POLICY_CHANGES}, got {policy_changes!r}", where)
-    if policy_changes == "model":
-        lacking = [p for p in POLICY_CHANGE_PARAMETERS if p not in PARAMETER_TABLE]
-        if lacking:
-            _fail("policy_changes", f"\"model\" passes each county's policy change to the model as {lacking}, "
-                  "which this model does not take yet; use \"ignore\" (each jail keeps its first policy)", where)
 
     counties = raw.get("counties", {})
     _keys(counties, COUNTIES, "counties.", where)

@@ -118,9 +118,10 @@ class FearProcess:
     """Fear, its channels and the chilled state for every resident; stepped once a week.
 
     Built with what it needs: the parameters, the ties, the foci, the residents' fixed traits and
-    whether the county's detainer policy is declared in public."""
+    whether the county's detainer policy is declared in public: ``declared`` is [(first week, declared?)],
+    one step per policy the county has (more than one if it changed its policy)."""
 
-    def __init__(self, params: dict, rng, ties, foci, status, hispanic, household_start, declared_policy: bool):
+    def __init__(self, params: dict, rng, ties, foci, status, hispanic, household_start, declared):
         n = len(status)
         self.p = params
         self.ties, self.foci = ties, foci
@@ -138,7 +139,9 @@ class FearProcess:
         self.log_not_knowing = np.log1p(-min(params["acquaintance_knowing_prob"], 1.0 - 1e-12))
         self.salience = np.zeros(2)  # news stock heard by non-Hispanic (0) and Hispanic (1) residents
         self.salience_keep = 0.5 ** (1.0 / params["salience_half_life_weeks"])
-        self.salience_scale = 1.0 - params["policy_salience_damping"] if declared_policy else 1.0
+        damped = 1.0 - params["policy_salience_damping"]
+        self.salience_scales = [(int(week), damped if flag else 1.0) for week, flag in declared]
+        self.salience_scale = self.salience_scales[0][1]
         self.tie_strength = np.asarray(ties.weights.sum(axis=1)).ravel()
         self.recent = TieCounts(ties, foci, n)  # detained or removed in the knowing window
         self.in_recent = np.zeros(n, dtype=bool)
@@ -271,6 +274,9 @@ class FearProcess:
         events = np.flatnonzero(model.last_ice_week == model.week)
         self._update_recent(model.week, model.last_ice_week, events)
         activation_now = model.sharing_active and model.week == model.activation_week
+        for week, scale in self.salience_scales:  # a policy declared (or dropped) damps the news from its week
+            if week <= model.week:
+                self.salience_scale = scale
         salience = self.salience_signal(shock, events, activation_now)
         idx, tie_exposure = self._tie_exposure(shock, events) if len(events) else (np.empty(0, np.int64), None)
 

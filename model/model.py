@@ -15,7 +15,7 @@ import inspect
 import mesa
 import numpy as np
 
-from agents import ICE, POLICIES, Household, Jail, PoliceOfficer, Resident
+from agents import ICE, Household, Jail, PoliceOfficer, Resident
 from agents.codes import (
     FINAL_ORDER,
     LEVEL_NAMES,
@@ -28,7 +28,7 @@ from agents.codes import (
     sc_level,
 )
 from agents.police import stop_weights
-from agents.policies import RegimeSchedule
+from agents.policies import PolicySchedule, RegimeSchedule
 
 from . import crime
 from .acquaintances import build_foci, empty_foci
@@ -82,7 +82,8 @@ class SecureCommunitiesModel(mesa.Model):
         self.foci = (build_foci(checked, self.rng, county.neighborhood, county.hispanic, county.status, county.adult)
                      if self.acquaintance_channel else empty_foci(n))
         self.fear_process = FearProcess(checked, self.rng, self.ties, self.foci, self.status, self.hispanic,
-                                        county.household_start, POLICIES[self.detainer_policy].declared)
+                                        county.household_start,
+                                        [(week, policy.declared) for week, policy in self._policy_schedule().steps])
         self.fear = self.fear_process.fear
         self._graph = None
 
@@ -113,9 +114,12 @@ class SecureCommunitiesModel(mesa.Model):
         return Household(self, h, members, [m for m in members if self.adult[m]],
                          [m for m in members if not self.adult[m]])
 
+    def _policy_schedule(self) -> PolicySchedule:
+        return PolicySchedule(PARAMETER_TABLE["detainer_policy"].constraint.steps(self.detainer_policy))
+
     def _build_pathway(self) -> None:
         """The jail and ICE, each given the rules and probabilities it uses."""
-        self.jail = Jail(self, POLICIES[self.detainer_policy], decline_prob=self.detainer_decline_prob,
+        self.jail = Jail(self, self._policy_schedule(), decline_prob=self.detainer_decline_prob,
                          hold_weeks=self.detainer_extra_jail_weeks, pretrial_weeks=self.detainer_pretrial_weeks,
                          conviction_prob=self.conviction_prob,
                          pretrial_conviction_effect=self.pretrial_conviction_effect,

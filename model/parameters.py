@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
 
-from .constraints import PROBABILITY, Boolean, Constraint, Options, Schedule, count, rate
+from .constraints import PROBABILITY, Boolean, Constraint, Schedule, count, rate
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,10 @@ PARAMETERS = [
     _p("sharing_active", True, Boolean(), "federal switch: FBI-DHS fingerprint sharing (Secure Communities); "
        "no county can turn it off (NILC 2011; Kubrin 2014)"),
     _p("activation_week", 52, count(0, 5_200), "week the federal program reaches the county (rollout 2008-2013)"),
-    _p("detainer_policy", "full", Options(DETAINER_POLICIES), "county lever: what the jail does with a detainer, "
+    _p("detainer_policy", "full", Schedule(DETAINER_POLICIES), "county lever: what the jail does with a detainer, "
        "a table of named rules in agents/policies.py (TRAC 330, 2013; Hennessey 2011; CA TRUST Act, AB 4 2013; "
-       "Miranda-Olivares 2014)"),
+       "Miranda-Olivares 2014); one policy or a schedule of them, for a county that changed its policy "
+       "(`full;trust_act@300`: full cooperation until week 300, the TRUST Act from then)"),
     _p("enforcement_regime", "sc", Schedule(ENFORCEMENT_REGIMES), "federal: ICE priorities (Morton memo 10072.1; "
        "Johnson memo 2014; EO 13768), one regime or a schedule of them (SC-era levels until Nov 2014, PEP "
        "2015-16, EO 13768 from Jan 2017)"),

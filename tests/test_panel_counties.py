@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from experiments.counties import CountyTableError, generate_counties, read_counties, validate_counties
-from experiments.panel import build_design
+from experiments.panel import build_design, county_parameters
 from experiments.panel_spec import load_panel_spec, parse_panel_spec
 from experiments.rollout import activation_weeks, week_of
 from experiments.spec import SpecError
-from model.parameters import PARAMETER_TABLE
+from model import SecureCommunitiesModel
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "experiments" / "data" / "counties_national.csv"
@@ -145,9 +145,8 @@ def test_the_shipped_specs_validate_and_scale_as_documented():
     assert len(s) == 60 and set(s["county_id"]) <= set(d["county_id"])
     with pytest.raises(SpecError, match="model.activation_week: is set per county"):
         parse_panel_spec({**smoke.source, "model": {"activation_week": 3}}, base=smoke.base)
-    if "policy_change_week" not in PARAMETER_TABLE:  # until the model takes a policy change date
-        with pytest.raises(SpecError, match="policy_changes"):
-            parse_panel_spec({**smoke.source, "policy_changes": "model"}, base=smoke.base)
+    with pytest.raises(SpecError, match="policy_changes"):
+        parse_panel_spec({**smoke.source, "policy_changes": "sometimes"}, base=smoke.base)
     with pytest.raises(SpecError, match=r"estimation.estimators\[0\]: unknown 'callaway'"):
         parse_panel_spec({**smoke.source, "estimation": {"estimators": ["callaway"]}}, base=smoke.base)
 
@@ -159,3 +158,21 @@ def test_the_docs_name_every_outcome_column_and_reporter():
     text = (ROOT / "docs" / "panel.md").read_text()
     missing = [n for n in (*OUTCOMES, *WEEKLY, *REQUIRED, *OPTIONAL) if f"`{n}`" not in text]
     assert not missing, f"not described in docs/panel.md: {missing}"
+
+
+def test_a_jail_that_changed_its_policy_gets_the_change_in_its_week_and_so_does_its_twin():
+    national = load_panel_spec(ROOT / "experiments" / "specs" / "panel_national.toml")
+    design = build_design(national)
+    params = county_parameters(national, design)
+    changed = design["policy_change_week"].notna().to_numpy()
+    assert changed.sum() > 0
+    for row, p in zip(design[changed].itertuples(), [p for p, c in zip(params, changed, strict=True) if c], strict=True):
+        week = int(row.policy_change_week)
+        expected = row.detainer_policy_after if week <= 1 else \
+            f"{row.detainer_policy};{row.detainer_policy_after}@{week}"
+        assert p["detainer_policy"] == expected
+        SecureCommunitiesModel(rng=1, **{**p, "n_residents": 50})  # the model takes it
+    assert all(p["detainer_policy"] == "full" for p, c in zip(params, changed, strict=True) if not c)
+    assert all(p["enforcement_regime"] == "sc;pep@425" for p in params)
+    ignore = parse_panel_spec({**national.source, "policy_changes": "ignore"}, base=national.base)
+    assert all(p["detainer_policy"] == "full" for p in county_parameters(ignore, design))

@@ -252,3 +252,58 @@ def test_a_schedule_changes_whom_ice_asks_for():
     assert set(early.rule) <= sc_rules and set(late.rule) <= pep_rules
     assert (early.rule == "noncriminal").any()
     assert (late[late.priority_level == "noncriminal"].rule.isin(["p3_recent_order", "record_error"])).all()
+
+
+# --- a county that changed its policy mid-run (the panel's policy_change_date) ---
+
+def test_a_county_that_changes_its_policy_decides_by_the_old_rules_before_the_change_and_the_new_from_it():
+    """``detainer_policy = "full;sanctuary@W"``: the jail honors every detainer it decides before
+    week W and declines every one from W on (a TRUST Act or a sheriff's order takes effect on a date)."""
+    change = 80
+    m = SecureCommunitiesModel(rng=3, n_residents=4000, activation_week=5, detainer_decline_prob=0.0,
+                               detainer_policy=f"full;sanctuary@{change}")
+    decisions = []  # (week, honored?) of every detainer, when the jail decides it
+    lodge = m.jail.lodge_detainer
+
+    def recorded(resident):
+        honor, rule = lodge(resident)
+        decisions.append((m.week, honor, m.jail.policy.name))
+        return honor, rule
+
+    m.jail.lodge_detainer = recorded
+    assert m.jail.policy.name == "full"
+    for _ in range(160):
+        m.step()
+    assert m.jail.policy.name == "sanctuary"
+    before = [h for w, h, _ in decisions if w < change]
+    after = [h for w, h, _ in decisions if w >= change]
+    assert len(before) >= 5 and len(after) >= 5, (len(before), len(after))
+    assert all(before) and not any(after)
+    assert all(name == ("full" if w < change else "sanctuary") for w, _, name in decisions)
+
+
+def test_a_declared_policy_damps_the_news_from_the_week_it_is_declared():
+    """Same seed, full cooperation throughout against a county that declares the Hennessey rule in
+    week W: the two runs are identical until W; from W the news reaches residents damped by
+    ``policy_salience_damping``."""
+    change, damping = 70, PARAMETER_TABLE["policy_salience_damping"].default
+    runs = [SecureCommunitiesModel(rng=5, n_residents=2000, activation_week=20, detainer_policy=p)
+            for p in ("full", f"full;hennessey@{change}")]
+    for week in range(1, change):
+        for m in runs:
+            m.step()
+        assert np.array_equal(runs[0].fear, runs[1].fear), week
+    assert runs[1].fear_process.salience_scale == 1.0
+    for m in runs:
+        m.step()
+    assert runs[1].fear_process.salience_scale == pytest.approx(1.0 - damping)
+    assert runs[0].fear_process.salience_scale == 1.0
+
+
+def test_a_policy_schedule_is_validated_like_the_regime_schedule():
+    with pytest.raises(ValueError, match="detainer_policy"):
+        SecureCommunitiesModel(rng=1, n_residents=300, detainer_policy="full;amnesty@10")
+    with pytest.raises(ValueError, match="detainer_policy"):
+        SecureCommunitiesModel(rng=1, n_residents=300, detainer_policy="full;trust_act@0")
+    assert PARAMETER_TABLE["detainer_policy"].constraint.check("detainer_policy", "full; trust_act@300") == \
+        "full;trust_act@300"
