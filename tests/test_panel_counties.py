@@ -114,6 +114,20 @@ def test_the_synthetic_nation_looks_like_one():
     assert t["share_undocumented"].quantile(0.95) > 5 * t["share_undocumented"].quantile(0.05)  # and vary widely
     assert t.loc[t["border"], "hispanic_share"].median() > 3 * t.loc[~t["border"], "hispanic_share"].median()
     assert generate_counties(50, seed=1).equals(generate_counties(50, seed=1))
+    per_state = t.groupby("state").size()
+    assert len(per_state) == 50 and per_state.max() > 5 * per_state.min()  # states of unequal size
+    assert t.loc[t["border"], "state"].nunique() == 4  # the border counties in four border states
+    assert t.loc[~t["border"], "state"].nunique() == 50  # which hold inland counties too
+
+
+def test_the_states_are_drawn_after_everything_else(monkeypatch):
+    """The synthetic states take their random numbers last: every other column is as it was without them."""
+    import experiments.counties as counties
+
+    with_states = generate_counties(300, seed=4)
+    monkeypatch.setattr(counties, "_states", lambda rng, border: np.full(len(border), "one nation"))
+    pd.testing.assert_frame_equal(with_states.drop(columns="state"),
+                                  counties.generate_counties(300, seed=4).drop(columns="state"))
 
 
 def test_the_rollout_rule():
@@ -166,7 +180,8 @@ def test_a_jail_that_changed_its_policy_gets_the_change_in_its_week_and_so_does_
     params = county_parameters(national, design)
     changed = design["policy_change_week"].notna().to_numpy()
     assert changed.sum() > 0
-    for row, p in zip(design[changed].itertuples(), [p for p, c in zip(params, changed, strict=True) if c], strict=True):
+    params_changed = [p for p, c in zip(params, changed, strict=True) if c]
+    for row, p in zip(design[changed].itertuples(), params_changed, strict=True):
         week = int(row.policy_change_week)
         expected = row.detainer_policy_after if week <= 1 else \
             f"{row.detainer_policy};{row.detainer_policy_after}@{week}"
