@@ -192,6 +192,18 @@ def test_weight_zero_gives_the_default_and_the_shipped_specs_stay_off(tmp_path):
         assert load_panel_spec(ROOT / "experiments" / "specs" / f"{name}.toml").spillover["weight"] == 0
 
 
+def test_the_shipped_spillover_spec_gives_most_counties_news_before_their_own_activation():
+    from experiments.panel import build_design
+    from experiments.panel_spec import load_panel_spec
+
+    spec = load_panel_spec(ROOT / "experiments" / "specs" / "panel_spillover.toml")
+    assert spec.spillover == {"weight": 0.03, "scope": "state"} and spec.weeks == 312
+    design = build_design(spec)
+    alone = design.groupby("state")["county_id"].transform("size") == 1
+    assert (design.loc[alone, "outside_news"] == "0").all()
+    assert (design["spillover_before"] > 0).mean() > 0.5 and design["spillover_mean"].max() <= 0.03
+
+
 @pytest.mark.parametrize("spillover, message", [
     ({"wieght": 1.0}, r"spillover\.wieght: unknown key \(did you mean 'weight'\?\)"),
     ({"weight": -0.5}, r"spillover\.weight: must be >= 0"),
