@@ -110,7 +110,7 @@ def _calibrate(args) -> int:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     from .calibrate import CalibrationError
-    from .sweep import SweepInterrupted
+    from .execute import Interrupted
 
     try:
         if args.command == "run":
@@ -159,7 +159,7 @@ def main(argv=None) -> int:
         where = f": {e.filename}" if e.filename else ""
         print(f"error: {e.strerror or e}{where}", file=sys.stderr)
         return 2
-    except SweepInterrupted as e:
+    except Interrupted as e:
         print(f"{e}: finished runs are kept; run the same command again to resume", file=sys.stderr)
         return 128 + e.signum
     except KeyboardInterrupt:

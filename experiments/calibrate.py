@@ -829,9 +829,9 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
     """
     import logging
 
+    from .execute import stop_on_sigterm
     from .runner import check_scheduler
     from .store import atomic_write
-    from .sweep import _stop_on_sigterm
 
     t_start = time.perf_counter()
     spec = spec if isinstance(spec, CalibrationSpec) else load_calibration_spec(spec)
@@ -859,7 +859,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
             "packages": {**package_versions(), "pyabc": pyabc.__version__}}
     executor = None
     sampler = None
-    with _stop_on_sigterm():
+    with stop_on_sigterm():
         store.open(spec.name, fingerprint, meta, {})
         try:
             if store.lock.stale:

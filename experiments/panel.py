@@ -29,19 +29,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from model import DEFAULTS, validate_parameters
 from model.parameters import PARAMETER_TABLE
 
 from .counties import CountyTableError, hispanic_share_others, model_residents, read_counties
+from .execute import Job, check_folder, check_workers, run_tasks
 from .panel_outcomes import OUTCOMES, WEEKLY
 from .panel_run import PanelTask, county_seed, run_panel_task
 from .panel_spec import PanelSpec, load_panel_spec, parse_panel_spec
 from .rollout import WEEKS_PER_QUARTER, activation_weeks, date_of, quarter_of, week_of
-from .runner import DaskExecutor, ProcessExecutor, SerialExecutor
 from .spillover import level_by_week, spillover_columns
-from .store import Store, StoreMismatch, git_commit, package_versions, write_json, write_parquet
+from .store import Store, write_json, write_parquet
 
 # One model step costs about as much as this many residents (fixed Python overhead, measured by
 # ``make bench-panel``); a task's cost is the sum over its runs of (residents + STEP_OVERHEAD).
@@ -194,59 +193,37 @@ def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_ret
     t0 = time.perf_counter()
     spec = spec if isinstance(spec, PanelSpec) else load_panel_spec(spec)
     out = Path(out) if out is not None else Path("results") / spec.name
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    check_workers(workers)
     design = build_design(spec)
     tasks = panel_tasks(spec, design)
-    workers = (os.cpu_count() or 1) if workers is None else int(workers)
     store = panel_store(out)
-    existing = store.check_target()
-    if existing is not None and existing["fingerprint"] != spec.fingerprint():
-        raise StoreMismatch(f"{out} holds {existing.get('name')!r} with a different spec; give another --out "
-                            "folder (or delete this one) to start afresh")
-    executor = DaskExecutor(scheduler) if scheduler else None
-    bar = None
-    failed = county_weeks = 0
-    done = set()
-    todo = []
-    try:
-        store.open(spec.name, spec.fingerprint(),
-                   {"kind": "panel", "spec": spec.to_dict(), "total_runs": len(tasks), "git": git_commit(),
-                    "packages": package_versions()},
-                   {"points.parquet": batch_table(design), "counties.parquet": _storable(design)})
+    check_folder(store, out, spec.fingerprint())
+    county_weeks = [0]
+
+    def write(st, result):
+        rec = result["record"]
+        st.write_run(rec, {"data": result.get("data"), "quarters": result.get("quarters")})
+        county_weeks[0] += rec.get("county_weeks", 0) if rec["status"] == "ok" else 0
+
+    def opened():
         if not (out / "panel.json").exists():
             write_json(out / "panel.json", {"spec": spec.to_dict(), "table": str(spec.table_path.resolve()),
                                             "base": str(spec.base.resolve()), "counties": len(design),
                                             "weeks": spec.weeks, "replications": spec.replications})
-        scan = store.scan()
-        for d in scan.damaged:
-            store.set_aside(d)
-        done = set(scan.finished)
-        todo = sorted((t for t in tasks if t.run_id not in done), key=lambda t: (-t.cost, t.run_id))
-        bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="task", desc=spec.name, disable=quiet,
-                   dynamic_ncols=True, smoothing=0.1)
-        if executor is None:
-            executor = ProcessExecutor(min(workers, max(len(todo), 1)), max_retries) if workers >= 2 \
-                else SerialExecutor()
-        bar.set_postfix_str(executor.name, refresh=False)
-        for result in executor.map(todo, fn=run_panel_task):
-            rec = result["record"]
-            store.write_run(rec, {"data": result.get("data"), "quarters": result.get("quarters")})
-            failed += rec["status"] != "ok"
-            county_weeks += rec.get("county_weeks", 0) if rec["status"] == "ok" else 0
-            bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
-        if executor is not None:
-            executor.close()
-        try:
-            if store.lock.held:
-                store.runs_table()
-                if len(done) + len(todo) - failed == len(tasks):
-                    write_parquet(out / "panel_quarter.parquet", load_panel(out, "quarter"))
-        finally:
-            store.close()
-    return PanelResult(out, len(tasks), len(done), len(todo), failed, executor.name if executor else "none",
-                       time.perf_counter() - t0, county_weeks)
+
+    def finish(complete):
+        if complete:
+            write_parquet(out / "panel_quarter.parquet", load_panel(out, "quarter"))
+
+    job = Job(spec.name, spec.fingerprint(),
+              {"kind": "panel", "spec": spec.to_dict()},
+              {"points.parquet": batch_table(design), "counties.parquet": _storable(design)}, len(tasks),
+              tasks=lambda done: sorted((t for t in tasks if t.run_id not in done), key=lambda t: (-t.cost, t.run_id)),
+              write=write, fn=run_panel_task, unit="task", opened=opened, finish=finish)
+    session = run_tasks(job, store, out, workers=workers, scheduler=scheduler, quiet=quiet, max_retries=max_retries)
+    return PanelResult(out, len(tasks), session.skipped, session.ran, session.failed, session.executor,
+                       time.perf_counter() - t0, county_weeks[0])
 
 
 def _storable(design: pd.DataFrame) -> pd.DataFrame:

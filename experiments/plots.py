@@ -343,15 +343,18 @@ def funnel(table, folder, name="funnel", by="preset") -> list:
                     ecolor="0.2", capsize=2, linewidth=0.8)
         for yi, (m, r) in enumerate(zip(t["ci_high"], zip(t["mean"], t["mean_per_1000_residents"], strict=True),
                                         strict=True)):
-            ax.text(m + top * 0.02, yi, f"{r[0]:.3g} ({r[1]:.2g})", va="center", fontsize=7.5)
+            ax.text(m * 1.25 + 0.3, yi, f"{r[0]:.3g} ({r[1]:.2g})", va="center", fontsize=7.5)
         ax.set_yticks(y, [names.get(f, f) for f in t["flow"]])
         ax.invert_yaxis()
         ax.set_title(PRESET_SHORT.get(p, p), fontsize=11)
-        ax.set_xlim(0, top * 1.35)
-        ax.set_xlabel(f"people, {t['window'].iloc[0]}")
+        # arrests run to thousands and removals to tens: a log scale (linear below 1, so a zero is a zero)
+        # keeps every stage's bar readable on one axis
+        ax.set_xscale("symlog", linthresh=1.0, linscale=0.4)
+        ax.set_xlim(0, top * 12)
+        ax.set_xlabel(f"people (log scale), {t['window'].iloc[0]}")
     for ax in list(axes.flat)[len(presets):]:
         ax.axis("off")
-    axes.flat[-1].text(0.0, 0.5, "Bars: mean total over the window\nwhiskers: bootstrap 95% interval\n"
+    axes.flat[-1].text(0.0, 0.5, "Bars: mean total over the window\n(log scale)\nwhiskers: bootstrap 95% interval\n"
                        "(in brackets: per 1,000 residents)\nhatched: detainers the jail declined", va="center",
                        transform=axes.flat[-1].transAxes, fontsize=10) if len(presets) % cols else None
     fig.tight_layout()

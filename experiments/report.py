@@ -356,7 +356,8 @@ def build_report(out, quiet=True) -> Path:
                 f"From arrest to removal, per preset, weeks {act}-{int(df['step'].max())} (from activation to the "
                 "end of the run): arrests, fingerprint matches, detainers issued, honored or declined by the jail, "
                 "then ICE's three doors (picked up at the jail, arrested at large after a release, arrested in "
-                "its own operations) with the removals through each, and all removals. Bars: mean total over "
+                "its own operations) with the removals through each, and all removals. Bars (log scale, linear below "
+                "1): mean total over "
                 f"{spec.replications} replicates; whiskers: {level:.0%} {analysis.METHODS[METHOD]}; in brackets: "
                 f"per 1,000 residents. `tables/funnel.csv` has each stage {dens_note}.")
 

@@ -7,32 +7,17 @@ The command line (``python -m experiments``) is a thin layer over these function
 """
 
 import os
-import signal
-import sys
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from .design import build_design
-from .runner import DaskExecutor, ProcessExecutor, SerialExecutor, Task, run_id, run_seed
+from .execute import Interrupted, Job, check_folder, check_workers, run_tasks
+from .runner import Task, run_id, run_seed
 from .spec import DEFAULT_LIMITS, Spec, load_spec, run_parameters
-from .store import Store, StoreMismatch, git_commit, package_versions
+from .store import Store
 
-
-class SweepInterrupted(BaseException):
-    """The driver was asked to stop (SIGTERM). A BaseException, so that no run records it as its own
-    failure; the sweep shuts down cleanly and can be resumed."""
-
-    def __init__(self, signum):
-        super().__init__(signum)
-        self.signum = signum
-
-    def __str__(self):
-        return f"interrupted by {signal.Signals(self.signum).name}"
+SweepInterrupted = Interrupted  # the name the command line and older callers know
 
 
 def tasks_for(spec: Spec, points=None):
@@ -68,29 +53,6 @@ class SweepResult:
                 f"finished, {self.total} in all; executor {self.executor}; {self.wall_time:.1f} s")
 
 
-@contextmanager
-def _stop_on_sigterm():
-    """SIGTERM raises ``SweepInterrupted`` in the driver (main thread only), so that the ``finally``
-    blocks stop the workers, write the runs table and release the lock. A second SIGTERM is not caught."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        raise SweepInterrupted(signum)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def run_sweep(spec, out=None, workers=None, scheduler=None, quiet=False, limits=DEFAULT_LIMITS,
               max_retries: int = 2) -> SweepResult:
     """Run a sweep, or resume it: finished runs are skipped; missing, failed and damaged ones are (re)done.
@@ -108,70 +70,18 @@ def run_sweep(spec, out=None, workers=None, scheduler=None, quiet=False, limits=
     spec = spec if isinstance(spec, Spec) else load_spec(spec, limits=limits)
     out = Path(out) if out is not None else Path("results") / spec.name
     workers = (os.cpu_count() or 1) if workers is None else workers
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
+    check_workers(workers)
     store = Store(out)
-    existing = store.check_target()
-    if existing is not None and existing["fingerprint"] != spec.fingerprint():
-        raise StoreMismatch(f"{out} holds {existing.get('name')!r} with a different spec; give another --out "
-                            "folder (or delete this one) to start afresh")
-    with _stop_on_sigterm():
-        return _run(spec, out, store, workers, scheduler, quiet, max_retries, t0)
-
-
-def _run(spec, out, store, workers, scheduler, quiet, max_retries, t0) -> SweepResult:
-    executor = DaskExecutor(scheduler) if scheduler else None
-    bar = None
-    scan = None
-    failed = 0
-    damaged = []
-    completed = False
-    try:
-        points = build_design(spec)
-        store.open(spec.name, spec.fingerprint(),
-                   {"spec": spec.to_dict(), "model": spec.model, "outputs": list(spec.outputs),
-                    "total_runs": spec.n_runs, "git": git_commit(), "packages": package_versions()},
-                   {"points.parquet": points})
-        if store.lock.stale:
-            s = store.lock.stale
-            _say(f"{out}: took over the lock left by pid {s.get('pid')} on {s.get('host')} (since "
-                 f"{s.get('since')}), which is no longer running")
-        for name in store.repaired:
-            _say(f"{out}: {name} was damaged; written again from the spec")
-        scan = store.scan()
-        for d in scan.damaged:
-            dest = store.set_aside(d)
-            damaged.append(d.run_id)
-            _say(f"{out}: run {d.run_id} is damaged ({d.problem}); set aside in {dest.relative_to(out)} and redone")
-        done = set(scan.finished)
-        todo = (t for t in tasks_for(spec, points) if t.run_id not in done)
-        remaining = spec.n_runs - len(done)
-        bar = tqdm(total=spec.n_runs, initial=len(done), unit="run", desc=spec.name, disable=quiet,
-                   dynamic_ncols=True, smoothing=0.1)
-        if executor is None:
-            executor = ProcessExecutor(min(workers, max(remaining, 1)), max_retries) if workers >= 2 \
-                else SerialExecutor()
-        bar.set_postfix_str(executor.name, refresh=False)
-        for result in executor.map(todo):
-            store.write(result)
-            failed += result["record"]["status"] != "ok"
-            bar.update(1)
-        completed = True
-    finally:
-        if bar is not None:
-            bar.close()
-        if executor is not None:
-            executor.close()
-        try:
-            if store.lock.held:
-                store.runs_table()
-        except OSError:
-            if completed:  # otherwise the error that stopped the sweep is the one to report
-                raise
-        finally:
-            store.close()
-    return SweepResult(out, spec.n_runs, len(done), spec.n_runs - len(done), failed, executor.name,
-                       time.perf_counter() - t0, damaged)
+    check_folder(store, out, spec.fingerprint())
+    points = build_design(spec)
+    job = Job(spec.name, spec.fingerprint(),
+              {"spec": spec.to_dict(), "model": spec.model, "outputs": list(spec.outputs)},
+              {"points.parquet": points}, spec.n_runs,
+              tasks=lambda done: (t for t in tasks_for(spec, points) if t.run_id not in done),
+              write=lambda st, result: st.write(result))
+    session = run_tasks(job, store, out, workers=workers, scheduler=scheduler, quiet=quiet, max_retries=max_retries)
+    return SweepResult(out, spec.n_runs, session.skipped, spec.n_runs - session.skipped, session.failed,
+                       session.executor, time.perf_counter() - t0, session.damaged)
 
 
 def sweep_status(out, parts=("data", "events")) -> dict:

@@ -43,7 +43,8 @@ def story(tmp_path_factory):
 
     def spy(fig, where, name):
         drawn[name] = [{"title": ax.get_title(loc="left") or ax.get_title(), "ylabel": ax.get_ylabel(),
-                        "xlabel": ax.get_xlabel(), "xticks": [t.get_text() for t in ax.get_xticklabels()],
+                        "xlabel": ax.get_xlabel(), "xscale": ax.get_xscale(),
+                        "xticks": [t.get_text() for t in ax.get_xticklabels()],
                         "yticks": [t.get_text() for t in ax.get_yticklabels()],
                         "legend": [t.get_text() for t in ax.get_legend().get_texts()] if ax.get_legend() else []}
                        for ax in fig.axes]
@@ -157,6 +158,8 @@ def test_the_funnel_has_the_stages_and_doors_per_preset(story):
     titles = [a["title"] for a in story["drawn"]["funnel"] if a["title"]]
     assert titles == [PRESET_SHORT[p] for p in PRESET_ORDER if p in set(fun["preset"])]
     assert "Arrests" in story["drawn"]["funnel"][0]["yticks"]
+    # arrests (thousands) and removals (tens) share an axis: a log scale keeps the removal bars readable
+    assert all(a["xscale"] == "symlog" and "log scale" in a["xlabel"] for a in story["drawn"]["funnel"] if a["title"])
 
 
 def test_effects_are_paired_with_windows_and_rates(story):

@@ -180,8 +180,8 @@ def test_a_jail_that_changed_its_policy_gets_the_change_in_its_week_and_so_does_
     params = county_parameters(national, design)
     changed = design["policy_change_week"].notna().to_numpy()
     assert changed.sum() > 0
-    params_changed = [p for p, c in zip(params, changed, strict=True) if c]
-    for row, p in zip(design[changed].itertuples(), params_changed, strict=True):
+    changed_params = [p for p, c in zip(params, changed, strict=True) if c]
+    for row, p in zip(design[changed].itertuples(), changed_params, strict=True):
         week = int(row.policy_change_week)
         expected = row.detainer_policy_after if week <= 1 else \
             f"{row.detainer_policy};{row.detainer_policy_after}@{week}"
