@@ -231,15 +231,13 @@ def _param_name(name, key, where):
 
 
 def _prior(name, raw, where) -> Prior:
-    from model.constraints import Boolean, Options
-
     key = f"parameters.{name}"
     p = _param_name(name, key, where)
     if not isinstance(raw, dict):
         _fail(key, "must be a table, e.g. { prior = \"uniform\", min = 0.1, max = 0.9 } or { bounds = \"model\" }",
               where)
     _keys(raw, PRIOR_KEYS, key + ".", where)
-    if isinstance(p.constraint, (Boolean, Options)):
+    if p.constraint.categorical:  # choices, switches, schedules
         _fail(key, f"a {type(p.constraint).__name__.lower()} parameter cannot be fitted (not numeric)", where)
     kind = raw.get("prior", "uniform")
     if kind not in PRIORS:

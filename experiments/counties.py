@@ -15,7 +15,8 @@ Columns (see docs/panel.md):
     policing_intensity    the model's lever (1 = UCR arrest volume)
     detainer_policy       full, hennessey, trust_act or sanctuary (the jail's policy at the start)
   optional:
-    name, state           labels, carried into the panel
+    name, state           labels, carried into the panel; ``state`` groups counties for spillovers
+                          (a table without it is one nation)
     policy_change_date    ISO date the jail changed its detainer policy ...
     detainer_policy_after ... and the policy it changed to (both or neither)
     activation_date       ISO date Secure Communities reached the county (or activation_week)
@@ -25,7 +26,8 @@ Any further columns are kept as covariates. Every problem is reported with its r
 file's line for CSV) and its column, e.g. ``counties.csv line 19 (county_id 6037), share_lpr: must
 be in [0, 1], got 1.3``.
 
-The synthetic national table shipped in ``experiments/data/`` is made by::
+The synthetic national table shipped in ``experiments/data/`` (with a synthetic ``state``, S01 to
+S50) is made by::
 
     python -m experiments.counties --n 3000 --seed 20100401 --out experiments/data/counties_national.csv
 """
@@ -277,6 +279,9 @@ FOREIGN_BORN_MIX = np.array([0.10, 0.09, 0.14])  # undocumented : LPR : naturali
 FOREIGN_BORN_MIX_CONCENTRATION = 20.0
 POLICY_ADOPTION_WINDOW = ("2011-06-01", "2014-12-31")
 LIMITING_POLICIES = ("hennessey", "trust_act", "sanctuary")
+STATES = 50                   # synthetic states S01 .. S50
+BORDER_STATES = 4             # the border counties lie in four of them (California, Arizona, New Mexico, Texas)
+LOG_SD_STATE_SIZE = 0.8       # spread of a state's share of the counties (Delaware 3, Texas 254, median about 60)
 
 
 def _logistic(x):
@@ -293,7 +298,9 @@ def generate_counties(n: int = 3000, seed: int = 20100401) -> pd.DataFrame:
     Sizes are lognormal (heavy-tailed); the foreign-born share rises with size and is higher on the
     border; the Hispanic share of the rest is correlated with it and with size; about two dozen
     border counties are mostly Hispanic; a few larger, more Hispanic counties later limit detainers.
-    The result depends only on ``n`` and ``seed``.
+    Counties fall into ``STATES`` states of unequal size, the border counties into ``BORDER_STATES``
+    of them (drawn after everything else, so the other columns do not depend on the states). The
+    result depends only on ``n`` and ``seed``.
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     logp = rng.normal(np.log(MEDIAN_POPULATION), LOG_SD_POPULATION, n)
@@ -317,9 +324,11 @@ def generate_counties(n: int = 3000, seed: int = 20100401) -> pd.DataFrame:
     which = rng.integers(0, len(LIMITING_POLICIES), n)
     change = [(lo + dt.timedelta(days=int(d))).isoformat() if a else "" for a, d in zip(adopts, days, strict=True)]
     after = [LIMITING_POLICIES[w] if a else "" for a, w in zip(adopts, which, strict=True)]
+    state = _states(rng, border)
     return pd.DataFrame({
         "county_id": np.arange(1, n + 1, dtype=np.int64),
         "name": [f"County {i:04d}" for i in range(1, n + 1)],
+        "state": state,
         "population": population,
         "share_undocumented": shares[:, 0], "share_lpr": shares[:, 1], "share_naturalized": shares[:, 2],
         "hispanic_share": hispanic,
@@ -331,6 +340,20 @@ def generate_counties(n: int = 3000, seed: int = 20100401) -> pd.DataFrame:
     })
 
 
+def _states(rng: np.random.Generator, border: np.ndarray) -> np.ndarray:
+    """Each county's state: ``STATES`` states with lognormal shares of the counties; the border
+    counties in ``BORDER_STATES`` of them (chosen at random): one each, the rest in proportion to the
+    same shares."""
+    weight = rng.lognormal(0.0, LOG_SD_STATE_SIZE, STATES)
+    state = rng.choice(STATES, size=len(border), p=weight / weight.sum())
+    on_border = rng.choice(STATES, size=BORDER_STATES, replace=False)
+    picks = rng.choice(on_border, size=int(border.sum()), p=weight[on_border] / weight[on_border].sum())
+    first = min(BORDER_STATES, len(picks))
+    picks[:first] = on_border[:first]
+    state[border] = picks
+    return np.array([f"S{s + 1:02d}" for s in state])
+
+
 def describe(table: pd.DataFrame) -> dict:
     """National figures of a table: counts, population, population-weighted shares."""
     w = table["population"] / table["population"].sum()
@@ -339,7 +362,15 @@ def describe(table: pd.DataFrame) -> dict:
             "largest": int(table["population"].max()),
             **{f"national_{c}": float((w * table[c]).sum()) for c in SHARES},
             "border": int(table["border"].sum()),
+            **(_describe_states(table) if "state" in table else {}),
             "policy_changes": int(table["policy_change_date"].map(lambda v: not _blank(v)).sum())}
+
+
+def _describe_states(table: pd.DataFrame) -> dict:
+    per_state = table.groupby("state").size()
+    return {"states": len(per_state), "counties_per_state_min": int(per_state.min()),
+            "counties_per_state_median": float(per_state.median()), "counties_per_state_max": int(per_state.max()),
+            "border_states": int(table.loc[table["border"], "state"].nunique())}
 
 
 def main(argv=None) -> None:

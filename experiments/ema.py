@@ -51,6 +51,8 @@ def _parameter(name: str):
         return BooleanParameter(name)
     if isinstance(c, Options):
         return CategoricalParameter(name, list(c.options))
+    if c.categorical:  # a schedule of levels: no list of choices to draw from
+        raise ValueError(f"{name} takes a schedule ({c.describe()}); give it in fixed, not as an uncertainty or lever")
     low, high = p.sweep if p.sweep is not None else (c.low, c.high)
     return IntegerParameter(name, int(low), int(high)) if c.integer else RealParameter(name, float(low), float(high))
 

@@ -39,6 +39,7 @@ from .panel_outcomes import OUTCOMES, WEEKLY
 from .panel_run import PanelTask, county_seed, run_panel_task
 from .panel_spec import PanelSpec, load_panel_spec, parse_panel_spec
 from .rollout import WEEKS_PER_QUARTER, activation_weeks, date_of, quarter_of, week_of
+from .spillover import level_by_week, spillover_columns
 from .store import Store, write_json, write_parquet
 
 # One model step costs about as much as this many residents (fixed Python overhead, measured by
@@ -46,7 +47,8 @@ from .store import Store, write_json, write_parquet
 STEP_OVERHEAD_RESIDENTS = 2500
 COVARIATES = ("name", "state", "population", "n_residents", "n_raised", "share_undocumented", "share_lpr",
               "share_naturalized", "hispanic_share", "border", "policing_intensity", "detainer_policy",
-              "policy_change_week", "detainer_policy_after", "activation_week", "cohort")
+              "policy_change_week", "detainer_policy_after", "activation_week", "cohort", "spillover_mean",
+              "spillover_before")
 
 
 def build_design(spec: PanelSpec) -> pd.DataFrame:
@@ -78,6 +80,10 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
     table["hispanic_share_others"] = hispanic_share_others(table, h_u)
     table["policy_change_week"] = pd.array([None if d is None or pd.isna(d) else week_of(d, spec.start_date)
                                             for d in table["policy_change_date"]], dtype="Int64")
+    s = spec.spillover  # news of the other counties' activation, from the rollout alone (experiments.spillover)
+    spill = spillover_columns(table, s["weight"], s["scope"], spec.weeks)
+    for col in spill.columns:
+        table[col] = spill[col]
     runs = np.where(table["activation_week"] <= spec.weeks, 2, 1)  # a county never reached is its own twin
     table["cost"] = runs * (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * spec.weeks
     table["batch"] = _batches(table["cost"].to_numpy(), spec.batch_cost * spec.weeks)
@@ -109,7 +115,8 @@ def policy_schedule(before: str, after: str, week: int) -> str:
 
 
 def county_parameters(spec: PanelSpec, design: pd.DataFrame) -> list:
-    """The model keywords of every county (the twin differs only in ``sharing_active``)."""
+    """The model keywords of every county (the twin differs only in ``sharing_active``: it hears the
+    same news from outside, ``outside_news``)."""
     out = []
     for row in design.itertuples(index=False):
         params = {**spec.model, "n_residents": int(row.n_residents),
@@ -117,7 +124,8 @@ def county_parameters(spec: PanelSpec, design: pd.DataFrame) -> list:
                   "share_naturalized": float(row.share_naturalized),
                   "hispanic_share_others": float(row.hispanic_share_others),
                   "policing_intensity": float(row.policing_intensity), "detainer_policy": row.detainer_policy,
-                  "activation_week": int(row.activation_week), "sharing_active": True}
+                  "activation_week": int(row.activation_week), "sharing_active": True,
+                  "outside_news": getattr(row, "outside_news", "0")}
         if spec.policy_changes == "model" and not pd.isna(row.policy_change_week):
             params["detainer_policy"] = policy_schedule(row.detainer_policy, row.detainer_policy_after,
                                                         int(row.policy_change_week))
@@ -284,6 +292,14 @@ def load_panel(out, level: str = "quarter", covariates: bool = True) -> pd.DataF
     else:
         df["event_week"] = df["week"] - df["activation_week"]
         df["active"] = df["week"] >= df["activation_week"]
+    if "outside_news" in design.columns:  # the news from outside in force (in a quarter: in its first week)
+        week = (df["week"] if level == "week" else first).to_numpy()
+        schedules = design.set_index("county_id")["outside_news"]
+        news = np.zeros(len(df))
+        for cid, idx in df.groupby("county_id").indices.items():
+            if schedules[cid] != "0":
+                news[idx] = level_by_week(schedules[cid], week[idx])
+        df["outside_news_level"] = news
     return df
 
 

@@ -121,6 +121,39 @@ def plot_rollout(design: pd.DataFrame, folder: Path) -> list:
     return save(fig, folder, "rollout")
 
 
+def spillover_setting(spec, design: pd.DataFrame) -> str:
+    """One line of "What ran": the spillover setting and the news levels it gave."""
+    s = spec.spillover
+    if s["weight"] == 0:
+        return ("- Spillover: off (`[spillover] weight = 0`): no news crosses county lines, and the controls are "
+                "clean by construction.")
+    where = "the other counties of its state" if s["scope"] == "state" and "state" in design.columns \
+        else "every other county of the panel"
+    before = design["spillover_before"].dropna()
+    return (f"- Spillover: on, weight {s['weight']:g}, scope `{s['scope']}`. Each county (and its twin) hears of "
+            f"detentions in {where} as `outside_news`: {s['weight']:g} x the share of their Hispanic residents "
+            "living in activated counties, detentions per 1,000 Hispanic residents a week, held for each quarter. "
+            f"Mean level over the weeks before a county's own activation {before.mean():.4g} (largest "
+            f"{before.max():.4g}); over all weeks {design['spillover_mean'].mean():.4g}.")
+
+
+def outside_news_section(spec, q: pd.DataFrame) -> list:
+    """With spillover: the news the not-yet-treated counties hear, quarter by quarter, and their twins'
+    fear (mean over replications)."""
+    if spec.spillover["weight"] == 0 or "outside_news_level" not in q.columns:
+        return []
+    waiting = q[~q["treated"]]
+    t = waiting.groupby(["quarter", "date"]).agg(
+        counties=("county_id", "nunique"), outside_news=("outside_news_level", "mean"),
+        chilled_hispanic_twin=("chilled_hispanic_twin", "mean"),
+        knows_detained_hispanic_twin=("knows_detained_hispanic_twin", "mean")).reset_index()
+    return ["## News from outside the county", "",
+            "The counties the program has not reached yet, by quarter: how many, the mean outside news they "
+            "hear (detentions per 1,000 Hispanic residents a week) and the mean of their twins' chilled share and "
+            "share knowing someone detained (the twin has no program, so what moves here is the news from "
+            "outside and the county's own background enforcement).", "", _md_table(t, 4), ""]
+
+
 def _fig(lines, paths, report_dir, caption):
     png, svg = (Path(p).relative_to(report_dir) for p in paths)
     lines += [f"![{caption}]({png})", "", f"*{caption}* ([SVG]({svg}))", ""]
@@ -179,11 +212,13 @@ def build_panel_report(out, quiet=True) -> Path:
              f"{spec.rollout['window_end']}; correlation of the activation week with log Hispanic residents: "
              f"{order:.2f}.",
              f"- Detainer policy changes in the table: {int(design['policy_change_week'].notna().sum())} ({policy}).",
+             spillover_setting(spec, design),
              f"- Tasks: {status['total']} ({status['ok']} finished); run time {status['run_seconds']:.0f} s of "
              f"work; commit {panel_store(out).manifest()['git'].get('commit')}.", ""]
     _fig(lines, plot_rollout(design, fig_dir), report_dir, "Activation date against Hispanic residents, and counties "
          "activated per quarter")
 
+    lines += outside_news_section(spec, q)
     lines += ["## The truth from the twins", "",
               "The ATT over all treated county-quarters (mean of the outcome minus the twin's), the mean "
               "outcome of those county-quarters without the program, and the ratio. See docs/panel.md for the "
@@ -217,9 +252,15 @@ def build_panel_report(out, quiet=True) -> Path:
     lines += [_md_table(shown, 3), ""]
     if spec.replications < 10:
         lines += [f"With {spec.replications} replication(s), coverage is a rough count, not a rate.", ""]
+    independent = ("- Counties are independent models: fear does not cross county lines, so there are no "
+                   "spillovers in this panel (docs/panel.md).")
+    contaminated = ("- Fear crosses county lines: a county's controls (not yet treated, or last treated) hear of "
+                    "their neighbours' enforcement before their own activation, so they are not clean controls. "
+                    "The truth from the twins is each county's own effect, holding the news from its "
+                    "surroundings as it was (the twin hears it too); it is not the effect of the program on the "
+                    "nation against no program anywhere (docs/panel.md).")
     lines += ["## Caveats", "",
-              "- Counties are independent models: fear does not cross county lines, so there are no "
-              "spillovers in this panel (docs/panel.md).",
+              contaminated if spec.spillover["weight"] > 0 else independent,
               "- Ratios from small counties are noisy or undefined (0/0); those county-quarters drop out of "
               "the estimation sample, and the truth is computed on the cells that remain.", ""]
     if len(runs):

@@ -22,6 +22,10 @@
     noise = 1.0
     border_bonus = 1.0
 
+    [spillover]                     # fear across county lines (docs/panel.md); off unless weight > 0
+    weight = 0.0                    # news of a fully activated state: detentions per 1,000 Hispanic residents a week
+    scope = "state"                 # "state": the other counties of the county's state; "nation": all others
+
     [model]                         # model parameters fixed for every county (never per-county columns)
 
     [estimation]
@@ -49,18 +53,20 @@ from model.parameters import PARAMETER_TABLE
 from .panel_outcomes import OUTCOMES, WEEKLY
 from .rollout import RULES, week_of
 from .spec import SpecError, read_toml
+from .spillover import SCOPES
 
 TOP = {"name", "description", "seed", "replications", "weeks", "start_date", "fraction", "min_residents",
-       "batch_cost", "reporters", "policy_changes", "counties", "rollout", "model", "estimation"}
+       "batch_cost", "reporters", "policy_changes", "counties", "rollout", "spillover", "model", "estimation"}
 COUNTIES = {"table", "sample"}
 ROLLOUT = {"rule", "window_start", "window_end", "noise", "border_bonus"}
+SPILLOVER = {"weight", "scope"}
 ESTIMATION = {"outcomes", "estimators", "controls", "last_treated_share", "window", "ci"}
 ESTIMATORS = ("twfe", "saturated", "did2s")
 CONTROLS = ("not_yet", "last_treated")
 POLICY_CHANGES = ("ignore", "model")
 # Parameters the county table sets; [model] may not fix them.
 PER_COUNTY = ("n_residents", "share_undocumented", "share_lpr", "share_naturalized", "hispanic_share_others",
-              "policing_intensity", "detainer_policy", "activation_week", "sharing_active")
+              "policing_intensity", "detainer_policy", "activation_week", "sharing_active", "outside_news")
 DEFAULT_OUTCOMES = ("reporting_hispanic", "reporting_propensity_hispanic", "victimization_hispanic", "crime_rate",
                     "clearance_rate", "removal_rate", "separation_rate", "knows_detained_hispanic")
 
@@ -83,6 +89,7 @@ class PanelSpec:
     rollout: dict
     model: dict
     estimation: dict
+    spillover: dict = field(default_factory=lambda: {"weight": 0.0, "scope": "state"})
     base: Path = field(default=Path("."), compare=False)
     source: dict = field(default_factory=dict, compare=False)
     table_sha256: str = ""
@@ -218,11 +225,21 @@ def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = T
     if week_of(rollout["window_start"], start) < 1:
         _fail("rollout.window_start", f"is before start_date ({start})", where)
 
+    spill = raw.get("spillover", {})
+    _keys(spill, SPILLOVER, "spillover.", where)
+    high = PARAMETER_TABLE["outside_news"].constraint.high
+    spillover = {"weight": _num(spill.get("weight", 0.0), "spillover.weight", where, 0, high),
+                 "scope": spill.get("scope", "state")}
+    if spillover["scope"] not in SCOPES:
+        _fail("spillover.scope", f"must be one of {SCOPES}, got {spillover['scope']!r}", where)
+
     model = raw.get("model", {})
     _keys(model, set(PARAMETER_TABLE), "model.", where)
     for k in model:
         if k in PER_COUNTY:
-            _fail(f"model.{k}", "is set per county (from the county table and the rollout), not in [model]", where)
+            how = " ([spillover] sets it)" if k == "outside_news" else ""
+            _fail(f"model.{k}", f"is set per county (from the county table and the rollout){how}, not in [model]",
+                  where)
     try:
         validate_parameters(dict(model))
     except ValueError as e:
@@ -248,8 +265,8 @@ def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = T
         "window": tuple(window), "ci": ci}
 
     spec = PanelSpec(name, description, seed, replications, weeks, start, fraction, min_residents, batch_cost,
-                     reporters, policy_changes, table, sample, rollout, dict(model), estimation, base=Path(base),
-                     source=raw)
+                     reporters, policy_changes, table, sample, rollout, dict(model), estimation, spillover,
+                     base=Path(base), source=raw)
     if check_table:
         path = spec.table_path
         if not path.exists():

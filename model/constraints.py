@@ -111,6 +111,33 @@ def rate(high: float, low: float = 0.0) -> Interval:
     return Interval(float, low, high)
 
 
+def schedule_steps(value: str, name: str, read, example: str, max_week: int = 100_000) -> list:
+    """[(first week, value), ...] of a schedule written as one plain string, ``"a;b@W1;c@W2"``: the
+    first value from week 0 (``"a"`` or ``"a@0"``), then each value from its week (weeks increasing, at
+    most ``max_week``). ``read(text)`` turns one value's text into the value or raises ``ValueError``
+    with the whole message; week errors name ``name`` and show ``example``."""
+    steps, last = [], -1
+    for i, part in enumerate(value.split(";")):
+        text, at, week_text = part.strip().partition("@")
+        item = read(text.strip())
+        if i == 0 and not at:
+            week = 0
+        else:
+            try:
+                week = int(week_text.strip())
+            except ValueError:
+                raise ValueError(f"{name}: {part.strip()!r} needs a whole week after '@' "
+                                 f"(like {example!r})") from None
+            if i == 0 and week != 0:
+                raise ValueError(f"{name}: the schedule must start at week 0, got {part.strip()!r}")
+            if i > 0 and not last < week <= max_week:
+                raise ValueError(f"{name}: change weeks must increase and lie in [1, {max_week:,}], "
+                                 f"got {value!r}")
+        steps.append((week, item))
+        last = week
+    return steps
+
+
 @dataclass(frozen=True)
 class Schedule(Options):
     """One of the named options, or a schedule of them as one plain string: ``"sc;pep@260;eo2017@440"``
@@ -129,29 +156,13 @@ class Schedule(Options):
 
     def steps(self, value: str, name: str = "schedule") -> list:
         """[(first week, option), ...] of a schedule (ValueError naming ``name`` if it is not one)."""
-        steps, last = [], -1
-        for i, part in enumerate(value.split(";")):
-            option, at, week_text = part.strip().partition("@")
-            option = option.strip()
+        def read(option):
             if option not in self.options:
                 raise ValueError(f"{name} must be one of {self.options} or a schedule like "
                                  f"{self.example()!r}; {option!r} is not one of them (in {value!r})")
-            if i == 0 and not at:
-                week = 0
-            else:
-                try:
-                    week = int(week_text.strip())
-                except ValueError:
-                    raise ValueError(f"{name}: {part.strip()!r} needs a whole week after '@' "
-                                     f"(like {self.example()!r})") from None
-                if i == 0 and week != 0:
-                    raise ValueError(f"{name}: the schedule must start at week 0, got {part.strip()!r}")
-                if i > 0 and not last < week <= self.max_week:
-                    raise ValueError(f"{name}: change weeks must increase and lie in [1, {self.max_week:,}], "
-                                     f"got {value!r}")
-            steps.append((week, option))
-            last = week
-        return steps
+            return option
+
+        return schedule_steps(value, name, read, self.example(), self.max_week)
 
     def example(self) -> str:
         return ";".join([self.options[0]] + [f"{o}@{260 * (i + 1)}" for i, o in enumerate(self.options[1:3])])
@@ -159,3 +170,52 @@ class Schedule(Options):
     def describe(self) -> str:
         return (", ".join(f"`{k}`" for k in self.options)
                 + f", or a schedule such as `{self.example()}` (changes at the given weeks)")
+
+
+def level_text(level: float) -> str:
+    """A level as the shortest text that reads back to the same float (``0``, ``0.4``, ``1e-05``)."""
+    text = repr(float(level))
+    return text[:-2] if text.endswith(".0") else text
+
+
+@dataclass(frozen=True)
+class Levels(Constraint):
+    """A non-negative level that changes at given weeks, as one plain string in the syntax of
+    ``Schedule``: ``"0;0.4@120;1.1@133"`` is 0 from week 0, 0.4 from week 120 and 1.1 from week 133
+    (weeks increasing, at most ``max_week``; each level a number in [0, ``high``]). A plain number
+    such as ``"0.4"`` is that level throughout. A sweep lists such strings like choices; there are
+    no ranges over them."""
+
+    high: float
+    unit: str = ""
+    max_week: int = 100_000
+    categorical = True
+
+    def check(self, name, value):
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be a level or a schedule of levels as text, like "
+                             f"{self.example()!r}, got {value!r}")
+        steps = self.steps(value, name)
+        return ";".join([level_text(steps[0][1])] + [f"{level_text(level)}@{week}" for week, level in steps[1:]])
+
+    def steps(self, value: str, name: str = "levels") -> list:
+        """[(first week, level), ...] (ValueError naming ``name`` if ``value`` is not a schedule of levels)."""
+        def read(text):
+            try:
+                level = float(text) + 0.0  # -0 reads as 0
+            except ValueError:
+                level = None
+            if level is None or not np.isfinite(level) or not 0.0 <= level <= self.high:
+                raise ValueError(f"{name}: every level must be a number in [0, {self.high:g}] (a schedule "
+                                 f"like {self.example()!r}); {text!r} is not (in {value!r})")
+            return level
+
+        return schedule_steps(value, name, read, self.example(), self.max_week)
+
+    def example(self) -> str:
+        return "0;0.4@120;1.1@133"
+
+    def describe(self) -> str:
+        unit = f" ({self.unit})" if self.unit else ""
+        return (f"a level in [0, {self.high:g}]{unit}, or a schedule such as `{self.example()}` "
+                "(each level from its week)")

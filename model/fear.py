@@ -9,7 +9,9 @@ Each week a resident still in the county is exposed to enforcement through four 
 - **salience**: the news of enforcement. A one-time signal when the federal program reaches the
   county, and a running signal from detentions and removals in the community, remembered with a
   half-life and weighted by how close the group is (own ethnic group 1, the other
-  ``salience_cross_group``). A detainer policy declared in public damps it
+  ``salience_cross_group``). News of detentions outside the county (``outside_news``, detentions
+  per 1,000 Hispanic residents a week, a schedule over weeks) enters the same stock as detentions
+  of Hispanic residents of the county would. A detainer policy declared in public damps it all
   (``policy_salience_damping``).
 
 Exposure ``e`` raises fear by ``s_eff (1 - f)(1 - exp(-fear_sensitivity e))``, where ``s_eff`` is
@@ -32,6 +34,8 @@ is one sparse product for contagion and a few passes over the fear arrays.
 import numpy as np
 
 from agents.codes import KNOWING_WINDOW_WEEKS, Custody, Status
+
+from .parameters import PARAMETER_TABLE
 
 CHANNELS = ("household", "friends", "acquaintances", "salience", "others", "contagion")
 HOUSEHOLD, FRIENDS, ACQUAINTANCES, SALIENCE, OTHERS, CONTAGION = range(len(CHANNELS))
@@ -117,9 +121,10 @@ def household_max_excluding_self(values: np.ndarray, household_start: np.ndarray
 class FearProcess:
     """Fear, its channels and the chilled state for every resident; stepped once a week.
 
-    Built with what it needs: the parameters, the ties, the foci, the residents' fixed traits and
-    whether the county's detainer policy is declared in public: ``declared`` is [(first week, declared?)],
-    one step per policy the county has (more than one if it changed its policy)."""
+    Built with what it needs: the parameters (among them ``outside_news``, the news of detentions
+    outside the county, read once here as its steps), the ties, the foci, the residents' fixed traits
+    and whether the county's detainer policy is declared in public: ``declared`` is [(first week,
+    declared?)], one step per policy the county has (more than one if it changed its policy)."""
 
     def __init__(self, params: dict, rng, ties, foci, status, hispanic, household_start, declared):
         n = len(status)
@@ -142,6 +147,12 @@ class FearProcess:
         damped = 1.0 - params["policy_salience_damping"]
         self.salience_scales = [(int(week), damped if flag else 1.0) for week, flag in declared]
         self.salience_scale = self.salience_scales[0][1]
+        # news from outside: [(first week, detentions per 1,000 Hispanic residents a week)], and the
+        # exposure one such detention adds to each listener group's stock (as a local Hispanic detention)
+        self.outside_steps = PARAMETER_TABLE["outside_news"].constraint.steps(params["outside_news"], "outside_news")
+        self.outside_level, self._outside_next = 0.0, 0
+        cross = params["salience_cross_group"]
+        self.outside_weight = params["salience_per_detention"] * params["detention_shock"] * np.array([cross, 1.0])
         self.tie_strength = np.asarray(ties.weights.sum(axis=1)).ravel()
         self.recent = TieCounts(ties, foci, n)  # detained or removed in the knowing window
         self.in_recent = np.zeros(n, dtype=bool)
@@ -216,14 +227,27 @@ class FearProcess:
         self.s_present[rows] = np.where(self.present[rows], eff, 0.0)
 
     # --- the week ---
-    def salience_signal(self, shock, events, activation_now: bool) -> np.ndarray:
-        """Advance the news stock one week; return the salience exposure of each listener group."""
+    def outside_news_at(self, week: int) -> float:
+        """The level of ``outside_news`` in force in ``week`` (weeks are asked in increasing order)."""
+        steps = self.outside_steps
+        while self._outside_next < len(steps) and steps[self._outside_next][0] <= week:
+            self.outside_level = steps[self._outside_next][1]
+            self._outside_next += 1
+        return self.outside_level
+
+    def salience_signal(self, shock, events, activation_now: bool, outside: float = 0.0) -> np.ndarray:
+        """Advance the news stock one week; return the salience exposure of each listener group.
+
+        ``outside``: detentions per 1,000 Hispanic residents heard about from outside the county this
+        week; each adds to the stock what a detention of a Hispanic resident of the county adds."""
         p = self.p
         self.salience *= self.salience_keep
         if not p["salience_channel"]:
             return np.zeros(2)
         if activation_now:
             self.salience += p["salience_activation_shock"]
+        if outside > 0:
+            self.salience += outside * self.outside_weight
         if len(events):
             heard = np.bincount(self.group[events], weights=shock[events], minlength=2)
             residents = np.bincount(self.group[self.present], minlength=2)
@@ -277,7 +301,7 @@ class FearProcess:
         for week, scale in self.salience_scales:  # a policy declared (or dropped) damps the news from its week
             if week <= model.week:
                 self.salience_scale = scale
-        salience = self.salience_signal(shock, events, activation_now)
+        salience = self.salience_signal(shock, events, activation_now, self.outside_news_at(model.week))
         idx, tie_exposure = self._tie_exposure(shock, events) if len(events) else (np.empty(0, np.int64), None)
 
         fear, ch, present = self.fear, self.channels, self.present

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
 
-from .constraints import PROBABILITY, Boolean, Constraint, Schedule, count, rate
+from .constraints import PROBABILITY, Boolean, Constraint, Levels, Schedule, count, rate
 
 
 @dataclass(frozen=True)
@@ -214,6 +214,12 @@ PARAMETERS = [
        (8.0, 104.0)),
     _p("salience_cross_group", 0.25, PROBABILITY, "assumption: weight of enforcement against the other ethnic "
        "group (Hispanic or not) against one's own", (0.0, 1.0)),
+    _p("outside_news", "0", Levels(1000.0, "detentions per 1,000 Hispanic residents a week"), "input: "
+       "detentions in the county's surroundings heard about as news, per 1,000 Hispanic residents a week, a "
+       "level or a schedule of levels; each enters the news stock as a detention of a Hispanic resident of the "
+       "county would (salience_per_detention x detention_shock), treated run and twin alike. The county panel "
+       "sets it from the activation of the other counties of the state (spillover, docs/panel.md); 0: no news "
+       "from outside"),
     _p("policy_salience_damping", 0.5, PROBABILITY, "assumption: share of the news signal a detainer policy "
        "declared in public removes (Alsan & Yang 2022: damped, not eliminated, in sanctuary places)", (0.2, 0.8)),
     _p("fear_for_others", True, Boolean(), "switch: fear on behalf of the people one lives with (Theodore 2013 "

@@ -87,6 +87,7 @@ def populations(out) -> list:
     ({"parameters.clearance_prob_violent": {}}, r"parameters\.clearance_prob_violent: the parameter table gives no "
                                                 r"sweep range"),
     ({"parameters.witness_channel": {}}, r"parameters\.witness_channel: a boolean parameter cannot be fitted"),
+    ({"parameters.outside_news": {}}, r"parameters\.outside_news: a levels parameter cannot be fitted"),
     ({"parameters.clearance_prob_violent": {"min": 0.3, "max": 0.7, "mean": 0.5}},
      r"parameters\.clearance_prob_violent\.mean: unknown key"),
     ({"counties.national": None}, r"counties\.national\.n_residents: required"),

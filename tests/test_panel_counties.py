@@ -114,6 +114,20 @@ def test_the_synthetic_nation_looks_like_one():
     assert t["share_undocumented"].quantile(0.95) > 5 * t["share_undocumented"].quantile(0.05)  # and vary widely
     assert t.loc[t["border"], "hispanic_share"].median() > 3 * t.loc[~t["border"], "hispanic_share"].median()
     assert generate_counties(50, seed=1).equals(generate_counties(50, seed=1))
+    per_state = t.groupby("state").size()
+    assert len(per_state) == 50 and per_state.max() > 5 * per_state.min()  # states of unequal size
+    assert t.loc[t["border"], "state"].nunique() == 4  # the border counties in four border states
+    assert t.loc[~t["border"], "state"].nunique() == 50  # which hold inland counties too
+
+
+def test_the_states_are_drawn_after_everything_else(monkeypatch):
+    """The synthetic states take their random numbers last: every other column is as it was without them."""
+    import experiments.counties as counties
+
+    with_states = generate_counties(300, seed=4)
+    monkeypatch.setattr(counties, "_states", lambda rng, border: np.full(len(border), "one nation"))
+    pd.testing.assert_frame_equal(with_states.drop(columns="state"),
+                                  counties.generate_counties(300, seed=4).drop(columns="state"))
 
 
 def test_the_rollout_rule():

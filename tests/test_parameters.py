@@ -10,7 +10,7 @@ import pytest
 import model.model as model_module
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
 from model import DEFAULTS, PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
-from model.constraints import PROBABILITY, Boolean, Interval, Options
+from model.constraints import PROBABILITY, Boolean, Interval, Levels, Options
 from model.parameters import PARAMETER_TABLE
 
 NUMERIC = [p.name for p in PARAMETERS if isinstance(p.constraint, Interval)]
@@ -46,9 +46,11 @@ def raises_naming(params, *fragments):
 
 def test_every_parameter_has_a_typed_constraint_with_a_ceiling():
     for p in PARAMETERS:
-        assert isinstance(p.constraint, (Interval, Options, Boolean)), p.name
+        assert isinstance(p.constraint, (Interval, Options, Boolean, Levels)), p.name
         if isinstance(p.constraint, Interval):
             assert np.isfinite(p.constraint.high) and p.constraint.low <= p.default <= p.constraint.high, p.name
+        if isinstance(p.constraint, Levels):
+            assert np.isfinite(p.constraint.high) and p.constraint.categorical, p.name  # listed, never ranged
     assert len(PARAMETER_TABLE) == len(PARAMETERS), "duplicate parameter names"
 
 
