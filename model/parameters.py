@@ -209,7 +209,8 @@ PARAMETERS = [
     _p("salience_activation_shock", 0.01, rate(10.0), "assumption: one-time exposure when the program reaches the "
        "county and is announced", (0.0, 0.05)),
     _p("salience_per_detention", 0.005, rate(10.0), "assumption: exposure added to the news stock by one detention "
-       "or removal per 1,000 residents of the listener's own group", (0.0, 0.02)),
+       "or removal per 1,000 residents of the listener's own group, times that event's shock (detention_shock, "
+       "removal_shock)", (0.0, 0.02)),
     _p("salience_half_life_weeks", 26.0, rate(520.0, low=1.0), "assumption: half-life of the news stock in weeks",
        (8.0, 104.0)),
     _p("salience_cross_group", 0.25, PROBABILITY, "assumption: weight of enforcement against the other ethnic "
