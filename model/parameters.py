@@ -60,14 +60,23 @@ PARAMETERS = [
        "and detainer_prob so that at the national composition P(match | booked) and P(detainer | match) "
        "come near Alsan & Yang's 0.09 and 0.31 (tests/test_calibration.py): undocumented residents with "
        "a prior DHS encounter (border, visa)", (0.5, 0.9)),
-    _p("ident_share_legal_immigrants", 0.3, PROBABILITY, "assumption (see ident_share_undocumented): LPRs and "
+    _p("ident_share_legal_immigrants", 0.3787, PROBABILITY, "calibrated (C1, C2): posterior median of "
+                                                         "`experiments/specs/calibration.toml` (90% interval "
+                                                         "0.227-0.568; prior uniform 0.2-0.6); prior's source: "
+                                                         "assumption (see ident_share_undocumented): LPRs and "
        "naturalized citizens enrolled in IDENT; older cases predate it", (0.2, 0.6)),
     # --- the social graph ---
     _p("friends_per_resident", 6.0, rate(100.0), "assumption: mean friendship and neighbor ties", (2.0, 15.0)),
-    _p("tie_homophily", 0.7, PROBABILITY, "assumption: share of local friendships within one's ethnic and "
+    _p("tie_homophily", 0.6064, PROBABILITY, "calibrated (C9): posterior median of "
+                                          "`experiments/specs/calibration.toml` (90% interval 0.334-0.866; "
+                                          "prior uniform 0.3-0.9); prior's source: "
+                                          "assumption: share of local friendships within one's ethnic and "
        "nativity group", (0.3, 0.9)),
     _p("cross_neighborhood_share", 0.2, PROBABILITY, "assumption: share of friendships outside the neighborhood"),
-    _p("segregation", 0.6, PROBABILITY, "assumption: 0 random, 1 fully sorted neighborhoods by ethnicity and "
+    _p("segregation", 0.3887, PROBABILITY, "calibrated (C9): posterior median of "
+                                        "`experiments/specs/calibration.toml` (90% interval 0.0375-0.857; "
+                                        "prior uniform 0-0.9); prior's source: "
+                                        "assumption: 0 random, 1 fully sorted neighborhoods by ethnicity and "
        "nativity (Hispanic-white dissimilarity in large metros is about 0.6)", (0.0, 0.9)),
     _p("family_tie_weight", 1.0, rate(10.0), "assumption: strength of a household tie"),
     _p("friend_tie_weight", 0.3, rate(10.0), "assumption: strength of a friendship tie", (0.1, 0.6)),
@@ -94,8 +103,14 @@ PARAMETERS = [
     _p("reporting_prob_property", 0.35, PROBABILITY, "BJS: about 35% of property victimizations reported"),
     _p("undocumented_reporting_ratio", 0.46, PROBABILITY, "derived: Comino et al. 2020, undocumented victims "
        "report about 17% of crimes; legalization raised it about 20 points (17/37)"),
-    _p("clearance_prob_violent", 0.45, PROBABILITY, "assumption: FBI UCR violent clearance order of magnitude"),
-    _p("clearance_prob_property", 0.18, PROBABILITY, "assumption: FBI UCR property clearance order of magnitude"),
+    _p("clearance_prob_violent", 0.479, PROBABILITY, "calibrated (C8a): posterior median of "
+                                                    "`experiments/specs/calibration.toml` (90% interval "
+                                                    "0.325-0.608; prior uniform 0.3-0.7); prior's source: "
+                                                    "assumption: FBI UCR violent clearance order of magnitude"),
+    _p("clearance_prob_property", 0.1899, PROBABILITY, "calibrated (C8b): posterior median of "
+                                                     "`experiments/specs/calibration.toml` (90% interval "
+                                                     "0.125-0.285; prior uniform 0.1-0.3); prior's source: "
+                                                     "assumption: FBI UCR property clearance order of magnitude"),
     _p("conviction_prob", 0.6, PROBABILITY, "assumption: share of bookings that end in a conviction"),
     _p("prior_record_years", 10, count(0, 50), "assumption: years of offending history drawn at the start"),
     _p("police_per_1000", 2.4, rate(50.0), "UCR benchmark: about 2.4 sworn officers per 1,000 residents"),
@@ -177,13 +192,19 @@ PARAMETERS = [
     _p("reentry_mean_weeks", 52, count(1, 1040), "assumption: mean weeks abroad before a return (geometric)",
        (13, 156)),
     # --- fear and silence ---
-    _p("fear_sensitivity", 1.0, rate(20.0), "assumption: how strongly a tie's detention or removal raises fear",
+    _p("fear_sensitivity", 0.9955, rate(20.0), "calibrated (C11): posterior median of "
+                                            "`experiments/specs/calibration.toml` (90% interval 0.293-2.79; "
+                                            "prior log-uniform 0.25-3); prior's source: "
+                                            "assumption: how strongly a tie's detention or removal raises fear",
        (0.25, 3.0)),
     _p("detention_shock", 0.5, rate(10.0), "assumption: exposure from a tie taken into ICE custody"),
     _p("removal_shock", 1.0, rate(10.0), "assumption: exposure from a tie removed"),
     _p("fear_contagion", 0.05, PROBABILITY, "assumption: weekly pull of a resident's fear up toward the "
        "tie-weighted mean fear of their ties (worry told within families and friendships)", (0.0, 0.2)),
-    _p("fear_decay", 0.02, PROBABILITY, "assumption: weekly decay of fear (half-life about 34 weeks)", (0.005, 0.1)),
+    _p("fear_decay", 0.01712, PROBABILITY, "calibrated (C11): posterior median of "
+                                        "`experiments/specs/calibration.toml` (90% interval 0.00581-0.0837; "
+                                        "prior log-uniform 0.005-0.1); prior's source: "
+                                        "assumption: weekly decay of fear (half-life about 34 weeks)", (0.005, 0.1)),
     _p("chill_reporting_effect", 0.5, PROBABILITY, "assumption: how much a chilled victim cuts reporting, of the "
        "order of the gap between undocumented and legalized victims (17% against 37%, Comino et al. 2020); "
        "stated-intent surveys (Theodore 2013; Wong et al. 2019) measure who is chilled, not this", (0.25, 0.9)),
@@ -199,7 +220,11 @@ PARAMETERS = [
        "people known by name; McCormick, Salganik & Zheng 2010: about 611", (290.0, 611.0)),
     _p("acquaintance_size_dispersion", 1.0, rate(3.0), "assumption: sigma of lognormal focus sizes, which makes "
        "network size very unequal across people (Zheng, Salganik & Gelman 2006)", (0.5, 1.5)),
-    _p("acquaintance_knowing_prob", 0.05, PROBABILITY, "assumption: chance of knowing a given acquaintance's "
+    _p("acquaintance_knowing_prob", 0.05278, PROBABILITY, "calibrated (C9): posterior median of "
+                                                       "`experiments/specs/calibration.toml` (90% interval "
+                                                       "0.016-0.241; prior log-uniform 0.01-0.3); prior's "
+                                                       "source: "
+                                                       "assumption: chance of knowing a given acquaintance's "
        "immigration status or hearing of their detention (pinned by C9: 53% of Latinos know someone "
        "unauthorized, Pew 2021/22)", (0.01, 0.3)),
     _p("acquaintance_shock_weight", 0.05, rate(10.0), "assumption: fear exposure from an acquaintance's detention "
@@ -208,10 +233,17 @@ PARAMETERS = [
        "(Alsan & Yang 2022: a community-wide chill, damped where the county declares limits)"),
     _p("salience_activation_shock", 0.01, rate(10.0), "assumption: one-time exposure when the program reaches the "
        "county and is announced", (0.0, 0.05)),
-    _p("salience_per_detention", 0.005, rate(10.0), "assumption: exposure added to the news stock by one detention "
+    _p("salience_per_detention", 0.01131, rate(10.0), "calibrated (C11): posterior median of "
+                                                    "`experiments/specs/calibration.toml` (90% interval "
+                                                    "0.00306-0.0191; prior uniform 0-0.02); prior's source: "
+                                                    "assumption: exposure added to the news stock by one detention "
        "or removal per 1,000 residents of the listener's own group, times that event's shock (detention_shock, "
        "removal_shock)", (0.0, 0.02)),
-    _p("salience_half_life_weeks", 26.0, rate(520.0, low=1.0), "assumption: half-life of the news stock in weeks",
+    _p("salience_half_life_weeks", 30.85, rate(520.0, low=1.0), "calibrated (C11): posterior median of "
+                                                               "`experiments/specs/calibration.toml` (90% "
+                                                               "interval 10.2-87.2; prior log-uniform 8-104); "
+                                                               "prior's source: "
+                                                               "assumption: half-life of the news stock in weeks",
        (8.0, 104.0)),
     _p("salience_cross_group", 0.25, PROBABILITY, "assumption: weight of enforcement against the other ethnic "
        "group (Hispanic or not) against one's own", (0.0, 1.0)),
