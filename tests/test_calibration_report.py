@@ -23,6 +23,7 @@ from experiments.calibrate import (
 from experiments.calibration_report import build_calibration_report
 from experiments.report import build_report
 from experiments.spec import SpecError, load_spec
+from model.parameters import PARAMETER_TABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "experiments" / "specs" / "calibration_smoke.toml"
@@ -94,8 +95,8 @@ def test_posterior_medians_become_defaults_in_a_copy_of_the_parameter_table(smok
         source = ast.literal_eval(node.args[3])
         assert source.startswith("calibrated (") and "posterior median of `experiments/specs/calibration_smoke.toml`" \
             in source and "prior's source: assumption" in source
-    untouched = ast.literal_eval(declared["fear_decay"].args[1])
-    assert untouched == 0.02
+    untouched = ast.literal_eval(declared["fear_decay"].args[1])  # not fitted by the smoke calibration
+    assert "fear_decay" not in medians and untouched == PARAMETER_TABLE["fear_decay"].default
     assert max(len(line) for line in text.splitlines()) <= 120
     post = pd.read_csv(posterior)
     assert list(post.columns) == [*medians, "weight"]
