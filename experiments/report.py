@@ -344,7 +344,7 @@ def build_report(out, quiet=True) -> Path:
                     f"at week {act}, grouped as they were then; 5: crimes reported over crimes suffered, weeks "
                     f"{act} to the week shown; 6: victimizations per 1,000 group residents a year, mean over weeks "
                     f"{act} to the week shown (5 and 6 drawn from week {act + analysis.RIPPLE_SETTLE}, once the "
-                    "window holds enough crimes). 4-6 are differences from {plots.hue_label(baseline)} on the same "
+                    f"window holds enough crimes). 4-6 are differences from {plots.hue_label(baseline)} on the same "
                     f"seed. Lines: mean of {spec.replications} replicates; bands: {level:.0%} "
                     f"{analysis.METHODS[METHOD]}. (`tables/ripple.csv`)")
     if PRESET_KEY in names and isinstance(act, int) and 0 < act < spec.steps and (act - 1) in set(df["step"]):

@@ -72,6 +72,13 @@ def test_the_figures_are_built_and_linked(story):
     assert "**In one sentence:**" in text
 
 
+def test_no_caption_shows_an_unfilled_placeholder(story):
+    """Every caption's names are filled in (a missing f-prefix once printed "{plots.hue_label(...)}")."""
+    import re
+
+    assert not re.findall(r"\{[A-Za-z_][\w.]*(\([^)]*\))?\}", story["text"])
+
+
 def test_the_ripple_has_its_six_panels_in_order(story):
     rip = story["ripple"]
     titles = rip.drop_duplicates("panel").sort_values("panel")["title"].tolist()
