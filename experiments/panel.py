@@ -85,8 +85,9 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
     for col in spill.columns:
         table[col] = spill[col]
     runs = np.where(table["activation_week"] <= spec.weeks, 2, 1)  # a county never reached is its own twin
-    table["cost"] = runs * (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * spec.weeks
-    table["batch"] = _batches(table["cost"].to_numpy(), spec.batch_cost * spec.weeks)
+    run_weeks = spec.weeks + spec.burn_in_weeks
+    table["cost"] = runs * (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * run_weeks
+    table["batch"] = _batches(table["cost"].to_numpy(), spec.batch_cost * run_weeks)
     for i, params in enumerate(county_parameters(spec, table)):
         try:
             validate_parameters(params)
@@ -129,7 +130,25 @@ def county_parameters(spec: PanelSpec, design: pd.DataFrame) -> list:
         if spec.policy_changes == "model" and not pd.isna(row.policy_change_week):
             params["detainer_policy"] = policy_schedule(row.detainer_policy, row.detainer_policy_after,
                                                         int(row.policy_change_week))
-        out.append(params)
+        out.append(shift_weeks(params, spec.burn_in_weeks))
+    return out
+
+
+def shift_weeks(params: dict, weeks: int) -> dict:
+    """The model's parameters when it runs ``weeks`` of burn-in before the panel's week 1: the activation
+    week and every change in a schedule (the jail's policy, ICE's regime, the news from outside) move
+    by ``weeks``, so they fall on the same panel week."""
+    if weeks == 0:
+        return params
+    out = dict(params)
+    out["activation_week"] = params["activation_week"] + weeks
+    for name, value in params.items():
+        constraint = PARAMETER_TABLE[name].constraint
+        if isinstance(value, str) and hasattr(constraint, "steps"):
+            steps = constraint.steps(value, name)
+            first = value.split(";")[0].strip()
+            out[name] = ";".join([first] + [f"{part.split('@')[0].strip()}@{week + weeks}"
+                                             for part, (week, _) in zip(value.split(";")[1:], steps[1:], strict=True)])
     return out
 
 
@@ -143,7 +162,7 @@ def panel_tasks(spec: PanelSpec, design: pd.DataFrame) -> list:
         for b, idx in design.groupby("batch").indices.items():
             counties = tuple((int(ids[i]), county_seed(spec.seed, int(ids[i]), rep), params[i]) for i in idx)
             tasks.append(PanelTask(f"r{rep:03d}-b{int(b):05d}", int(b), rep, spec.seed, counties, spec.weeks,
-                                   reporters, float(design["cost"].iloc[idx].sum())))
+                                   reporters, float(design["cost"].iloc[idx].sum()), spec.burn_in_weeks))
     return tasks
 
 

@@ -208,6 +208,10 @@ def build_panel_report(out, quiet=True) -> Path:
              "also run as its twin without the program (same seed).",
              f"- {spec.weeks} weeks from {spec.start_date} ({spec.weeks // 13} quarters); {spec.replications} "
              f"replication(s) of the whole panel; root seed {spec.seed}.",
+             (f"- Burn-in: every model ran {spec.burn_in_weeks} weeks before week 1 (not recorded), so fear from "
+              "ICE's other doors and the news has built up before the panel starts." if spec.burn_in_weeks else
+              "- No burn-in: every county starts the panel with no fear (see docs/panel.md, \"What the national "
+              "panel estimates\")."),
              f"- Rollout rule `{spec.rollout['rule']}` over {spec.rollout['window_start']} to "
              f"{spec.rollout['window_end']}; correlation of the activation week with log Hispanic residents: "
              f"{order:.2f}.",

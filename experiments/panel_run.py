@@ -32,6 +32,7 @@ class PanelTask:
     weeks: int
     reporters: tuple   # weekly model reporters kept
     cost: float        # estimated cost (resident-equivalent weeks); big tasks go first
+    burn_in: int = 0   # weeks each model runs before the panel's week 1, not recorded
 
 
 def county_seed(root: int, county_id: int, replication: int) -> int:
@@ -59,12 +60,16 @@ class Recorder:
         return {k: table[:, j] for j, k in enumerate(self.keys)}
 
 
-def run_model(params: dict, seed: int, weeks: int, reporters) -> dict:
-    """Weeks 1..weeks of one model: reporter name -> array of length ``weeks``."""
+def run_model(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> dict:
+    """Weeks 1..weeks of one model, after ``burn_in`` weeks that are run but not kept: reporter name ->
+    array of length ``weeks``. (``params`` are in the model's weeks: see ``panel.shift_weeks``.)"""
     from model import SecureCommunitiesModel
 
     model = SecureCommunitiesModel(rng=seed, **params)
-    model.datacollector = Recorder(reporters)  # week 0 (the state at build) is not part of the panel
+    model.datacollector = Recorder(())  # week 0 (the state at build) and the burn-in are not part of the panel
+    for _ in range(burn_in):
+        model.step()
+    model.datacollector = Recorder(reporters)
     for _ in range(weeks):
         model.step()
     out = model.datacollector.arrays()
@@ -72,12 +77,12 @@ def run_model(params: dict, seed: int, weeks: int, reporters) -> dict:
     return out
 
 
-def run_county(params: dict, seed: int, weeks: int, reporters) -> tuple[dict, dict]:
+def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> tuple[dict, dict]:
     """The county with the program (``params``) and its twin (same seed, ``sharing_active`` off)."""
-    treated = run_model({**params, "sharing_active": True}, seed, weeks, reporters)
-    if params["activation_week"] > weeks:
+    treated = run_model({**params, "sharing_active": True}, seed, weeks, reporters, burn_in)
+    if params["activation_week"] > weeks + burn_in:
         return treated, treated
-    return treated, run_model({**params, "sharing_active": False}, seed, weeks, reporters)
+    return treated, run_model({**params, "sharing_active": False}, seed, weeks, reporters, burn_in)
 
 
 def _frames(task: PanelTask, results) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -120,7 +125,8 @@ def run_panel_task(task: PanelTask) -> dict:
               "county_weeks": len(task.counties) * task.weeks}
     data = quarters = None
     try:
-        results = [run_county(params, seed, task.weeks, task.reporters) for _, seed, params in task.counties]
+        results = [run_county(params, seed, task.weeks, task.reporters, task.burn_in)
+                   for _, seed, params in task.counties]
         data, quarters = _frames(task, results)
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the panel goes on
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())

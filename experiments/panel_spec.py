@@ -5,6 +5,7 @@
     replications = 3                # whole panels, each with fresh model randomness (same rollout)
     weeks = 312                     # simulated weeks (13 to a quarter)
     start_date = "2007-10-01"       # the first day of week 1
+    burn_in_weeks = 0               # weeks every model runs before week 1, not recorded (docs/panel.md)
     fraction = 0.01                 # model residents per real resident (1:100)
     min_residents = 20              # a smaller county is run at this size (flagged n_raised)
     batch_cost = 100000             # target cost of one task, in resident-equivalents (docs/panel.md)
@@ -55,8 +56,9 @@ from .rollout import RULES, week_of
 from .spec import SpecError, read_toml
 from .spillover import SCOPES
 
-TOP = {"name", "description", "seed", "replications", "weeks", "start_date", "fraction", "min_residents",
-       "batch_cost", "reporters", "policy_changes", "counties", "rollout", "spillover", "model", "estimation"}
+TOP = {"name", "description", "seed", "replications", "weeks", "burn_in_weeks", "start_date", "fraction",
+       "min_residents", "batch_cost", "reporters", "policy_changes", "counties", "rollout", "spillover", "model",
+       "estimation"}
 COUNTIES = {"table", "sample"}
 ROLLOUT = {"rule", "window_start", "window_end", "noise", "border_bonus"}
 SPILLOVER = {"weight", "scope"}
@@ -90,6 +92,7 @@ class PanelSpec:
     model: dict
     estimation: dict
     spillover: dict = field(default_factory=lambda: {"weight": 0.0, "scope": "state"})
+    burn_in_weeks: int = 0
     base: Path = field(default=Path("."), compare=False)
     source: dict = field(default_factory=dict, compare=False)
     table_sha256: str = ""
@@ -181,6 +184,7 @@ def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = T
     seed = _int(raw.get("seed", 0), "seed", where, 0)
     replications = _int(raw.get("replications", 1), "replications", where, 1)
     weeks = _int(raw.get("weeks", 520), "weeks", where, 13)
+    burn_in = _int(raw.get("burn_in_weeks", 0), "burn_in_weeks", where, 0)
     start = _date(raw.get("start_date", "2006-10-02"), "start_date", where)
     fraction = _num(raw.get("fraction", 0.01), "fraction", where, 0, 1, open_low=True)
     lo, hi = PARAMETER_TABLE["n_residents"].constraint.low, PARAMETER_TABLE["n_residents"].constraint.high
@@ -266,7 +270,7 @@ def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = T
 
     spec = PanelSpec(name, description, seed, replications, weeks, start, fraction, min_residents, batch_cost,
                      reporters, policy_changes, table, sample, rollout, dict(model), estimation, spillover,
-                     base=Path(base), source=raw)
+                     burn_in_weeks=burn_in, base=Path(base), source=raw)
     if check_table:
         path = spec.table_path
         if not path.exists():

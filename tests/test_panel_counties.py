@@ -161,6 +161,8 @@ def test_the_shipped_specs_validate_and_scale_as_documented():
         parse_panel_spec({**smoke.source, "model": {"activation_week": 3}}, base=smoke.base)
     with pytest.raises(SpecError, match="policy_changes"):
         parse_panel_spec({**smoke.source, "policy_changes": "sometimes"}, base=smoke.base)
+    with pytest.raises(SpecError, match="burn_in_weeks: must be >= 0"):
+        parse_panel_spec({**smoke.source, "burn_in_weeks": -1}, base=smoke.base)
     with pytest.raises(SpecError, match=r"estimation.estimators\[0\]: unknown 'callaway'"):
         parse_panel_spec({**smoke.source, "estimation": {"estimators": ["callaway"]}}, base=smoke.base)
 
@@ -180,14 +182,17 @@ def test_a_jail_that_changed_its_policy_gets_the_change_in_its_week_and_so_does_
     params = county_parameters(national, design)
     changed = design["policy_change_week"].notna().to_numpy()
     assert changed.sum() > 0
+    burn = national.burn_in_weeks  # the model's week is the panel's week plus the burn-in
+    assert burn == 156
     changed_params = [p for p, c in zip(params, changed, strict=True) if c]
     for row, p in zip(design[changed].itertuples(), changed_params, strict=True):
         week = int(row.policy_change_week)
         expected = row.detainer_policy_after if week <= 1 else \
-            f"{row.detainer_policy};{row.detainer_policy_after}@{week}"
+            f"{row.detainer_policy};{row.detainer_policy_after}@{week + burn}"
         assert p["detainer_policy"] == expected
+        assert p["activation_week"] == row.activation_week + burn
         SecureCommunitiesModel(rng=1, **{**p, "n_residents": 50})  # the model takes it
     assert all(p["detainer_policy"] == "full" for p, c in zip(params, changed, strict=True) if not c)
-    assert all(p["enforcement_regime"] == "sc;pep@425" for p in params)
+    assert all(p["enforcement_regime"] == f"sc;pep@{425 + burn}" for p in params)
     ignore = parse_panel_spec({**national.source, "policy_changes": "ignore"}, base=national.base)
     assert all(p["detainer_policy"] == "full" for p in county_parameters(ignore, design))

@@ -62,3 +62,36 @@ def test_quarterly_outcomes_are_sums_then_ratios():
     assert q["crime_rate"][1] == pytest.approx(26 * 4 * 1000 / 1000)  # per 1,000 residents a year
     assert q["reporting_propensity_hispanic"][0] == pytest.approx(0.4)
     assert np.isnan(q["reporting_propensity_hispanic"][1])
+
+
+# --- burn-in: weeks each model runs before the panel's week 1 ---
+
+def test_a_burn_in_runs_first_and_keeps_the_panels_weeks_and_dates():
+    """With a burn-in of B weeks, the model runs B weeks more; the panel keeps its last WEEKS weeks, and
+    activation and every scheduled change fall on the same panel week (the model's week minus B)."""
+    from experiments.panel import shift_weeks
+
+    burn = 26
+    params = {**COUNTY, "sharing_active": True, "detainer_policy": "full;trust_act@40",
+              "enforcement_regime": "sc;pep@50", "outside_news": "0;0.03@30"}
+    shifted = shift_weeks(params, burn)
+    assert shifted["activation_week"] == COUNTY["activation_week"] + burn
+    assert (shifted["detainer_policy"], shifted["enforcement_regime"], shifted["outside_news"]) == \
+        ("full;trust_act@66", "sc;pep@76", "0;0.03@56")
+    assert shift_weeks(params, 0) == params
+    treated, twin = run_county(shifted, 11, WEEKS, WEEKLY, burn_in=burn)
+    m = SecureCommunitiesModel(rng=11, **shifted)
+    for _ in range(burn + WEEKS):
+        m.step()
+    whole = m.datacollector.get_model_vars_dataframe()
+    for name in WEEKLY:
+        np.testing.assert_array_equal(treated[name], whole[name].to_numpy()[burn + 1:])
+    before = COUNTY["activation_week"] - 1  # panel weeks 1 .. activation - 1: the twin is the treated run
+    for name in WEEKLY:
+        np.testing.assert_array_equal(treated[name][:before], twin[name][:before])
+    # the point of it: after three years of burn-in, fear from ICE's other doors and the news has built up
+    # before week 1; without it every county starts the panel unafraid
+    busy = {**params, "background_arrest_rate": 0.05}  # enough of ICE's own arrests in 3,000 residents
+    fresh, _ = run_county(busy, 11, 13, WEEKLY)
+    warm, _ = run_county(shift_weeks(busy, 156), 11, 13, WEEKLY, burn_in=156)
+    assert fresh["chilled_share_hispanic"][0] < 0.01 < warm["chilled_share_hispanic"][0]
