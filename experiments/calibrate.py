@@ -46,7 +46,8 @@ import pandas as pd
 
 from .registry import plain_name
 from .runner import DaskExecutor, ProcessExecutor, SerialExecutor, run_seed
-from .spec import PRESET_KEY, SpecError, read_toml
+from .spec import PRESET_KEY, SpecError, _fail, _int, read_toml
+from .spec import _check_keys as _keys
 from .statistics import COMPOSITION, Run, Target, TargetsError, compute, load_targets, select_targets
 from .store import Store, StoreError, StoreMismatch, git_commit, package_versions, write_json, write_parquet
 
@@ -193,26 +194,6 @@ def observed_values(spec: CalibrationSpec, observed=None) -> dict:
             raise SpecError(f"observed: {k!r} is not a fitted target ({sorted(values)})")
         values[k] = float(v)
     return values
-
-
-def _fail(key, message, where=""):
-    raise SpecError(f"{where}{key}: {message}")
-
-
-def _keys(table: dict, allowed: set, prefix: str, where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            _fail(prefix + key, "unknown key" + (f" (did you mean {close[0]!r}?)" if close else
-                                                 f"; allowed: {sorted(allowed)}"), where)
-
-
-def _int(value, key, where, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, int):
-        _fail(key, f"must be an integer, got {value!r}", where)
-    if minimum is not None and value < minimum:
-        _fail(key, f"must be >= {minimum}, got {value}", where)
-    return value
 
 
 def _number(value, key, where):

@@ -53,7 +53,7 @@ from model.parameters import PARAMETER_TABLE
 
 from .panel_outcomes import OUTCOMES, WEEKLY
 from .rollout import RULES, week_of
-from .spec import SpecError, read_toml
+from .spec import _check_keys, _fail, _int, read_toml
 from .spillover import SCOPES
 
 TOP = {"name", "description", "seed", "replications", "weeks", "burn_in_weeks", "start_date", "fraction",
@@ -112,26 +112,10 @@ class PanelSpec:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _fail(key, msg, where):
-    raise SpecError(f"{where}{key}: {msg}")
-
-
 def _keys(table, allowed, prefix, where):
     if not isinstance(table, dict):
         _fail(prefix.rstrip(".") or "spec", "must be a table", where)
-    for k in table:
-        if k not in allowed:
-            close = difflib.get_close_matches(k, sorted(allowed), n=1)
-            _fail(prefix + k, "unknown key" + (f" (did you mean {close[0]!r}?)" if close else
-                                               f"; allowed: {sorted(allowed)}"), where)
-
-
-def _int(v, key, where, lo=None):
-    if isinstance(v, bool) or not isinstance(v, int):
-        _fail(key, f"must be an integer, got {v!r}", where)
-    if lo is not None and v < lo:
-        _fail(key, f"must be >= {lo}, got {v}", where)
-    return v
+    _check_keys(table, allowed, prefix, where)
 
 
 def _num(v, key, where, lo=None, hi=None, open_low=False):
