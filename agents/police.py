@@ -11,6 +11,8 @@ import numpy as np
 
 from .codes import Custody, Offense, Status
 
+# Offenses found by proactive stops (FBI UCR arrest mix without violent and property crime).
+STOP_MIX = {Offense.DRUG: 0.13, Offense.DUI: 0.10, Offense.PUBLIC_ORDER: 0.45, Offense.TRAFFIC: 0.18}
 # Offenses an officer may settle with a citation instead of an arrest.
 CITABLE = (Offense.PUBLIC_ORDER, Offense.TRAFFIC)
 

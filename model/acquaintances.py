@@ -25,6 +25,8 @@ import scipy.sparse as sp
 
 from agents.codes import Status
 
+from .network import gather_rows
+
 
 @dataclass(frozen=True)
 class FocusType:
@@ -61,6 +63,19 @@ class Foci:
         total = self.membership @ (self.membership_t @ x)
         own = self.memberships if x.ndim == 1 else self.memberships[:, None]
         return total - own * x
+
+    def co_members_of(self, people: np.ndarray):
+        """Every co-member of every focus of each person (self excluded; repeats for shared foci),
+        and for each, the person whose focus it was."""
+        m = self.membership
+        if m.shape[1] == 0 or len(people) == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty
+        their_foci, _, per_person = gather_rows(m.indptr, m.indices, people)
+        members, _, per_focus = gather_rows(self.membership_t.indptr, self.membership_t.indices, their_foci)
+        owner = np.repeat(np.repeat(people, per_person), per_focus)
+        other = members != owner
+        return members[other], owner[other]
 
 
 def _group(hispanic, status) -> np.ndarray:

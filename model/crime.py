@@ -7,11 +7,10 @@ police agents; everything that touches every resident is a numpy operation.
 import numpy as np
 
 from agents.codes import FELONY_SHARE, WEEKS_PER_YEAR, Custody, Offense, Status
+from agents.police import STOP_MIX
 
-from .fear import co_members_of, gather_rows
+from .network import gather_rows
 
-# Offenses found by proactive stops (FBI UCR arrest mix without violent and property crime).
-STOP_MIX = {Offense.DRUG: 0.13, Offense.DUI: 0.10, Offense.PUBLIC_ORDER: 0.45, Offense.TRAFFIC: 0.18}
 _STOP_TYPES = np.array(list(STOP_MIX), dtype=np.int64)
 _STOP_P = np.array(list(STOP_MIX.values())) / sum(STOP_MIX.values())
 _FELONY_P = np.array([FELONY_SHARE[Offense(o)] for o in range(len(Offense))])
@@ -111,7 +110,7 @@ def witness_chill(model, victims) -> np.ndarray:
     weight_sum = np.bincount(owner, weights=w.data[offsets] * present[neighbors], minlength=k)
     if model.foci.membership.shape[1]:
         index = np.unique(victims)
-        co, source = co_members_of(model.foci, index)
+        co, source = model.foci.co_members_of(index)
         slot = np.searchsorted(index, source)
         per_victim_chilled = np.bincount(slot, weights=chilled[co], minlength=len(index))
         per_victim_present = np.bincount(slot, weights=present[co], minlength=len(index))

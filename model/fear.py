@@ -35,69 +35,11 @@ import numpy as np
 
 from agents.codes import KNOWING_WINDOW_WEEKS, Custody, Status
 
+from .network import TieCounts, gather_rows
 from .parameters import PARAMETER_TABLE
 
 CHANNELS = ("household", "friends", "acquaintances", "salience", "others", "contagion")
 HOUSEHOLD, FRIENDS, ACQUAINTANCES, SALIENCE, OTHERS, CONTAGION = range(len(CHANNELS))
-
-
-def gather_rows(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray):
-    """The column indices of the given CSR rows, concatenated, and the position of each in ``indices``."""
-    starts, ends = indptr[rows], indptr[rows + 1]
-    lengths = ends - starts
-    total = int(lengths.sum())
-    if total == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, lengths
-    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(total)
-    return indices[offsets], offsets, lengths
-
-
-class TieCounts:
-    """For a set of residents that changes by a few members a week, how many of each resident's
-    household and friendship ties (``close``) and co-members of foci (``acquaintances``) are in it.
-
-    Members join and leave through ``add`` and ``remove``; the counts are updated by scattering
-    over the member's ties and foci, so the cost is the member's ties, not the population."""
-
-    def __init__(self, ties, foci, n: int):
-        self.ties, self.foci = ties, foci
-        self.close = np.zeros(n)
-        self.acquaintances = np.zeros(n)
-
-    def change(self, people: np.ndarray, sign: float) -> None:
-        if len(people) == 0:
-            return
-        w = self.ties.weights
-        neighbors, _, _ = gather_rows(w.indptr, w.indices, people)
-        np.add.at(self.close, neighbors, sign)
-        np.add.at(self.acquaintances, co_members_of(self.foci, people)[0], sign)
-
-    def reset(self, members: np.ndarray) -> None:
-        """Count from scratch (two sparse products): for the whole population at once."""
-        x = members.astype(np.float64)
-        self.close = (self.ties.weights > 0).astype(np.float64) @ x
-        self.acquaintances = self.foci.co_members(x)
-
-    def add(self, people) -> None:
-        self.change(np.asarray(people, dtype=np.int64), 1.0)
-
-    def remove(self, people) -> None:
-        self.change(np.asarray(people, dtype=np.int64), -1.0)
-
-
-def co_members_of(foci, people: np.ndarray):
-    """Every co-member of every focus of each person (self excluded; repeats for shared foci),
-    and for each, the person whose focus it was."""
-    m = foci.membership
-    if m.shape[1] == 0 or len(people) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    their_foci, _, per_person = gather_rows(m.indptr, m.indices, people)
-    members, _, per_focus = gather_rows(foci.membership_t.indptr, foci.membership_t.indices, their_foci)
-    owner = np.repeat(np.repeat(people, per_person), per_focus)
-    other = members != owner
-    return members[other], owner[other]
 
 
 def household_max_excluding_self(values: np.ndarray, household_start: np.ndarray) -> np.ndarray:
@@ -280,7 +222,7 @@ class FearProcess:
             touched.append(neighbors)
             parts.append((k, w.data[offsets] * np.repeat(shock[events], lengths)))
         if p["acquaintance_shock_weight"] > 0:
-            co, source = co_members_of(self.foci, events)
+            co, source = self.foci.co_members_of(events)
             touched.append(co)
             parts.append((ACQUAINTANCES, p["acquaintance_shock_weight"] * shock[source]))
         idx = np.unique(np.concatenate(touched)) if touched else np.empty(0, dtype=np.int64)

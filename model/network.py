@@ -23,6 +23,51 @@ class SocialTies:
     friend_weights: sp.csr_matrix  # the friendship ties alone
 
 
+def gather_rows(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray):
+    """The column indices of the given CSR rows, concatenated, and the position of each in ``indices``."""
+    starts, ends = indptr[rows], indptr[rows + 1]
+    lengths = ends - starts
+    total = int(lengths.sum())
+    if total == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, lengths
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(total)
+    return indices[offsets], offsets, lengths
+
+
+class TieCounts:
+    """For a set of residents that changes by a few members a week, how many of each resident's
+    household and friendship ties (``close``) and co-members of foci (``acquaintances``) are in it.
+
+    Members join and leave through ``add`` and ``remove``; the counts are updated by scattering
+    over the member's ties and foci, so the cost is the member's ties, not the population."""
+
+    def __init__(self, ties, foci, n: int):
+        self.ties, self.foci = ties, foci
+        self.close = np.zeros(n)
+        self.acquaintances = np.zeros(n)
+
+    def change(self, people: np.ndarray, sign: float) -> None:
+        if len(people) == 0:
+            return
+        w = self.ties.weights
+        neighbors, _, _ = gather_rows(w.indptr, w.indices, people)
+        np.add.at(self.close, neighbors, sign)
+        np.add.at(self.acquaintances, self.foci.co_members_of(people)[0], sign)
+
+    def reset(self, members: np.ndarray) -> None:
+        """Count from scratch (two sparse products): for the whole population at once."""
+        x = members.astype(np.float64)
+        self.close = (self.ties.weights > 0).astype(np.float64) @ x
+        self.acquaintances = self.foci.co_members(x)
+
+    def add(self, people) -> None:
+        self.change(np.asarray(people, dtype=np.int64), 1.0)
+
+    def remove(self, people) -> None:
+        self.change(np.asarray(people, dtype=np.int64), -1.0)
+
+
 def household_pairs(household_start: np.ndarray) -> np.ndarray:
     """All pairs of members of each household (households are contiguous index ranges)."""
     sizes = np.diff(household_start)

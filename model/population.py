@@ -26,11 +26,9 @@ from agents.codes import (
     Status,
     conviction_columns,
 )
-
-from .crime import STOP_MIX
+from agents.police import CITABLE, STOP_MIX
 
 COUPLE_KIDS, SINGLE_PARENT, COUPLE, SINGLE = range(4)
-CITABLE = (Offense.PUBLIC_ORDER, Offense.TRAFFIC)  # see agents.police.CITABLE
 
 
 @dataclass
