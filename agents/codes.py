@@ -26,6 +26,14 @@ class Status(IntEnum):
     UNDOCUMENTED = 3
 
 
+CITIZEN_STATUSES = (Status.US_BORN, Status.NATURALIZED)
+
+
+def is_citizen(status):
+    """Whether a legal status (one code, or an array of codes) is US citizenship: the one definition."""
+    return (status == Status.US_BORN) | (status == Status.NATURALIZED)
+
+
 class Custody(IntEnum):
     """Where a resident is this week. Every resident is in exactly one state."""
 

@@ -62,7 +62,7 @@ class Household(mesa.Agent):
             model.ever_separated_child[new] = True
             caregivers = [a for a in self.adults if a != resident_id and model.custody[a] == Custody.FREE]
             unplaced = [c for c in present if not model.in_foster_care[c]]
-            if not caregivers and unplaced and model.rng.random() >= model.kin_care_prob:
+            if not caregivers and unplaced and model.rng.random() >= model.params.kin_care_prob:
                 foster = len(unplaced)
                 new_foster = int((~model.ever_fostered[unplaced]).sum())
                 model.in_foster_care[unplaced] = True

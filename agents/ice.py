@@ -18,8 +18,8 @@ only within a week.
 import mesa
 import numpy as np
 
-from .codes import FINAL_ORDER, LEVEL1, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Status, sc_level
-from .policies import Case, RegimeSchedule
+from .codes import FINAL_ORDER, LEVEL1, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Status, is_citizen, sc_level
+from .policies import Case
 
 CARRY_OVER_WEEKS = WEEKS_PER_YEAR  # unused capacity carries over up to a year
 STAGE_OF_DOOR = {"sc": "pickup", "at_large": "at_large_arrest", "background": "background_arrest"}
@@ -29,21 +29,14 @@ COUNTER_OF_DOOR = {"sc": "ice_pickups", "at_large": "at_large_arrests", "backgro
 class ICE(mesa.Agent):
     """Immigration and Customs Enforcement as seen from one county."""
 
-    def __init__(self, model, schedule: RegimeSchedule, weekly_capacity: float, *, detainer_prob: float,
-                 pickup_prob: float, detention_weeks: int, relief_prob: float, citizen_error_prob: float,
-                 at_large_prob: float, at_large_delay_weeks: int, background_rate: float,
-                 history_weight: float):
+    def __init__(self, model, schedule, params, *, weekly_capacity: float):
+        """``schedule``: the regime in force each week (a ``Timeline`` of ``Regime``); ``params``: the
+        model's parameter object, read under the parameters' own names; ``weekly_capacity``: people ICE
+        can take into custody from this county a week."""
         super().__init__(model)
         self.schedule = schedule
+        self.params = params
         self.weekly_capacity = weekly_capacity
-        self.detainer_prob = detainer_prob
-        self.pickup_prob = pickup_prob
-        self.detention_weeks = detention_weeks
-        self.relief_prob = relief_prob
-        self.citizen_error_prob = citizen_error_prob
-        self.at_large_prob = at_large_prob
-        self.at_large_delay_weeks = at_large_delay_weeks
-        self.history_weight = history_weight
         self.budget = self.budget_cap = CARRY_OVER_WEEKS * weekly_capacity + 1  # at rest before the run
         self.pending = []  # this week's IDENT matches: (resident, offense, felony), in arrival order
         self.pickups = []  # this week's honored holds awaiting ICE: (resident, offense)
@@ -56,23 +49,23 @@ class ICE(mesa.Agent):
         self.undocumented_adults = np.flatnonzero(undocumented & model.adult)
         self._weight = self._weights(self.undocumented_adults)
         total = self._weight.sum()
-        self.background_per_weight = (background_rate * int(undocumented.sum()) / total / WEEKS_PER_YEAR
+        self.background_per_weight = (params.background_arrest_rate * int(undocumented.sum()) / total / WEEKS_PER_YEAR
                                       if total > 0 else 0.0)
         self._weight_cdf = None  # cumulative weights, rebuilt after a removal changes one
 
     @property
     def regime(self):
-        return self.schedule.at(self.model.week)[0]
+        return self.schedule.at(self.model.week)
 
     def _case(self, resident: int, offense=None, felony=False) -> Case:
         model = self.model
-        since = self.schedule.at(model.week)[1]
+        since = self.schedule.since(model.week)
         return Case(model.record[resident], model.record_week[resident], model.week, offense, felony, since)
 
     def _weights(self, people: np.ndarray) -> np.ndarray:
         record = self.model.record
         history = (record[people, PRIOR_REMOVAL] > 0) | (record[people, FINAL_ORDER] > 0)
-        return np.where(history, self.history_weight, 1.0)
+        return np.where(history, self.params.background_history_weight, 1.0)
 
     # --- the SC door: matches, detainers, pickups ---
     def notify(self, resident: int, offense, felony: bool) -> None:
@@ -89,13 +82,13 @@ class ICE(mesa.Agent):
                 continue
             status = model.status[resident]
             if status == Status.NATURALIZED:  # a stale IDENT record flags a citizen by mistake
-                if model.rng.random() < self.citizen_error_prob:
+                if model.rng.random() < self.params.citizen_detainer_error_prob:
                     self._lodge(resident, offense, "record_error", citizen=True)
                 continue
             if not model.residents[resident].removable:
                 continue
             ranked = regime.rank(self._case(resident, offense, felony))
-            if ranked is not None and model.rng.random() < self.detainer_prob:
+            if ranked is not None and model.rng.random() < self.params.detainer_prob:
                 self._lodge(resident, offense, ranked[1])
 
     def _lodge(self, resident: int, offense, rule: str, citizen: bool = False) -> None:
@@ -112,8 +105,9 @@ class ICE(mesa.Agent):
 
     def released_despite_detainer(self, resident: int, offense) -> None:
         """The jail declined the detainer and released the person: ICE may look for them at large."""
-        if self.at_large_prob > 0 and self.model.rng.random() < self.at_large_prob:
-            week = self.model.week + self.at_large_delay_weeks
+        p = self.params
+        if p.at_large_arrest_prob > 0 and self.model.rng.random() < p.at_large_arrest_prob:
+            week = self.model.week + p.at_large_delay_weeks
             self.at_large_schedule.setdefault(week, []).append((resident, offense))
 
     # --- every door: this week's intake, in priority order within capacity ---
@@ -125,7 +119,7 @@ class ICE(mesa.Agent):
         reserve = CARRY_OVER_WEEKS * self.weekly_capacity / lowest  # held back per rank below the top
         candidates = []  # (rank, sequence, resident, door, offense, rule)
         for resident, offense in self.pickups:
-            if model.rng.random() >= self.pickup_prob:
+            if model.rng.random() >= self.params.ice_pickup_prob:
                 self._lapse(resident, offense, "no_pickup")
                 continue
             ranked = regime.rank(self._case(resident, offense))
@@ -190,9 +184,9 @@ class ICE(mesa.Agent):
         model.in_ident[resident] = True  # ICE enrolls everyone it detains
         model.count(COUNTER_OF_DOOR[door])
         model.log_event(STAGE_OF_DOOR[door], resident, offense, door=door, rule=rule)
-        model.mark_ice_contact(resident, model.detention_shock)
+        model.mark_ice_contact(resident, model.params.detention_shock)
         self.detained[resident] = (door, offense, rule)
-        week = model.week + self.detention_weeks
+        week = model.week + self.params.ice_detention_weeks
         self.release_schedule.setdefault(week, []).append(resident)
 
     def resolve_due(self) -> None:
@@ -201,10 +195,10 @@ class ICE(mesa.Agent):
         for resident in self.release_schedule.pop(model.week, []):
             door, offense, rule = self.detained.pop(resident)
             status = model.status[resident]
-            if status in (Status.US_BORN, Status.NATURALIZED):
+            if is_citizen(status):
                 model.free(resident)
                 model.log_event("citizen_release", resident, offense, door=door)
-            elif sc_level(model.record[resident]) != LEVEL1 and model.rng.random() < self.relief_prob:
+            elif sc_level(model.record[resident]) != LEVEL1 and model.rng.random() < self.params.relief_prob:
                 model.grant_relief(resident)  # an aggravated felony bars relief (INA 240A)
                 model.log_event("relief", resident, offense, door=door)
                 self._reweigh(resident)

@@ -10,8 +10,8 @@ chance of conviction (Dobbie, Goldin & Yang 2018).
 
 import mesa
 
-from .codes import WOBBLER_OFFENSES, Custody, Offense, Status, conviction_columns
-from .policies import Case, DetainerPolicy, PolicySchedule
+from .codes import WOBBLER_OFFENSES, Custody, Offense, conviction_columns, is_citizen
+from .policies import Case, DetainerPolicy
 
 # Weeks in jail after booking, by offense (most arrestees leave within days).
 JAIL_WEEKS = {Offense.VIOLENT: 4, Offense.PROPERTY: 1, Offense.DRUG: 1,
@@ -25,17 +25,13 @@ PRETRIAL_CHARGES = frozenset({Offense.VIOLENT, Offense.PROPERTY, Offense.DRUG, O
 class Jail(mesa.Agent):
     """The county jail under its detainer policy, or under a schedule of them (a policy change)."""
 
-    def __init__(self, model, policies: PolicySchedule, *, decline_prob: float, hold_weeks: int,
-                 pretrial_weeks: int, conviction_prob: float, pretrial_conviction_effect: float,
-                 wobbler_share: float):
+    def __init__(self, model, policies, params):
+        """``policies``: the detainer policy in force each week (a ``Timeline`` of ``DetainerPolicy``);
+        ``params``: the model's parameter object, read under the parameters' own names."""
         super().__init__(model)
         self.policies = policies
-        self.decline_prob = decline_prob  # national background of declines under a holding rule
-        self.hold_weeks = hold_weeks  # the 48-hour hold (8 CFR 287.7(d)), in weeks
-        self.pretrial_weeks = pretrial_weeks  # pretrial release lost to a detainer
-        self.conviction_prob = conviction_prob
-        self.detained_conviction_prob = min(1.0, conviction_prob + pretrial_conviction_effect)
-        self.wobbler_share = wobbler_share
+        self.params = params
+        self.detained_conviction_prob = min(1.0, params.conviction_prob + params.pretrial_conviction_effect)
         self.charges = {}  # resident -> (offense, felony) of the current booking
         self.release_week = {}  # resident -> week they are due out
         self.release_schedule = {}  # week -> residents due for release
@@ -45,7 +41,7 @@ class Jail(mesa.Agent):
     @property
     def policy(self) -> DetainerPolicy:
         """The detainer policy in force this week."""
-        return self.policies.at(self.model.week)[0]
+        return self.policies.at(self.model.week)
 
     def book(self, resident: int, offense: Offense, felony: bool) -> None:
         """Arrest, booking and fingerprint submission; an IDENT match notifies ICE of the charge."""
@@ -70,17 +66,17 @@ class Jail(mesa.Agent):
         offense, felony = self.charges[resident]
         case = Case(model.record[resident], model.record_week[resident], model.week, offense, felony)
         honor, rule = self.policy.decide(case)
-        if honor and model.rng.random() < self.decline_prob:
+        if honor and model.rng.random() < self.params.detainer_decline_prob:  # the national background
             honor, rule = False, "background_decline"
         self.detainers[resident] = (honor, rule)
         if not honor:
             return honor, rule  # declined: released on the ordinary schedule
         model.custody[resident] = Custody.HELD
-        if model.status[resident] in (Status.US_BORN, Status.NATURALIZED):
+        if is_citizen(model.status[resident]):
             model.count_citizen_held(resident)
-        extra = self.hold_weeks
-        if offense in PRETRIAL_CHARGES and self.pretrial_weeks > 0:
-            extra += self.pretrial_weeks
+        extra = self.params.detainer_extra_jail_weeks  # the 48-hour hold (8 CFR 287.7(d))
+        if offense in PRETRIAL_CHARGES and self.params.detainer_pretrial_weeks > 0:  # pretrial release lost
+            extra += self.params.detainer_pretrial_weeks
             self.pretrial.add(resident)
             model.count("pretrial_holds")
         old = self.release_week[resident]
@@ -97,10 +93,10 @@ class Jail(mesa.Agent):
         model = self.model
         detained = resident in self.pretrial
         self.pretrial.discard(resident)
-        p = self.detained_conviction_prob if detained else self.conviction_prob
+        p = self.detained_conviction_prob if detained else self.params.conviction_prob
         if model.rng.random() < p:
             wobbler = (not felony and offense in WOBBLER_OFFENSES
-                       and model.rng.random() < self.wobbler_share)
+                       and model.rng.random() < self.params.wobbler_share)
             model.residents[resident].convict(conviction_columns(int(offense), felony, wobbler))
             model.count("convictions")
             if detained:

@@ -21,9 +21,9 @@ def stop_weights(model) -> np.ndarray:
     """Per-resident multiplier on the chance of a proactive stop: ``profiling_stop_ratio`` for
     Hispanic residents when ``ethnic_profiling`` is on, ones otherwise. Multiply the stop draw's
     weights by it (the number of stops stays the same; profiling changes who is stopped)."""
-    if not model.ethnic_profiling:
+    if not model.params.ethnic_profiling:
         return np.ones(len(model.hispanic))
-    return np.where(model.hispanic, model.profiling_stop_ratio, 1.0)
+    return np.where(model.hispanic, model.params.profiling_stop_ratio, 1.0)
 
 
 class PoliceOfficer(mesa.Agent):
@@ -44,7 +44,7 @@ class PoliceOfficer(mesa.Agent):
         if model.custody[offender] != Custody.FREE:
             return False
         self.stops += 1
-        if offense in CITABLE and model.rng.random() < model.cite_release_prob:
+        if offense in CITABLE and model.rng.random() < model.params.cite_release_prob:
             if not self._unlicensed(offender, offense):
                 self.citations += 1
                 model.count("citations")
@@ -55,7 +55,7 @@ class PoliceOfficer(mesa.Agent):
     def _unlicensed(self, offender: int, offense: Offense) -> bool:
         """An undocumented driver stopped for a traffic offense, where the unauthorized cannot get
         a driver's license (NCSL: most states, 2008-2013)."""
-        return (self.model.unlicensed_driving and offense == Offense.TRAFFIC
+        return (self.model.params.unlicensed_driving and offense == Offense.TRAFFIC
                 and self.model.status[offender] == Status.UNDOCUMENTED)
 
     def investigate(self, offender: int, offense: Offense, felony: bool,

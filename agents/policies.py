@@ -11,11 +11,13 @@ Record tests are written with ``record[..., COLUMN]`` so the same rule reads one
 (the jail, ICE's detainer decision) or a whole population's rows at once (ICE's background
 enforcement, vectorized).
 
-Adding a detainer policy touches one place: append a ``DetainerPolicy`` to ``DETAINER_POLICIES``
-below (its rules, in order, ending with a rule that always applies; ``declared`` says whether the
-county declares it in public). The parameter ``detainer_policy`` then accepts its name, the jail
-applies it and its rule names appear in the event log; describe it in docs/ODD.md 7.2 (a test
-checks that every rule is named there). A regime is added the same way in ``REGIMES``.
+Adding a detainer policy touches one place: append a ``DetainerPolicy`` to ``POLICIES`` below (its
+rules, in order, ending with a rule that always applies; ``declared`` says whether the county
+declares it in public; ``label`` says in words what the jail does). The parameter ``detainer_policy``
+then accepts its name, the jail applies it, its rule names appear in the event log, and the reports,
+the page and the synthetic nation's county table take its label and name from here; describe it in
+docs/ODD.md 7.2 (a test checks that every rule is named there). A regime is added the same way in
+``REGIMES``.
 """
 
 from dataclasses import dataclass, field
@@ -101,11 +103,17 @@ class DetainerPolicy:
     declared: bool  # declared in public (a salience signal to residents)
     rules: tuple  # ((Rule, hold: bool), ...) in order; the last rule always applies
     source: str
+    label: str  # what the jail does, in words, for reports and the page
     not_expressed: tuple = field(default=())  # parts of the law the model's record cannot express
 
     def __post_init__(self):
         if not self.rules or self.rules[-1][0].test is not _always:
             raise ValueError(f"detainer policy {self.name!r} must end with a rule that always applies")
+
+    @property
+    def limits_cooperation(self) -> bool:
+        """Whether some rule of the policy declines a detainer (full cooperation declines none)."""
+        return any(not hold for _, hold in self.rules)
 
     def decide(self, case: Case) -> tuple[bool, str]:
         """(hold?, name of the rule that decided)."""
@@ -117,13 +125,15 @@ class DetainerPolicy:
 
 POLICIES = {p.name: p for p in (
     DetainerPolicy("full", declared=False, rules=((COOPERATE, True),),
-                   source="TRAC report 330, 2013: detainers are requests; most jails honor them"),
+                   source="TRAC report 330, 2013: detainers are requests; most jails honor them",
+                   label="honor every detainer"),
     DetainerPolicy("hennessey", declared=True, rules=(
         (SERIOUS_VIOLENT_RECORD, True),
         (Rule("low_level_charge", _low_level_charge,
               "booked on a low-level charge (misdemeanor public order, traffic, shoplifting, drug possession)"), False),
         (Rule("not_low_level", _always, "any other charge"), True),
-    ), source="San Francisco sheriff Hennessey, June 2011 (SF Examiner / CBS SF / KQED, May 2011)"),
+    ), source="San Francisco sheriff Hennessey, June 2011 (SF Examiner / CBS SF / KQED, May 2011)",
+        label="release minor offenders (Hennessey)"),
     DetainerPolicy("trust_act", declared=True, rules=(
         (SERIOUS_VIOLENT_RECORD, True),  # 7282.5(a)(1); (a)(2) and (a)(6) as the record expresses them
         (Rule("wobbler_within_5_years", lambda c: c.within(WOBBLER, years(5)),
@@ -135,13 +145,14 @@ POLICIES = {p.name: p for p in (
               "charged with a serious or violent felony, probable cause found by a magistrate"), True),
         (Rule("no_listed_category", _always, "none of the Act's categories"), False),
     ), source="California TRUST Act, AB 4 (2013), Gov. Code 7282.5; Assembly floor analysis, 4 Sep 2013",
+        label="hold only in the TRUST Act's categories",
         not_expressed=("current sex or arson registrant (no sex or arson offenses in the model)",
                        "federal aggravated-felony conviction (no federal convictions; the model's "
                        "aggravated felonies are its serious or violent felonies)",
                        "outstanding federal felony arrest warrant (no warrants in the model)")),
     DetainerPolicy("sanctuary", declared=True, rules=(
         (Rule("no_judicial_warrant", _always, "holds only on a judicial warrant, which a detainer is not"),
-         False),), source="Miranda-Olivares v. Clackamas County, 2014 (KPBS 2014)"),
+         False),), source="Miranda-Olivares v. Clackamas County, 2014 (KPBS 2014)", label="honor none (sanctuary)"),
 )}
 DETAINER_POLICIES = tuple(POLICIES)  # the names the parameter detainer_policy accepts
 
@@ -207,39 +218,3 @@ REGIMES = {r.name: r for r in (
            source="Executive Order 13768, 25 Jan 2017"),
 )}
 ENFORCEMENT_REGIMES = tuple(REGIMES)  # the names the parameter enforcement_regime schedules
-
-
-class Timeline:
-    """What is in force each week: ``steps`` are (first week, name), weeks increasing from 0; each name
-    is looked up in the class's ``TABLE`` (regimes, detainer policies)."""
-
-    TABLE: dict = {}
-    KIND = "schedule"
-
-    def __init__(self, steps):
-        self.steps = [(int(week), self.TABLE[name]) for week, name in steps]
-        if not self.steps or self.steps[0][0] != 0:
-            raise ValueError(f"a {self.KIND} starts at week 0")
-
-    def at(self, week: int) -> tuple:
-        """(what is in force, week it took effect)."""
-        current = self.steps[0]
-        for step in self.steps[1:]:
-            if step[0] > week:
-                break
-            current = step
-        return current[1], current[0]
-
-
-class RegimeSchedule(Timeline):
-    """ICE's regime each week (the parameter ``enforcement_regime``)."""
-
-    TABLE, KIND = REGIMES, "regime schedule"
-
-
-class PolicySchedule(Timeline):
-    """The jail's detainer policy each week (the parameter ``detainer_policy``): a county that changed
-    its policy (a TRUST Act, a sheriff's order) holds under the old rules before the change week and
-    under the new ones from it."""
-
-    TABLE, KIND = POLICIES, "policy schedule"

@@ -33,11 +33,14 @@ def varied(out) -> list:
 
 def load_results(out) -> pd.DataFrame:
     """Collected rows of finished runs, joined with point, replicate, seed and varied parameters."""
+    from model.reporters import RENAMED
+
     store = Store(out)
     scan = store.scan()
     data = store.data(scan)
     if data.empty:
         return data
+    data = data.rename(columns={old: new for old, new in RENAMED.items() if old in data and new not in data})
     runs = store.records(scan)[["run_id", "point_id", "replicate", "seed"]]
     df = data.merge(runs, on="run_id", how="left").merge(store.points(), on="point_id", how="left")
     first = [c for c in ID_COLUMNS if c in df] + [c for c in store.points().columns if c not in ID_COLUMNS]
@@ -47,7 +50,7 @@ def load_results(out) -> pd.DataFrame:
 
 def long_form(df: pd.DataFrame, outputs=None) -> pd.DataFrame:
     """One row per run, step and output (columns ``output`` and ``value``), for seaborn's ``hue=`` / ``col=``."""
-    from model.metrics import REPORTERS
+    from model.reporters import REPORTERS
 
     outputs = list(outputs) if outputs is not None else [c for c in df.columns if c in REPORTERS]
     ids = [c for c in df.columns if c not in outputs]

@@ -25,7 +25,6 @@ first. So the posterior is the same with 1 or N workers, on processes or Dask (`
 """
 
 import argparse
-import ast
 import copy
 import difflib
 import hashlib
@@ -35,6 +34,7 @@ import os
 import random
 import sys
 import time
+import tomllib
 import traceback
 import uuid
 import warnings
@@ -1074,26 +1074,34 @@ def write_posterior_file(out, dest) -> Path:
     return dest
 
 
-def _chunks(text: str, width: int) -> list:
-    """``text`` cut after spaces into pieces of at most ``width`` characters; the pieces join back to ``text``."""
-    pieces = []
-    while len(text) > width:
-        cut = text.rfind(" ", 0, width) + 1 or width
-        pieces.append(text[:cut])
-        text = text[cut:]
-    return pieces + ([text] if text else [])
+def calibrated_toml(entries: dict, spec_path: str) -> str:
+    """The text of ``model/calibrated.toml`` for {name: {value, targets, interval, prior}}."""
+    lines = ["# Calibrated defaults: the weighted posterior medians of a finished calibration, one table per fitted",
+             "# parameter. Written by `python -m experiments.calibrate apply-defaults RESULTS` (never by hand, but",
+             "# to undo one: delete its table and the default declared in model/parameters.py returns).",
+             "# model/parameters.py reads this file at import; docs/ODD.md shows the result (`make docs`).", "",
+             f"spec = {json.dumps(spec_path)}", ""]
+    for name in sorted(entries):
+        e = entries[name]
+        lines += [f"[parameters.{name}]", f"value = {e['value']!r}",
+                  "targets = [" + ", ".join(json.dumps(t) for t in e["targets"]) + "]",
+                  f"interval = [{e['interval'][0]:.3g}, {e['interval'][1]:.3g}]",
+                  f"prior = {json.dumps(e['prior'])}", ""]
+    return "\n".join(lines).rstrip() + "\n"
 
 
-def apply_calibrated_defaults(out, parameters_file="model/parameters.py",
+def apply_calibrated_defaults(out, calibrated_file="model/calibrated.toml",
                               posterior_file="experiments/posteriors/calibration.csv",
                               spec_path="experiments/specs/calibration.toml") -> dict:
     """Make the posterior medians of a finished calibration the model's defaults.
 
-    Rewrites, in ``parameters_file``, the default of every fitted parameter and puts "calibrated (C..):
-    posterior median of `spec_path` ..." before its source (which stays, as the prior's source); writes
-    the posterior sample to ``posterior_file``. Returns {name: (old default, new default)}. Regenerate the
-    ODD table afterwards (``make docs``).
+    Writes ``calibrated_file`` (data: each fitted parameter's median, the targets it was fitted to, its
+    90% interval and its prior), which ``model/parameters.py`` reads at import, and the posterior sample
+    to ``posterior_file``. No Python source is edited. Returns {name: (old default, new default)}.
+    Regenerate the ODD table afterwards (``make docs``).
     """
+    from model.parameters import PARAMETER_TABLE
+
     manifest = read_manifest(out)
     if not _read_state(Path(out)).get("finished"):
         raise CalibrationError(f"{out}: the calibration has not finished; run it to the end first")
@@ -1101,43 +1109,18 @@ def apply_calibrated_defaults(out, parameters_file="model/parameters.py",
     medians = posterior_medians(out)
     post = posterior_sample(out)
     fitted_targets = manifest["fitted"]
-    path = Path(parameters_file)
-    text = path.read_text()
-    tree = ast.parse(text)
-    lines = text.splitlines(keepends=True)
-    offsets = np.cumsum([0] + [len(s) for s in lines])
-
-    def pos(lineno, col):
-        return int(offsets[lineno - 1]) + len(lines[lineno - 1].encode()[:col].decode())
-
-    edits, changes = [], {}
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_p"
-                and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in medians):
-            continue
-        name = node.args[0].value
+    entries, changes = {}, {}
+    for name, new in medians.items():
         p = priors[name]
-        default, source = node.args[1], node.args[3]
-        old = ast.literal_eval(default)
-        new = medians[name]
-        cited = [t for t in (p.targets or fitted_targets)]
         lo = weighted_quantile(post[name], post["weight"], 0.05)
         hi = weighted_quantile(post[name], post["weight"], 0.95)
-        note = (f"calibrated ({', '.join(cited)}): posterior median of `{spec_path}` (90% interval {lo:.3g}-{hi:.3g}; "
-                f"prior {p.kind} {p.low:g}-{p.high:g}); prior's source: ")
-        indent = " " * source.col_offset
-        edits.append((pos(default.lineno, default.col_offset), pos(default.end_lineno, default.end_col_offset),
-                      repr(new)))
-        literals = "".join(f"{json.dumps(chunk, ensure_ascii=False)}\n{indent}"
-                           for chunk in _chunks(note, max(40, 110 - source.col_offset)))
-        edits.append((pos(source.lineno, source.col_offset), pos(source.lineno, source.col_offset), literals))
-        changes[name] = (old, new)
-    missing = sorted(set(medians) - set(changes))
-    if missing:
-        raise CalibrationError(f"{parameters_file}: no _p(...) declaration of {missing}")
-    for start, end, new_text in sorted(edits, reverse=True):
-        text = text[:start] + new_text + text[end:]
-    compile(text, str(path), "exec")  # still Python
+        entries[name] = {"value": new, "targets": list(p.targets or fitted_targets), "interval": (lo, hi),
+                         "prior": f"{p.kind} {p.low:g}-{p.high:g}"}
+        changes[name] = (PARAMETER_TABLE[name].default, new)
+    path = Path(calibrated_file)
+    text = calibrated_toml(entries, spec_path)
+    tomllib.loads(text)  # still TOML
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     write_posterior_file(out, posterior_file)
     return changes
@@ -1150,7 +1133,7 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("apply-defaults", help="make a finished calibration's posterior medians the model's defaults")
     d.add_argument("dir")
-    d.add_argument("--parameters", default="model/parameters.py")
+    d.add_argument("--calibrated", default="model/calibrated.toml", help="the data file the parameter table reads")
     d.add_argument("--posterior", default="experiments/posteriors/calibration.csv")
     d.add_argument("--spec", default="experiments/specs/calibration.toml", help="the spec the table cites")
     m = sub.add_parser("medians", help="print the posterior medians")
@@ -1160,13 +1143,13 @@ def main(argv=None) -> int:
         if args.command == "medians":
             print(json.dumps(posterior_medians(args.dir), indent=2))
             return 0
-        changes = apply_calibrated_defaults(args.dir, args.parameters, args.posterior, args.spec)
+        changes = apply_calibrated_defaults(args.dir, args.calibrated, args.posterior, args.spec)
     except (CalibrationError, StoreError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     for name, (old, new) in changes.items():
         print(f"{name}: {old!r} -> {new!r}")
-    print(f"wrote {args.parameters} and {args.posterior}; now run `make docs` to regenerate the ODD table")
+    print(f"wrote {args.calibrated} and {args.posterior}; now run `make docs` to regenerate the ODD table")
     return 0
 
 

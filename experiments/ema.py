@@ -29,10 +29,10 @@ from ema_workbench import (
 
 from model import SecureCommunitiesModel
 from model.constraints import Boolean, Options
-from model.metrics import REPORTERS
 from model.parameters import PARAMETER_TABLE
+from model.reporters import REPORTERS
 
-DEFAULT_OUTCOMES = ("removals_cumulative", "households_separated_cumulative", "reporting_rate_cohort_hispanic",
+DEFAULT_OUTCOMES = ("removals_cumulative", "separated_households_cumulative", "reporting_rate_cohort_hispanic",
                     "chilled_share_undocumented", "share_hispanic_adults_knows_detained")
 
 
@@ -65,7 +65,7 @@ def ema_model(uncertainties, levers=(), fixed=None, outcomes=DEFAULT_OUTCOMES, s
         raise ValueError(f"unknown parameter(s) {unknown}; see model.parameters.PARAMETERS")
     missing = sorted(set(outcomes) - set(REPORTERS))
     if missing:
-        raise ValueError(f"unknown outcome(s) {missing}; see model.metrics.REPORTERS")
+        raise ValueError(f"unknown outcome(s) {missing}; see model.reporters.REPORTERS")
     function = partial(run_county, int(steps), tuple(outcomes))
     if replications > 1:
         model = ReplicatorModel(name, function=function)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from model import DEFAULTS, validate_parameters
+from model.constraints import Timeline
 from model.parameters import PARAMETER_TABLE
 
 from .counties import CountyTableError, hispanic_share_others, model_residents, read_counties
@@ -111,8 +112,10 @@ def _batches(cost: np.ndarray, target: float) -> np.ndarray:
 
 def policy_schedule(before: str, after: str, week: int) -> str:
     """The model's ``detainer_policy`` for a jail that changed its policy in ``week`` of the panel: the
-    schedule ``before;after@week``, or just ``after`` if it changed before the panel began."""
-    return after if week <= 1 else f"{before};{after}@{week}"
+    schedule ``before;after@week``, or just ``after`` if it changed by the panel's first week."""
+    constraint = PARAMETER_TABLE["detainer_policy"].constraint
+    first = constraint.parse("detainer_policy", before)
+    return first.then(after, week).text() if week > 1 else constraint.check("detainer_policy", after)
 
 
 def county_parameters(spec: PanelSpec, design: pd.DataFrame) -> list:
@@ -143,12 +146,10 @@ def shift_weeks(params: dict, weeks: int) -> dict:
     out = dict(params)
     out["activation_week"] = params["activation_week"] + weeks
     for name, value in params.items():
-        constraint = PARAMETER_TABLE[name].constraint
-        if isinstance(value, str) and hasattr(constraint, "steps"):
-            steps = constraint.steps(value, name)
-            first = value.split(";")[0].strip()
-            out[name] = ";".join([first] + [f"{part.split('@')[0].strip()}@{week + weeks}"
-                                             for part, (week, _) in zip(value.split(";")[1:], steps[1:], strict=True)])
+        parameter = PARAMETER_TABLE[name]
+        schedule = parameter.parse(value)
+        if isinstance(schedule, Timeline):
+            out[name] = parameter.check(schedule.shift(weeks))
     return out
 
 

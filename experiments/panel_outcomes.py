@@ -14,7 +14,7 @@ import numpy as np
 from .rollout import WEEKS_PER_QUARTER
 
 WEEKLY_FLOWS = ("victimizations_hispanic", "victimizations_reported_hispanic", "crimes", "crimes_reported",
-                "crimes_cleared", "removals", "households_separated", "detainers_issued")
+                "crimes_cleared", "removals", "separated_households", "detainers_issued")
 WEEKLY_STATES = ("reporting_rate_hispanic", "reporting_rate_cohort_hispanic", "victimization_rate_hispanic",
                  "share_hispanic_adults_knows_detained", "chilled_share_hispanic")
 WEEKLY = WEEKLY_FLOWS + WEEKLY_STATES
@@ -46,7 +46,7 @@ OUTCOMES = {o.name: o for o in (
             "per 1,000 residents a year"),
     Outcome("clearance_rate", "ratio", "crimes_cleared", "crimes_reported", "Clearance", "cleared / reported"),
     Outcome("removal_rate", "rate", "removals", None, "Removals", "per 1,000 residents a year"),
-    Outcome("separation_rate", "rate", "households_separated", None, "Households separated",
+    Outcome("separation_rate", "rate", "separated_households", None, "Households separated",
             "per 1,000 residents a year"),
     Outcome("detainer_rate", "rate", "detainers_issued", None, "Detainers issued", "per 1,000 residents a year"),
     Outcome("knows_detained_hispanic", "mean", "share_hispanic_adults_knows_detained", None,

@@ -48,8 +48,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from model import validate_parameters
-from model.metrics import REPORTERS
 from model.parameters import PARAMETER_TABLE
+from model.reporters import REPORTERS
 
 from .panel_outcomes import OUTCOMES, WEEKLY
 from .rollout import RULES, week_of

@@ -11,8 +11,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from model.labels import (  # noqa: E402
-    CHANNEL_LABELS,
-    DOOR_LABELS,
     GROUP_COLORS,
     GROUP_LABELS,
     LEVEL_LABELS,
@@ -20,63 +18,7 @@ from model.labels import (  # noqa: E402
     PRESET_SHORT,
     preset_order,
 )
-
-# Readable names of the model's reporters, composed from the shared vocabulary (model.labels).
-MEASURES = {
-    "removals": "Removals", "households_separated": "Families separated", "separated_households": "Families separated",
-    "citizen_children_separated": "Citizen children separated from a parent",
-    "separated_citizen_children": "Citizen children separated from a parent",
-    "arrests": "Arrests", "ident_matches": "Fingerprint matches", "detainers_issued": "Detainers issued",
-    "detainers_honored": "Detainers honored", "detainers_declined": "Detainers declined",
-    "ice_pickups": "Picked up by ICE at the jail", "at_large_arrests": "Arrested by ICE at large",
-    "background_arrests": "Arrested in ICE's own operations", "crimes": "Crimes", "crimes_reported": "Crimes reported",
-    "crimes_cleared": "Crimes cleared", "reporting_rate": "Reporting propensity",
-    "reporting_rate_cohort": "Reporting propensity (fixed cohort)", "realized_reporting": "Realized reporting",
-    "victimizations": "Victimizations", "victimizations_reported": "Victimizations reported",
-    "victimization_rate": "Victimizations per 1,000 group residents a year", "chilled_share": "Share chilled",
-    "fear_mean": "Mean fear", "clearance_rate": "Clearance rate",
-    "share_hispanic_adults_knows_detained": "Hispanic adults who know someone detained",
-    "share_hispanic_adults_knows_detained_close": "Hispanic adults who know someone detained (household, friends)",
-    "share_hispanic_adults_knows_undocumented": "Hispanic adults who know someone undocumented",
-    "share_hispanic_knows_removed": "Hispanic residents who know someone detained",
-}
-
-
-def label(output: str) -> str:
-    """A readable name for a reporter (or a derived ``*_window`` output): 'reporting_rate_cohort_hispanic'
-    -> 'Reporting propensity (fixed cohort): Hispanic', 'removals_level1_cumulative' -> 'Removals: Level 1
-    (total)'."""
-    name, suffix = output, ""
-    for end, text in (("_cumulative", " (total)"), ("_window", " (over the window)")):
-        if name.endswith(end):
-            name, suffix = name[: -len(end)], text
-    if name in MEASURES:
-        return MEASURES[name] + suffix
-    if name.startswith("fear_channel_") and name.endswith("_hispanic"):
-        return f"Fear of Hispanic residents: {CHANNEL_LABELS.get(name[13:-9], name[13:-9])}" + suffix
-    kinds = {**LEVEL_LABELS, **DOOR_LABELS}
-    if name.startswith("removals_") and name[9:] in kinds:
-        return f"Removals: {kinds[name[9:]]}" + suffix
-    for measure in sorted(MEASURES, key=len, reverse=True):
-        if name.startswith(measure + "_") and name[len(measure) + 1:] in GROUP_LABELS:
-            return f"{MEASURES[measure]}: {GROUP_LABELS[name[len(measure) + 1:]]}" + suffix
-    return output.replace("_", " ")
-
-
-def unit(output: str) -> str:
-    """The y-axis label of a reporter: what is counted, or the share's base."""
-    ratios = ("realized", "clearance", "victimization_rate")
-    if output.endswith(("_cumulative", "_window")) and not output.startswith(ratios):
-        return "count (total)"
-    if output.startswith("victimization_rate"):
-        return "per 1,000 group residents a year"
-    if output.startswith("fear"):
-        return "mean fear (0-1)"
-    if output.startswith(("reporting_rate", "realized", "clearance")):
-        return "share of crimes (0-1)"
-    if output.startswith(("share_", "chilled")):
-        return "share of the group (0-1)"
-    return "count per week"
+from model.reporters import label, unit  # noqa: E402
 
 
 def hue_order(values) -> list:

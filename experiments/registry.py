@@ -38,6 +38,7 @@ class ModelEntry:
     reporters: the names ``outputs = "all"`` keeps (None: a spec must list its outputs).
     table: name -> ``model.parameters.Parameter`` (kinds and sweep bounds), for the project's model.
     presets: name -> parameter dict, for the ``preset`` pseudo-parameter (None: no presets).
+    renamed: older reporter names -> today's, so result folders written before a rename still read.
     """
 
     name: str
@@ -47,6 +48,7 @@ class ModelEntry:
     reporters: tuple | None = None
     table: dict | None = None
     presets: dict | None = None
+    renamed: dict | None = None
 
     def check(self, params: dict) -> dict:
         """The parameter set checked (unknown names first, then the model's own validation)."""
@@ -80,12 +82,13 @@ def _keywords(factory) -> frozenset | None:
 
 def _project_model_defaults(factory) -> dict:
     from model import PRESETS, SecureCommunitiesModel, validate_parameters
-    from model.metrics import REPORTERS
     from model.parameters import PARAMETER_TABLE
+    from model.reporters import RENAMED, REPORTERS
 
     if isinstance(factory, type) and issubclass(factory, SecureCommunitiesModel):
         return {"validate": validate_parameters, "parameters": frozenset(PARAMETER_TABLE),
-                "reporters": tuple(REPORTERS), "table": dict(PARAMETER_TABLE), "presets": dict(PRESETS)}
+                "reporters": tuple(REPORTERS), "table": dict(PARAMETER_TABLE), "presets": dict(PRESETS),
+                "renamed": dict(RENAMED)}
     return {}
 
 

@@ -242,7 +242,7 @@ def build_report(out, quiet=True) -> Path:
     if weeks and hue and all(0 < w < spec.steps for w in weeks):
         window = min(min(weeks), spec.steps - max(weeks), 52)
         at = act if isinstance(act, int) else "activation_week"
-        weekly = [o for o in ("removals", "households_separated", "crimes_reported", "reporting_rate_cohort_hispanic",
+        weekly = [o for o in ("removals", "separated_households", "crimes_reported", "reporting_rate_cohort_hispanic",
                               "reporting_rate_cohort_undocumented", "chilled_share_undocumented") if o in df]
         if weekly:
             ba = analysis.before_after(df, weekly, at, hue, window, level, method=METHOD)

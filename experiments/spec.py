@@ -519,7 +519,21 @@ def spec_of_results(manifest: dict) -> Spec:
     entry = get_model(name) if plain_name(name) else None
     if entry is None and plain_name(name):
         entry = unregistered(name, manifest.get("outputs"))
+    if entry is not None and entry.renamed and isinstance(raw, dict):
+        raw = renamed_outputs(raw, entry.renamed)
     return parse_spec(raw, "manifest.json: ", limits=UNLIMITED, entry=entry, check_points=False)
+
+
+def renamed_outputs(raw: dict, renamed: dict) -> dict:
+    """A recorded spec with older reporter names (``outputs``, ``analysis.outputs``, ``analysis.effects``)
+    read as today's (``model.reporters.RENAMED``)."""
+    def names(value):
+        return [renamed.get(v, v) for v in value] if isinstance(value, list) else value
+
+    out = {**raw, "outputs": names(raw.get("outputs"))} if "outputs" in raw else dict(raw)
+    if isinstance(raw.get("analysis"), dict):
+        out["analysis"] = {k: names(v) if k in ("outputs", "effects") else v for k, v in raw["analysis"].items()}
+    return out
 
 
 def run_parameters(spec: Spec, points) -> list:

@@ -22,7 +22,7 @@ real Hispanic residents (``population x hispanic_share``).
 import numpy as np
 import pandas as pd
 
-from model.constraints import level_text
+from model.constraints import Timeline
 from model.parameters import PARAMETER_TABLE
 
 from .counties import CountyTableError
@@ -86,20 +86,17 @@ def quarterly_levels(table: pd.DataFrame, weight: float, scope: str, weeks: int)
 def schedule(levels, weeks: int) -> str:
     """The model's ``outside_news`` for one county's quarterly levels: each level from its quarter's
     first week (the first from week 0), written only where it changes."""
-    parts, last = [], None
+    steps, last = [], None
     for start, level in zip(quarter_starts(weeks), levels, strict=True):
         if level != last:
-            parts.append(level_text(level) if not parts else f"{level_text(level)}@{start}")
+            steps.append((0 if not steps else int(start), float(level)))
             last = level
-    return PARAMETER_TABLE["outside_news"].check(";".join(parts) if parts else "0")
+    return PARAMETER_TABLE["outside_news"].check(Timeline(tuple(steps)) if steps else "0")
 
 
 def level_by_week(text: str, weeks) -> np.ndarray:
     """The level of an ``outside_news`` schedule in force in each of ``weeks``."""
-    steps = PARAMETER_TABLE["outside_news"].constraint.steps(text, "outside_news")
-    starts = np.array([w for w, _ in steps])
-    levels = np.array([v for _, v in steps])
-    return levels[np.searchsorted(starts, np.asarray(weeks), side="right") - 1]
+    return PARAMETER_TABLE["outside_news"].parse(text).at_weeks(weeks)
 
 
 def spillover_columns(table: pd.DataFrame, weight: float, scope: str, weeks: int) -> pd.DataFrame:

@@ -214,7 +214,7 @@ class Run:
         dc = model.datacollector
         weekly = pd.DataFrame({k: dc.model_vars[k] for k in REPORTERS_USED})
         ev = model.event_log()
-        return cls(county, int(model.activation_week), weekly, ev[["week", "stage", "sex"]],
+        return cls(county, int(model.params.activation_week), weekly, ev[["week", "stage", "sex"]],
                    np.asarray(model.status).copy(), np.asarray(model.female).copy(), np.asarray(model.adult).copy())
 
     @property

@@ -82,13 +82,13 @@ def _group(hispanic, status) -> np.ndarray:
     return hispanic.astype(np.int64) * 2 + (status != Status.US_BORN)
 
 
-def build_foci(params: dict, rng: np.random.Generator, neighborhood, hispanic, status, adult) -> Foci:
+def build_foci(params, rng: np.random.Generator, neighborhood, hispanic, status, adult) -> Foci:
     """Draw each resident's foci (every draw from ``rng``; numpy, linear in residents)."""
     n = len(neighborhood)
     group = _group(hispanic, status)
     n_groups = 4
     n_nb = int(neighborhood.max()) + 1 if n else 1
-    sigma = params["acquaintance_size_dispersion"]
+    sigma = params.acquaintance_size_dispersion
     rows, cols, first_focus = [], [], 0
     for ft in FOCUS_TYPES:
         member = rng.random(n) < np.where(adult, ft.adults, ft.children)
@@ -98,10 +98,10 @@ def build_foci(params: dict, rng: np.random.Generator, neighborhood, hispanic, s
         # the focus's pool: own neighborhood or the county at large; own group or a random one
         local = rng.random(len(people)) < ft.locality
         region = np.where(local, neighborhood[people], n_nb)
-        same = rng.random(len(people)) < params["tie_homophily"]
+        same = rng.random(len(people)) < params.tie_homophily
         key_group = np.where(same, group[people], rng.integers(0, n_groups, len(people)))
         order = np.lexsort((rng.random(len(people)), key_group, region))
-        wanted = ft.acquaintance_share * params["acquaintances_mean"] * n / len(people)
+        wanted = ft.acquaintance_share * params.acquaintances_mean * n / len(people)
         ends = np.cumsum(focus_sizes(rng, len(people), wanted, sigma))
         focus = np.searchsorted(ends, np.arange(len(people)), side="right")
         rows.append(people[order])

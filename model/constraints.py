@@ -20,7 +20,12 @@ class Constraint:
     integer = False  # whole numbers only (a sweep rounds ranges)
 
     def check(self, name: str, value):
+        """The value in canonical plain form (what specs, JSON and tables hold)."""
         raise NotImplementedError
+
+    def parse(self, name: str, value):
+        """The value as the model reads it (a ``Timeline`` for schedules; otherwise ``check``'s)."""
+        return self.check(name, value)
 
     def describe(self) -> str:
         raise NotImplementedError
@@ -111,11 +116,94 @@ def rate(high: float, low: float = 0.0) -> Interval:
     return Interval(float, low, high)
 
 
-def schedule_steps(value: str, name: str, read, example: str, max_week: int = 100_000) -> list:
-    """[(first week, value), ...] of a schedule written as one plain string, ``"a;b@W1;c@W2"``: the
-    first value from week 0 (``"a"`` or ``"a@0"``), then each value from its week (weeks increasing, at
-    most ``max_week``). ``read(text)`` turns one value's text into the value or raises ``ValueError``
-    with the whole message; week errors name ``name`` and show ``example``."""
+@dataclass(frozen=True)
+class Timeline:
+    """A value that changes at given weeks: the schedule type, parsed once and then only read.
+
+    ``steps`` are (first week, value) pairs, weeks increasing from 0: the first value is in force
+    from week 0, each later one from its week. A constant is one step. ``text()`` writes it back in
+    the plain syntax the parameters take (``"sc;pep@260;eo2017@440"``), so specs, JSON and sweeps
+    keep plain text while the model reads the parsed steps. ``shift`` and ``compose`` are the two
+    ways a schedule is made from another (a burn-in before the panel's week 1; a county that changed
+    its policy); ``map`` turns names into the things they name (a policy's rules), for the agents."""
+
+    steps: tuple
+
+    def __post_init__(self):
+        steps = tuple((int(week), value) for week, value in self.steps)
+        weeks = [week for week, _ in steps]
+        if not steps or weeks[0] != 0 or any(b <= a for a, b in zip(weeks, weeks[1:], strict=False)):
+            raise ValueError(f"a schedule starts at week 0 and its weeks increase, got {list(self.steps)!r}")
+        object.__setattr__(self, "steps", steps)
+
+    @classmethod
+    def constant(cls, value) -> "Timeline":
+        return cls(((0, value),))
+
+    def _index(self, week: int) -> int:
+        i = 0
+        for j, (start, _) in enumerate(self.steps):
+            if start > week:
+                break
+            i = j
+        return i
+
+    def at(self, week: int):
+        """The value in force in ``week``."""
+        return self.steps[self._index(week)][1]
+
+    def since(self, week: int) -> int:
+        """The week the value in force in ``week`` took effect."""
+        return self.steps[self._index(week)][0]
+
+    def at_weeks(self, weeks) -> np.ndarray:
+        """The value in force in each of ``weeks`` (an array)."""
+        starts = np.array([w for w, _ in self.steps])
+        values = np.array([v for _, v in self.steps])
+        return values[np.searchsorted(starts, np.asarray(weeks), side="right") - 1]
+
+    @property
+    def values(self) -> tuple:
+        return tuple(v for _, v in self.steps)
+
+    @property
+    def constant_value(self):
+        """The value if the schedule never changes, else None."""
+        return self.steps[0][1] if len(self.steps) == 1 else None
+
+    def map(self, fn) -> "Timeline":
+        """The same weeks, each value replaced by ``fn(value)``."""
+        return Timeline(tuple((week, fn(value)) for week, value in self.steps))
+
+    def shift(self, weeks: int) -> "Timeline":
+        """Every change ``weeks`` later (the first value still from week 0): the schedule of a run that
+        spends ``weeks`` before its own week 0."""
+        return Timeline(((0, self.steps[0][1]),) + tuple((week + weeks, v) for week, v in self.steps[1:]))
+
+    def compose(self, other: "Timeline", week: int) -> "Timeline":
+        """This schedule until ``week``, then ``other`` from ``week`` on (its weeks counted from there).
+        A change at week 0 or before is ``other`` alone."""
+        if week <= 0:
+            return other
+        before = tuple(step for step in self.steps if step[0] < week)
+        after = tuple((start + week, v) for start, v in other.steps)
+        merged = before + after
+        return Timeline(tuple(step for i, step in enumerate(merged) if i == 0 or step[1] != merged[i - 1][1]))
+
+    def then(self, value, week: int) -> "Timeline":
+        """This schedule until ``week``, then ``value`` for good."""
+        return self.compose(Timeline.constant(value), week)
+
+    def text(self, write=str) -> str:
+        """The schedule in the plain syntax: ``first;value@week;...`` (``write`` turns a value into text)."""
+        return ";".join([write(self.steps[0][1])] + [f"{write(v)}@{week}" for week, v in self.steps[1:]])
+
+
+def parse_timeline(value: str, name: str, read, example: str, max_week: int = 100_000) -> Timeline:
+    """A schedule written as one plain string, ``"a;b@W1;c@W2"``: the first value from week 0 (``"a"``
+    or ``"a@0"``), then each value from its week (weeks increasing, at most ``max_week``).
+    ``read(text)`` turns one value's text into the value or raises ``ValueError`` with the whole
+    message; week errors name ``name`` and show ``example``."""
     steps, last = [], -1
     for i, part in enumerate(value.split(";")):
         text, at, week_text = part.strip().partition("@")
@@ -135,7 +223,7 @@ def schedule_steps(value: str, name: str, read, example: str, max_week: int = 10
                                  f"got {value!r}")
         steps.append((week, item))
         last = week
-    return steps
+    return Timeline(tuple(steps))
 
 
 @dataclass(frozen=True)
@@ -143,26 +231,27 @@ class Schedule(Options):
     """One of the named options, or a schedule of them as one plain string: ``"sc;pep@260;eo2017@440"``
     is the first option from week 0, then each change at its week (weeks increasing, at most
     ``max_week``). Plain text survives TOML, JSON and a sweep's list of values; a sweep lists
-    schedules like any other choice."""
+    schedules like any other choice. The model reads the parsed ``Timeline`` (``parse``)."""
 
     max_week: int = 100_000
 
-    def check(self, name, value):
+    def parse(self, name, value) -> Timeline:
+        if isinstance(value, Timeline):
+            value = value.text()
         if not isinstance(value, str):
             raise ValueError(f"{name} must be one of {self.options} or a schedule like "
                              f"{self.example()!r}, got {value!r}")
-        steps = self.steps(value, name)
-        return ";".join([steps[0][1]] + [f"{option}@{week}" for week, option in steps[1:]])
 
-    def steps(self, value: str, name: str = "schedule") -> list:
-        """[(first week, option), ...] of a schedule (ValueError naming ``name`` if it is not one)."""
         def read(option):
             if option not in self.options:
                 raise ValueError(f"{name} must be one of {self.options} or a schedule like "
                                  f"{self.example()!r}; {option!r} is not one of them (in {value!r})")
             return option
 
-        return schedule_steps(value, name, read, self.example(), self.max_week)
+        return parse_timeline(value, name, read, self.example(), self.max_week)
+
+    def check(self, name, value):
+        return self.parse(name, value).text()
 
     def example(self) -> str:
         return ";".join([self.options[0]] + [f"{o}@{260 * (i + 1)}" for i, o in enumerate(self.options[1:3])])
@@ -184,22 +273,20 @@ class Levels(Constraint):
     ``Schedule``: ``"0;0.4@120;1.1@133"`` is 0 from week 0, 0.4 from week 120 and 1.1 from week 133
     (weeks increasing, at most ``max_week``; each level a number in [0, ``high``]). A plain number
     such as ``"0.4"`` is that level throughout. A sweep lists such strings like choices; there are
-    no ranges over them."""
+    no ranges over them. The model reads the parsed ``Timeline`` of floats (``parse``)."""
 
     high: float
     unit: str = ""
     max_week: int = 100_000
     categorical = True
 
-    def check(self, name, value):
+    def parse(self, name, value) -> Timeline:
+        if isinstance(value, Timeline):
+            value = value.text(level_text)
         if not isinstance(value, str):
             raise ValueError(f"{name} must be a level or a schedule of levels as text, like "
                              f"{self.example()!r}, got {value!r}")
-        steps = self.steps(value, name)
-        return ";".join([level_text(steps[0][1])] + [f"{level_text(level)}@{week}" for week, level in steps[1:]])
 
-    def steps(self, value: str, name: str = "levels") -> list:
-        """[(first week, level), ...] (ValueError naming ``name`` if ``value`` is not a schedule of levels)."""
         def read(text):
             try:
                 level = float(text) + 0.0  # -0 reads as 0
@@ -210,7 +297,10 @@ class Levels(Constraint):
                                  f"like {self.example()!r}); {text!r} is not (in {value!r})")
             return level
 
-        return schedule_steps(value, name, read, self.example(), self.max_week)
+        return parse_timeline(value, name, read, self.example(), self.max_week)
+
+    def check(self, name, value):
+        return self.parse(name, value).text(level_text)
 
     def example(self) -> str:
         return "0;0.4@120;1.1@133"

@@ -23,16 +23,18 @@ def reporting_probability(model) -> np.ndarray:
     reporting by ``chill_reporting_effect``. Removed residents keep their last value, so a cohort
     can be followed without its composition changing.
     """
-    v, p = model.violent_victimization_rate, model.property_victimization_rate
-    base = (v * model.reporting_prob_violent + p * model.reporting_prob_property) / max(v + p, 1e-12)
+    p = model.params
+    violent, prop = p.violent_victimization_rate, p.property_victimization_rate
+    base = (violent * p.reporting_prob_violent + prop * p.reporting_prob_property) / max(violent + prop, 1e-12)
     return base * victim_scale(model)
 
 
 def victim_scale(model, who=slice(None)) -> np.ndarray:
     """The factor on a victim's baseline reporting: undocumented status and the chilled state."""
+    p = model.params
     undocumented = model.status[who] == Status.UNDOCUMENTED
-    scale = np.where(undocumented, model.undocumented_reporting_ratio, 1.0)
-    return scale * (1.0 - model.chill_reporting_effect * model.fear_process.chilled[who])
+    scale = np.where(undocumented, p.undocumented_reporting_ratio, 1.0)
+    return scale * (1.0 - p.chill_reporting_effect * model.fear_process.chilled[who])
 
 
 def _draw(model, cdf, k) -> np.ndarray:
@@ -59,11 +61,12 @@ def choose_victims(model, offenders, report_prob) -> np.ndarray:
     """Victims from the offender's ties or neighborhood. With the offender response on, an offender
     weighs ``victim_candidates`` candidates and, with probability ``offender_response_strength``,
     picks the one least likely to report (Comino et al. 2020); otherwise the first at hand."""
-    c = model.victim_candidates if model.offenders_target_nonreporters else 1
+    p = model.params
+    c = p.victim_candidates if p.offenders_target_nonreporters else 1
     k = len(offenders)
     cand = np.empty((k, c), dtype=np.int64)
     for j in range(c):
-        from_ties = model.rng.random(k) < model.victim_from_ties_prob
+        from_ties = model.rng.random(k) < p.victim_from_ties_prob
         tie = _random_tie(model, offenders)
         local = _random_neighbor_resident(model, offenders)
         cand[:, j] = np.where(from_ties & (tie >= 0), tie, local)
@@ -71,7 +74,7 @@ def choose_victims(model, offenders, report_prob) -> np.ndarray:
         return cand[:, 0]
     valid = (model.custody[cand] == Custody.FREE) & (cand != offenders[:, None])
     score = np.where(valid, report_prob[cand], np.inf)
-    targeted = model.rng.random(k) < model.offender_response_strength
+    targeted = model.rng.random(k) < p.offender_response_strength
     pick = np.where(targeted, np.argmin(score, axis=1), 0)
     return cand[np.arange(k), pick]
 
@@ -80,12 +83,13 @@ def deterrence(model, free, report_prob):
     """The pull of silence on offending in each neighborhood, ``(q / q0) ** -offending_deterrence_elasticity``
     where q is the neighborhood's mean chance of reporting now and q0 before the program; None when
     offenders do not respond."""
-    if not model.offenders_target_nonreporters or model.offending_deterrence_elasticity == 0:
+    p = model.params
+    if not p.offenders_target_nonreporters or p.offending_deterrence_elasticity == 0:
         return None
     q = neighborhood_reporting(model, free, report_prob)
     q0 = model.baseline_neighborhood_reporting
     ratio = np.divide(q, q0, out=np.ones_like(q), where=(q0 > 0) & (q > 0))
-    return ratio ** -model.offending_deterrence_elasticity
+    return ratio ** -p.offending_deterrence_elasticity
 
 
 def neighborhood_reporting(model, present, report_prob) -> np.ndarray:
@@ -115,7 +119,7 @@ def witness_chill(model, victims) -> np.ndarray:
         per_victim_chilled = np.bincount(slot, weights=chilled[co], minlength=len(index))
         per_victim_present = np.bincount(slot, weights=present[co], minlength=len(index))
         at = np.searchsorted(index, victims)
-        omega = model.acquaintance_shock_weight
+        omega = model.params.acquaintance_shock_weight
         chilled_sum = chilled_sum + omega * per_victim_chilled[at]
         weight_sum = weight_sum + omega * per_victim_present[at]
     return np.divide(chilled_sum, weight_sum, out=np.zeros(k), where=weight_sum > 0)
@@ -123,6 +127,7 @@ def witness_chill(model, victims) -> np.ndarray:
 
 def run_week(model) -> None:
     """Offending, victimization, reporting and the police response for one week."""
+    p = model.params
     rng = model.rng
     free = model.custody == Custody.FREE
     n_free = int(free.sum())
@@ -135,21 +140,21 @@ def run_week(model) -> None:
     else:  # offenders respond to silence: who offends, and how much crime there is
         cdf, stop_cdf = np.cumsum(propensity * pull_by_neighborhood[model.neighborhood]), np.cumsum(propensity)
         pull = cdf[-1] / stop_cdf[-1] if stop_cdf[-1] > 0 else 1.0
-    if model.ethnic_profiling:  # who is stopped, not how many: the stop count below stays the same
+    if p.ethnic_profiling:  # who is stopped, not how many: the stop count below stays the same
         stop_cdf = np.cumsum(propensity * model.stop_weight)
     if n_free == 0 or cdf[-1] <= 0:
         return
 
     # crimes with victims
-    n_violent = rng.poisson(model.violent_victimization_rate * n_free * pull / WEEKS_PER_YEAR)
-    n_property = rng.poisson(model.property_victimization_rate * n_free * pull / WEEKS_PER_YEAR)
+    n_violent = rng.poisson(p.violent_victimization_rate * n_free * pull / WEEKS_PER_YEAR)
+    n_property = rng.poisson(p.property_victimization_rate * n_free * pull / WEEKS_PER_YEAR)
     offense = np.repeat([Offense.VIOLENT, Offense.PROPERTY], [n_violent, n_property]).astype(np.int64)
     offenders = _draw(model, cdf, len(offense))
     victims = choose_victims(model, offenders, report_prob)
     ok = (model.custody[victims] == Custody.FREE) & (victims != offenders)
     offense, offenders, victims = offense[ok], offenders[ok], victims[ok]
     felony = rng.random(len(offense)) < _FELONY_P[offense]
-    base = np.where(offense == Offense.VIOLENT, model.reporting_prob_violent, model.reporting_prob_property)
+    base = np.where(offense == Offense.VIOLENT, p.reporting_prob_violent, p.reporting_prob_property)
     p_report = base * victim_scale(model, victims)
     reported = rng.random(len(offense)) < p_report
     model.record_victimizations(victims, offense, reported)
@@ -157,17 +162,17 @@ def run_week(model) -> None:
     # police: witnesses among the victim's ties and acquaintances cooperate less when chilled
     rv, ro, roff, rfel = victims[reported], offenders[reported], offense[reported], felony[reported]
     if len(rv):
-        base_clear = np.where(roff == Offense.VIOLENT, model.clearance_prob_violent,
-                              model.clearance_prob_property)
-        if model.witness_channel:
-            base_clear = base_clear * (1.0 - model.chill_witness_effect * witness_chill(model, rv))
-        cleared = [model.officer_for(int(v)).investigate(int(o), Offense(int(off)), bool(fel), float(p))
-                   for v, o, off, fel, p in zip(rv, ro, roff, rfel, base_clear, strict=True)]
+        base_clear = np.where(roff == Offense.VIOLENT, p.clearance_prob_violent,
+                              p.clearance_prob_property)
+        if p.witness_channel:
+            base_clear = base_clear * (1.0 - p.chill_witness_effect * witness_chill(model, rv))
+        cleared = [model.officer_for(int(v)).investigate(int(o), Offense(int(off)), bool(fel), float(chance))
+                   for v, o, off, fel, chance in zip(rv, ro, roff, rfel, base_clear, strict=True)]
         cleared = np.array(cleared, dtype=bool)
         model.record_clearances(rv[cleared], roff[cleared])
 
     # proactive stops that find an offense (by propensity alone: the police do not see silence)
-    n_stops = rng.poisson(model.proactive_arrest_rate * model.policing_intensity * n_free / WEEKS_PER_YEAR)
+    n_stops = rng.poisson(p.proactive_arrest_rate * p.policing_intensity * n_free / WEEKS_PER_YEAR)
     stopped = _draw(model, stop_cdf, n_stops)
     stop_offense = _STOP_TYPES[rng.choice(len(_STOP_TYPES), size=n_stops, p=_STOP_P)]
     stop_felony = rng.random(n_stops) < _FELONY_P[stop_offense]

@@ -36,7 +36,6 @@ import numpy as np
 from agents.codes import KNOWING_WINDOW_WEEKS, Custody, Status
 
 from .network import TieCounts, gather_rows
-from .parameters import PARAMETER_TABLE
 
 CHANNELS = ("household", "friends", "acquaintances", "salience", "others", "contagion")
 HOUSEHOLD, FRIENDS, ACQUAINTANCES, SALIENCE, OTHERS, CONTAGION = range(len(CHANNELS))
@@ -63,12 +62,12 @@ def household_max_excluding_self(values: np.ndarray, household_start: np.ndarray
 class FearProcess:
     """Fear, its channels and the chilled state for every resident; stepped once a week.
 
-    Built with what it needs: the parameters (among them ``outside_news``, the news of detentions
-    outside the county, read once here as its steps), the ties, the foci, the residents' fixed traits
-    and whether the county's detainer policy is declared in public: ``declared`` is [(first week,
-    declared?)], one step per policy the county has (more than one if it changed its policy)."""
+    Built with what it needs: the parameter object (among them ``outside_news``, the news of
+    detentions outside the county, a schedule of levels), the ties, the foci, the residents' fixed
+    traits and whether the county's detainer policy is declared in public: ``declared`` is a
+    ``Timeline`` of booleans (more than one step if the county changed its policy)."""
 
-    def __init__(self, params: dict, rng, ties, foci, status, hispanic, household_start, declared):
+    def __init__(self, params, rng, ties, foci, status, hispanic, household_start, declared):
         n = len(status)
         self.p = params
         self.ties, self.foci = ties, foci
@@ -83,18 +82,17 @@ class FearProcess:
         # how well connected to gossip each resident is: they know of at least one of c acquaintances
         # (their status, their detention) when this draw is below 1 - (1 - k)^c
         self.hearing = rng.random(n)
-        self.log_not_knowing = np.log1p(-min(params["acquaintance_knowing_prob"], 1.0 - 1e-12))
+        self.log_not_knowing = np.log1p(-min(params.acquaintance_knowing_prob, 1.0 - 1e-12))
         self.salience = np.zeros(2)  # news stock heard by non-Hispanic (0) and Hispanic (1) residents
-        self.salience_keep = 0.5 ** (1.0 / params["salience_half_life_weeks"])
-        damped = 1.0 - params["policy_salience_damping"]
-        self.salience_scales = [(int(week), damped if flag else 1.0) for week, flag in declared]
-        self.salience_scale = self.salience_scales[0][1]
-        # news from outside: [(first week, detentions per 1,000 Hispanic residents a week)], and the
+        self.salience_keep = 0.5 ** (1.0 / params.salience_half_life_weeks)
+        damped = 1.0 - params.policy_salience_damping
+        self.salience_scales = declared.map(lambda flag: damped if flag else 1.0)
+        self.salience_scale = self.salience_scales.at(0)
+        # news from outside (detentions per 1,000 Hispanic residents a week, a schedule), and the
         # exposure one such detention adds to each listener group's stock (as a local Hispanic detention)
-        self.outside_steps = PARAMETER_TABLE["outside_news"].constraint.steps(params["outside_news"], "outside_news")
-        self.outside_level, self._outside_next = 0.0, 0
-        cross = params["salience_cross_group"]
-        self.outside_weight = params["salience_per_detention"] * params["detention_shock"] * np.array([cross, 1.0])
+        self.outside_news = params.outside_news
+        cross = params.salience_cross_group
+        self.outside_weight = params.salience_per_detention * params.detention_shock * np.array([cross, 1.0])
         self.tie_strength = np.asarray(ties.weights.sum(axis=1)).ravel()
         self.recent = TieCounts(ties, foci, n)  # detained or removed in the knowing window
         self.in_recent = np.zeros(n, dtype=bool)
@@ -114,12 +112,12 @@ class FearProcess:
     def own(self, status, hispanic) -> np.ndarray:
         """How much a unit of exposure moves each resident's fear (Pew 2021/22 worry ratios)."""
         p = self.p
-        by_status = np.array([0.0, p["fear_susceptibility_naturalized"], p["fear_susceptibility_lpr"],
-                              p["fear_susceptibility_undocumented"]])
+        by_status = np.array([0.0, p.fear_susceptibility_naturalized, p.fear_susceptibility_lpr,
+                              p.fear_susceptibility_undocumented])
         s = by_status[status]
         us_born = status == Status.US_BORN
-        s[us_born] = np.where(hispanic[us_born], p["fear_susceptibility_hispanic_us_born"],
-                              p["fear_susceptibility_non_hispanic"])
+        s[us_born] = np.where(hispanic[us_born], p.fear_susceptibility_hispanic_us_born,
+                              p.fear_susceptibility_non_hispanic)
         return s
 
     def sync(self, status, custody) -> None:
@@ -132,7 +130,7 @@ class FearProcess:
         first = not self._synced
         self._synced = True
         self.present[changed] = present[changed]
-        self.keep[changed] = np.where(present[changed], 1.0 - self.p["fear_decay"], 1.0)
+        self.keep[changed] = np.where(present[changed], 1.0 - self.p.fear_decay, 1.0)
         self.status[changed] = status[changed]
         undocumented = self.present & (self.status == Status.UNDOCUMENTED)
         if first:
@@ -157,11 +155,11 @@ class FearProcess:
     def _set_susceptibility(self, rows: np.ndarray) -> None:
         """Effective susceptibility of ``rows``: whole households, in order (contiguous ranges)."""
         own = self.own_susceptibility
-        if self.p["fear_for_others"]:
+        if self.p.fear_for_others:
             households = np.unique(self.household_of[rows])
             bounds = np.concatenate([[0], np.cumsum(np.diff(self.household_start)[households])])
             others = household_max_excluding_self(np.where(self.present[rows], own[rows], 0.0), bounds)
-            eff = np.maximum(own[rows], self.p["fear_for_others_weight"] * others)
+            eff = np.maximum(own[rows], self.p.fear_for_others_weight * others)
         else:
             eff = own[rows]
         self.susceptibility[rows] = eff
@@ -169,14 +167,6 @@ class FearProcess:
         self.s_present[rows] = np.where(self.present[rows], eff, 0.0)
 
     # --- the week ---
-    def outside_news_at(self, week: int) -> float:
-        """The level of ``outside_news`` in force in ``week`` (weeks are asked in increasing order)."""
-        steps = self.outside_steps
-        while self._outside_next < len(steps) and steps[self._outside_next][0] <= week:
-            self.outside_level = steps[self._outside_next][1]
-            self._outside_next += 1
-        return self.outside_level
-
     def salience_signal(self, shock, events, activation_now: bool, outside: float = 0.0) -> np.ndarray:
         """Advance the news stock one week; return the salience exposure of each listener group.
 
@@ -184,19 +174,19 @@ class FearProcess:
         week; each adds to the stock what a detention of a Hispanic resident of the county adds."""
         p = self.p
         self.salience *= self.salience_keep
-        if not p["salience_channel"]:
+        if not p.salience_channel:
             return np.zeros(2)
         if activation_now:
-            self.salience += p["salience_activation_shock"]
+            self.salience += p.salience_activation_shock
         if outside > 0:
             self.salience += outside * self.outside_weight
         if len(events):
             heard = np.bincount(self.group[events], weights=shock[events], minlength=2)
             residents = np.bincount(self.group[self.present], minlength=2)
             per_1000 = np.divide(heard * 1000.0, residents, out=np.zeros(2), where=residents > 0)
-            cross = p["salience_cross_group"]
+            cross = p.salience_cross_group
             closeness = np.array([[1.0, cross], [cross, 1.0]])  # listener group x event group
-            self.salience += p["salience_per_detention"] * closeness @ per_1000
+            self.salience += p.salience_per_detention * closeness @ per_1000
         return self.salience * self.salience_scale
 
     def _update_recent(self, week, last_ice_week, events) -> None:
@@ -221,10 +211,10 @@ class FearProcess:
             neighbors, offsets, lengths = gather_rows(w.indptr, w.indices, events)
             touched.append(neighbors)
             parts.append((k, w.data[offsets] * np.repeat(shock[events], lengths)))
-        if p["acquaintance_shock_weight"] > 0:
+        if p.acquaintance_shock_weight > 0:
             co, source = self.foci.co_members_of(events)
             touched.append(co)
-            parts.append((ACQUAINTANCES, p["acquaintance_shock_weight"] * shock[source]))
+            parts.append((ACQUAINTANCES, p.acquaintance_shock_weight * shock[source]))
         idx = np.unique(np.concatenate(touched)) if touched else np.empty(0, dtype=np.int64)
         exposure = np.zeros((3, len(idx)))
         row = {HOUSEHOLD: 0, FRIENDS: 1, ACQUAINTANCES: 2}
@@ -239,11 +229,9 @@ class FearProcess:
         shock = model.fear_shock
         events = np.flatnonzero(model.last_ice_week == model.week)
         self._update_recent(model.week, model.last_ice_week, events)
-        activation_now = model.sharing_active and model.week == model.activation_week
-        for week, scale in self.salience_scales:  # a policy declared (or dropped) damps the news from its week
-            if week <= model.week:
-                self.salience_scale = scale
-        salience = self.salience_signal(shock, events, activation_now, self.outside_news_at(model.week))
+        activation_now = p.sharing_active and model.week == p.activation_week
+        self.salience_scale = self.salience_scales.at(model.week)  # a declared policy damps the news from its week
+        salience = self.salience_signal(shock, events, activation_now, self.outside_news.at(model.week))
         idx, tie_exposure = self._tie_exposure(shock, events) if len(events) else (np.empty(0, np.int64), None)
 
         fear, ch, present = self.fear, self.channels, self.present
@@ -253,9 +241,9 @@ class FearProcess:
         if len(idx):
             e_total[idx] += tie_exposure.sum(axis=0)
         f = fear * keep
-        gain = s_eff * (1.0 - f) * -np.expm1(-p["fear_sensitivity"] * e_total)
+        gain = s_eff * (1.0 - f) * -np.expm1(-p.fear_sensitivity * e_total)
         own_gain = gain * self.own_share
-        contagion = s_eff * p["fear_contagion"] * np.maximum(
+        contagion = s_eff * p.fear_contagion * np.maximum(
             np.divide(ties_fear, self.tie_strength, out=np.zeros_like(ties_fear), where=self.tie_strength > 0) - f, 0.0)
         ch *= keep
         sal_part = np.divide(salience[self.group], e_total, out=np.zeros_like(e_total), where=e_total > 0)

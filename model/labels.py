@@ -6,7 +6,7 @@ federal regimes), never alphabetically. Colours are colour-blind safe (Okabe-Ito
 item, so a preset or a group has the same colour in every figure and on the page.
 """
 
-from agents.codes import DOORS, LEVEL_NAMES
+from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES, Status
 from agents.policies import POLICIES
 
 from .parameters import PRESETS
@@ -42,12 +42,7 @@ PRESET_COLORS = {
 }
 
 # Detainer policies, as the county's jail applies them.
-POLICY_LABELS = {
-    "full": "honor every detainer",
-    "hennessey": "release minor offenders (Hennessey)",
-    "trust_act": "hold only in the TRUST Act's categories",
-    "sanctuary": "honor none (sanctuary)",
-}
+POLICY_LABELS = {name: policy.label for name, policy in POLICIES.items()}  # declared with each policy
 
 # Groups of residents, as the reporters name them.
 GROUP_LABELS = {
@@ -71,10 +66,27 @@ GROUP_COLORS = {
     "non_hispanic": "#009E73",
 }
 
+# Legal status of residents (agents.codes.Status), as the page colours them.
+STATUS_LABELS = {"us_born": "US-born citizen", "naturalized": "naturalized citizen",
+                 "lpr": "lawful permanent resident", "undocumented": "undocumented"}
+STATUS_COLORS = {"us_born": "#0072B2", "naturalized": "#009E73", "lpr": "#E69F00", "undocumented": "#D55E00"}
+
 # ICE's doors and the SC-era priority levels.
 DOOR_LABELS = {"sc": "Through the jail (SC)", "at_large": "At large, after a release",
                "background": "ICE's own operations"}
+DOOR_COLORS = {"sc": "#D55E00", "at_large": "#CC79A7", "background": "#0072B2"}
 LEVEL_LABELS = {"level1": "Level 1", "level2": "Level 2", "level3": "Level 3", "noncriminal": "No conviction"}
+LEVEL_COLORS = {"level1": "#7F0000", "level2": "#D55E00", "level3": "#E69F00", "noncriminal": "#999999"}
+
+# Offenses (agents.codes.Offense), as the reports name the charge of a booking.
+OFFENSE_LABELS = {"violent": "a violent offense", "property": "a property offense", "drug": "a drug offense",
+                  "dui": "driving under the influence", "public_order": "a public-order offense",
+                  "traffic": "a traffic offense"}
+
+# The pathway's stages, from arrest to the family left behind (the funnel).
+STAGE_COLORS = {"arrests": "#555555", "ident_matches": "#0072B2", "detainers_issued": "#E69F00",
+                "detainers_declined": "#56B4E9", "ice_pickups": "#D55E00", "removals": "#7F0000",
+                "separations": "#CC79A7"}
 
 # Fear channels (model.fear.CHANNELS).
 CHANNEL_LABELS = {
@@ -85,11 +97,15 @@ CHANNEL_LABELS = {
     "others": "Fear for others",
     "contagion": "Worry passed on",
 }
+CHANNEL_COLORS = {"household": "#D55E00", "friends": "#E69F00", "acquaintances": "#F0E442",
+                  "salience": "#0072B2", "others": "#CC79A7", "contagion": "#009E73"}
 
 assert set(PRESET_ORDER) == set(PRESETS) == set(PRESET_SHORT) == set(PRESET_LABELS) == set(PRESET_COLORS)
-assert set(POLICY_LABELS) == set(POLICIES)
 assert set(DOOR_LABELS) == set(DOORS)
-assert set(LEVEL_LABELS) == set(LEVEL_NAMES.values())
+assert set(LEVEL_LABELS) == set(LEVEL_NAMES.values()) == set(LEVEL_COLORS)
+assert set(DOOR_COLORS) == set(DOORS) and set(CHANNEL_COLORS) == set(CHANNEL_LABELS)
+assert set(OFFENSE_LABELS) == set(OFFENSE_NAMES) and set(STATUS_LABELS) == set(STATUS_COLORS) == {
+    s.name.lower() for s in Status}
 
 
 def preset_order(names) -> list:

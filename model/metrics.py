@@ -1,66 +1,12 @@
-"""What the model reports each week (one shared vocabulary) and its event log."""
+"""What the model measures each week (the reporters declared in ``model.reporters``) and its event log."""
 
 import numpy as np
 import pandas as pd
 
-from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES, WEEKS_PER_YEAR, Custody, Status, sc_level
+from agents.codes import LEVEL_NAMES, OFFENSE_NAMES, WEEKS_PER_YEAR, Custody, Status, is_citizen, sc_level
 
 from .fear import CHANNELS
-
-# Groups of victims for realized reporting, victimization and clearance.
-VICTIM_GROUPS = ("hispanic", "undocumented", "hispanic_citizen", "non_hispanic")
-# Groups whose chilled share is reported (C11: undocumented, all Latinos, US-born Latinos).
-CHILL_GROUPS = ("undocumented", "lpr", "hispanic", "hispanic_citizen", "hispanic_us_born", "non_hispanic")
-
-# Weekly flows (counts of events this week). Cumulative totals: "<name>_cumulative".
-FLOWS = (
-    "arrests", "bookings", "fingerprint_submissions", "ident_matches",
-    "detainers_issued", "citizen_detainers_issued", "detainers_honored", "detainers_declined",
-    "ice_pickups", "holds_lapsed", "at_large_arrests", "background_arrests", "capacity_turned_away",
-    "removals", *(f"removals_{door}" for door in DOORS),
-    "removals_level1", "removals_level2", "removals_level3", "removals_noncriminal",
-    *(f"removals_after_{offense}" for offense in OFFENSE_NAMES),
-    "reinstatements", "repeat_removals", "re_entries",
-    "citizens_wrongly_held", "pretrial_holds", "convictions", "convictions_detained_pretrial",
-    "separations", "separated_households", "separated_citizen_children",
-    "households_separated", "citizen_children_separated",  # older names of the two above (aliases)
-    "foster_placements", "foster_children", "reunifications",
-    "crimes", "crimes_reported", "crimes_cleared", "citations", "unlicensed_driver_bookings", "reliefs",
-    "crimes_violent", "crimes_property", "crimes_reported_violent", "crimes_reported_property",
-    "crimes_cleared_violent", "crimes_cleared_property",
-    *(f"victimizations_{g}" for g in VICTIM_GROUPS),
-    *(f"victimizations_reported_{g}" for g in VICTIM_GROUPS),
-    *(f"crimes_cleared_{g}" for g in VICTIM_GROUPS),
-)
-# Older reporter names kept as aliases: counting the new name counts the old one too.
-FLOW_ALIASES = {"separated_households": "households_separated",
-                "separated_citizen_children": "citizen_children_separated"}
-# Weekly state of the population.
-STATE = (
-    "reporting_rate", "reporting_rate_hispanic", "reporting_rate_undocumented",
-    "reporting_rate_hispanic_citizen", "reporting_rate_non_hispanic",
-    "clearance_rate",
-    "victimization_rate_hispanic", "victimization_rate_non_hispanic",
-    "fear_mean_undocumented", "fear_mean_lpr", "fear_mean_hispanic_citizen", "fear_mean_non_hispanic",
-    "share_hispanic_knows_removed",
-    # the fixed cohort: residents present at activation, removed members at their last value
-    "reporting_rate_cohort", "reporting_rate_cohort_hispanic", "reporting_rate_cohort_undocumented",
-    "reporting_rate_cohort_hispanic_citizen", "reporting_rate_cohort_non_hispanic",
-    # realized: crimes reported over crimes suffered this week
-    *(f"realized_reporting_{g}" for g in VICTIM_GROUPS), "realized_reporting_violent",
-    "realized_reporting_property",
-    *(f"victimization_rate_{g}" for g in ("undocumented", "hispanic_citizen")),
-    *(f"clearance_rate_{g}" for g in VICTIM_GROUPS),
-    # the chilled state and fear, with each channel's share of Hispanic residents' fear
-    *(f"chilled_share_{g}" for g in CHILL_GROUPS), "fear_mean_hispanic",
-    *(f"fear_channel_{c}_hispanic" for c in CHANNELS),
-    # knowing, among Hispanic adults (any tie, or household and friends alone)
-    "share_hispanic_adults_knows_detained", "share_hispanic_adults_knows_detained_close",
-    "share_hispanic_adults_knows_undocumented",
-    # who is in the county this week (denominators for rates per resident or per undocumented resident)
-    "residents_present", "undocumented_present",
-)
-REPORTERS = FLOWS + STATE + tuple(f"{name}_cumulative" for name in FLOWS)
+from .reporters import CHILL_GROUPS, FEAR_GROUPS, REPORTING_GROUPS, VICTIM_GROUPS
 
 STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "turned_away", "lapsed", "pickup",
           "at_large_arrest", "background_arrest", "removal", "relief", "citizen_release", "separation",
@@ -88,7 +34,7 @@ def resident_cells(model) -> np.ndarray:
 def _cell_groups() -> dict:
     cells = np.arange(1, N_CELLS)
     hispanic, status, adult = (cells - 1) // 8 == 1, ((cells - 1) % 8) // 2, (cells - 1) % 2 == 1
-    citizen = (status == Status.US_BORN) | (status == Status.NATURALIZED)
+    citizen = is_citizen(status)
     members = {
         "all": np.ones(len(cells), dtype=bool),
         "hispanic": hispanic,
@@ -126,7 +72,7 @@ def group_means(cells, values, groups, counts=None) -> dict:
 def victim_groups(model, victims) -> dict:
     """Which of the VICTIM_GROUPS each victim belongs to (boolean arrays over ``victims``)."""
     status, hispanic = model.status[victims], model.hispanic[victims]
-    citizen = (status == Status.US_BORN) | (status == Status.NATURALIZED)
+    citizen = is_citizen(status)
     return {"hispanic": hispanic, "undocumented": status == Status.UNDOCUMENTED,
             "hispanic_citizen": hispanic & citizen, "non_hispanic": ~hispanic}
 
@@ -138,10 +84,9 @@ def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
     fp = model.fear_process
     counts = np.bincount(cells, minlength=N_CELLS)
     size = {g: int(counts[m].sum()) for g, m in CELL_GROUPS.items()}
-    reporting = group_means(cells, report_prob, ("all", *VICTIM_GROUPS), counts)
-    cohort = group_means(cohort_cells, report_prob, ("all", *VICTIM_GROUPS))
-    fear = group_means(cells, model.fear, ("undocumented", "lpr", "hispanic_citizen", "non_hispanic", "hispanic"),
-                       counts)
+    reporting = group_means(cells, report_prob, REPORTING_GROUPS, counts)
+    cohort = group_means(cohort_cells, report_prob, REPORTING_GROUPS)
+    fear = group_means(cells, model.fear, FEAR_GROUPS, counts)
     chilled = group_means(cells, fp.chilled, CHILL_GROUPS, counts)
     hispanic = CELL_GROUPS["hispanic"][cells]
     channel_sums = fp.channels @ hispanic.astype(np.float64)
@@ -160,7 +105,7 @@ def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
         "fear_mean_lpr": fear["lpr"],
         "fear_mean_hispanic_citizen": fear["hispanic_citizen"],
         "fear_mean_non_hispanic": fear["non_hispanic"],
-        "share_hispanic_knows_removed": knows["knows_detained"]["hispanic"],
+        "share_hispanic_knows_detained": knows["knows_detained"]["hispanic"],
         "reporting_rate_cohort": cohort["all"],
         **{f"reporting_rate_cohort_{g}": cohort[g] for g in VICTIM_GROUPS},
         **{f"realized_reporting_{g}": _ratio(flows[f"victimizations_reported_{g}"], flows[f"victimizations_{g}"])

@@ -28,16 +28,17 @@ from agents.codes import (
     sc_level,
 )
 from agents.police import stop_weights
-from agents.policies import PolicySchedule, RegimeSchedule
+from agents.policies import POLICIES, REGIMES
 
 from . import crime
 from .acquaintances import build_foci, empty_foci
 from .fear import FearProcess
-from .metrics import FLOW_ALIASES, FLOWS, REPORTERS, EventLog, resident_cells, victim_groups, weekly_state
+from .metrics import EventLog, resident_cells, victim_groups, weekly_state
 from .network import build_ties, to_networkx
 from .on_demand import AgentsOnDemand
-from .parameters import DEFAULTS, PARAMETER_TABLE, validate_parameters
+from .parameters import DEFAULTS, make_params
 from .population import build_county
+from .reporters import FLOWS, REPORTERS
 
 
 class SecureCommunitiesModel(mesa.Model):
@@ -51,12 +52,11 @@ class SecureCommunitiesModel(mesa.Model):
             if both:
                 raise ValueError(f"{both} given both in the scenario and as keywords; give each once")
             params = {**given, **params}
-        checked = validate_parameters(params)  # fails before any work is done
+        p = make_params(params)  # checked and frozen; fails before any work is done
         super().__init__(rng=rng, scenario=scenario)
-        for name, value in checked.items():
-            setattr(self, name, value)
+        self.params = p
 
-        county = build_county(checked, self.rng)
+        county = build_county(p, self.rng)
         self.status, self.hispanic, self.female = county.status, county.hispanic, county.female
         self.adult, self.household_of = county.adult, county.household_of
         self.neighborhood, self.propensity = county.neighborhood, county.propensity
@@ -78,12 +78,12 @@ class SecureCommunitiesModel(mesa.Model):
         self.nb_counts = np.bincount(self.neighborhood)
         self.nb_offsets = np.concatenate([[0], np.cumsum(self.nb_counts)[:-1]])
 
-        self.ties = build_ties(checked, self.rng, county)
-        self.foci = (build_foci(checked, self.rng, county.neighborhood, county.hispanic, county.status, county.adult)
-                     if self.acquaintance_channel else empty_foci(n))
-        self.fear_process = FearProcess(checked, self.rng, self.ties, self.foci, self.status, self.hispanic,
-                                        county.household_start,
-                                        [(week, policy.declared) for week, policy in self._policy_schedule().steps])
+        self.ties = build_ties(p, self.rng, county)
+        self.foci = (build_foci(p, self.rng, county.neighborhood, county.hispanic, county.status, county.adult)
+                     if p.acquaintance_channel else empty_foci(n))
+        policies = p.detainer_policy.map(POLICIES.__getitem__)  # the jail's rules, week by week
+        self.fear_process = FearProcess(p, self.rng, self.ties, self.foci, self.status, self.hispanic,
+                                        county.household_start, policies.map(lambda policy: policy.declared))
         self.fear = self.fear_process.fear
         self._graph = None
 
@@ -91,11 +91,14 @@ class SecureCommunitiesModel(mesa.Model):
         self.households = AgentsOnDemand(len(county.household_start) - 1, self._make_household)
         self._household_start = county.household_start
         n_beats = len(self.nb_counts)
-        n_officers = max(1, round(self.police_per_1000 * n / 1000))
+        n_officers = max(1, round(p.police_per_1000 * n / 1000))
         self.officers = [PoliceOfficer(self, beat=i % n_beats) for i in range(n_officers)]
         self.beat_officers = [[o for o in self.officers if o.beat == b] or [self.officers[b % n_officers]]
                               for b in range(n_beats)]
-        self._build_pathway()
+        self.jail = Jail(self, policies, p)
+        self.ice = ICE(self, p.enforcement_regime.map(REGIMES.__getitem__), p,
+                       weekly_capacity=p.ice_capacity_share * int((self.status == Status.UNDOCUMENTED).sum())
+                       / WEEKS_PER_YEAR)
 
         self.events = EventLog()
         self.totals = dict.fromkeys(FLOWS, 0)
@@ -114,37 +117,16 @@ class SecureCommunitiesModel(mesa.Model):
         return Household(self, h, members, [m for m in members if self.adult[m]],
                          [m for m in members if not self.adult[m]])
 
-    def _policy_schedule(self) -> PolicySchedule:
-        return PolicySchedule(PARAMETER_TABLE["detainer_policy"].constraint.steps(self.detainer_policy))
-
-    def _build_pathway(self) -> None:
-        """The jail and ICE, each given the rules and probabilities it uses."""
-        self.jail = Jail(self, self._policy_schedule(), decline_prob=self.detainer_decline_prob,
-                         hold_weeks=self.detainer_extra_jail_weeks, pretrial_weeks=self.detainer_pretrial_weeks,
-                         conviction_prob=self.conviction_prob,
-                         pretrial_conviction_effect=self.pretrial_conviction_effect,
-                         wobbler_share=self.wobbler_share)
-        n_undocumented = int((self.status == Status.UNDOCUMENTED).sum())
-        steps = PARAMETER_TABLE["enforcement_regime"].constraint.steps(self.enforcement_regime)
-        self.ice = ICE(self, RegimeSchedule(steps),
-                       weekly_capacity=self.ice_capacity_share * n_undocumented / WEEKS_PER_YEAR,
-                       detainer_prob=self.detainer_prob, pickup_prob=self.ice_pickup_prob,
-                       detention_weeks=self.ice_detention_weeks, relief_prob=self.relief_prob,
-                       citizen_error_prob=self.citizen_detainer_error_prob,
-                       at_large_prob=self.at_large_arrest_prob, at_large_delay_weeks=self.at_large_delay_weeks,
-                       background_rate=self.background_arrest_rate,
-                       history_weight=self.background_history_weight)
-
     # --- parameters (scikit-learn style) ---
     def get_params(self) -> dict:
-        """The model's parameters as passed (defaults filled in)."""
-        return {name: getattr(self, name) for name in DEFAULTS}
+        """The model's parameters as plain values (defaults filled in; schedules as their text)."""
+        return self.params.as_dict()
 
     @property
     def graph(self):
         """The social graph (household and friendship ties) as NetworkX, built on first use."""
         if self._graph is None:
-            self._graph = to_networkx(self.ties, len(self.status), self.get_params())
+            self._graph = to_networkx(self.ties, len(self.status), self.params)
         return self._graph
 
     @property
@@ -160,7 +142,7 @@ class SecureCommunitiesModel(mesa.Model):
     @property
     def sharing_is_active(self) -> bool:
         """Whether FBI-DHS fingerprint sharing reaches this county this week (federal, not local)."""
-        return self.sharing_active and self.week >= self.activation_week
+        return self.params.sharing_active and self.week >= self.params.activation_week
 
     # --- the week ---
     def step(self) -> None:
@@ -177,7 +159,7 @@ class SecureCommunitiesModel(mesa.Model):
     def _collect(self) -> None:
         self.report_prob = crime.reporting_probability(self)
         cells = resident_cells(self)
-        if self.cohort is None and self.week >= self.activation_week:
+        if self.cohort is None and self.week >= self.params.activation_week:
             self.cohort = cells  # followed from here on, removed members included
         state = weekly_state(self, self.report_prob, self.fear_process.knowing(), cells,
                              cells if self.cohort is None else self.cohort)
@@ -189,10 +171,6 @@ class SecureCommunitiesModel(mesa.Model):
     def count(self, name: str, k: int = 1) -> None:
         self.flows[name] += k
         self.totals[name] += k
-        alias = FLOW_ALIASES.get(name)
-        if alias is not None:
-            self.flows[alias] += k
-            self.totals[alias] += k
 
     def log_event(self, stage: str, resident: int, offense=None, door=None, rule=None) -> None:
         self.events.add(self, stage, resident, offense, door, rule)
@@ -279,7 +257,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.residents[resident].convict((PRIOR_REMOVAL,))  # the record now holds this removal
         self.record[resident, FINAL_ORDER] = 0  # an outstanding order, if any, is executed
         self.removed_in_run[resident] = True
-        self.mark_ice_contact(resident, self.removal_shock)
+        self.mark_ice_contact(resident, self.params.removal_shock)
         effect = self.households[int(self.household_of[resident])].record_removal(resident)
         if effect["separated"]:
             self.count("separations")
@@ -288,8 +266,8 @@ class SecureCommunitiesModel(mesa.Model):
             self.count("foster_placements", effect["foster"])
             self.count("foster_children", effect["new_foster"])
             self.log_event("separation", resident)
-        if self.reentry_prob > 0 and self.rng.random() < self.reentry_prob:
-            week = self.week + int(self.rng.geometric(1.0 / self.reentry_mean_weeks))
+        if self.params.reentry_prob > 0 and self.rng.random() < self.params.reentry_prob:
+            week = self.week + int(self.rng.geometric(1.0 / self.params.reentry_mean_weeks))
             self.reentry_schedule.setdefault(week, []).append(resident)
 
     def _return_due(self) -> None:

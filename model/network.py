@@ -88,18 +88,18 @@ def _uniform_member(keys: np.ndarray, wanted: np.ndarray, rng) -> np.ndarray:
     return order[pick]
 
 
-def friendship_pairs(params: dict, rng, neighborhood, hispanic, status) -> np.ndarray:
+def friendship_pairs(params, rng, neighborhood, hispanic, status) -> np.ndarray:
     """Friendship ties: mostly in the neighborhood, homophilous by ethnicity and nativity."""
     n = len(neighborhood)
-    stubs = rng.poisson(params["friends_per_resident"] / 2.0, n)
+    stubs = rng.poisson(params.friends_per_resident / 2.0, n)
     source = np.repeat(np.arange(n), stubs)
     k = len(source)
     group = hispanic.astype(np.int64) * 2 + (status != Status.US_BORN)
     local_key = neighborhood.astype(np.int64) * 4 + group
     target = np.empty(k, dtype=np.int64)
     draw = rng.random(k)
-    cross = draw < params["cross_neighborhood_share"]
-    homophilous = ~cross & (rng.random(k) < params["tie_homophily"])
+    cross = draw < params.cross_neighborhood_share
+    homophilous = ~cross & (rng.random(k) < params.tie_homophily)
     mixed = ~cross & ~homophilous
     target[cross] = rng.integers(0, n, int(cross.sum()))
     target[homophilous] = _uniform_member(local_key, local_key[source[homophilous]], rng)
@@ -120,14 +120,14 @@ def _unique_pairs(pairs: np.ndarray, n: int, exclude: np.ndarray | None = None) 
     return np.stack([codes // n, codes % n], axis=1)
 
 
-def build_ties(params: dict, rng, county) -> SocialTies:
+def build_ties(params, rng, county) -> SocialTies:
     """Household cliques plus friendships (family wins where both exist), and their weights."""
     n = len(county.status)
     family = household_pairs(county.household_start)
     friends = friendship_pairs(params, rng, county.neighborhood, county.hispanic, county.status)
     friends = _unique_pairs(friends, n, exclude=family)
-    family_weights = _symmetric(family, params["family_tie_weight"], n)
-    friend_weights = _symmetric(friends, params["friend_tie_weight"], n)
+    family_weights = _symmetric(family, params.family_tie_weight, n)
+    friend_weights = _symmetric(friends, params.friend_tie_weight, n)
     return SocialTies(family, friends, (family_weights + friend_weights).tocsr(), family_weights, friend_weights)
 
 
@@ -137,10 +137,10 @@ def _symmetric(pairs: np.ndarray, weight: float, n: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.full(len(rows), weight), (rows, cols)), shape=(n, n))
 
 
-def to_networkx(ties: SocialTies, n: int, params: dict) -> nx.Graph:
+def to_networkx(ties: SocialTies, n: int, params) -> nx.Graph:
     """The same ties as a NetworkX graph; edges carry ``kind`` (family/friend) and ``weight``."""
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
-    graph.add_edges_from(ties.family.tolist(), kind="family", weight=params["family_tie_weight"])
-    graph.add_edges_from(ties.friends.tolist(), kind="friend", weight=params["friend_tie_weight"])
+    graph.add_edges_from(ties.family.tolist(), kind="family", weight=params.family_tie_weight)
+    graph.add_edges_from(ties.friends.tolist(), kind="friend", weight=params.friend_tie_weight)
     return graph

@@ -6,15 +6,26 @@ default comes from and, where the record gives one, the range a sweep should cov
 listed in ``docs/sources.md``; "assumption" marks a default the published record does not pin
 down.
 
-``validate_parameters`` checks a full set before any work is done and raises ``ValueError``
-naming the parameter and what is allowed.
+Calibrated values are data: ``model/calibrated.toml`` (written by ``python -m experiments.calibrate
+apply-defaults``) replaces the declared default of each fitted parameter and puts the calibration
+before its source, which stays as the prior's source.
+
+``make_params`` checks a full set before any work is done, raising ``ValueError`` naming the
+parameter and what is allowed, and returns the one frozen parameter object (``Params``) that the
+model and its agents read, under the parameters' own names. ``validate_parameters`` gives the same
+set as plain values (schedules as their text), for specs, tables and JSON.
 """
 
+import dataclasses
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
 
-from .constraints import PROBABILITY, Boolean, Constraint, Levels, Schedule, count, rate
+from .constraints import PROBABILITY, Boolean, Constraint, Interval, Levels, Schedule, Timeline, count, rate
+
+CALIBRATED_FILE = Path(__file__).with_name("calibrated.toml")
 
 
 @dataclass(frozen=True)
@@ -24,17 +35,22 @@ class Parameter:
     constraint: Constraint
     source: str
     sweep: tuple | None = None  # natural sweep bounds from the record, if any
+    calibration: dict | None = None  # the entry of model/calibrated.toml that set the default, if any
 
     def check(self, value):
-        """The value in canonical type, or ValueError naming the parameter."""
+        """The value in canonical plain form, or ValueError naming the parameter."""
         return self.constraint.check(self.name, value)
+
+    def parse(self, value):
+        """The value as the model reads it (a ``Timeline`` for a schedule), or ValueError."""
+        return self.constraint.parse(self.name, value)
 
 
 def _p(name, default, constraint, source, sweep=None):
     return Parameter(name, default, constraint, source, sweep)
 
 
-PARAMETERS = [
+DECLARED = [
     # --- the county ---
     _p("n_residents", 2000, count(20, 5_000_000), "model size: 300-2,000 in class, 10^4-10^6 in studies"),
     _p("neighborhood_size", 500, count(10, 1_000_000), "assumption: residents per neighborhood (police beat)"),
@@ -60,24 +76,15 @@ PARAMETERS = [
        "and detainer_prob so that at the national composition P(match | booked) and P(detainer | match) "
        "come near Alsan & Yang's 0.09 and 0.31 (tests/test_calibration.py): undocumented residents with "
        "a prior DHS encounter (border, visa)", (0.5, 0.9)),
-    _p("ident_share_legal_immigrants", 0.3787, PROBABILITY, "calibrated (C1, C2): posterior median of "
-                                                         "`experiments/specs/calibration.toml` (90% interval "
-                                                         "0.227-0.568; prior uniform 0.2-0.6); prior's source: "
-                                                         "assumption (see ident_share_undocumented): LPRs and "
+    _p("ident_share_legal_immigrants", 0.3, PROBABILITY, "assumption (see ident_share_undocumented): LPRs and "
        "naturalized citizens enrolled in IDENT; older cases predate it", (0.2, 0.6)),
     # --- the social graph ---
     _p("friends_per_resident", 6.0, rate(100.0), "assumption: mean friendship and neighbor ties", (2.0, 15.0)),
-    _p("tie_homophily", 0.6064, PROBABILITY, "calibrated (C9): posterior median of "
-                                          "`experiments/specs/calibration.toml` (90% interval 0.334-0.866; "
-                                          "prior uniform 0.3-0.9); prior's source: "
-                                          "assumption: share of local friendships within one's ethnic and "
-       "nativity group", (0.3, 0.9)),
+    _p("tie_homophily", 0.7, PROBABILITY, "assumption: share of local friendships within one's ethnic "
+       "and nativity group", (0.3, 0.9)),
     _p("cross_neighborhood_share", 0.2, PROBABILITY, "assumption: share of friendships outside the neighborhood"),
-    _p("segregation", 0.3887, PROBABILITY, "calibrated (C9): posterior median of "
-                                        "`experiments/specs/calibration.toml` (90% interval 0.0375-0.857; "
-                                        "prior uniform 0-0.9); prior's source: "
-                                        "assumption: 0 random, 1 fully sorted neighborhoods by ethnicity and "
-       "nativity (Hispanic-white dissimilarity in large metros is about 0.6)", (0.0, 0.9)),
+    _p("segregation", 0.6, PROBABILITY, "assumption: 0 random, 1 fully sorted neighborhoods by "
+       "ethnicity and nativity (Hispanic-white dissimilarity in large metros is about 0.6)", (0.0, 0.9)),
     _p("family_tie_weight", 1.0, rate(10.0), "assumption: strength of a household tie"),
     _p("friend_tie_weight", 0.3, rate(10.0), "assumption: strength of a friendship tie", (0.1, 0.6)),
     # --- crime, reporting and policing ---
@@ -103,14 +110,8 @@ PARAMETERS = [
     _p("reporting_prob_property", 0.35, PROBABILITY, "BJS: about 35% of property victimizations reported"),
     _p("undocumented_reporting_ratio", 0.46, PROBABILITY, "derived: Comino et al. 2020, undocumented victims "
        "report about 17% of crimes; legalization raised it about 20 points (17/37)"),
-    _p("clearance_prob_violent", 0.479, PROBABILITY, "calibrated (C8a): posterior median of "
-                                                    "`experiments/specs/calibration.toml` (90% interval "
-                                                    "0.325-0.608; prior uniform 0.3-0.7); prior's source: "
-                                                    "assumption: FBI UCR violent clearance order of magnitude"),
-    _p("clearance_prob_property", 0.1899, PROBABILITY, "calibrated (C8b): posterior median of "
-                                                     "`experiments/specs/calibration.toml` (90% interval "
-                                                     "0.125-0.285; prior uniform 0.1-0.3); prior's source: "
-                                                     "assumption: FBI UCR property clearance order of magnitude"),
+    _p("clearance_prob_violent", 0.45, PROBABILITY, "assumption: FBI UCR violent clearance order of magnitude"),
+    _p("clearance_prob_property", 0.18, PROBABILITY, "assumption: FBI UCR property clearance order of magnitude"),
     _p("conviction_prob", 0.6, PROBABILITY, "assumption: share of bookings that end in a conviction"),
     _p("prior_record_years", 10, count(0, 50), "assumption: years of offending history drawn at the start"),
     _p("police_per_1000", 2.4, rate(50.0), "UCR benchmark: about 2.4 sworn officers per 1,000 residents"),
@@ -192,19 +193,14 @@ PARAMETERS = [
     _p("reentry_mean_weeks", 52, count(1, 1040), "assumption: mean weeks abroad before a return (geometric)",
        (13, 156)),
     # --- fear and silence ---
-    _p("fear_sensitivity", 0.9955, rate(20.0), "calibrated (C11): posterior median of "
-                                            "`experiments/specs/calibration.toml` (90% interval 0.293-2.79; "
-                                            "prior log-uniform 0.25-3); prior's source: "
-                                            "assumption: how strongly a tie's detention or removal raises fear",
+    _p("fear_sensitivity", 1.0, rate(20.0), "assumption: how strongly a tie's detention or removal "
+       "raises fear",
        (0.25, 3.0)),
     _p("detention_shock", 0.5, rate(10.0), "assumption: exposure from a tie taken into ICE custody"),
     _p("removal_shock", 1.0, rate(10.0), "assumption: exposure from a tie removed"),
     _p("fear_contagion", 0.05, PROBABILITY, "assumption: weekly pull of a resident's fear up toward the "
        "tie-weighted mean fear of their ties (worry told within families and friendships)", (0.0, 0.2)),
-    _p("fear_decay", 0.01712, PROBABILITY, "calibrated (C11): posterior median of "
-                                        "`experiments/specs/calibration.toml` (90% interval 0.00581-0.0837; "
-                                        "prior log-uniform 0.005-0.1); prior's source: "
-                                        "assumption: weekly decay of fear (half-life about 34 weeks)", (0.005, 0.1)),
+    _p("fear_decay", 0.02, PROBABILITY, "assumption: weekly decay of fear (half-life about 34 weeks)", (0.005, 0.1)),
     _p("chill_reporting_effect", 0.5, PROBABILITY, "assumption: how much a chilled victim cuts reporting, of the "
        "order of the gap between undocumented and legalized victims (17% against 37%, Comino et al. 2020); "
        "stated-intent surveys (Theodore 2013; Wong et al. 2019) measure who is chilled, not this", (0.25, 0.9)),
@@ -220,11 +216,7 @@ PARAMETERS = [
        "people known by name; McCormick, Salganik & Zheng 2010: about 611", (290.0, 611.0)),
     _p("acquaintance_size_dispersion", 1.0, rate(3.0), "assumption: sigma of lognormal focus sizes, which makes "
        "network size very unequal across people (Zheng, Salganik & Gelman 2006)", (0.5, 1.5)),
-    _p("acquaintance_knowing_prob", 0.05278, PROBABILITY, "calibrated (C9): posterior median of "
-                                                       "`experiments/specs/calibration.toml` (90% interval "
-                                                       "0.016-0.241; prior log-uniform 0.01-0.3); prior's "
-                                                       "source: "
-                                                       "assumption: chance of knowing a given acquaintance's "
+    _p("acquaintance_knowing_prob", 0.05, PROBABILITY, "assumption: chance of knowing a given acquaintance's "
        "immigration status or hearing of their detention (pinned by C9: 53% of Latinos know someone "
        "unauthorized, Pew 2021/22)", (0.01, 0.3)),
     _p("acquaintance_shock_weight", 0.05, rate(10.0), "assumption: fear exposure from an acquaintance's detention "
@@ -233,17 +225,10 @@ PARAMETERS = [
        "(Alsan & Yang 2022: a community-wide chill, damped where the county declares limits)"),
     _p("salience_activation_shock", 0.01, rate(10.0), "assumption: one-time exposure when the program reaches the "
        "county and is announced", (0.0, 0.05)),
-    _p("salience_per_detention", 0.01131, rate(10.0), "calibrated (C11): posterior median of "
-                                                    "`experiments/specs/calibration.toml` (90% interval "
-                                                    "0.00306-0.0191; prior uniform 0-0.02); prior's source: "
-                                                    "assumption: exposure added to the news stock by one detention "
-       "or removal per 1,000 residents of the listener's own group, times that event's shock (detention_shock, "
-       "removal_shock)", (0.0, 0.02)),
-    _p("salience_half_life_weeks", 30.85, rate(520.0, low=1.0), "calibrated (C11): posterior median of "
-                                                               "`experiments/specs/calibration.toml` (90% "
-                                                               "interval 10.2-87.2; prior log-uniform 8-104); "
-                                                               "prior's source: "
-                                                               "assumption: half-life of the news stock in weeks",
+    _p("salience_per_detention", 0.005, rate(10.0), "assumption: exposure added to the news stock by one "
+       "detention or removal per 1,000 residents of the listener's own group, times that event's shock "
+       "(detention_shock, removal_shock)", (0.0, 0.02)),
+    _p("salience_half_life_weeks", 26.0, rate(520.0, low=1.0), "assumption: half-life of the news stock in weeks",
        (8.0, 104.0)),
     _p("salience_cross_group", 0.25, PROBABILITY, "assumption: weight of enforcement against the other ethnic "
        "group (Hispanic or not) against one's own", (0.0, 1.0)),
@@ -266,6 +251,39 @@ PARAMETERS = [
     _p("fear_susceptibility_hispanic_us_born", 0.35, PROBABILITY, "derived: Pew 2021/22, US-born Latinos 0.28 / 0.80"),
     _p("fear_susceptibility_non_hispanic", 0.15, PROBABILITY, "derived: Pew 2021/22, non-Latino whites 0.12 / 0.80"),
 ]
+
+
+
+def calibration_source(entry: dict, spec: str, declared_source: str) -> str:
+    """The source of a calibrated default: the calibration, then the prior's own source."""
+    lo, hi = entry["interval"]
+    return (f"calibrated ({', '.join(entry['targets'])}): posterior median of `{spec}` (90% interval "
+            f"{lo:.3g}-{hi:.3g}; prior {entry['prior']}); prior's source: {declared_source}")
+
+
+def apply_calibration(declared: list, path: Path = CALIBRATED_FILE) -> list:
+    """The declared parameters with the calibrated defaults of ``path`` (if it exists) in place."""
+    if not path.exists():
+        return list(declared)
+    data = tomllib.loads(path.read_text())
+    entries = data.get("parameters", {})
+    by_name = {p.name: p for p in declared}
+    unknown = sorted(set(entries) - set(by_name))
+    if unknown:
+        raise ValueError(f"{path.name}: no parameter named {unknown}")
+    out = []
+    for p in declared:
+        entry = entries.get(p.name)
+        if entry is None:
+            out.append(p)
+            continue
+        value = p.check(entry["value"])
+        out.append(dataclasses.replace(p, default=value, calibration=dict(entry),
+                                       source=calibration_source(entry, data["spec"], p.source)))
+    return out
+
+
+PARAMETERS = apply_calibration(DECLARED)
 
 PARAMETER_TABLE = {p.name: p for p in PARAMETERS}
 DEFAULTS = {p.name: p.default for p in PARAMETERS}
@@ -310,8 +328,43 @@ def scenario(name: str) -> dict:
     return dict(PRESETS[name])
 
 
-def validate_parameters(params: dict) -> dict:
-    """Check a set of keyword parameters; return the full set with defaults filled in.
+def _annotation(constraint: Constraint) -> type:
+    if isinstance(constraint, (Schedule, Levels)):
+        return Timeline
+    if isinstance(constraint, Boolean):
+        return bool
+    if isinstance(constraint, Interval):
+        return constraint.kind
+    return str
+
+
+_SCHEDULES = tuple(p.name for p in PARAMETERS if isinstance(p.constraint, (Schedule, Levels)))
+
+
+def _as_dict(self) -> dict:
+    """The parameters as plain values (schedules as their text): what ``Model(**...)`` takes back."""
+    out = {name: getattr(self, name) for name in DEFAULTS}
+    for name in _SCHEDULES:
+        out[name] = PARAMETER_TABLE[name].check(out[name])
+    return out
+
+
+def _replace(self, **changes) -> "Params":
+    """A new checked parameter object with ``changes`` (this one is frozen)."""
+    return make_params({**self.as_dict(), **changes})
+
+
+Params = dataclasses.make_dataclass(
+    "Params", [(p.name, _annotation(p.constraint), dataclasses.field(default=p.parse(p.default)))
+               for p in PARAMETERS],
+    frozen=True, slots=True, kw_only=True, module=__name__,
+    namespace={"__doc__": "The model's parameters, checked and frozen: one attribute per parameter, under "
+                          "its own name (schedules as ``Timeline``). Built by ``make_params``.",
+               "as_dict": _as_dict, "replace": _replace})
+
+
+def make_params(params: dict) -> Params:
+    """Check a set of keyword parameters; return the frozen parameter object, defaults filled in.
 
     Raises ValueError on an unknown name, a value outside what is allowed, or shares
     that cannot add up.
@@ -321,7 +374,7 @@ def validate_parameters(params: dict) -> dict:
         raise ValueError(f"unknown parameter(s) {unknown}; known parameters are listed in "
                          "model.parameters.PARAMETERS")
     full = {**DEFAULTS, **params}
-    checked = {name: PARAMETER_TABLE[name].check(full[name]) for name in DEFAULTS}
+    checked = {name: PARAMETER_TABLE[name].parse(full[name]) for name in DEFAULTS}
     migrants = checked["share_undocumented"] + checked["share_lpr"] + checked["share_naturalized"]
     if migrants > 1 + 1e-9:
         raise ValueError("share_undocumented + share_lpr + share_naturalized must sum to at most 1 "
@@ -332,9 +385,15 @@ def validate_parameters(params: dict) -> dict:
         if total > 1 + 1e-9:
             raise ValueError(f"{key} + single_parent_share + single_adult_share must sum to at most 1 "
                              f"(couples without children are the remainder), got {total:.3f}")
+    params = Params(**checked)
     from .population import household_head_rates  # composition must be attainable
-    household_head_rates(checked)
-    return checked
+    household_head_rates(params)
+    return params
+
+
+def validate_parameters(params: dict) -> dict:
+    """Check a set of keyword parameters (as ``make_params``); return the full set as plain values."""
+    return make_params(params).as_dict()
 
 
 def markdown_table() -> str:

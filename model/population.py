@@ -49,27 +49,27 @@ class County:
     parent_of_citizen_child: np.ndarray
 
 
-def _type_probs(params: dict) -> np.ndarray:
+def _type_probs(params) -> np.ndarray:
     """Household type probabilities, rows by head status (US-born, naturalized, LPR, undocumented)."""
     rows = []
     for group in ("us_born", "legal_immigrant", "legal_immigrant", "undocumented"):
-        ck = params[f"couples_with_children_share_{group}"]
-        sp, sa = params["single_parent_share"], params["single_adult_share"]
+        ck = getattr(params, f"couples_with_children_share_{group}")
+        sp, sa = params.single_parent_share, params.single_adult_share
         rows.append([ck, sp, max(0.0, 1.0 - ck - sp - sa), sa])
     return np.array(rows)
 
 
-def household_head_rates(params: dict) -> np.ndarray:
+def household_head_rates(params) -> np.ndarray:
     """Households per resident by head status, solved so residents' status shares match.
 
     Raises ValueError when no mix of households reaches the requested composition.
     """
     types = _type_probs(params)
     partners = types[:, COUPLE_KIDS] + types[:, COUPLE]
-    kids = params["mean_children"] * (types[:, COUPLE_KIDS] + types[:, SINGLE_PARENT])
+    kids = params.mean_children * (types[:, COUPLE_KIDS] + types[:, SINGLE_PARENT])
     adults = 1.0 + partners
-    q = params["undocumented_partner_citizen_prob"]
-    c = params["citizen_child_share_undocumented_parents"]
+    q = params.undocumented_partner_citizen_prob
+    c = params.citizen_child_share_undocumented_parents
     u = Status.UNDOCUMENTED
     # expected residents of each status (rows) per household of each head status (columns)
     m = np.zeros((4, 4))
@@ -77,7 +77,7 @@ def household_head_rates(params: dict) -> np.ndarray:
     m[Status.NATURALIZED, Status.NATURALIZED] = adults[1]
     m[Status.LPR, Status.LPR] = adults[2]
     m[u, u] = 1.0 + partners[u] * (1 - q) + kids[u] * (1 - c)
-    target = np.array([0.0, params["share_naturalized"], params["share_lpr"], params["share_undocumented"]])
+    target = np.array([0.0, params.share_naturalized, params.share_lpr, params.share_undocumented])
     target[0] = 1.0 - target[1:].sum()
     rates = np.linalg.solve(m, target)
     if np.any(rates < -1e-12):
@@ -87,9 +87,9 @@ def household_head_rates(params: dict) -> np.ndarray:
     return np.clip(rates, 0.0, None)
 
 
-def build_county(params: dict, rng: np.random.Generator) -> County:
+def build_county(params, rng: np.random.Generator) -> County:
     """Draw the county's residents and households from the parameters."""
-    n = params["n_residents"]
+    n = params.n_residents
     rates = household_head_rates(params)
     n_draw = int(np.ceil(n * rates.sum() * 1.2)) + 10
     head = rng.choice(4, size=n_draw, p=rates / rates.sum())
@@ -97,7 +97,7 @@ def build_county(params: dict, rng: np.random.Generator) -> County:
     htype = np.minimum((rng.random(n_draw)[:, None] > cumulative).sum(axis=1), 3)
     has_partner = (htype == COUPLE_KIDS) | (htype == COUPLE)
     has_kids = (htype == COUPLE_KIDS) | (htype == SINGLE_PARENT)
-    n_kids = np.where(has_kids, 1 + rng.poisson(params["mean_children"] - 1.0, n_draw), 0)
+    n_kids = np.where(has_kids, 1 + rng.poisson(params.mean_children - 1.0, n_draw), 0)
     size = 1 + has_partner + n_kids
     # keep households until the county is full; the last one is cut to fit
     cum = np.cumsum(size)
@@ -116,15 +116,15 @@ def build_county(params: dict, rng: np.random.Generator) -> County:
     undoc_head = hhead == Status.UNDOCUMENTED
     status = hhead.astype(np.int8)
     draw = rng.random(n)
-    partner_citizen = is_partner & undoc_head & (draw < params["undocumented_partner_citizen_prob"])
+    partner_citizen = is_partner & undoc_head & (draw < params.undocumented_partner_citizen_prob)
     status[partner_citizen] = Status.US_BORN
     child = ~adult
-    child_citizen = child & (~undoc_head | (draw < params["citizen_child_share_undocumented_parents"]))
+    child_citizen = child & (~undoc_head | (draw < params.citizen_child_share_undocumented_parents))
     status[child & child_citizen] = Status.US_BORN
     status[child & ~child_citizen] = Status.UNDOCUMENTED
 
-    hisp_share = np.where(head == Status.UNDOCUMENTED, params["hispanic_share_undocumented"],
-                          params["hispanic_share_others"])
+    hisp_share = np.where(head == Status.UNDOCUMENTED, params.hispanic_share_undocumented,
+                          params.hispanic_share_others)
     hispanic = (rng.random(n_households) < hisp_share)[household_of]
 
     female = _draw_sex(params, rng, status, adult, is_partner, household_start, household_of)
@@ -135,15 +135,15 @@ def build_county(params: dict, rng: np.random.Generator) -> County:
 
     neighborhood = _assign_neighborhoods(params, rng, head, hispanic[household_start[:-1]], size)[household_of]
 
-    sigma = params["offending_concentration"]
+    sigma = params.offending_concentration
     propensity = rng.lognormal(-sigma**2 / 2, sigma, n)
-    propensity *= np.where(female, 1.0, params["male_offending_ratio"])
+    propensity *= np.where(female, 1.0, params.male_offending_ratio)
     propensity[~adult] = 0.0
     if propensity.sum() > 0:
         propensity *= adult.sum() / propensity.sum()  # mean 1 over adults
 
     ident_share = np.select([status == Status.UNDOCUMENTED, status == Status.US_BORN],
-                            [params["ident_share_undocumented"], 0.0], params["ident_share_legal_immigrants"])
+                            [params.ident_share_undocumented, 0.0], params.ident_share_legal_immigrants)
     in_ident = rng.random(n) < ident_share
 
     record, record_week = _prior_records(params, rng, propensity, adult, status)
@@ -169,7 +169,7 @@ def _draw_sex(params, rng, status, adult, is_partner, household_start, household
     paired = int(in_undocumented_couple.sum()) * 2  # undocumented adults in all-undocumented couples
     others = is_head & undocumented & ~in_undocumented_couple  # the rest of the undocumented adults
     n_others = int(others.sum())
-    target = params["female_share_undocumented_adults"] * (paired + n_others)
+    target = params.female_share_undocumented_adults * (paired + n_others)
     share_others = float(np.clip((target - 0.5 * paired) / n_others, 0.0, 1.0)) if n_others else 0.5
     female = rng.random(n) < np.where(others, share_others, 0.5)
     female[is_partner] = ~female[head[is_partner]]  # couples: one man, one woman
@@ -181,13 +181,13 @@ def victim_reporting_scale(params, undocumented_share: float) -> float:
     report ``undocumented_reporting_ratio`` as often, and offenders who respond to silence pick,
     with probability ``offender_response_strength``, the least likely to report of
     ``victim_candidates`` candidates (so an undocumented one whenever there is one)."""
-    u, r = undocumented_share, params["undocumented_reporting_ratio"]
+    u, r = undocumented_share, params.undocumented_reporting_ratio
     at_random = 1.0 - u * (1.0 - r)
-    if not params["offenders_target_nonreporters"]:
+    if not params.offenders_target_nonreporters:
         return at_random
-    none_undocumented = (1.0 - u) ** params["victim_candidates"]
+    none_undocumented = (1.0 - u) ** params.victim_candidates
     targeted = r * (1.0 - none_undocumented) + none_undocumented
-    s = params["offender_response_strength"]
+    s = params.offender_response_strength
     return (1.0 - s) * at_random + s * targeted
 
 
@@ -199,15 +199,15 @@ def _rates_per_adult_year(params, status, adult):
     per_adult = n / n_adults
     reporting_scale = victim_reporting_scale(params, float(np.mean(status == Status.UNDOCUMENTED)))
     by_offense = {
-        Offense.VIOLENT: params["violent_victimization_rate"] * params["reporting_prob_violent"]
-        * params["clearance_prob_violent"] * reporting_scale,
-        Offense.PROPERTY: params["property_victimization_rate"] * params["reporting_prob_property"]
-        * params["clearance_prob_property"] * reporting_scale,
+        Offense.VIOLENT: params.violent_victimization_rate * params.reporting_prob_violent
+        * params.clearance_prob_violent * reporting_scale,
+        Offense.PROPERTY: params.property_victimization_rate * params.reporting_prob_property
+        * params.clearance_prob_property * reporting_scale,
     }
-    stops = params["proactive_arrest_rate"] * params["policing_intensity"]
+    stops = params.proactive_arrest_rate * params.policing_intensity
     stop_total = sum(STOP_MIX.values())
     for offense, share in STOP_MIX.items():
-        booked = 1.0 - (params["cite_release_prob"] if offense in CITABLE else 0.0)
+        booked = 1.0 - (params.cite_release_prob if offense in CITABLE else 0.0)
         by_offense[offense] = stops * share / stop_total * booked
     rates = np.zeros((len(Offense), 2))
     for offense, rate in by_offense.items():
@@ -224,14 +224,14 @@ def _prior_records(params, rng, propensity, adult, status):
     record = np.zeros((n, k), dtype=RECORD_DTYPE)
     record_week = np.full((n, k), NEVER, dtype=WEEK_DTYPE)
     rates = _rates_per_adult_year(params, status, adult)
-    weeks = params["prior_record_years"] * WEEKS_PER_YEAR
-    expected = rates.sum() * params["prior_record_years"] * params["conviction_prob"] * propensity
+    weeks = params.prior_record_years * WEEKS_PER_YEAR
+    expected = rates.sum() * params.prior_record_years * params.conviction_prob * propensity
     counts = rng.poisson(expected)
     people = np.repeat(np.arange(n), counts)
     kinds = rng.choice(rates.size, size=len(people), p=(rates / rates.sum()).ravel())
     offenses, felony = kinds // 2, (kinds % 2).astype(bool)
     wobbler_possible = ~felony & np.isin(offenses, list(WOBBLER_OFFENSES))
-    wobbler = wobbler_possible & (rng.random(len(people)) < params["wobbler_share"])
+    wobbler = wobbler_possible & (rng.random(len(people)) < params.wobbler_share)
     when = -rng.integers(1, weeks + 1, size=len(people)) if weeks else np.full(len(people), -1)
     for off in range(len(Offense)):
         for fel in (False, True):
@@ -248,11 +248,11 @@ def _prior_records(params, rng, propensity, adult, status):
 def _immigration_history(params, rng, record, record_week, eligible):
     """Prior removals and outstanding final orders among undocumented adults, dated uniformly
     over the years before the run. Returns who has either."""
-    weeks = max(params["prior_record_years"] * WEEKS_PER_YEAR, 1)
+    weeks = max(params.prior_record_years * WEEKS_PER_YEAR, 1)
     n = len(eligible)
     history = np.zeros(n, dtype=bool)
-    for column, share in ((PRIOR_REMOVAL, params["prior_removal_share_undocumented"]),
-                          (FINAL_ORDER, params["final_order_share_undocumented"])):
+    for column, share in ((PRIOR_REMOVAL, params.prior_removal_share_undocumented),
+                          (FINAL_ORDER, params.final_order_share_undocumented)):
         has = eligible & (rng.random(n) < share)
         record[has, column] = 1
         record_week[has, column] = -rng.integers(1, weeks + 1, size=int(has.sum()))
@@ -262,11 +262,11 @@ def _immigration_history(params, rng, record, record_week, eligible):
 
 def _assign_neighborhoods(params, rng, head, hispanic, size):
     """Sort households along a segregation score, then cut into neighborhoods of equal size."""
-    seg = params["segregation"]
+    seg = params.segregation
     immigrant = head != Status.US_BORN
     score = seg * (0.7 * hispanic + 0.3 * immigrant) + (1 - seg) * rng.random(len(head))
     order = np.argsort(score, kind="stable")
     residents_before = np.concatenate([[0], np.cumsum(size[order])[:-1]])
     nb = np.empty(len(head), dtype=np.int64)
-    nb[order] = residents_before // params["neighborhood_size"]
+    nb[order] = residents_before // params.neighborhood_size
     return nb

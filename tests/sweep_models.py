@@ -18,8 +18,8 @@ class FailsAtHighFear(SecureCommunitiesModel):
     """The real model, except that a run with fear_sensitivity above 2 raises in week 3."""
 
     def step(self):
-        if self.fear_sensitivity > 2.0 and self.steps == 2:
-            raise RuntimeError(f"deliberate failure at fear_sensitivity={self.fear_sensitivity}")
+        if self.params.fear_sensitivity > 2.0 and self.steps == 2:
+            raise RuntimeError(f"deliberate failure at fear_sensitivity={self.params.fear_sensitivity}")
         super().step()
 
 

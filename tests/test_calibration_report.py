@@ -1,7 +1,6 @@
 """The shipped smoke calibration end to end: it runs, its report builds, its posterior medians become
-defaults in a copy of the parameter table, and a sweep draws parameter sets from its posterior file."""
+defaults through the calibrated data file, and a sweep draws parameter sets from its posterior file."""
 
-import ast
 import shutil
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from experiments.calibrate import (
 from experiments.calibration_report import build_calibration_report
 from experiments.report import build_report
 from experiments.spec import SpecError, load_spec
-from model.parameters import PARAMETER_TABLE
+from model.parameters import DECLARED, PARAMETER_TABLE, apply_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "experiments" / "specs" / "calibration_smoke.toml"
@@ -77,29 +76,36 @@ def test_the_report_reads_a_calibration_in_progress(smoke, tmp_path):
     assert "accepted particles" in text  # no predictive runs yet: the last generation's own statistics
 
 
-def test_posterior_medians_become_defaults_in_a_copy_of_the_parameter_table(smoke, tmp_path):
+def test_posterior_medians_become_defaults_through_the_calibrated_data_file(smoke, tmp_path):
+    """apply-defaults writes data (model/calibrated.toml's format), never Python; the parameter table read
+    with that file has the medians as defaults and the calibration before each prior's source."""
     out, _ = smoke
-    table = tmp_path / "parameters.py"
-    shutil.copy(ROOT / "model" / "parameters.py", table)
+    data = tmp_path / "calibrated.toml"
     posterior = tmp_path / "posteriors" / "calibration.csv"
-    changes = apply_calibrated_defaults(out, table, posterior, "experiments/specs/calibration_smoke.toml")
+    changes = apply_calibrated_defaults(out, data, posterior, "experiments/specs/calibration_smoke.toml")
     medians = posterior_medians(out)
     assert set(changes) == set(medians)
-    text = table.read_text()
-    tree = ast.parse(text)
-    declared = {n.args[0].value: n for n in ast.walk(tree) if isinstance(n, ast.Call)
-                and getattr(n.func, "id", None) == "_p"}
+    table = {p.name: p for p in apply_calibration(DECLARED, data)}
     for name, value in medians.items():
-        node = declared[name]
-        assert ast.literal_eval(node.args[1]) == value
-        source = ast.literal_eval(node.args[3])
+        assert table[name].default == value and changes[name][1] == value
+        source = table[name].source
         assert source.startswith("calibrated (") and "posterior median of `experiments/specs/calibration_smoke.toml`" \
             in source and "prior's source: assumption" in source
-    untouched = ast.literal_eval(declared["fear_decay"].args[1])  # not fitted by the smoke calibration
-    assert "fear_decay" not in medians and untouched == PARAMETER_TABLE["fear_decay"].default
-    assert max(len(line) for line in text.splitlines()) <= 120
+    assert "fear_decay" not in medians and table["fear_decay"] == next(p for p in DECLARED if p.name == "fear_decay")
+    assert not list(tmp_path.glob("*.py"))  # no source was written
     post = pd.read_csv(posterior)
     assert list(post.columns) == [*medians, "weight"]
+
+
+def test_the_shipped_calibrated_file_sets_the_defaults():
+    """Every entry of model/calibrated.toml is a parameter's default, cited as calibrated; deleting the file
+    gives back the declared defaults."""
+    shipped = tomllib.loads((ROOT / "model" / "calibrated.toml").read_text())["parameters"]
+    for name, entry in shipped.items():
+        assert PARAMETER_TABLE[name].default == entry["value"] and PARAMETER_TABLE[name].calibration == entry
+        assert PARAMETER_TABLE[name].source.startswith(f"calibrated ({', '.join(entry['targets'])})")
+    bare = {p.name: p for p in apply_calibration(DECLARED, ROOT / "no-such-file.toml")}
+    assert all(bare[name].calibration is None for name in shipped)
 
 
 def test_defaults_are_refused_for_an_unfinished_calibration(smoke, tmp_path):

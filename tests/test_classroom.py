@@ -81,8 +81,9 @@ def test_lesson_settings_are_the_pages_defaults():
 
 def test_lesson_settings_are_what_the_page_builds():
     county = ClassroomCounty(LESSON.with_changes(preset="sc_hennessey", seed="3"))
-    assert (county.n_residents, county.policing_intensity, county.fear_sensitivity) == (2000, 2.0, 3.0)
-    assert county.detainer_policy == "hennessey" and county.activation_week == 52
+    p = county.params
+    assert (p.n_residents, p.policing_intensity, p.fear_sensitivity) == (2000, 2.0, 3.0)
+    assert county.get_params()["detainer_policy"] == "hennessey" and county.params.activation_week == 52
 
 
 # --- Activity 1: Can San Francisco opt out? ---
@@ -253,12 +254,12 @@ def test_o10_fear_is_deepest_next_to_the_hollow_dots(runs, seed):
 @pytest.mark.parametrize("seed", CLASS_SEEDS)
 def test_o11_removals_separate_us_citizen_children(runs, seed):
     """O11: under full cooperation, US-citizen children are separated from a parent in every county."""
-    assert final(runs["sc_full", seed], "citizen_children_separated_cumulative") > 0
+    assert final(runs["sc_full", seed], "separated_citizen_children_cumulative") > 0
 
 
 def test_o12_most_removals_split_a_household_across_the_class(runs):
     """O12: across the class, most removals leave family members behind in the county."""
-    assert class_total(runs, "sc_full", "households_separated_cumulative") > \
+    assert class_total(runs, "sc_full", "separated_households_cumulative") > \
         0.5 * class_total(runs, "sc_full", "removals_cumulative")
 
 
@@ -266,7 +267,7 @@ def test_o13_across_the_class_hennessey_separates_fewer_children_sanctuary_about
     """O13: across the class, Hennessey's policy separates fewer citizen children than full
     cooperation; the sanctuary county about as many (within a quarter: ICE's arrests at large and its
     own operations); before the program some families are split too (ICE's other doors)."""
-    name = "citizen_children_separated_cumulative"
+    name = "separated_citizen_children_cumulative"
     full = class_total(runs, "sc_full", name)  # measured 68
     assert 0 < class_total(runs, "sc_hennessey", name) < full  # 52
     assert class_total(runs, "sc_sanctuary", name) == pytest.approx(full, rel=0.25)  # 69

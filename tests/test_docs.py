@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from model.metrics import FLOWS, STATE
 from model.parameters import TABLE_END, TABLE_START, markdown_table
+from model.reporters import FLOWS, STATE
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,7 +22,7 @@ from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
 from agents.codes import DOORS, KNOWING_WINDOW_WEEKS, Custody, Status
 from model import PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
 from model.constraints import PROBABILITY
-from model.metrics import FLOWS, STATE
+from model.reporters import FLOWS, STATE
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -139,8 +139,6 @@ def check_week(m, n):
     assert t["repeat_removals"] <= min(t["re_entries"], t["reinstatements"])
     # families: distinct households and children, foster care only while no adult is free
     assert t["separated_households"] <= t["separations"] <= t["removals"]
-    assert t["households_separated"] == t["separated_households"]  # the older name is an alias
-    assert t["citizen_children_separated"] == t["separated_citizen_children"]
     assert t["foster_children"] <= t["foster_placements"]
     assert int(m.in_foster_care.sum()) == t["foster_placements"] - t["reunifications"]
     if m.in_foster_care.any():
@@ -301,7 +299,7 @@ def test_books_balance_in_a_busy_county(policy, regime):
     m = run_and_check({**BUSY, "detainer_policy": policy, "enforcement_regime": regime}, seed=7, weeks=60)
     t = m.totals
     assert t["detainers_issued"] > 0 and t["removals"] > 0 and (t["ice_pickups"] > 0) == (policy != "sanctuary")
-    assert t["households_separated"] > 0 and t["background_arrests"] > 0
+    assert t["separated_households"] > 0 and t["background_arrests"] > 0
     assert t["re_entries"] > 0 and t["repeat_removals"] > 0  # people come back, and some are removed again
     if policy == "full":
         assert t["citizens_wrongly_held"] > 0 and t["reliefs"] > 0 and t["foster_placements"] > 0
@@ -346,7 +344,7 @@ def test_a_county_without_ties_runs():
     m = run_and_check(params, seed=1, weeks=60)
     assert m.ties.weights.nnz == 0 and m.graph.number_of_edges() == 0 and m.foci.membership.nnz == 0
     assert m.totals["crimes"] > 0 and m.totals["arrests"] > 0 and m.totals["removals"] > 0
-    assert m.totals["households_separated"] == 0 and np.all(m.fear == 0)  # nobody to separate or frighten
+    assert m.totals["separated_households"] == 0 and np.all(m.fear == 0)  # nobody to separate or frighten
     # the news still reaches people with no ties at all
     heard = run_and_check(params | {"salience_channel": True}, seed=1, weeks=60)
     assert heard.fear.max() > 0 and heard.fear_process.channels[[0, 1, 2, 5]].max() == 0

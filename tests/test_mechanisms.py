@@ -346,7 +346,7 @@ def test_fear_decays_when_detentions_stop():
         m.step()
     tied = (m.custody != Custody.REMOVED) & (m.last_ice_week < 0) & reaches(adjacency(m), m.last_ice_week >= 0)
     before = m.fear[tied].mean()
-    m.sharing_active = False  # the federal program ends; the detentions under way run out
+    m.params = m.params.replace(sharing_active=False)  # the federal program ends; the detentions under way run out
     for _ in range(60):
         m.step()
     assert m.fear[tied].mean() < 0.5 * before

@@ -7,7 +7,7 @@ import pytest
 from experiments.panel_outcomes import WEEKLY, quarterly
 from experiments.panel_run import run_county, run_model
 from model import SecureCommunitiesModel
-from model.metrics import REPORTERS
+from model.reporters import REPORTERS
 
 COUNTY = {"n_residents": 3000, "share_undocumented": 0.08, "share_lpr": 0.07, "share_naturalized": 0.1,
           "hispanic_share_others": 0.3, "policing_intensity": 1.5, "activation_week": 20}

@@ -30,7 +30,7 @@ from agents.codes import (
     sc_levels,
     years,
 )
-from agents.policies import POLICIES, REGIMES, Case, DetainerPolicy, RegimeSchedule, Rule
+from agents.policies import POLICIES, REGIMES, Case, DetainerPolicy, Rule
 from model import SecureCommunitiesModel
 from model.parameters import PARAMETER_TABLE
 
@@ -101,7 +101,8 @@ def test_declared_in_public():
 
 def test_a_policy_must_end_with_a_rule_that_always_applies():
     with pytest.raises(ValueError, match="always applies"):
-        DetainerPolicy("partial", declared=True, rules=((Rule("x", lambda c: True, "x"), True),), source="none")
+        DetainerPolicy("partial", declared=True, rules=((Rule("x", lambda c: True, "x"), True),), source="none",
+                       label="partial")
 
 
 def test_the_parameter_accepts_exactly_the_table():
@@ -221,7 +222,8 @@ def test_a_schedule_is_plain_text_that_validates():
     assert SCHEDULE.check("enforcement_regime", "sc") == "sc"
     assert SCHEDULE.check("enforcement_regime", " sc ; pep@260 ;eo2017@440") == "sc;pep@260;eo2017@440"
     assert SCHEDULE.check("enforcement_regime", "sc@0;pep@10") == "sc;pep@10"
-    assert SCHEDULE.steps("sc;pep@260;eo2017@440") == [(0, "sc"), (260, "pep"), (440, "eo2017")]
+    parsed = SCHEDULE.parse("enforcement_regime", "sc;pep@260;eo2017@440")
+    assert parsed.steps == ((0, "sc"), (260, "pep"), (440, "eo2017"))
 
 
 @pytest.mark.parametrize("bad", ["sc;pep", "sc;pep@x", "sc;pep@0", "sc;pep@50;eo2017@40", "sc@5", "sc;trump@9",
@@ -232,10 +234,10 @@ def test_bad_schedules_fail_naming_the_parameter(bad):
 
 
 def test_the_regime_in_force_each_week():
-    schedule = RegimeSchedule(SCHEDULE.steps("sc;pep@260;eo2017@440"))
-    assert schedule.at(0) == (REGIMES["sc"], 0) and schedule.at(259) == (REGIMES["sc"], 0)
-    assert schedule.at(260) == (REGIMES["pep"], 260) and schedule.at(439) == (REGIMES["pep"], 260)
-    assert schedule.at(5000) == (REGIMES["eo2017"], 440)
+    schedule = SCHEDULE.parse("enforcement_regime", "sc;pep@260;eo2017@440").map(REGIMES.__getitem__)
+    assert schedule.at(0) is REGIMES["sc"] and schedule.at(259) is REGIMES["sc"] and schedule.since(259) == 0
+    assert schedule.at(260) is REGIMES["pep"] and schedule.at(439) is REGIMES["pep"] and schedule.since(439) == 260
+    assert schedule.at(5000) is REGIMES["eo2017"] and schedule.since(5000) == 440
 
 
 def test_a_schedule_changes_whom_ice_asks_for():

@@ -14,6 +14,7 @@ from agents.codes import Custody, Status
 from model import SecureCommunitiesModel, crime, scenario
 from model.acquaintances import build_foci
 from model.fear import CHANNELS, household_max_excluding_self
+from model.parameters import make_params
 
 N, WEEKS, ACTIVATION, SEEDS = 20_000, 156, 52, (1, 2)
 CLOSED = {"background_arrest_rate": 0.0, "at_large_arrest_prob": 0.0}  # ICE comes only through the jail
@@ -50,7 +51,7 @@ def county(seed=1, n=N, **extra):
 def test_acquaintances_number_a_few_hundred_and_are_very_unequal():
     m = county()
     k = m.foci.acquaintances
-    assert k.mean() == pytest.approx(m.acquaintances_mean, rel=0.15)  # McCarty et al. 2001: about 290
+    assert k.mean() == pytest.approx(m.params.acquaintances_mean, rel=0.15)  # McCarty et al. 2001: about 290
     assert k.std() > 0.5 * k.mean()  # overdispersed: far more unequal than a Poisson count
     assert np.quantile(k, 0.9) > 2 * np.quantile(k, 0.1)
 
@@ -160,7 +161,7 @@ def test_without_the_news_there_is_no_drop_before_the_first_local_detention(seed
 def test_a_policy_declared_in_public_damps_the_news_by_the_damping_share():
     """At activation the two counties are identical but for the jail's declared policy."""
     full, sanctuary = run("sc_full", 1, **CLOSED), run("sc_sanctuary", 1, **CLOSED)
-    damping = full.policy_salience_damping
+    damping = full.params.policy_salience_damping
     a = full.frame.loc[ACTIVATION, "fear_channel_salience_hispanic"]
     b = sanctuary.frame.loc[ACTIVATION, "fear_channel_salience_hispanic"]
     assert a > 0 and b == pytest.approx((1 - damping) * a, rel=0.02)  # exact up to the saturation term
@@ -185,8 +186,9 @@ def test_citizens_who_live_with_the_undocumented_fear_on_their_behalf():
     undocumented = m.status == Status.UNDOCUMENTED
     lives_with_undocumented = np.bincount(m.household_of, weights=undocumented)[m.household_of] - undocumented > 0
     us_born = m.status == Status.US_BORN
-    w = m.fear_for_others_weight
-    assert np.allclose(fp.susceptibility[us_born & lives_with_undocumented], w * m.fear_susceptibility_undocumented)
+    w = m.params.fear_for_others_weight
+    undocumented = m.params.fear_susceptibility_undocumented
+    assert np.allclose(fp.susceptibility[us_born & lives_with_undocumented], w * undocumented)
     off = county(fear_for_others=False).fear_process
     assert np.allclose(off.susceptibility, off.own_susceptibility)
     assert np.all(fp.susceptibility >= fp.own_susceptibility)
@@ -222,7 +224,7 @@ def test_a_chilled_victim_reports_less_by_the_chill_effect():
     chilled = m.fear_process.chilled
     citizen = m.status == Status.US_BORN
     assert chilled[citizen].any() and (~chilled[citizen]).any()
-    assert np.allclose(p[citizen & chilled], p[citizen & ~chilled][0] * (1 - m.chill_reporting_effect))
+    assert np.allclose(p[citizen & chilled], p[citizen & ~chilled][0] * (1 - m.params.chill_reporting_effect))
     assert len(np.unique(np.round(p[citizen & ~chilled], 12))) == 1  # fear moves no one who is not chilled
 
 
@@ -291,9 +293,9 @@ def test_an_offender_who_responds_picks_the_least_likely_to_report():
     m = county(n=3_000)
     offenders = np.flatnonzero(m.adult)[:500]
     p = m.rng.random(len(m.status))
-    m.offender_response_strength = 1.0
+    m.params = m.params.replace(offender_response_strength=1.0)
     chosen = crime.choose_victims(m, offenders, p)
-    m.offender_response_strength = 0.0
+    m.params = m.params.replace(offender_response_strength=0.0)
     first = crime.choose_victims(m, offenders, p)
     assert p[chosen].mean() < 0.75 * p[first].mean()
 
@@ -307,7 +309,7 @@ def test_silence_pulls_crime_only_when_offenders_respond():
     pull = crime.deterrence(on, free, on.report_prob)
     q = crime.neighborhood_reporting(on, free, on.report_prob)
     ratio = q / on.baseline_neighborhood_reporting
-    assert pull.max() > 1.0 and np.allclose(pull, ratio ** -on.offending_deterrence_elasticity)
+    assert pull.max() > 1.0 and np.allclose(pull, ratio ** -on.params.offending_deterrence_elasticity)
     assert np.argmax(pull) == np.argmin(ratio)
     off = run("sc_full", 1, offenders_target_nonreporters=False)
     assert off.fear.max() > 0 and crime.deterrence(off, off.custody == Custody.FREE, off.report_prob) is None
@@ -323,7 +325,8 @@ def test_chilled_witnesses_lower_clearance_only_with_the_witness_channel(on):
 
         def investigate(offender, offense, felony, clearance_prob, inner=inner):
             if m.week > ACTIVATION:
-                base = m.clearance_prob_violent if offense == original.VIOLENT else m.clearance_prob_property
+                p = m.params
+                base = p.clearance_prob_violent if offense == original.VIOLENT else p.clearance_prob_property
                 given.append(clearance_prob / base)
             return inner(offender, offense, felony, clearance_prob)
         officer.investigate = investigate
@@ -332,7 +335,7 @@ def test_chilled_witnesses_lower_clearance_only_with_the_witness_channel(on):
     given = np.array(given)
     assert len(given) > 500
     if on:
-        assert given.mean() < 0.97 and given.min() >= 1 - m.chill_witness_effect
+        assert given.mean() < 0.97 and given.min() >= 1 - m.params.chill_witness_effect
     else:
         assert np.all(given == 1.0)
 
@@ -366,7 +369,8 @@ def test_build_foci_handles_a_county_with_no_one_in_a_focus_type():
     rng = np.random.default_rng(0)
     n = 50
     # acquaintances_mean = 0: everyone alone in their foci
-    foci = build_foci({"acquaintance_size_dispersion": 1.0, "acquaintances_mean": 0.0, "tie_homophily": 0.5},
+    params = make_params({"acquaintance_size_dispersion": 1.0, "acquaintances_mean": 0.0, "tie_homophily": 0.5})
+    foci = build_foci(params,
                       rng, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int8),
                       np.zeros(n, dtype=bool))
     assert foci.membership.shape[0] == n and np.all(foci.acquaintances == 0)
@@ -381,7 +385,7 @@ def test_witness_chill_equals_the_matrix_formula():
     acq = (m.foci.membership @ m.foci.membership_t).tolil()
     acq.setdiag(0)
     a = acq.tocsr()[victims]
-    omega = m.acquaintance_shock_weight
+    omega = m.params.acquaintance_shock_weight
     expected_num = w @ chilled + omega * (a @ chilled)
     expected_den = w @ present + omega * (a @ present)
     expected = np.divide(expected_num, expected_den, out=np.zeros(len(victims)), where=expected_den > 0)

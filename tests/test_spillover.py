@@ -63,7 +63,7 @@ def test_an_outside_detention_enters_the_news_as_a_local_hispanic_detention_woul
         fp = m.fear_process
         hispanic = np.flatnonzero(m.hispanic & fp.present)
         shock = np.zeros(len(m.status))
-        shock[hispanic[0]] = m.detention_shock  # one local detention of a Hispanic resident
+        shock[hispanic[0]] = m.params.detention_shock  # one local detention of a Hispanic resident
         fp.salience[:] = 0.0
         local = fp.salience_signal(shock, hispanic[:1], False)
         fp.salience[:] = 0.0
@@ -78,7 +78,7 @@ def test_an_outside_detention_enters_the_news_as_a_local_hispanic_detention_woul
 
 def test_the_level_in_force_follows_the_schedule():
     m = SecureCommunitiesModel(rng=1, n_residents=100, outside_news="0.1;0.4@3;1.1@5")
-    assert [m.fear_process.outside_news_at(w) for w in range(8)] == [0.1, 0.1, 0.1, 0.4, 0.4, 1.1, 1.1, 1.1]
+    assert [m.params.outside_news.at(w) for w in range(8)] == [0.1, 0.1, 0.1, 0.4, 0.4, 1.1, 1.1, 1.1]
 
 
 def test_the_schedule_is_written_one_way():

@@ -11,19 +11,17 @@ recolors the one collection of nodes and redraws it over the stored background (
 
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from agents.codes import Custody, Status
+from model.labels import STATUS_COLORS, STATUS_LABELS
 
 from .render import BlitRenderer
 
-STATUS_STYLE = {  # legal status -> (label, color)
-    Status.US_BORN: ("US-born citizen", "#4c72b0"),
-    Status.NATURALIZED: ("naturalized citizen", "#2ca02c"),
-    Status.LPR: ("lawful permanent resident", "#9467bd"),
-    Status.UNDOCUMENTED: ("undocumented", "#e67e00"),
-}
+STATUS_STYLE = {  # legal status -> (label, color), from the shared vocabulary (model.labels)
+    s: (STATUS_LABELS[s.name.lower()], STATUS_COLORS[s.name.lower()]) for s in Status}
 CUSTODY_STYLE = {  # custody state -> (label, ring color, ring width, size factor)
     Custody.FREE: ("free", "none", 0.0, 1.0),
     Custody.JAILED: ("in the county jail", "#000000", 1.2, 2.2),
@@ -89,7 +87,7 @@ def legend_handles() -> list:
     """Proxy artists for the legend: status, fear, custody and the two kinds of tie."""
     handles = [Line2D([], [], marker="o", linestyle="", markersize=7, markerfacecolor=color,
                       markeredgecolor="none", label=label) for label, color in STATUS_STYLE.values()]
-    pale = tuple(1.0 - CALM_SATURATION * (1.0 - c) for c in (0.9, 0.49, 0.0))
+    pale = tuple(1.0 - CALM_SATURATION * (1.0 - c) for c in to_rgb(STATUS_STYLE[Status.UNDOCUMENTED][1]))
     handles.append(Line2D([], [], marker="o", linestyle="", markersize=7, markerfacecolor=pale,
                           markeredgecolor="none", label="pale = calm, deep = afraid"))
     for state in (Custody.JAILED, Custody.HELD, Custody.ICE):
@@ -97,7 +95,8 @@ def legend_handles() -> list:
         handles.append(Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor="#dddddd",
                               markeredgecolor=color, markeredgewidth=width, label=label))
     handles.append(Line2D([], [], marker="o", linestyle="", markersize=7, markerfacecolor="none",
-                          markeredgecolor="#e67e00", markeredgewidth=1.3, label=CUSTODY_STYLE[Custody.REMOVED][0]))
+                          markeredgecolor=STATUS_STYLE[Status.UNDOCUMENTED][1], markeredgewidth=1.3,
+                          label=CUSTODY_STYLE[Custody.REMOVED][0]))
     handles.append(Line2D([], [], marker="o", linestyle="", markersize=3.5, markerfacecolor="#000000",
                           markeredgecolor="none", label="black dot inside = too afraid to report (chilled)"))
     handles.append(Line2D([], [], label="household (family ties)", **FAMILY_EDGE))

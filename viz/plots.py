@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from agents.codes import WEEKS_PER_YEAR
 from model.labels import PRESET_COLORS
+from model.reporters import colour, short_label
 
 from .readout import column_name
 from .render import BlitRenderer
@@ -19,11 +20,17 @@ from .render import BlitRenderer
 
 @dataclass(frozen=True)
 class Series:
-    reporter: str  # a name in model.metrics.REPORTERS
-    label: str
-    color: str
+    reporter: str  # a name in model.reporters.REPORTERS
+    label: str = ""  # default: the reporter's short label (model.reporters)
+    color: str = ""  # default: the reporter's colour (model.reporters)
     style: str = "-"
     county: int = 0  # which of the panel's counties (compare mode: 0 left, 1 right, 2 no program)
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", short_label(self.reporter))
+        if not self.color:
+            object.__setattr__(self, "color", colour(self.reporter))
 
 
 @dataclass(frozen=True)
@@ -39,34 +46,34 @@ class PanelSpec:
 
 PANELS = (
     PanelSpec("funnel", "The pathway, cumulative: arrests to removals", "people (log scale)", (
-        Series("arrests_cumulative", "arrests (fingerprints to the FBI)", "#555555"),
-        Series("ident_matches_cumulative", "IDENT matches (shared with DHS)", "#1f77b4"),
-        Series("detainers_issued_cumulative", "detainers issued by ICE", "#ff7f0e"),
-        Series("detainers_declined_cumulative", "detainers the jail declined", "#ff7f0e", "--"),
-        Series("ice_pickups_cumulative", "ICE pickups", "#d62728"),
-        Series("removals_cumulative", "removals", "#7f0000"),
+        Series("arrests_cumulative"),
+        Series("ident_matches_cumulative"),
+        Series("detainers_issued_cumulative"),
+        Series("detainers_declined_cumulative", style="--"),
+        Series("ice_pickups_cumulative"),
+        Series("removals_cumulative"),
     ), yscale="symlog"),
     PanelSpec("levels", "Removals by ICE priority level, cumulative", "people removed", (
-        Series("removals_level1_cumulative", "Level 1 (aggravated felony, 2+ felonies)", "#7f0000"),
-        Series("removals_level2_cumulative", "Level 2 (a felony, 3+ misdemeanors)", "#d62728"),
-        Series("removals_level3_cumulative", "Level 3 (misdemeanors)", "#ff9896"),
-        Series("removals_noncriminal_cumulative", "no conviction", "#7f7f7f"),
+        Series("removals_level1_cumulative", "Level 1 (aggravated felony, 2+ felonies)"),
+        Series("removals_level2_cumulative", "Level 2 (a felony, 3+ misdemeanors)"),
+        Series("removals_level3_cumulative", "Level 3 (misdemeanors)"),
+        Series("removals_noncriminal_cumulative"),
     )),
-    PanelSpec("reporting", "Crime reporting by group, % of its level at week 0", "% of week-0 reporting rate", (
-        Series("reporting_rate_non_hispanic", "non-Hispanic", "#4c72b0"),
-        Series("reporting_rate_hispanic_citizen", "Hispanic citizens", "#2ca02c"),
-        Series("reporting_rate_undocumented", "undocumented", "#e67e00"),
+    PanelSpec("reporting", "Chance of reporting a crime, % of its level at week 0", "% of week-0 level", (
+        Series("reporting_rate_non_hispanic"),
+        Series("reporting_rate_hispanic_citizen"),
+        Series("reporting_rate_undocumented"),
     ), indexed=True),
     PanelSpec("families", "Families split by removals, cumulative", "count", (
-        Series("households_separated_cumulative", "households separated", "#9467bd"),
-        Series("citizen_children_separated_cumulative", "US-citizen children separated from a parent", "#d62728"),
-        Series("foster_placements_cumulative", "children placed in foster care", "#7f7f7f", "--"),
+        Series("separated_households_cumulative"),
+        Series("separated_citizen_children_cumulative"),
+        Series("foster_placements_cumulative", style="--"),
     )),
     PanelSpec("fear", "Mean fear of enforcement, by group", "mean fear (0-1)", (
-        Series("fear_mean_undocumented", "undocumented", "#e67e00"),
-        Series("fear_mean_lpr", "lawful permanent residents", "#9467bd"),
-        Series("fear_mean_hispanic_citizen", "Hispanic citizens", "#2ca02c"),
-        Series("fear_mean_non_hispanic", "non-Hispanic", "#4c72b0"),
+        Series("fear_mean_undocumented"),
+        Series("fear_mean_lpr"),
+        Series("fear_mean_hispanic_citizen"),
+        Series("fear_mean_non_hispanic"),
     ), min_top=0.02),
 )
 PANEL_BY_KEY = {p.key: p for p in PANELS}
@@ -100,13 +107,13 @@ def nice_ceiling(x: float) -> float:
 def week_limit(model, weeks_so_far: int) -> int:
     """Right end of the x axis: two years at first, then whole years."""
     whole_years = WEEKS_PER_YEAR * np.ceil((weeks_so_far + 1) / WEEKS_PER_YEAR)
-    return int(max(MIN_WEEKS_SHOWN, model.activation_week + 8, whole_years))
+    return int(max(MIN_WEEKS_SHOWN, model.params.activation_week + 8, whole_years))
 
 
 def activation_label(model) -> str:
-    if not model.sharing_active:
+    if not model.params.sharing_active:
         return "program off (pre-Secure Communities)"
-    return f"program reaches the county (week {model.activation_week})"
+    return f"program reaches the county (week {model.params.activation_week})"
 
 
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 15, 13, 12, 12  # points, read from the back of a classroom
@@ -149,9 +156,9 @@ class TimeSeriesPanel:
             ax.set_yscale("symlog", linthresh=1.0)
         self.lines = {(s.county, s.reporter): ax.plot([], [], s.style, color=s.color, label=s.label, linewidth=2.2)[0]
                       for s in spec.series}
-        active = [m for m in models if m.sharing_active]
+        active = [m for m in models if m.params.sharing_active]
         if active:
-            ax.axvline(active[0].activation_week, color="#d62728", linestyle=":", linewidth=1.6,
+            ax.axvline(active[0].params.activation_week, color="#d62728", linestyle=":", linewidth=1.6,
                        label=activation_label(active[0]))
         else:
             ax.plot([], [], linestyle="", label=activation_label(models[0]))

@@ -3,34 +3,40 @@ program (same seed, same levers), as plain rows of numbers."""
 
 from dataclasses import dataclass
 
-from model.labels import DOOR_LABELS, PRESET_SHORT
+from model.labels import PRESET_SHORT
+from model.reporters import label
 
 from .tally import minor_charge_pickups
 
 
 @dataclass(frozen=True)
 class Row:
-    label: str
     key: str  # a reporter in model.metrics, or a name handled by ``value``
     kind: str = "count"  # "count", "share" (0-1, shown in %) or "index" (% of week 0)
+    label: str = ""  # default: the reporter's label (model.reporters)
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", label(self.key))
 
 
 ROWS = (
-    Row("arrests (fingerprints sent to the FBI)", "arrests_cumulative"),
-    Row("IDENT matches (shared with ICE)", "ident_matches_cumulative"),
-    Row("detainers issued by ICE", "detainers_issued_cumulative"),
-    Row("detainers declined by the jail", "detainers_declined_cumulative"),
-    Row("picked up after a traffic or public-order arrest", "minor_charge_pickups"),
-    Row(f"removed: {DOOR_LABELS['sc']}", "removals_sc_cumulative"),
-    Row(f"removed: {DOOR_LABELS['at_large']}", "removals_at_large_cumulative"),
-    Row(f"removed: {DOOR_LABELS['background']}", "removals_background_cumulative"),
-    Row("removed, all doors", "removals_cumulative"),
-    Row("households separated", "households_separated_cumulative"),
-    Row("US-citizen children separated", "citizen_children_separated_cumulative"),
-    Row("Hispanic adults who know someone detained", "share_hispanic_adults_knows_detained", "share"),
-    Row("undocumented residents too afraid to report (chilled)", "chilled_share_undocumented", "share"),
-    Row("Hispanic residents too afraid to report (chilled)", "chilled_share_hispanic", "share"),
-    Row("crime reporting by undocumented residents, % of week 0", "reporting_rate_undocumented", "index"),
+    Row("arrests_cumulative"),
+    Row("ident_matches_cumulative"),
+    Row("detainers_issued_cumulative"),
+    Row("detainers_declined_cumulative"),
+    Row("minor_charge_pickups", label="Picked up by ICE after a traffic or public-order arrest (total)"),
+    Row("removals_sc_cumulative"),
+    Row("removals_at_large_cumulative"),
+    Row("removals_background_cumulative"),
+    Row("removals_cumulative"),
+    Row("separated_households_cumulative"),
+    Row("separated_citizen_children_cumulative"),
+    Row("share_hispanic_adults_knows_detained", "share"),
+    Row("chilled_share_undocumented", "share"),
+    Row("chilled_share_hispanic", "share"),
+    Row("reporting_rate_undocumented", "index",
+        "Chance of reporting a crime: Undocumented, % of its level at week 0"),
 )
 
 

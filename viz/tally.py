@@ -1,17 +1,13 @@
 """The running tally the lesson reads: the county's counts so far, as plain numbers."""
 
+from model.reporters import short_label
+
 MINOR_CHARGES = ("traffic", "public_order")  # never felonies; the heart of Hennessey's list
 
-TALLY_ROWS = (  # (label, reporter)
-    ("arrests (fingerprints sent to the FBI)", "arrests_cumulative"),
-    ("IDENT matches (shared with ICE)", "ident_matches_cumulative"),
-    ("detainers issued by ICE", "detainers_issued_cumulative"),
-    ("detainers declined by the jail", "detainers_declined_cumulative"),
-    ("picked up by ICE", "ice_pickups_cumulative"),
-    ("removed", "removals_cumulative"),
-    ("households separated", "households_separated_cumulative"),
-    ("US-citizen children separated", "citizen_children_separated_cumulative"),
-)
+TALLY_REPORTERS = ("arrests_cumulative", "ident_matches_cumulative", "detainers_issued_cumulative",
+                   "detainers_declined_cumulative", "ice_pickups_cumulative", "removals_cumulative",
+                   "separated_households_cumulative", "separated_citizen_children_cumulative")
+TALLY_ROWS = tuple((short_label(name), name) for name in TALLY_REPORTERS)  # (label, reporter)
 
 
 def minor_charge_pickups(model) -> int:
