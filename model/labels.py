@@ -9,6 +9,7 @@ item, so a preset or a group has the same colour in every figure and on the page
 from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES, Status
 from agents.policies import POLICIES
 
+from .hearing import CHANNELS
 from .parameters import PRESETS
 
 # Presets in policy order, with a short label for legends and a long one for the page.
@@ -53,6 +54,8 @@ GROUP_LABELS = {
     "hispanic_citizen": "Hispanic citizens",
     "hispanic_us_born": "US-born Hispanic",
     "hispanic_adults": "Hispanic adults",
+    "hispanic_second_generation": "US-born Hispanic adults with an immigrant parent",
+    "hispanic_third_generation": "US-born Hispanic adults with US-born parents",
     "non_hispanic": "Non-Hispanic",
 }
 GROUP_COLORS = {
@@ -63,6 +66,8 @@ GROUP_COLORS = {
     "hispanic_citizen": "#0072B2",
     "hispanic_us_born": "#56B4E9",
     "hispanic_adults": "#CC79A7",
+    "hispanic_second_generation": "#0072B2",
+    "hispanic_third_generation": "#56B4E9",
     "non_hispanic": "#009E73",
 }
 
@@ -88,22 +93,14 @@ STAGE_COLORS = {"arrests": "#555555", "ident_matches": "#0072B2", "detainers_iss
                 "detainers_declined": "#56B4E9", "ice_pickups": "#D55E00", "removals": "#7F0000",
                 "separations": "#CC79A7"}
 
-# Fear channels (model.fear.CHANNELS).
-CHANNEL_LABELS = {
-    "household": "Household",
-    "friends": "Friends",
-    "acquaintances": "Acquaintances",
-    "salience": "News of enforcement",
-    "others": "Fear for others",
-    "contagion": "Worry passed on",
-}
-CHANNEL_COLORS = {"household": "#D55E00", "friends": "#E69F00", "acquaintances": "#F0E442",
-                  "salience": "#0072B2", "others": "#CC79A7", "contagion": "#009E73"}
+# Fear channels: declared with their mechanism in model.hearing.CHANNELS.
+CHANNEL_LABELS = {c.name: c.label for c in CHANNELS}
+CHANNEL_COLORS = {c.name: c.colour for c in CHANNELS}
 
 assert set(PRESET_ORDER) == set(PRESETS) == set(PRESET_SHORT) == set(PRESET_LABELS) == set(PRESET_COLORS)
 assert set(DOOR_LABELS) == set(DOORS)
 assert set(LEVEL_LABELS) == set(LEVEL_NAMES.values()) == set(LEVEL_COLORS)
-assert set(DOOR_COLORS) == set(DOORS) and set(CHANNEL_COLORS) == set(CHANNEL_LABELS)
+assert set(DOOR_COLORS) == set(DOORS) and set(GROUP_LABELS) == set(GROUP_COLORS)
 assert set(OFFENSE_LABELS) == set(OFFENSE_NAMES) and set(STATUS_LABELS) == set(STATUS_COLORS) == {
     s.name.lower() for s in Status}
 
