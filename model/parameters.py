@@ -156,9 +156,11 @@ DECLARED = [
     _p("kin_care_prob", 0.9, PROBABILITY, "assumption: children left with no caregiver in the household go to "
        "relatives outside it rather than foster care (Wessler, ARC 2011, counts foster cases in the "
        "thousands nationally against about 400,000 removals a year)"),
-    _p("at_large_arrest_prob", 0.2, PROBABILITY, "assumption: ICE arrests at large (home, work, court) a person "
-       "the jail released despite a detainer (TRAC 2016; Kubrin 2014: refusals do not stop ICE from acting on "
-       "the match; no published rate)", (0.0, 0.5)),
+    _p("at_large_arrest_prob", 0.06, PROBABILITY, "Capps et al. 2018 (MPI), from ICE's public data for FY2017: about "
+       "6% of the people a jail released despite a detainer were arrested again by ICE after the release (the "
+       "at-large door; R2, quoted by TRAC). Measured under EO 13768, when ICE sought such people most, and within "
+       "the fiscal year, so a short follow-up; the SC-era rate is not published: the range runs from half that "
+       "figure to about three times it", (0.03, 0.2)),
     _p("at_large_delay_weeks", 4, count(0, 104), "assumption: weeks from the release to ICE's at-large arrest",
        (1, 13)),
     _p("background_arrest_rate", 0.0052, rate(1.0), "derived: ICE arrests in the interior outside this jail's SC "
