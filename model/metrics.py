@@ -9,8 +9,8 @@ from .fear import CHANNELS
 from .reporters import CHILL_GROUPS, FEAR_GROUPS, REPORTING_GROUPS, VICTIM_GROUPS
 
 STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "turned_away", "lapsed", "pickup",
-          "at_large_arrest", "background_arrest", "removal", "relief", "citizen_release", "separation",
-          "reunification", "re_entry")
+          "at_large_arrest", "background_arrest", "removal", "voluntary_departure", "ice_release", "discretion",
+          "termination", "relief", "citizen_release", "separation", "reunification", "re_entry")
 EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "status",
                  "hispanic", "sex", "parent_of_citizen_child", "door", "rule")
 
@@ -124,7 +124,16 @@ def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
         "share_hispanic_adults_knows_undocumented": knows["knows_undocumented"]["hispanic_adults"],
         "residents_present": size["all"],
         "undocumented_present": size["undocumented"],
+        **custody_stocks(model, int(counts[0])),
     }
+
+
+def custody_stocks(model, away: int) -> dict:
+    """People in each place the pathway can leave them, now: in ICE custody, free with a case pending,
+    away after a removal, away after a voluntary departure (``away``: everyone outside the county)."""
+    departed = int(model.departed.sum())
+    return {"in_ice_custody": len(model.ice.detained), "pending_cases": model.court.pending,
+            "removed_away": away - departed, "departed_away": departed}
 
 
 class EventLog:

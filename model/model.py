@@ -16,17 +16,18 @@ import mesa
 import numpy as np
 
 from agents import ICE, Household, Jail, PoliceOfficer, Resident
+from agents.capacity import NationalPool
 from agents.codes import (
     FINAL_ORDER,
     LEVEL_NAMES,
     OFFENSE_NAMES,
     PRIOR_REMOVAL,
-    WEEKS_PER_YEAR,
     Custody,
     Offense,
     Status,
     sc_level,
 )
+from agents.court import NO_CASE, ImmigrationCourt
 from agents.police import stop_weights
 from agents.policies import POLICIES, REGIMES
 
@@ -71,6 +72,8 @@ class SecureCommunitiesModel(mesa.Model):
         self.ever_separated_child = np.zeros(n, dtype=bool)  # a citizen child separated from a parent
         self.ever_wrongly_held = np.zeros(n, dtype=bool)  # a citizen held past release on a detainer
         self.removed_in_run = np.zeros(n, dtype=bool)
+        self.departed = np.zeros(n, dtype=bool)  # away after a voluntary departure (not a removal)
+        self.case_due_week = np.full(n, NO_CASE, dtype=np.int32)  # hearing week of a pending case
         self.foster_households = set()  # households with children in foster care
         self.reentry_schedule = {}  # week -> removed residents who come back that week
         self.stop_weight = stop_weights(self)  # per-resident multiplier on proactive stops
@@ -96,9 +99,10 @@ class SecureCommunitiesModel(mesa.Model):
         self.beat_officers = [[o for o in self.officers if o.beat == b] or [self.officers[b % n_officers]]
                               for b in range(n_beats)]
         self.jail = Jail(self, policies, p)
-        self.ice = ICE(self, p.enforcement_regime.map(REGIMES.__getitem__), p,
-                       weekly_capacity=p.ice_capacity_share * int((self.status == Status.UNDOCUMENTED).sum())
-                       / WEEKS_PER_YEAR)
+        regimes = p.enforcement_regime.map(REGIMES.__getitem__)  # ICE's priorities, week by week
+        pool = NationalPool(capacity=p.ice_capacity_share / p.national_removed_share, demand=p.national_demand_rate)
+        self.ice = ICE(self, regimes, p, pool=pool)
+        self.court = ImmigrationCourt(self, regimes, p)
 
         self.events = EventLog()
         self.totals = dict.fromkeys(FLOWS, 0)
@@ -151,7 +155,8 @@ class SecureCommunitiesModel(mesa.Model):
         self.ice.issue_detainers()  # IDENT matches -> detainers for the regime's priorities
         self.jail.release_due()  # court outcomes; holds under the county's policy; declined: released
         self.ice.take_custody()  # every door (jail pickups, at large, background), by priority, in capacity
-        self.ice.resolve_due()  # detention ends: removal, relief or release of a citizen
+        self.ice.resolve_due()  # detention ends: removal, departure, release with a case pending, discretion, relief
+        self.court.hearings_due()  # pending cases heard: removal order, relief, discretion or termination
         self._return_due()  # removed residents who come back this week
         self.fear_process.step(self)
         self._collect()
@@ -233,17 +238,19 @@ class SecureCommunitiesModel(mesa.Model):
         self.free(resident)
 
     def _status_changed(self, resident: int) -> None:
-        """Refresh what depends on legal status (rare: relief). Fear and reporting read status afresh
-        each week (``FearProcess.sync``, ``crime.victim_scale``)."""
+        """Refresh what depends on legal status (rare: relief, a status lost with a removal). Fear and
+        reporting read status afresh each week (``FearProcess.sync``, ``crime.victim_scale``)."""
         self.households[int(self.household_of[resident])].update_status()
+        self.ice.reweigh(resident)
 
     def remove_resident(self, resident: int, door: str = "sc", offense=None, rule=None) -> None:
         """Deport a resident: count the removal by door, level and triggering offense, book what it
-        does to the household, and perhaps schedule a return (re-entry)."""
+        does to the household, and perhaps schedule a return (re-entry). A lawful permanent resident
+        loses that status with the removal: whoever comes back comes back undocumented, with the
+        removal on the record (reinstatement if removed again)."""
         if self.custody[resident] == Custody.REMOVED:
             raise RuntimeError(f"resident {resident} removed again while still removed")
         row = self.record[resident]
-        self.custody[resident] = Custody.REMOVED
         self.count("removals")
         self.count(f"removals_{door}")
         self.count(f"removals_{LEVEL_NAMES[sc_level(row)]}")
@@ -257,7 +264,27 @@ class SecureCommunitiesModel(mesa.Model):
         self.residents[resident].convict((PRIOR_REMOVAL,))  # the record now holds this removal
         self.record[resident, FINAL_ORDER] = 0  # an outstanding order, if any, is executed
         self.removed_in_run[resident] = True
-        self.mark_ice_contact(resident, self.params.removal_shock)
+        if self.status[resident] != Status.UNDOCUMENTED:
+            self.count("statuses_lost")
+            self.status[resident] = Status.UNDOCUMENTED
+            self._status_changed(resident)
+        else:
+            self.ice.reweigh(resident)  # the removal is now a history
+        self._leave(resident, self.params.removal_shock)
+
+    def depart_resident(self, resident: int, door: str, offense=None) -> None:
+        """Voluntary departure: the person leaves the country with no removal order. Away from the county
+        like a removed person (the household is separated the same way), not counted as a removal, no
+        removal on the record; may come back as a removed person may."""
+        self.count("voluntary_departures")
+        self.log_event("voluntary_departure", resident, offense, door)
+        self.departed[resident] = True
+        self._leave(resident, self.params.removal_shock)
+
+    def _leave(self, resident: int, shock: float) -> None:
+        """The person is away from the county: the household's separation, the ties' shock, perhaps a return."""
+        self.custody[resident] = Custody.REMOVED
+        self.mark_ice_contact(resident, shock)
         effect = self.households[int(self.household_of[resident])].record_removal(resident)
         if effect["separated"]:
             self.count("separations")
@@ -271,11 +298,12 @@ class SecureCommunitiesModel(mesa.Model):
             self.reentry_schedule.setdefault(week, []).append(resident)
 
     def _return_due(self) -> None:
-        """Removed residents who come back this week: the same person, in the same household, with
-        the prior removal on their record."""
+        """Residents away (removed, or departed) who come back this week: the same person, in the same
+        household, undocumented, with any removal on their record."""
         for resident in self.reentry_schedule.pop(self.week, []):
             self.count("re_entries")
             self.log_event("re_entry", resident)
+            self.departed[resident] = False
             self.free(resident)
 
     def event_log(self):

@@ -142,15 +142,43 @@ DECLARED = [
     _p("pretrial_conviction_effect", 0.14, PROBABILITY, "Dobbie, Goldin & Yang 2018: pretrial release lowers "
        "the probability of conviction by 14 points (10.8 through fewer guilty pleas); added to "
        "conviction_prob for a person a detainer keeps in jail before trial", (0.05, 0.2)),
-    _p("ice_pickup_prob", 0.6, PROBABILITY, "TRAC: ICE assumed custody after 72% (2008) to 55% (2012) of "
-       "detainers, under 40% under PEP", (0.40, 0.72)),
-    _p("ice_capacity_share", 0.0122, rate(10.0), "derived: Morton memo 10072.1, resources for about 400,000 "
-       "removals a year, under 4% (0.036) of the unauthorized, times the interior share of removals (ICE FY2013: "
-       "36%; FY2014: 32%): people ICE can take into custody from a county's interior a year, through every "
-       "door, per undocumented resident", (0.0115, 0.036)),
+    _p("ice_pickup_prob", 1.0, PROBABILITY, "assumption: ICE comes for a hold when it has a place for the person "
+       "(1: always). The published share of detainers after which ICE took custody (TRAC: 72% in 2008 to 55% in "
+       "2012, target C3) is now an outcome of ICE's places (ice_capacity_share, national_demand_rate); a lower "
+       "value adds holds ICE leaves for other reasons (TRAC 2016: failure to take custody 29-87% by state). "
+       "The pep_2015 preset sets 0.40 (TRAC: under 40% under PEP)", (0.6, 1.0)),
+    _p("ice_capacity_share", 0.0122, rate(10.0), "derived: ICE's national pool. Morton memo 10072.1, resources for "
+       "about 400,000 removals a year, under 4% (0.036) of the unauthorized, times the interior share of removals "
+       "(ICE FY2013: 36%; FY2014: 32%): removals ICE can carry out from the interior a year per unauthorized "
+       "resident, nationally. With national_removed_share it gives the people ICE can take into custody",
+       (0.0115, 0.036)),
+    _p("national_removed_share", 0.67, PROBABILITY, "TRAC report 320 (2013): of the people ICE takes into custody, "
+       "about two in three are removed and about one in four released on bond, recognizance or otherwise: "
+       "turns the pool's removals (ice_capacity_share) into people taken into custody", (0.5, 0.84)),
+    _p("national_demand_rate", 0.0281, rate(1.0), "derived: ICE's candidates a year per unauthorized resident, "
+       "nationally: TRAC report 330, 347,691 people given a detainer in the 16 months to January 2013 (260,800 a "
+       "year) over about 11.4 million unauthorized (Passel & Cohn 2011), 0.0229, plus the people ICE's own "
+       "operations arrest (background_arrest_rate, 0.0052). The national take rate, the places a county's "
+       "candidate brings, is ice_capacity_share / national_removed_share / this", (0.02, 0.04)),
     _p("ice_detention_weeks", 4, count(1, 104), "Warren Institute 2011: mean ICE detention about 28 days"),
     _p("relief_prob", 0.02, PROBABILITY, "Warren Institute 2011: relief granted in about 2% of SC cases; relief "
-       "makes the person a lawful permanent resident (not open to aggravated felons, INA 240A)"),
+       "makes the person a lawful permanent resident (not open to aggravated felons, INA 240A); the same chance at "
+       "the hearing of a pending case (assumption)"),
+    _p("discretion_prob", 0.06, PROBABILITY, "TRAC report 339: prosecutorial discretion closed 4.7% (FY2012) and "
+       "8.5% (FY2013) of immigration court cases after the Morton memo of June 2011; here the chance that ICE "
+       "closes a case, for the ranks the regime in force names (agents/policies.py: SC Level 3 and no conviction; "
+       "PEP's lower priorities and non-priorities; none under EO 13768)", (0.047, 0.085)),
+    _p("ice_release_prob", 0.25, PROBABILITY, "TRAC report 320 (2013): about one in four people ICE takes into "
+       "custody are released on bond, on recognizance or otherwise, with their case pending; not open to Level 1 "
+       "(mandatory detention of aggravated felons, INA 236(c))", (0.15, 0.35)),
+    _p("voluntary_departure_prob", 0.05, PROBABILITY, "assumption: voluntary departure at the end of a detention "
+       "(TRAC report 320: what is neither a removal, two in three, nor a release, one in four, is about 8%, "
+       "voluntary departure among it); the person leaves with no removal order", (0.0, 0.1)),
+    _p("case_mean_weeks", 80, count(1, 1040), "TRAC (October 2013): cases pending in immigration court at the end "
+       "of FY2013 had waited 562 days on average (80 weeks): the mean wait (geometric) of a released person's "
+       "hearing", (52, 130)),
+    _p("case_termination_prob", 0.1, PROBABILITY, "assumption: a pending case terminated at its hearing (not "
+       "removable as charged, or dismissed), after relief and discretion", (0.05, 0.2)),
     _p("citizen_detainer_error_prob", 0.01, PROBABILITY, "assumption: matched naturalized citizens wrongly given "
        "a detainer (Warren 2011: citizens 1-2% of SC arrests; contested by CIS 2012)", (0.0, 0.05)),
     _p("kin_care_prob", 0.9, PROBABILITY, "assumption: children left with no caregiver in the household go to "

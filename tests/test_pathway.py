@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from agents.capacity import NationalPool, allocate
 from agents.codes import (
     FELONY,
     FINAL_ORDER,
@@ -118,10 +119,20 @@ def test_with_capacity_set_low_level_1_residents_are_taken_first():
     assert taken.rule.map(SC_RANK).mean() < away.rule.map(SC_RANK).mean()
 
 
-def test_capacity_is_a_yearly_budget_per_undocumented_resident():
-    m = SecureCommunitiesModel(rng=1, n_residents=5000)
-    n_undocumented = int((m.status == Status.UNDOCUMENTED).sum())
-    assert m.ice.weekly_capacity * 52 == pytest.approx(m.params.ice_capacity_share * n_undocumented)
+def test_each_candidate_brings_the_national_take_rate_of_a_place():
+    """ICE's places come from a national pool: capacity (removals a year per unauthorized resident, over
+    the share of people taken who are removed) over national demand, per candidate the county presents."""
+    m = SecureCommunitiesModel(rng=1, n_residents=5000, **scenario("sc_full"))
+    p = m.params
+    assert m.ice.take_rate == pytest.approx(p.ice_capacity_share / p.national_removed_share / p.national_demand_rate)
+    for _ in range(80):
+        m.step()
+    weeks = np.arange(m.week - 51, m.week + 1)
+    candidates = m.datacollector.get_model_vars_dataframe()["ice_candidates"].to_numpy()[weeks]
+    assert m.ice.yearly_places == pytest.approx(m.ice.take_rate * candidates.sum())
+    assert allocate(10.0, [5.0, 15.0]) == pytest.approx([2.5, 7.5])  # a shared pool: in proportion to demand
+    assert allocate(100.0, [5.0, 15.0]) == pytest.approx([5.0, 15.0])  # never more than the demand
+    assert NationalPool(capacity=0.05, demand=0.01).take_rate == 1.0
 
 
 # --- the doors the county cannot close ---
@@ -265,7 +276,7 @@ def test_pretrial_detention_raises_conviction_and_full_cooperation_detains_more(
     assert pooled("sc_full", "convictions_detained_pretrial") > pooled("sc_hennessey", "convictions_detained_pretrial")
     certain = run(**{**scenario("sc_full"), **busy}, conviction_prob=0.6, pretrial_conviction_effect=0.4)
     resolved = certain.totals["convictions_detained_pretrial"]
-    assert resolved > 20 and resolved >= certain.totals["pretrial_holds"] - len(certain.jail.pretrial)
+    assert resolved > 10 and resolved >= certain.totals["pretrial_holds"] - len(certain.jail.pretrial)
 
 
 @pytest.mark.parametrize(("policy", "held"), [("sanctuary", False), ("full", True)])
@@ -334,3 +345,48 @@ def test_every_stage_appears_in_the_event_log_of_a_busy_county():
     assert set(removals.door) == {"sc", "at_large", "background"}
     honored = full.event_log().query("stage in ['honored', 'declined']")
     assert honored.rule.notna().all()  # which rule held or released each person
+
+
+# --- status after a removal, and the way out of ICE custody ---
+
+def test_a_removed_permanent_resident_comes_back_undocumented_and_ice_background_door_sees_them():
+    """A lawful permanent resident removed (an aggravated felony) comes back undocumented, with the removal
+    on the record: removable again (reinstatement), and among the people ICE's own operations look for."""
+    m = SecureCommunitiesModel(rng=2, n_residents=3000, sharing_active=False, reentry_prob=1.0, reentry_mean_weeks=1,
+                               background_arrest_rate=0.0)
+    lpr = int(np.flatnonzero((m.status == Status.LPR) & m.adult)[0])
+    m.record[lpr, [FELONY, SERIOUS_VIOLENT]] = 1  # Level 1: removable
+    assert m.ice._weight[lpr] == 0  # not undocumented: not a background candidate
+    m.custody[lpr] = Custody.ICE
+    m.remove_resident(lpr, "background")
+    assert m.status[lpr] == Status.UNDOCUMENTED and m.totals["statuses_lost"] == 1
+    for _ in range(3):  # the geometric delay of mean 1 week is exactly 1
+        m.step()
+    assert m.custody[lpr] == Custody.FREE and m.status[lpr] == Status.UNDOCUMENTED
+    assert m.record[lpr, PRIOR_REMOVAL] == 1 and m.residents[lpr].removable
+    assert m.ice._weight[lpr] == m.params.background_history_weight  # seen, and weighed by the removal
+    # the background door picks them up once it runs; the removal reinstates the order
+    m.ice.background_per_weight = 1.0  # every candidate, every week
+    m.step()
+    assert m.custody[lpr] == Custody.ICE
+    assert (m.event_log().query("resident_id == @lpr").stage == "background_arrest").any()
+
+
+def test_a_person_released_on_bond_is_home_with_a_case_pending_then_heard():
+    """Released on bond, a person is free and at home with a case pending (no separation is booked), then
+    heard: the case ends in a removal order, relief, discretion or termination."""
+    m = run(weeks=156, seed=4, n_residents=6000, **scenario("sc_full"), ice_release_prob=1.0, case_mean_weeks=20,
+            proactive_arrest_rate=0.1,
+            relief_prob=0.0, discretion_prob=0.0, case_termination_prob=0.5)
+    ev = m.event_log()
+    released = ev[ev.stage == "ice_release"]
+    assert len(released) > 20 and m.totals["ice_releases"] == len(released)
+    # every release is of someone without an aggravated felony, and none is a separation that week
+    assert not (released.priority_level == "level1").any()
+    separated = ev[(ev.stage == "separation")].set_index(["resident_id", "week"]).index
+    assert not released.set_index(["resident_id", "week"]).index.isin(separated).any()
+    heard = m.totals["removals_after_hearing"] + m.totals["case_terminations"]
+    assert heard > 5 and m.totals["case_terminations"] > 0 and m.totals["removals_after_hearing"] > 0
+    assert heard + m.metrics["pending_cases"] <= m.totals["ice_releases"]
+    pending = np.flatnonzero(m.case_due_week >= 0)
+    assert len(pending) == m.metrics["pending_cases"] > 0 and np.all(m.custody[pending] != Custody.REMOVED)
