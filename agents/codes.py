@@ -150,3 +150,11 @@ def conviction_columns(offense: int, felony: bool, wobbler: bool = False) -> tup
     if wobbler and offense in WOBBLER_OFFENSES:
         columns += (WOBBLER,)
     return columns
+
+
+# --- the current charge: where the case of a person's latest booking stands (``model.charge_state``) ---
+# A removal's conviction status is whatever this is at the removal: under Secure Communities the detainer
+# is lodged at booking and falls due when local custody ends, often before the case is decided.
+NO_CHARGE, CHARGE_PENDING, CHARGE_CONVICTED, CHARGE_NOT_CONVICTED = 0, 1, 2, 3
+CHARGE_NAMES = {NO_CHARGE: "no_charge", CHARGE_PENDING: "pending", CHARGE_CONVICTED: "convicted",
+                CHARGE_NOT_CONVICTED: "not_convicted"}

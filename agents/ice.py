@@ -9,10 +9,11 @@ policy changes which door and how often; it cannot close the other doors.
 
 ICE's places come from a national pool (``agents.capacity``): every candidate the county presents
 through any door brings the national take rate of a place, so a county that presents more gets
-more. The places accrue week by week; a year's worth is the ceiling, and ICE rations them by
-priority: a candidate of rank r (of R ranks) is taken only while the unused places are at least one
-plus r/R of the places of the past year, so when candidates outrun places the lower priorities are
-turned away first, over the year and not only within a week.
+more. The places of the jail's doors (pickups, arrests at large) and of ICE's own operations are
+kept apart, so neither crowds out the other. The places accrue week by week; a year's worth is the
+ceiling, and ICE rations them by priority: a candidate of rank r (of R ranks) is taken only while
+the unused places are at least one plus r/R of the places of the past year, so when candidates
+outrun places the lower priorities are turned away first, over the year and not only within a week.
 
 The background door follows legal status: its candidates are the undocumented adults of the week,
 weighted by immigration history, so a resident who becomes undocumented (a removed lawful
@@ -27,8 +28,35 @@ from .codes import FINAL_ORDER, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Status
 from .policies import Case
 
 CARRY_OVER_WEEKS = WEEKS_PER_YEAR  # unused places carry over up to a year
+# ICE keeps the places of the people the county's jail identifies to it (pickups, arrests at large) apart
+# from those of its own operations: each brings its own places, so one cannot crowd out the other
+ACCOUNT_OF_DOOR = {"sc": "jail", "at_large": "jail", "background": "own"}
 STAGE_OF_DOOR = {"sc": "pickup", "at_large": "at_large_arrest", "background": "background_arrest"}
 COUNTER_OF_DOOR = {"sc": "ice_pickups", "at_large": "at_large_arrests", "background": "background_arrests"}
+
+
+class Places:
+    """Places of one of ICE's accounts: what its candidates brought week by week over the past year
+    (the ceiling on those unused) and those still unused, rationed down the ranks."""
+
+    def __init__(self, weekly: float):
+        self.weekly = np.full(CARRY_OVER_WEEKS, weekly)  # places brought a week, over the past year
+        self.unused = float(self.weekly.sum()) + 1.0  # at rest before the run
+
+    @property
+    def yearly(self) -> float:
+        return float(self.weekly.sum())
+
+    def accrue(self, week: int, new: float) -> None:
+        self.weekly[week % CARRY_OVER_WEEKS] = new
+        self.unused = min(self.unused + new, self.yearly + 1.0)
+
+    def take(self, rank: int, ranks: int) -> bool:
+        """Take one place for a candidate of ``rank`` (of ``ranks``) if the unused places allow it."""
+        if self.unused >= 1 + rank * self.yearly / ranks:
+            self.unused -= 1
+            return True
+        return False
 
 
 class ICE(mesa.Agent):
@@ -57,8 +85,7 @@ class ICE(mesa.Agent):
         self._weight_cdf = None  # cumulative weights, rebuilt after a change of status or history
         # places a week over the past year; before the run, those the background door brings
         at_rest = self.take_rate * params.background_arrest_rate * n_undocumented / WEEKS_PER_YEAR
-        self.places = np.full(CARRY_OVER_WEEKS, at_rest)
-        self.budget = float(self.places.sum()) + 1.0  # at rest before the run
+        self.accounts = {"jail": Places(0.0), "own": Places(at_rest)}
 
     @property
     def regime(self):
@@ -66,8 +93,8 @@ class ICE(mesa.Agent):
 
     @property
     def yearly_places(self) -> float:
-        """Places the county's candidates brought over the past year (the ceiling on unused places)."""
-        return float(self.places.sum())
+        """Places the county's candidates brought over the past year, every account."""
+        return sum(account.yearly for account in self.accounts.values())
 
     def _case(self, resident: int, offense=None, felony=False) -> Case:
         model = self.model
@@ -158,17 +185,14 @@ class ICE(mesa.Agent):
             if resident not in queued:
                 rank, rule = regime.rank(self._case(resident))
                 candidates.append((rank, len(candidates), resident, "background", None, rule))
-        # the places this week's candidates bring (the national take rate each), within a year's worth
-        new = self.take_rate * len(candidates)
-        self.places[model.week % CARRY_OVER_WEEKS] = new
-        yearly = self.yearly_places
-        self.budget = min(self.budget + new, yearly + 1.0)
-        reserve = yearly / lowest  # held back per rank below the top
+        # the places this week's candidates bring, the national take rate each, to their door's account
+        for name, account in self.accounts.items():
+            mine = sum(1 for c in candidates if ACCOUNT_OF_DOOR[c[3]] == name)
+            account.accrue(model.week, self.take_rate * mine)
         model.count("ice_candidates", len(candidates))
         candidates.sort(key=lambda c: (c[0], c[1]))
         for rank, _, resident, door, offense, rule in candidates:
-            if self.budget >= 1 + rank * reserve:
-                self.budget -= 1
+            if self.accounts[ACCOUNT_OF_DOOR[door]].take(rank, lowest):
                 self._detain(resident, door, offense, rule)
                 continue
             model.count("capacity_turned_away")

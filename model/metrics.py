@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from agents.codes import LEVEL_NAMES, OFFENSE_NAMES, WEEKS_PER_YEAR, Custody, Status, is_citizen, sc_level
+from agents.codes import CHARGE_NAMES, LEVEL_NAMES, OFFENSE_NAMES, WEEKS_PER_YEAR, Custody, Status, is_citizen, sc_level
 
 from .fear import CHANNELS
 from .reporters import CHILL_GROUPS, FEAR_GROUPS, REPORTING_GROUPS, VICTIM_GROUPS
@@ -11,7 +11,7 @@ from .reporters import CHILL_GROUPS, FEAR_GROUPS, REPORTING_GROUPS, VICTIM_GROUP
 STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "turned_away", "lapsed", "pickup",
           "at_large_arrest", "background_arrest", "removal", "voluntary_departure", "ice_release", "discretion",
           "termination", "relief", "citizen_release", "separation", "reunification", "re_entry")
-EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "status",
+EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "convicted", "status",
                  "hispanic", "sex", "parent_of_citizen_child", "door", "rule")
 
 
@@ -155,7 +155,8 @@ class EventLog:
         offense_name = None if offense is None else OFFENSE_NAMES[int(offense)]
         self.counts[stage, offense_name] = self.counts.get((stage, offense_name), 0) + 1
         self.rows.append((model.week, resident, stage, offense_name,
-                          LEVEL_NAMES[level], Status(int(model.status[resident])).name.lower(),
+                          LEVEL_NAMES[level], CHARGE_NAMES[int(model.charge_state[resident])],
+                          Status(int(model.status[resident])).name.lower(),
                           bool(model.hispanic[resident]),
                           "female" if model.female[resident] else "male",
                           bool(model.parent_of_citizen_child[resident]), door, rule))

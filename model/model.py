@@ -18,6 +18,7 @@ import numpy as np
 from agents import ICE, Household, Jail, PoliceOfficer, Resident
 from agents.capacity import NationalPool
 from agents.codes import (
+    CHARGE_NAMES,
     FINAL_ORDER,
     LEVEL_NAMES,
     OFFENSE_NAMES,
@@ -74,6 +75,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.removed_in_run = np.zeros(n, dtype=bool)
         self.departed = np.zeros(n, dtype=bool)  # away after a voluntary departure (not a removal)
         self.case_due_week = np.full(n, NO_CASE, dtype=np.int32)  # hearing week of a pending case
+        self.charge_state = np.zeros(n, dtype=np.int8)  # where the case of the latest booking stands
         self.foster_households = set()  # households with children in foster care
         self.reentry_schedule = {}  # week -> removed residents who come back that week
         self.stop_weight = stop_weights(self)  # per-resident multiplier on proactive stops
@@ -253,6 +255,7 @@ class SecureCommunitiesModel(mesa.Model):
         row = self.record[resident]
         self.count("removals")
         self.count(f"removals_{door}")
+        self.count(f"removals_charge_{CHARGE_NAMES[int(self.charge_state[resident])]}")
         self.count(f"removals_{LEVEL_NAMES[sc_level(row)]}")
         if offense is not None:
             self.count(f"removals_after_{OFFENSE_NAMES[int(offense)]}")

@@ -136,9 +136,17 @@ DECLARED = [
        "nationally", (0.02, 0.07)),
     _p("detainer_extra_jail_weeks", 1, count(0, 52), "8 CFR 287.7(d): the 48-hour hold past release, excluding "
        "weekends and holidays (2-4 days), added to every honored detainer"),
-    _p("detainer_pretrial_weeks", 10, count(0, 104), "Justice Strategies 2010: with a detainer, pretrial release "
-       "is lost in practice (NYC: +73 days in jail on drug charges); added to an honored detainer on a charge "
-       "that would go to bail (violent, property, drug, DUI)", (2, 11)),
+    _p("pretrial_release_prob", 0.65, PROBABILITY, "BJS, Pretrial Release of Felony Defendants 1988 (75 largest "
+       "counties): about two thirds of felony defendants were released before their case was decided (violent 59%, "
+       "property 62%, drug 72%, public order 70%): the chance that a booking on a charge that goes to bail is "
+       "released before trial, the rest detained until the case is decided", (0.59, 0.72)),
+    _p("adjudication_weeks", 12, count(0, 104), "BJS, Felony Defendants in Large Urban Counties 2004, Table 18: "
+       "median time from arrest to adjudication 85 days (12 weeks; violent 130 days, drug 66): weeks from a "
+       "booking on a charge that goes to bail to the decision of the case. An honored detainer keeps the person "
+       "in until then (Justice Strategies 2010: with a detainer pretrial release is lost in practice, NYC +73 "
+       "days in jail on drug charges)", (9, 19)),
+    _p("minor_disposition_weeks", 4, count(0, 52), "assumption: weeks from a public-order or traffic booking (cited "
+       "to appear, released at once) to the decision of the case", (1, 8)),
     _p("pretrial_conviction_effect", 0.14, PROBABILITY, "Dobbie, Goldin & Yang 2018: pretrial release lowers "
        "the probability of conviction by 14 points (10.8 through fewer guilty pleas); added to "
        "conviction_prob for a person a detainer keeps in jail before trial", (0.05, 0.2)),

@@ -22,11 +22,13 @@ in result folders written before a rename, read through ``RENAMED``.
 
 from dataclasses import dataclass
 
-from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES
+from agents.codes import CHARGE_NAMES, DOORS, LEVEL_NAMES, OFFENSE_NAMES
 
 from .labels import (
     CHANNEL_COLORS,
     CHANNEL_LABELS,
+    CHARGE_COLORS,
+    CHARGE_LABELS,
     DOOR_COLORS,
     DOOR_LABELS,
     GROUP_COLORS,
@@ -127,6 +129,8 @@ TABLE = [
     *_flow("removals", "Removals (events: a person removed twice counts twice)", STAGE_COLORS["removals"]),
     *_family(Measure("removals", "flow", "Removals", "people"), {d: DOOR_LABELS[d] for d in DOORS}, DOOR_COLORS),
     *_family(Measure("removals", "flow", "Removals", "people"), {k: _LEVELS[k] for k in _LEVEL_ORDER}, LEVEL_COLORS),
+    *_family(Measure("removals_charge", "flow", "Removals by the case of the latest booking then", "people"),
+             {k: CHARGE_LABELS[k] for k in CHARGE_NAMES.values()}, CHARGE_COLORS),
     *_family(Measure("removals_after", "flow", "Removals after an arrest for", "people"),
              {o: OFFENSE_LABELS[o] for o in OFFENSE_NAMES}),
     *_flow("removals_after_hearing", "Removals ordered at the hearing of a pending case", STAGE_COLORS["removals"]),
@@ -142,6 +146,7 @@ TABLE = [
     *_flow("pretrial_holds", "Pretrial release lost to a detainer"),
     *_flow("convictions", "Convictions"),
     *_flow("convictions_detained_pretrial", "Convictions after detention before trial"),
+    *_flow("cases_not_convicted", "Criminal cases decided without a conviction (dismissed, acquitted)"),
     *_flow("reliefs", "Relief granted in removal proceedings"),
     # --- families ---
     *_flow("separations", "Removals that left family behind", STAGE_COLORS["separations"]),

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import model.crime as crime
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
-from agents.codes import DOORS, KNOWING_WINDOW_WEEKS, Custody, Status
+from agents.codes import CHARGE_NAMES, CHARGE_PENDING, DOORS, KNOWING_WINDOW_WEEKS, Custody, Status
 from agents.court import NO_CASE
 from model import PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
 from model.constraints import PROBABILITY
@@ -96,7 +96,9 @@ def valid_parameters(draw):
     params["background_history_weight"] = draw(st.floats(1.0, 20.0))
     params["at_large_arrest_prob"] = draw(unit)
     params["at_large_delay_weeks"] = draw(st.integers(0, 5))
-    params["detainer_pretrial_weeks"] = draw(st.integers(0, 12))
+    params["adjudication_weeks"] = draw(st.integers(0, 20))
+    params["minor_disposition_weeks"] = draw(st.integers(0, 8))
+    params["pretrial_release_prob"] = draw(unit)
     params["pretrial_conviction_effect"] = draw(unit)
     params["wobbler_share"] = draw(unit)
     params["prior_removal_share_undocumented"] = draw(unit)
@@ -114,6 +116,14 @@ def check_week(m, n):
     # the jail's books, ICE's books and the removals hold exactly the people in each state
     in_jail = set(np.flatnonzero((custody == Custody.JAILED) | (custody == Custody.HELD)).tolist())
     assert set(m.jail.charges) == in_jail and set(m.jail.release_week) == in_jail
+    assert m.jail.pretrial <= in_jail  # detained until the case is decided: in jail
+    # criminal cases: every person with a case of their latest booking still to decide is in the county,
+    # and it is on the court's calendar for that week; a charge pending is the latest booking's
+    due = {(r, week) for week, cases in m.jail.dispositions.items() for r, _, _ in cases}
+    assert all((r, week) in due and week > m.week for r, week in m.jail.disposition_week.items())
+    undecided = np.array(list(m.jail.disposition_week), dtype=np.int64)
+    assert np.all(m.charge_state[undecided] == CHARGE_PENDING)
+    assert set(np.flatnonzero(m.charge_state == CHARGE_PENDING)) >= set(undecided.tolist())
     scheduled = [r for week in m.jail.release_schedule.values() for r in week]
     assert len(scheduled) == len(in_jail) and set(scheduled) == in_jail
     assert all(week > m.week for week in m.jail.release_schedule)  # nobody overdue
@@ -150,6 +160,8 @@ def check_week(m, n):
     # every removal went through one door and has one level
     assert t["removals"] == sum(t[f"removals_{door}"] for door in DOORS)
     assert t["removals"] == sum(t[f"removals_{lv}"] for lv in ("level1", "level2", "level3", "noncriminal"))
+    assert t["removals"] == sum(t[f"removals_charge_{c}"] for c in CHARGE_NAMES.values())
+    assert t["convictions"] + t["cases_not_convicted"] <= t["bookings"]
     assert t["removals_at_large"] <= t["at_large_arrests"] and t["removals_background"] <= t["background_arrests"]
     detentions = t["ice_pickups"] + t["at_large_arrests"] + t["background_arrests"]
     ended = t["removals"] - t["removals_after_hearing"] + t["voluntary_departures"] + t["ice_releases"]
@@ -339,7 +351,8 @@ BUSY = {"n_residents": 1500, "share_undocumented": 0.3, "activation_week": 0, "p
         "detainer_prob": 1.0, "ice_pickup_prob": 1.0, "ident_share_undocumented": 1.0, "ice_capacity_share": 1.0,
         "relief_prob": 0.1, "kin_care_prob": 0.5, "citizen_detainer_error_prob": 0.5,
         "reentry_prob": 0.8, "reentry_mean_weeks": 6, "at_large_arrest_prob": 0.5, "at_large_delay_weeks": 1,
-        "background_arrest_rate": 0.1, "detainer_pretrial_weeks": 3, "ice_release_prob": 0.3, "discretion_prob": 0.2,
+        "background_arrest_rate": 0.1, "adjudication_weeks": 6, "pretrial_release_prob": 0.5, "ice_release_prob": 0.3,
+        "discretion_prob": 0.2,
         "voluntary_departure_prob": 0.1, "case_termination_prob": 0.2, "case_mean_weeks": 5}
 
 

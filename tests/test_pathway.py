@@ -101,16 +101,18 @@ SC_RANK = {rule.name: i for i, rule in enumerate(REGIMES["sc"].ranks)}
 
 
 def test_with_capacity_set_low_level_1_residents_are_taken_first():
-    """Every week, everyone ICE took ranks at or above everyone it turned away; over the run, Level 1
-    people are a larger share of those taken than of those turned away."""
+    """Every week, everyone ICE took from an account of places ranks at or above everyone it turned
+    away from it; over the run, Level 1 people are a larger share of those taken than of those turned away."""
     m = run(weeks=208, seed=3, n_residents=5000, **scenario("sc_full"), ice_capacity_share=0.01,
             proactive_arrest_rate=0.15)
     ev = m.event_log()
     taken = ev[ev.stage.isin(["pickup", "at_large_arrest", "background_arrest"])]
     away = ev[ev.stage == "turned_away"]
     assert len(taken) >= 10 and len(away) >= 50 and m.totals["capacity_turned_away"] == len(away)
-    for week, turned in away.groupby("week"):
-        took = taken[taken.week == week]
+    account = {"sc": "jail", "at_large": "jail", "background": "own"}  # ICE's places, by door (agents.ice)
+    taken, away = taken.assign(account=taken.door.map(account)), away.assign(account=away.door.map(account))
+    for (week, acc), turned in away.groupby(["week", "account"]):
+        took = taken[(taken.week == week) & (taken.account == acc)]
         if len(took):
             assert took.rule.map(SC_RANK).max() <= turned.rule.map(SC_RANK).min(), week
     assert (taken.priority_level == "level1").mean() > 2 * (away.priority_level == "level1").mean()
@@ -194,7 +196,8 @@ def test_relief_makes_a_person_a_permanent_resident_who_is_not_removable():
     assert len(relieved) > 10 and m.totals["reliefs"] == len(relieved)
     for resident in relieved:
         relief = ev[(ev.resident_id == resident) & (ev.stage == "relief")]
-        assert m.status[resident] == Status.LPR
+        removed_after = ((ev.resident_id == resident) & (ev.stage == "removal") & (ev.index > relief.index[0])).any()
+        assert m.status[resident] == (Status.UNDOCUMENTED if removed_after else Status.LPR)  # a removal ends it
         # a permanent resident is removable again only after a later aggravated felony conviction
         assert not m.residents[resident].removable or m.record_week[resident].max() > relief.week.iloc[0]
         later = ev[(ev.resident_id == resident) & (ev.index > relief.index[0])]
@@ -263,7 +266,9 @@ def test_pretrial_detention_raises_conviction_and_full_cooperation_detains_more(
     """A detainer keeps bail charges in jail before trial, and a detained person is convicted more
     often (Dobbie, Goldin & Yang 2018): so full cooperation adds convictions to records that a
     Hennessey-style release does not."""
-    busy = {"n_residents": 5000, "activation_week": 0, "proactive_arrest_rate": 0.1}
+    # everyone makes bail here, so the only people detained before trial are those a detainer keeps in
+    busy = {"n_residents": 5000, "activation_week": 0, "proactive_arrest_rate": 0.1, "pretrial_release_prob": 1.0}
+
     def pooled(preset, key):
         return sum(runs[preset][seed].totals[key] for seed in SEEDS_POOLED)
 
@@ -390,3 +395,23 @@ def test_a_person_released_on_bond_is_home_with_a_case_pending_then_heard():
     assert heard + m.metrics["pending_cases"] <= m.totals["ice_releases"]
     pending = np.flatnonzero(m.case_due_week >= 0)
     assert len(pending) == m.metrics["pending_cases"] > 0 and np.all(m.custody[pending] != Custody.REMOVED)
+
+
+def test_the_detainer_falls_due_when_local_custody_ends_often_before_the_case_is_decided():
+    """Under Secure Communities the detainer is lodged at booking and falls due when local custody ends:
+    a public-order or traffic arrestee is released at once, so ICE takes them with the charge still
+    pending; on a bail charge the honored detainer keeps them in until the case is decided. So removals
+    through the jail are not all after a conviction: the event log gives each removal's case as it stood."""
+    m = run(weeks=156, seed=5, n_residents=8000, **scenario("sc_full"), proactive_arrest_rate=0.06)
+    ev = m.event_log()
+    pickups = ev[ev.stage == "pickup"]
+    minor = pickups[pickups.offense.isin(["public_order", "traffic"])]
+    bail = pickups[pickups.offense.isin(["violent", "property", "drug", "dui"])]
+    assert len(minor) > 10 and len(bail) > 5
+    assert (minor.convicted == "pending").all()  # the hold came due the week of booking
+    assert (bail.convicted != "pending").all()  # kept in until the case was decided
+    removed = ev[(ev.stage == "removal") & (ev.door == "sc")]
+    assert set(removed.convicted) >= {"pending", "convicted"}
+    assert m.totals["removals_charge_pending"] == (ev[ev.stage == "removal"].convicted == "pending").sum() > 0
+    assert m.totals["removals_charge_no_charge"] >= m.totals["removals_background"] - (
+        ev[(ev.stage == "removal") & (ev.door == "background")].convicted != "no_charge").sum()
