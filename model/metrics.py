@@ -11,7 +11,7 @@ from .reporters import CHILL_GROUPS, FEAR_GROUPS, REPORTING_GROUPS, VICTIM_GROUP
 STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "turned_away", "lapsed", "pickup",
           "at_large_arrest", "background_arrest", "removal", "voluntary_departure", "ice_release", "discretion",
           "termination", "relief", "citizen_release", "separation", "reunification", "re_entry")
-EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "convicted", "status",
+EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "convicted", "age", "status",
                  "hispanic", "sex", "parent_of_citizen_child", "door", "rule")
 
 
@@ -156,6 +156,7 @@ class EventLog:
         self.counts[stage, offense_name] = self.counts.get((stage, offense_name), 0) + 1
         self.rows.append((model.week, resident, stage, offense_name,
                           LEVEL_NAMES[level], CHARGE_NAMES[int(model.charge_state[resident])],
+                          int(model.age[resident]),
                           Status(int(model.status[resident])).name.lower(),
                           bool(model.hispanic[resident]),
                           "female" if model.female[resident] else "male",
@@ -166,4 +167,5 @@ class EventLog:
         df["stage"] = pd.Categorical(df["stage"], categories=STAGES)
         df["week"] = df["week"].astype(np.int64)
         df["resident_id"] = df["resident_id"].astype(np.int64)
+        df["age"] = df["age"].astype(np.int64)
         return df

@@ -18,15 +18,21 @@ import numpy as np
 from agents import ICE, Household, Jail, PoliceOfficer, Resident
 from agents.capacity import NationalPool
 from agents.codes import (
+    AGE_GROUPS,
     CHARGE_NAMES,
     FINAL_ORDER,
     LEVEL_NAMES,
     OFFENSE_NAMES,
     PRIOR_REMOVAL,
+    VICTIMIZATION_BY_AGE,
+    WEEKS_PER_YEAR,
     Custody,
     Offense,
     Status,
+    age_groups,
+    offending_by_age,
     sc_level,
+    victimization_by_age,
 )
 from agents.court import NO_CASE, ImmigrationCourt
 from agents.police import stop_weights
@@ -41,6 +47,11 @@ from .on_demand import AgentsOnDemand
 from .parameters import DEFAULTS, make_params
 from .population import build_county
 from .reporters import FLOWS, REPORTERS
+
+
+def victim_weight(age) -> np.ndarray:
+    """Violent victimization at each age over its highest (NCVS): the chance a candidate victim is kept."""
+    return victimization_by_age(age) / VICTIMIZATION_BY_AGE.max()
 
 
 class SecureCommunitiesModel(mesa.Model):
@@ -64,6 +75,8 @@ class SecureCommunitiesModel(mesa.Model):
         self.neighborhood, self.propensity = county.neighborhood, county.propensity
         self.in_ident, self.record, self.record_week = county.in_ident, county.record, county.record_week
         self.parent_of_citizen_child = county.parent_of_citizen_child
+        self.age, self.base_propensity = county.age, county.base_propensity
+        self.victim_weight = victim_weight(self.age)  # the chance a candidate victim of each age is kept
         n = len(self.status)
         self.fear_shock = np.zeros(n)
         self.custody = np.full(n, Custody.FREE, dtype=np.int8)
@@ -160,6 +173,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.ice.resolve_due()  # detention ends: removal, departure, release with a case pending, discretion, relief
         self.court.hearings_due()  # pending cases heard: removal order, relief, discretion or termination
         self._return_due()  # removed residents who come back this week
+        self._birthdays()  # every 52 weeks everyone is a year older
         self.fear_process.step(self)
         self._collect()
 
@@ -256,6 +270,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.count("removals")
         self.count(f"removals_{door}")
         self.count(f"removals_charge_{CHARGE_NAMES[int(self.charge_state[resident])]}")
+        self.count(f"removals_age_{AGE_GROUPS[age_groups(self.age[resident])]}")
         self.count(f"removals_{LEVEL_NAMES[sc_level(row)]}")
         if offense is not None:
             self.count(f"removals_after_{OFFENSE_NAMES[int(offense)]}")
@@ -308,6 +323,14 @@ class SecureCommunitiesModel(mesa.Model):
             self.log_event("re_entry", resident)
             self.departed[resident] = False
             self.free(resident)
+
+    def _birthdays(self) -> None:
+        """A year older every ``WEEKS_PER_YEAR`` weeks of the run; offending follows the age-crime curve
+        (a resident turning 18 starts to offend, an older one offends less)."""
+        if self.week % WEEKS_PER_YEAR == 0:
+            self.age += 1
+            self.propensity = self.base_propensity * offending_by_age(self.age)
+            self.victim_weight = victim_weight(self.age)
 
     def event_log(self):
         """Pathway events as a DataFrame, one row per event (see metrics.EVENT_COLUMNS)."""

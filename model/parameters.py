@@ -61,6 +61,17 @@ DECLARED = [
     _p("hispanic_share_undocumented", 0.81, PROBABILITY, "Pew 2011: 81% of the unauthorized are Hispanic"),
     _p("hispanic_share_others", 0.40, PROBABILITY, "assumption: Hispanic share of everyone else (LA County scale)"),
     _p("female_share_undocumented_adults", 0.40, PROBABILITY, "Passel, Pew 2013: 40% of unauthorized adults are women"),
+    _p("median_age_undocumented_adults", 36.2, rate(90.0, low=18.0), "Pew Hispanic Center 2011 (Unauthorized "
+       "Immigrants: Length of Residency, Patterns of Parenthood): median age of unauthorized adults 36.2, a decade "
+       "younger than legal immigrant (46.1) and US-born adults (46.5): the median of household heads' ages"),
+    _p("median_age_legal_immigrant_adults", 46.1, rate(90.0, low=18.0), "Pew Hispanic Center 2011: median age "
+       "of legal immigrant adults"),
+    _p("median_age_us_born_adults", 46.5, rate(90.0, low=18.0), "Pew Hispanic Center 2011: median age of US-born "
+       "adults"),
+    _p("age_spread_undocumented", 11.0, rate(40.0, low=1.0), "assumption: standard deviation of undocumented "
+       "heads' ages in years (Pew 2009: men 18-39 are 35% of the unauthorized, a young population)", (8.0, 15.0)),
+    _p("age_spread_others", 17.0, rate(40.0, low=1.0), "assumption: standard deviation of other heads' ages in "
+       "years (adults of every age)", (14.0, 20.0)),
     _p("couples_with_children_share_undocumented", 0.47, PROBABILITY, "Pew 2009: 47% of unauthorized households"),
     _p("couples_with_children_share_legal_immigrant", 0.35, PROBABILITY, "Pew 2009: 35% of legal-immigrant households"),
     _p("couples_with_children_share_us_born", 0.21, PROBABILITY, "Pew 2009: 21% of US-born households"),

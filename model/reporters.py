@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from agents.codes import CHARGE_NAMES, DOORS, LEVEL_NAMES, OFFENSE_NAMES
 
 from .labels import (
+    AGE_COLORS,
+    AGE_LABELS,
     CHANNEL_COLORS,
     CHANNEL_LABELS,
     CHARGE_COLORS,
@@ -112,6 +114,7 @@ _LEVEL_ORDER = ("level1", "level2", "level3", "noncriminal")
 TABLE = [
     # --- the pathway: arrests to removals (flows; each with a running total) ---
     *_flow("arrests", "Arrests", STAGE_COLORS["arrests"]),
+    *_family(Measure("arrests_age", "flow", "Arrests by age", "people"), AGE_LABELS, AGE_COLORS),
     *_flow("bookings", "Bookings", STAGE_COLORS["arrests"]),
     *_flow("fingerprint_submissions", "Fingerprints sent to the FBI", STAGE_COLORS["arrests"]),
     *_flow("ident_matches", "Fingerprint matches in DHS's IDENT", STAGE_COLORS["ident_matches"]),
@@ -131,6 +134,7 @@ TABLE = [
     *_family(Measure("removals", "flow", "Removals", "people"), {k: _LEVELS[k] for k in _LEVEL_ORDER}, LEVEL_COLORS),
     *_family(Measure("removals_charge", "flow", "Removals by the case of the latest booking then", "people"),
              {k: CHARGE_LABELS[k] for k in CHARGE_NAMES.values()}, CHARGE_COLORS),
+    *_family(Measure("removals_age", "flow", "Removals by age", "people"), AGE_LABELS, AGE_COLORS),
     *_family(Measure("removals_after", "flow", "Removals after an arrest for", "people"),
              {o: OFFENSE_LABELS[o] for o in OFFENSE_NAMES}),
     *_flow("removals_after_hearing", "Removals ordered at the hearing of a pending case", STAGE_COLORS["removals"]),

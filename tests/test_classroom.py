@@ -90,10 +90,14 @@ def test_lesson_settings_are_what_the_page_builds():
 
 @pytest.mark.parametrize("seed", CLASS_SEEDS)
 def test_o1_without_the_program_no_fingerprint_ever_matches(runs, seed):
-    """O1: before Secure Communities the county arrests as many people, yet no print reaches ICE."""
+    """O1: before Secure Communities the county arrests about as many people, yet no print reaches ICE (the
+    teacher's county, seed 42, arrests 577 under full cooperation against 688 without: some of the people
+    removed would have been arrested again)."""
     before, full = runs["pre_sc", seed], runs["sc_full", seed]
     assert final(before, "ident_matches_cumulative") == 0 and final(before, "detainers_issued_cumulative") == 0
-    assert final(before, "arrests_cumulative") == pytest.approx(final(full, "arrests_cumulative"), rel=0.15)
+    assert final(before, "arrests_cumulative") == pytest.approx(final(full, "arrests_cumulative"), rel=0.2)
+    assert class_total(runs, "pre_sc", "arrests_cumulative") == pytest.approx(
+        class_total(runs, "sc_full", "arrests_cumulative"), rel=0.1)  # measured 4,488 against 4,301
 
 
 @pytest.mark.parametrize("seed", CLASS_SEEDS)

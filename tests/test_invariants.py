@@ -19,7 +19,17 @@ from hypothesis import strategies as st
 
 import model.crime as crime
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
-from agents.codes import CHARGE_NAMES, CHARGE_PENDING, DOORS, KNOWING_WINDOW_WEEKS, Custody, Status
+from agents.codes import (
+    AGE_GROUPS,
+    CHARGE_NAMES,
+    CHARGE_PENDING,
+    DOORS,
+    KNOWING_WINDOW_WEEKS,
+    WEEKS_PER_YEAR,
+    Custody,
+    Status,
+    offending_by_age,
+)
 from agents.court import NO_CASE
 from model import PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
 from model.constraints import PROBABILITY
@@ -59,6 +69,10 @@ def valid_parameters(draw):
     params["citizen_detainer_error_prob"] = draw(unit)
     params["ice_capacity_share"] = draw(st.floats(0.05, 1.0))
     params["ice_detention_weeks"] = draw(st.integers(1, 6))
+    # ages
+    params["median_age_undocumented_adults"] = draw(st.floats(18.0, 70.0))
+    params["median_age_us_born_adults"] = draw(st.floats(18.0, 70.0))
+    params["age_spread_undocumented"] = draw(st.floats(1.0, 30.0))
     # the way out of ICE custody and the national pool
     params["national_demand_rate"] = draw(st.floats(0.005, 0.1))
     params["national_removed_share"] = draw(st.floats(0.3, 1.0))
@@ -161,6 +175,12 @@ def check_week(m, n):
     assert t["removals"] == sum(t[f"removals_{door}"] for door in DOORS)
     assert t["removals"] == sum(t[f"removals_{lv}"] for lv in ("level1", "level2", "level3", "noncriminal"))
     assert t["removals"] == sum(t[f"removals_charge_{c}"] for c in CHARGE_NAMES.values())
+    assert t["removals"] == sum(t[f"removals_age_{g}"] for g in AGE_GROUPS)
+    assert t["arrests"] == sum(t[f"arrests_age_{g}"] for g in AGE_GROUPS) and t["arrests_age_under_18"] == 0
+    # ages: a year older every 52 weeks, adults 18 or more, children under 18 at the start; offending follows age
+    assert np.array_equal(m.age, m.initial_age + m.week // WEEKS_PER_YEAR)
+    assert np.all(m.age[m.adult] >= 18) and np.all(m.initial_age[~m.adult] < 18)
+    assert np.allclose(m.propensity, m.base_propensity * offending_by_age(m.age))
     assert t["convictions"] + t["cases_not_convicted"] <= t["bookings"]
     assert t["removals_at_large"] <= t["at_large_arrests"] and t["removals_background"] <= t["background_arrests"]
     detentions = t["ice_pickups"] + t["at_large_arrests"] + t["background_arrests"]
@@ -273,6 +293,7 @@ def run_and_check(params, seed, weeks):
     """Step the model, checking the invariants every week; return the model."""
     m = SecureCommunitiesModel(rng=seed, **params)
     m.initial_statuses = np.bincount(m.status, minlength=4)
+    m.initial_age = m.age.copy()
     n = params["n_residents"]
     assert len(m.residents) == n and m.graph.number_of_nodes() == n
     agents_custody = np.array([int(r.custody) for r in m.residents])
