@@ -150,3 +150,49 @@ def conviction_columns(offense: int, felony: bool, wobbler: bool = False) -> tup
     if wobbler and offense in WOBBLER_OFFENSES:
         columns += (WOBBLER,)
     return columns
+
+
+# --- the current charge: where the case of a person's latest booking stands (``model.charge_state``) ---
+# A removal's conviction status is whatever this is at the removal: under Secure Communities the detainer
+# is lodged at booking and falls due when local custody ends, often before the case is decided.
+NO_CHARGE, CHARGE_PENDING, CHARGE_CONVICTED, CHARGE_NOT_CONVICTED = 0, 1, 2, 3
+CHARGE_NAMES = {NO_CHARGE: "no_charge", CHARGE_PENDING: "pending", CHARGE_CONVICTED: "convicted",
+                CHARGE_NOT_CONVICTED: "not_convicted"}
+
+
+# --- ages: the groups arrests and removals are reported by (years, lower bounds) ---
+AGE_GROUP_STARTS = (0, 18, 25, 35, 45, 55)
+AGE_GROUPS = ("under_18", "18_24", "25_34", "35_44", "45_54", "55_plus")
+ADULT_AGE = 18
+AGE_DTYPE = np.int16
+
+
+def age_groups(age) -> np.ndarray:
+    """The index in AGE_GROUPS of each age (an array, or one age)."""
+    return np.searchsorted(AGE_GROUP_STARTS, age, side="right") - 1
+
+
+# The age-crime curve: arrests per resident by age, relative to adults' mean, from the FBI's arrests by age
+# (UCR, Crime in the United States 2018, Table 64, suburban agencies: the share of adult arrests in each
+# band) over the share of US adults in that band (2010 Census order of magnitude: an assumption, not read
+# here). Bands start at these ages; under 18 the model's residents do not offend.
+OFFENDING_AGE_STARTS = (18, 25, 30, 35, 40, 45, 50, 55, 60, 65)
+_ARREST_SHARE = (22.2, 17.2, 14.5, 12.1, 8.1, 6.6, 5.2, 3.7, 1.9, 1.3)  # % of arrests, ages 18+ (UCR)
+_ADULT_SHARE = (9.9, 6.8, 6.5, 6.5, 6.8, 7.4, 7.2, 6.4, 5.4, 13.0)  # % of residents (Census 2010, assumption)
+OFFENDING_BY_AGE = np.array([a / p for a, p in zip(_ARREST_SHARE, _ADULT_SHARE, strict=True)])
+# Violent victimization by age, per 1,000 persons a year (BJS, NCVS 2003, Table 3: crimes of violence);
+# under 12 the survey does not ask: an assumption, the 12-15 rate halved.
+VICTIM_AGE_STARTS = (0, 12, 16, 20, 25, 35, 50, 65)
+VICTIMIZATION_BY_AGE = np.array([25.8, 51.6, 53.0, 43.3, 26.4, 18.5, 10.3, 2.0])
+
+
+def offending_by_age(age) -> np.ndarray:
+    """The age-crime multiplier of each age (0 under 18)."""
+    age = np.asarray(age)
+    band = np.searchsorted(OFFENDING_AGE_STARTS, age, side="right") - 1
+    return np.where(age >= ADULT_AGE, OFFENDING_BY_AGE[np.maximum(band, 0)], 0.0)
+
+
+def victimization_by_age(age) -> np.ndarray:
+    """Violent victimization per 1,000 persons a year at each age (NCVS)."""
+    return VICTIMIZATION_BY_AGE[np.searchsorted(VICTIM_AGE_STARTS, np.asarray(age), side="right") - 1]

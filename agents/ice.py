@@ -1,5 +1,5 @@
 """ICE: turns IDENT matches into detainers under a priority regime, takes people into custody
-through three doors within a capacity, detains them, and removes them.
+through three doors within its places, and hands each detention to the immigration court.
 
 The doors (``agents.codes.DOORS``): ``sc``, a pickup from this county's jail on an honored
 detainer; ``at_large``, an arrest after the jail released a person despite a detainer;
@@ -7,37 +7,69 @@ detainer; ``at_large``, an arrest after the jail released a person despite a det
 worksite, jail interviews outside SC), at a weekly rate on undocumented adults. The county's
 policy changes which door and how often; it cannot close the other doors.
 
-Every week the candidates of all doors are ranked by the regime in force and taken in that order
-while capacity lasts. Capacity is a yearly budget: it accrues every week, unused capacity carries
-over up to a year's worth, and ICE rations what is left by priority: a candidate of rank r (of R
-ranks) is taken only while the unused budget is at least one place plus r/R of a year's capacity,
-so when demand outruns capacity the lower priorities are turned away first, over the year and not
-only within a week.
+ICE's places come from a national pool (``agents.capacity``): every candidate the county presents
+through any door brings the national take rate of a place, so a county that presents more gets
+more. The places of the jail's doors (pickups, arrests at large) and of ICE's own operations are
+kept apart, so neither crowds out the other. The places accrue week by week; a year's worth is the
+ceiling, and ICE rations them by priority: a candidate of rank r (of R ranks) is taken only while
+the unused places are at least one plus r/R of the places of the past year, so when candidates
+outrun places the lower priorities are turned away first, over the year and not only within a week.
+
+The background door follows legal status: its candidates are the undocumented adults of the week,
+weighted by immigration history, so a resident who becomes undocumented (a removed lawful
+permanent resident who comes back) is seen by it, and one granted relief is not.
 """
 
 import mesa
 import numpy as np
 
-from .codes import FINAL_ORDER, LEVEL1, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Offense, Status, is_citizen, sc_level
+from .capacity import NationalPool
+from .codes import FINAL_ORDER, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Offense, Status
 from .policies import Case
 
-CARRY_OVER_WEEKS = WEEKS_PER_YEAR  # unused capacity carries over up to a year
+CARRY_OVER_WEEKS = WEEKS_PER_YEAR  # unused places carry over up to a year
+# ICE keeps the places of the people the county's jail identifies to it (pickups, arrests at large) apart
+# from those of its own operations: each brings its own places, so one cannot crowd out the other
+ACCOUNT_OF_DOOR = {"sc": "jail", "at_large": "jail", "background": "own"}
 STAGE_OF_DOOR = {"sc": "pickup", "at_large": "at_large_arrest", "background": "background_arrest"}
 COUNTER_OF_DOOR = {"sc": "ice_pickups", "at_large": "at_large_arrests", "background": "background_arrests"}
+
+
+class Places:
+    """Places of one of ICE's accounts: what its candidates brought week by week over the past year
+    (the ceiling on those unused) and those still unused, rationed down the ranks."""
+
+    def __init__(self, weekly: float):
+        self.weekly = np.full(CARRY_OVER_WEEKS, weekly)  # places brought a week, over the past year
+        self.unused = float(self.weekly.sum()) + 1.0  # at rest before the run
+
+    @property
+    def yearly(self) -> float:
+        return float(self.weekly.sum())
+
+    def accrue(self, week: int, new: float) -> None:
+        self.weekly[week % CARRY_OVER_WEEKS] = new
+        self.unused = min(self.unused + new, self.yearly + 1.0)
+
+    def take(self, rank: int, ranks: int) -> bool:
+        """Take one place for a candidate of ``rank`` (of ``ranks``) if the unused places allow it."""
+        if self.unused >= 1 + rank * self.yearly / ranks:
+            self.unused -= 1
+            return True
+        return False
 
 
 class ICE(mesa.Agent):
     """Immigration and Customs Enforcement as seen from one county."""
 
-    def __init__(self, model, schedule, params, *, weekly_capacity: float):
+    def __init__(self, model, schedule, params, *, pool: NationalPool):
         """``schedule``: the regime in force each week (a ``Timeline`` of ``Regime``); ``params``: the
-        model's parameter object, read under the parameters' own names; ``weekly_capacity``: people ICE
-        can take into custody from this county a week."""
+        model's parameter object, read under the parameters' own names; ``pool``: ICE's national pool,
+        whose take rate gives the places each candidate brings."""
         super().__init__(model)
         self.schedule = schedule
         self.params = params
-        self.weekly_capacity = weekly_capacity
-        self.budget = self.budget_cap = CARRY_OVER_WEEKS * weekly_capacity + 1  # at rest before the run
+        self.take_rate = pool.take_rate
         self.pending = []  # this week's IDENT matches: (resident, offense, felony), in arrival order
         self.pickups = []  # this week's honored holds awaiting ICE: (resident, offense)
         self.at_large_schedule = {}  # week -> [(resident, offense)] ICE will look for at large
@@ -45,45 +77,53 @@ class ICE(mesa.Agent):
         self.detained = {}  # resident -> (door, offense, rule) of the current detention
         # background enforcement: undocumented adults, weighted by immigration history, so that at
         # build the expected yearly arrests are background_rate per undocumented resident
-        undocumented = model.status == Status.UNDOCUMENTED
-        self.undocumented_adults = np.flatnonzero(undocumented & model.adult)
-        self._weight = self._weights(self.undocumented_adults)
+        self._weight = self._weights(np.arange(len(model.status)))
         total = self._weight.sum()
-        self.background_per_weight = (params.background_arrest_rate * int(undocumented.sum()) / total / WEEKS_PER_YEAR
+        n_undocumented = int((model.status == Status.UNDOCUMENTED).sum())
+        self.background_per_weight = (params.background_arrest_rate * n_undocumented / total / WEEKS_PER_YEAR
                                       if total > 0 else 0.0)
-        self._weight_cdf = None  # cumulative weights, rebuilt after a removal changes one
+        self._weight_cdf = None  # cumulative weights, rebuilt after a change of status or history
+        # places a week over the past year; before the run, those the background door brings
+        at_rest = self.take_rate * params.background_arrest_rate * n_undocumented / WEEKS_PER_YEAR
+        self.accounts = {"jail": Places(0.0), "own": Places(at_rest)}
 
     # --- a safe copy of ICE's state in this county (plain data), for snapshots of the model ---
     def state(self) -> dict:
         def offense(o):
             return None if o is None else int(o)
 
-        return {"budget": float(self.budget),
-                "pending": [(int(r), offense(o), bool(f)) for r, o, f in self.pending],
+        return {"pending": [(int(r), offense(o), bool(f)) for r, o, f in self.pending],
                 "pickups": [(int(r), offense(o)) for r, o in self.pickups],
                 "at_large_schedule": {int(w): [(int(r), offense(o)) for r, o in v]
                                       for w, v in self.at_large_schedule.items()},
-                "release_schedule": {int(w): list(v) for w, v in self.release_schedule.items()},
+                "release_schedule": {int(w): [int(r) for r in v] for w, v in self.release_schedule.items()},
                 "detained": {int(r): (door, offense(o), rule) for r, (door, o, rule) in self.detained.items()},
-                "undocumented_adults": self.undocumented_adults.copy(), "weight": self._weight.copy()}
+                "weight": self._weight.copy(),
+                "accounts": {name: (a.weekly.copy(), float(a.unused)) for name, a in self.accounts.items()}}
 
     def set_state(self, state: dict) -> None:
         def offense(o):
             return None if o is None else Offense(o)
 
-        self.budget = state["budget"]
         self.pending = [(r, offense(o), f) for r, o, f in state["pending"]]
         self.pickups = [(r, offense(o)) for r, o in state["pickups"]]
         self.at_large_schedule = {w: [(r, offense(o)) for r, o in v] for w, v in state["at_large_schedule"].items()}
         self.release_schedule = {w: list(v) for w, v in state["release_schedule"].items()}
         self.detained = {r: (door, offense(o), rule) for r, (door, o, rule) in state["detained"].items()}
-        self.undocumented_adults = state["undocumented_adults"].copy()
         self._weight = state["weight"].copy()
         self._weight_cdf = None
+        for name, (weekly, unused) in state["accounts"].items():
+            self.accounts[name].weekly = weekly.copy()
+            self.accounts[name].unused = unused
 
     @property
     def regime(self):
         return self.schedule.at(self.model.week)
+
+    @property
+    def yearly_places(self) -> float:
+        """Places the county's candidates brought over the past year, every account."""
+        return sum(account.yearly for account in self.accounts.values())
 
     def _case(self, resident: int, offense=None, felony=False) -> Case:
         model = self.model
@@ -91,9 +131,19 @@ class ICE(mesa.Agent):
         return Case(model.record[resident], model.record_week[resident], model.week, offense, felony, since)
 
     def _weights(self, people: np.ndarray) -> np.ndarray:
-        record = self.model.record
+        """Background weight of ``people``: 0 unless an undocumented adult; history weighs more."""
+        model = self.model
+        record = model.record
         history = (record[people, PRIOR_REMOVAL] > 0) | (record[people, FINAL_ORDER] > 0)
-        return np.where(history, self.params.background_history_weight, 1.0)
+        eligible = (model.status[people] == Status.UNDOCUMENTED) & model.adult[people]
+        return np.where(eligible, np.where(history, self.params.background_history_weight, 1.0), 0.0)
+
+    def reweigh(self, resident: int) -> None:
+        """This person's status or immigration history changed (a removal, relief, a lost status)."""
+        weight = self._weights(np.array([resident]))[0]
+        if weight != self._weight[resident]:
+            self._weight[resident] = weight
+            self._weight_cdf = None
 
     # --- the SC door: matches, detainers, pickups ---
     def notify(self, resident: int, offense, felony: bool) -> None:
@@ -138,13 +188,11 @@ class ICE(mesa.Agent):
             week = self.model.week + p.at_large_delay_weeks
             self.at_large_schedule.setdefault(week, []).append((resident, offense))
 
-    # --- every door: this week's intake, in priority order within capacity ---
+    # --- every door: this week's intake, in priority order within the places ---
     def take_custody(self) -> None:
         model = self.model
-        self.budget = min(self.budget + self.weekly_capacity, self.budget_cap)
         regime = self.regime
         lowest = len(regime.ranks)
-        reserve = CARRY_OVER_WEEKS * self.weekly_capacity / lowest  # held back per rank below the top
         candidates = []  # (rank, sequence, resident, door, offense, rule)
         for resident, offense in self.pickups:
             if model.rng.random() >= self.params.ice_pickup_prob:
@@ -166,10 +214,14 @@ class ICE(mesa.Agent):
             if resident not in queued:
                 rank, rule = regime.rank(self._case(resident))
                 candidates.append((rank, len(candidates), resident, "background", None, rule))
+        # the places this week's candidates bring, the national take rate each, to their door's account
+        for name, account in self.accounts.items():
+            mine = sum(1 for c in candidates if ACCOUNT_OF_DOOR[c[3]] == name)
+            account.accrue(model.week, self.take_rate * mine)
+        model.count("ice_candidates", len(candidates))
         candidates.sort(key=lambda c: (c[0], c[1]))
         for rank, _, resident, door, offense, rule in candidates:
-            if self.budget >= 1 + rank * reserve:
-                self.budget -= 1
+            if self.accounts[ACCOUNT_OF_DOOR[door]].take(rank, lowest):
                 self._detain(resident, door, offense, rule)
                 continue
             model.count("capacity_turned_away")
@@ -193,14 +245,14 @@ class ICE(mesa.Agent):
             return []
         picks = np.searchsorted(self._weight_cdf, model.rng.random(k) * total, side="right")
         chosen = []
-        for resident in dict.fromkeys(self.undocumented_adults[picks].tolist()):
+        for resident in dict.fromkeys(picks.tolist()):
             if (model.custody[resident] == Custody.FREE and model.status[resident] == Status.UNDOCUMENTED
                     and (regime.pursues_everyone or regime.rank(self._case(resident)) is not None)):
                 chosen.append(resident)
         return chosen
 
     def _lapse(self, resident: int, offense, why: str) -> None:
-        """A hold ICE did not act on (it did not come, or had no capacity left): released."""
+        """A hold ICE did not act on (it did not come, or had no place left): released."""
         model = self.model
         model.count("holds_lapsed")
         model.log_event("lapsed", resident, offense, door="sc", rule=why)
@@ -210,6 +262,7 @@ class ICE(mesa.Agent):
         model = self.model
         model.custody[resident] = Custody.ICE
         model.in_ident[resident] = True  # ICE enrolls everyone it detains
+        model.court.close_pending(resident)  # a case already pending goes on inside this detention
         model.count(COUNTER_OF_DOOR[door])
         model.log_event(STAGE_OF_DOOR[door], resident, offense, door=door, rule=rule)
         model.mark_ice_contact(resident, model.params.detention_shock, transfer=door == "sc")
@@ -218,25 +271,8 @@ class ICE(mesa.Agent):
         self.release_schedule.setdefault(week, []).append(resident)
 
     def resolve_due(self) -> None:
-        """End detentions due this week: release of a citizen, relief, or removal."""
+        """End the detentions due this week: the immigration court decides each (``agents.court``)."""
         model = self.model
         for resident in self.release_schedule.pop(model.week, []):
             door, offense, rule = self.detained.pop(resident)
-            status = model.status[resident]
-            if is_citizen(status):
-                model.free(resident)
-                model.log_event("citizen_release", resident, offense, door=door)
-            elif sc_level(model.record[resident]) != LEVEL1 and model.rng.random() < self.params.relief_prob:
-                model.grant_relief(resident)  # an aggravated felony bars relief (INA 240A)
-                model.log_event("relief", resident, offense, door=door)
-                self._reweigh(resident)
-            else:
-                model.remove_resident(resident, door, offense, rule)
-                self._reweigh(resident)
-
-    def _reweigh(self, resident: int) -> None:
-        """This person's immigration history changed (a removal, or relief): refresh their weight."""
-        i = int(np.searchsorted(self.undocumented_adults, resident))
-        if i < len(self.undocumented_adults) and self.undocumented_adults[i] == resident:
-            self._weight[i] = self._weights(self.undocumented_adults[i:i + 1])[0]
-            self._weight_cdf = None
+            model.court.end_detention(resident, door, offense, rule)

@@ -166,6 +166,13 @@ class Regime:
     name: str
     ranks: tuple  # (Rule, ...) highest priority first
     source: str
+    discretion: frozenset = frozenset()  # names of the ranks whose cases ICE may close (prosecutorial discretion)
+    discretion_source: str = ""
+
+    def __post_init__(self):
+        unknown = self.discretion - {rule.name for rule in self.ranks}
+        if unknown:
+            raise ValueError(f"regime {self.name!r}: discretion names no rank {sorted(unknown)}")
 
     @property
     def pursues_everyone(self) -> bool:
@@ -207,14 +214,19 @@ REGIMES = {r.name: r for r in (
         Rule("level3", lambda c: c.level == LEVEL3, "misdemeanors"),
         Rule("immigration_violator", _history, "a prior removal or a final order (re-entrant, fugitive)"),
         Rule("noncriminal", _always, "removable, no conviction"),
-    ), source="Morton memo, ICE policy 10072.1 (2010/2011)"),
+    ), source="Morton memo, ICE policy 10072.1 (2010/2011)",
+        discretion=frozenset({"level3", "noncriminal"}),
+        discretion_source="Morton memo of 17 June 2011 on prosecutorial discretion: the lowest priorities"),
     Regime("pep", (
         Rule("p1_felony", lambda c: c.has(FELONY) | c.has(SERIOUS_VIOLENT), "felonies, aggravated felonies"),
         Rule("p2_misdemeanors", lambda c: (c.record[..., MISDEMEANOR] >= 3) | c.has(SIGNIFICANT_MISDEMEANOR),
              "3+ misdemeanors or a significant misdemeanor (DUI, domestic violence)"),
         Rule("p3_recent_order", _recent_order, "a final order of removal issued on or after 1 Jan 2014"),
-    ), source="Johnson memo, 20 Nov 2014 (Priority Enforcement Program)"),
+    ), source="Johnson memo, 20 Nov 2014 (Priority Enforcement Program)",
+        discretion=frozenset({"p2_misdemeanors", "p3_recent_order"}),
+        discretion_source="Johnson memo, 20 Nov 2014: discretion for lower priorities with compelling factors"),
     Regime("eo2017", (Rule("any_removable", _always, "no class exempted, no order of priority"),),
-           source="Executive Order 13768, 25 Jan 2017"),
+           source="Executive Order 13768, 25 Jan 2017",
+           discretion_source="EO 13768: no class of removable person exempted from enforcement"),
 )}
 ENFORCEMENT_REGIMES = tuple(REGIMES)  # the names the parameter enforcement_regime schedules

@@ -57,8 +57,20 @@ def _random_neighbor_resident(model, people) -> np.ndarray:
     return model.nb_order[pick]
 
 
+VICTIM_DRAW_PASSES = 8  # redraws of a candidate victim turned down for their age (then the last one stands)
+
+
+def _candidate(model, offenders) -> np.ndarray:
+    """A candidate victim for each offender: one of their ties or, else, a resident of their neighborhood."""
+    from_ties = model.rng.random(len(offenders)) < model.params.victim_from_ties_prob
+    tie = _random_tie(model, offenders)
+    local = _random_neighbor_resident(model, offenders)
+    return np.where(from_ties & (tie >= 0), tie, local)
+
+
 def choose_victims(model, offenders, report_prob) -> np.ndarray:
-    """Victims from the offender's ties or neighborhood. With the offender response on, an offender
+    """Victims from the offender's ties or neighborhood, as often as their age is victimized (NCVS: each
+    candidate kept with probability ``model.victim_weight``). With the offender response on, an offender
     weighs ``victim_candidates`` candidates and, with probability ``offender_response_strength``,
     picks the one least likely to report (Comino et al. 2020); otherwise the first at hand."""
     p = model.params
@@ -66,10 +78,16 @@ def choose_victims(model, offenders, report_prob) -> np.ndarray:
     k = len(offenders)
     cand = np.empty((k, c), dtype=np.int64)
     for j in range(c):
-        from_ties = model.rng.random(k) < p.victim_from_ties_prob
-        tie = _random_tie(model, offenders)
-        local = _random_neighbor_resident(model, offenders)
-        cand[:, j] = np.where(from_ties & (tie >= 0), tie, local)
+        cand[:, j] = _candidate(model, offenders)
+        # victimization follows age (NCVS): a candidate is kept in proportion to the victimization rate of
+        # their age, else drawn again (a few passes over the candidates left, never over residents)
+        weight = model.victim_weight
+        redo = np.flatnonzero(model.rng.random(k) >= weight[cand[:, j]])
+        for _ in range(VICTIM_DRAW_PASSES):
+            if len(redo) == 0:
+                break
+            cand[redo, j] = _candidate(model, offenders[redo])
+            redo = redo[model.rng.random(len(redo)) >= weight[cand[redo, j]]]
     if c == 1:
         return cand[:, 0]
     valid = (model.custody[cand] == Custody.FREE) & (cand != offenders[:, None])

@@ -86,6 +86,9 @@ class FearProcess:
         # how well connected to what acquaintances say each resident is: they know the status of at
         # least one of c undocumented acquaintances when this draw is below 1 - (1 - k)^(c / f)
         self.knowing_draw = rng.random(n)
+        # who hears of what (word of mouth, the news) draws from a stream of its own, spawned from the
+        # model's: switching a channel or the news from outside changes who hears, not the rest of the run
+        self.rng = rng.spawn(1)[0]
         self.log_not_knowing = np.log1p(-min(params.acquaintance_knowing_prob, 1.0 - 1e-12))
         # a county too small for acquaintances_mean co-members each: each of the few there are counts for more
         self.acquaintance_shortfall = max(1.0, params.acquaintances_mean / max(float(foci.acquaintances.mean()), 1.0)
@@ -179,7 +182,7 @@ class FearProcess:
         week = model.week
         self.sync(model.status, model.custody)
         activation_now = p.sharing_active and week == model.activation
-        rng, present = model.rng, self.present
+        rng, present = self.rng, self.present
         self.media.fade(present, activation_now)
         local, outside = self.media.audience(rng, week, present, events, transfer)
         heard = self.word_of_mouth.spread(rng, events, shock, present, local)
@@ -231,6 +234,7 @@ class FearProcess:
 
     def state(self) -> dict:
         return {"arrays": {name: getattr(self, name).copy() for name in self.ARRAYS},
+                "rng": self.rng.bit_generator.state,
                 "undocumented": (self.undocumented.close.copy(), self.undocumented.acquaintances.copy()),
                 "media": self.media.memory.copy(), "synced": self._synced}
 
@@ -240,6 +244,7 @@ class FearProcess:
         self.undocumented.close, self.undocumented.acquaintances = (a.copy() for a in state["undocumented"])
         self.media.memory[...] = state["media"]
         self._synced = state["synced"]
+        self.rng.bit_generator.state = state["rng"]
         self.heard_this_week = None
 
     # --- what residents know ---

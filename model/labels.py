@@ -6,7 +6,7 @@ federal regimes), never alphabetically. Colours are colour-blind safe (Okabe-Ito
 item, so a preset or a group has the same colour in every figure and on the page.
 """
 
-from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES, Status
+from agents.codes import AGE_GROUPS, CHARGE_NAMES, DOORS, LEVEL_NAMES, OFFENSE_NAMES, Status
 from agents.policies import POLICIES
 
 from .hearing import CHANNELS
@@ -83,6 +83,17 @@ DOOR_COLORS = {"sc": "#D55E00", "at_large": "#CC79A7", "background": "#0072B2"}
 LEVEL_LABELS = {"level1": "Level 1", "level2": "Level 2", "level3": "Level 3", "noncriminal": "No conviction"}
 LEVEL_COLORS = {"level1": "#7F0000", "level2": "#D55E00", "level3": "#E69F00", "noncriminal": "#999999"}
 
+# Age groups (agents.codes.AGE_GROUPS), young to old.
+AGE_LABELS = {"under_18": "Under 18", "18_24": "18-24", "25_34": "25-34", "35_44": "35-44", "45_54": "45-54",
+              "55_plus": "55 and over"}
+AGE_COLORS = {"under_18": "#F0E442", "18_24": "#E69F00", "25_34": "#D55E00", "35_44": "#CC79A7",
+              "45_54": "#0072B2", "55_plus": "#999999"}
+
+# Where the case of a person's latest booking stands (agents.codes.CHARGE_NAMES), e.g. at a removal.
+CHARGE_LABELS = {"convicted": "Convicted on the charge", "pending": "Charge not yet decided",
+                 "not_convicted": "Charge dismissed or acquitted", "no_charge": "No booking (ICE's own operations)"}
+CHARGE_COLORS = {"convicted": "#7F0000", "pending": "#E69F00", "not_convicted": "#56B4E9", "no_charge": "#999999"}
+
 # Offenses (agents.codes.Offense), as the reports name the charge of a booking.
 OFFENSE_LABELS = {"violent": "a violent offense", "property": "a property offense", "drug": "a drug offense",
                   "dui": "driving under the influence", "public_order": "a public-order offense",
@@ -100,6 +111,8 @@ CHANNEL_COLORS = {c.name: c.colour for c in CHANNELS}
 assert set(PRESET_ORDER) == set(PRESETS) == set(PRESET_SHORT) == set(PRESET_LABELS) == set(PRESET_COLORS)
 assert set(DOOR_LABELS) == set(DOORS)
 assert set(LEVEL_LABELS) == set(LEVEL_NAMES.values()) == set(LEVEL_COLORS)
+assert set(CHARGE_LABELS) == set(CHARGE_NAMES.values()) == set(CHARGE_COLORS)
+assert tuple(AGE_LABELS) == AGE_GROUPS and set(AGE_COLORS) == set(AGE_GROUPS)
 assert set(DOOR_COLORS) == set(DOORS) and set(GROUP_LABELS) == set(GROUP_COLORS)
 assert set(OFFENSE_LABELS) == set(OFFENSE_NAMES) and set(STATUS_LABELS) == set(STATUS_COLORS) == {
     s.name.lower() for s in Status}

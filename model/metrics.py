@@ -3,15 +3,15 @@
 import numpy as np
 import pandas as pd
 
-from agents.codes import LEVEL_NAMES, OFFENSE_NAMES, WEEKS_PER_YEAR, Custody, Status, is_citizen, sc_level
+from agents.codes import CHARGE_NAMES, LEVEL_NAMES, OFFENSE_NAMES, WEEKS_PER_YEAR, Custody, Status, is_citizen, sc_level
 
 from .hearing import CHANNEL_NAMES
 from .reporters import CHILL_GROUPS, FEAR_GROUPS, REPORTING_GROUPS, VICTIM_GROUPS
 
 STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "turned_away", "lapsed", "pickup",
-          "at_large_arrest", "background_arrest", "removal", "relief", "citizen_release", "separation",
-          "reunification", "re_entry")
-EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "status",
+          "at_large_arrest", "background_arrest", "removal", "voluntary_departure", "ice_release", "discretion",
+          "termination", "relief", "citizen_release", "separation", "reunification", "re_entry")
+EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "convicted", "age", "status",
                  "hispanic", "sex", "parent_of_citizen_child", "door", "rule")
 
 
@@ -125,7 +125,16 @@ def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
         "share_hispanic_adults_heard_detained": knows["heard_detained"]["hispanic_adults"],
         "residents_present": size["all"],
         "undocumented_present": size["undocumented"],
+        **custody_stocks(model, int(counts[0])),
     }
+
+
+def custody_stocks(model, away: int) -> dict:
+    """People in each place the pathway can leave them, now: in ICE custody, free with a case pending,
+    away after a removal, away after a voluntary departure (``away``: everyone outside the county)."""
+    departed = int(model.departed.sum())
+    return {"in_ice_custody": len(model.ice.detained), "pending_cases": model.court.pending,
+            "removed_away": away - departed, "departed_away": departed}
 
 
 class EventLog:
@@ -147,7 +156,9 @@ class EventLog:
         offense_name = None if offense is None else OFFENSE_NAMES[int(offense)]
         self.counts[stage, offense_name] = self.counts.get((stage, offense_name), 0) + 1
         self.rows.append((model.week, resident, stage, offense_name,
-                          LEVEL_NAMES[level], Status(int(model.status[resident])).name.lower(),
+                          LEVEL_NAMES[level], CHARGE_NAMES[int(model.charge_state[resident])],
+                          int(model.age[resident]),
+                          Status(int(model.status[resident])).name.lower(),
                           bool(model.hispanic[resident]),
                           "female" if model.female[resident] else "male",
                           bool(model.parent_of_citizen_child[resident]), door, rule))
@@ -164,4 +175,5 @@ class EventLog:
         df["stage"] = pd.Categorical(df["stage"], categories=STAGES)
         df["week"] = df["week"].astype(np.int64)
         df["resident_id"] = df["resident_id"].astype(np.int64)
+        df["age"] = df["age"].astype(np.int64)
         return df

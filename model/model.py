@@ -17,17 +17,25 @@ import numpy as np
 from mesa.time import EventGenerator, Priority, Schedule
 
 from agents import ICE, Household, Jail, PoliceOfficer, Resident
+from agents.capacity import NationalPool
 from agents.codes import (
+    AGE_GROUPS,
+    CHARGE_NAMES,
     FINAL_ORDER,
     LEVEL_NAMES,
     OFFENSE_NAMES,
     PRIOR_REMOVAL,
+    VICTIMIZATION_BY_AGE,
     WEEKS_PER_YEAR,
     Custody,
     Offense,
     Status,
+    age_groups,
+    offending_by_age,
     sc_level,
+    victimization_by_age,
 )
+from agents.court import NO_CASE, ImmigrationCourt
 from agents.police import stop_weights
 from agents.policies import POLICIES, REGIMES
 
@@ -41,6 +49,11 @@ from .parameters import DEFAULTS, make_params
 from .population import build_county
 from .reporters import FLOWS, REPORTERS
 from .spin_up import restore, snapshot, spin_up
+
+
+def victim_weight(age) -> np.ndarray:
+    """Violent victimization at each age over its highest (NCVS): the chance a candidate victim is kept."""
+    return victimization_by_age(age) / VICTIMIZATION_BY_AGE.max()
 
 
 class SecureCommunitiesModel(mesa.Model):
@@ -65,6 +78,8 @@ class SecureCommunitiesModel(mesa.Model):
         self.in_ident, self.record, self.record_week = county.in_ident, county.record, county.record_week
         self.parent_of_citizen_child = county.parent_of_citizen_child
         self.second_generation = county.second_generation
+        self.age, self.base_propensity = county.age, county.base_propensity
+        self.victim_weight = victim_weight(self.age)  # the chance a candidate victim of each age is kept
         n = len(self.status)
         self.ice_events = []  # this week's detentions and removals: (resident, shock, the jail's own transfer?)
         self.custody = np.full(n, Custody.FREE, dtype=np.int8)
@@ -74,6 +89,9 @@ class SecureCommunitiesModel(mesa.Model):
         self.ever_separated_child = np.zeros(n, dtype=bool)  # a citizen child separated from a parent
         self.ever_wrongly_held = np.zeros(n, dtype=bool)  # a citizen held past release on a detainer
         self.removed_in_run = np.zeros(n, dtype=bool)
+        self.departed = np.zeros(n, dtype=bool)  # away after a voluntary departure (not a removal)
+        self.case_due_week = np.full(n, NO_CASE, dtype=np.int32)  # hearing week of a pending case
+        self.charge_state = np.zeros(n, dtype=np.int8)  # where the case of the latest booking stands
         self.foster_households = set()  # households with children in foster care
         self.reentry_schedule = {}  # week -> removed residents who come back that week
         self.stop_weight = stop_weights(self)  # per-resident multiplier on proactive stops
@@ -99,9 +117,10 @@ class SecureCommunitiesModel(mesa.Model):
         self.beat_officers = [[o for o in self.officers if o.beat == b] or [self.officers[b % n_officers]]
                               for b in range(n_beats)]
         self.jail = Jail(self, policies, p)
-        self.ice = ICE(self, p.enforcement_regime.map(REGIMES.__getitem__), p,
-                       weekly_capacity=p.ice_capacity_share * int((self.status == Status.UNDOCUMENTED).sum())
-                       / WEEKS_PER_YEAR)
+        regimes = p.enforcement_regime.map(REGIMES.__getitem__)  # ICE's priorities, week by week
+        pool = NationalPool(capacity=p.ice_capacity_share / p.national_removed_share, demand=p.national_demand_rate)
+        self.ice = ICE(self, regimes, p, pool=pool)
+        self.court = ImmigrationCourt(self, regimes, p)
 
         self.events = EventLog()
         self.recording = True  # False during the spin-up: no event is logged
@@ -189,8 +208,10 @@ class SecureCommunitiesModel(mesa.Model):
             self.ice.issue_detainers()  # IDENT matches -> detainers for the regime's priorities
             self.jail.release_due()  # court outcomes; holds under the county's policy; declined: released
         self.ice.take_custody()  # every door (jail pickups, at large, background), by priority, in capacity
-        self.ice.resolve_due()  # detention ends: removal, relief or release of a citizen
+        self.ice.resolve_due()  # detention ends: removal, departure, release with a case pending, discretion, relief
+        self.court.hearings_due()  # pending cases heard: removal order, relief, discretion or termination
         self._return_due()  # removed residents who come back this week
+        self._birthdays()  # every 52 weeks everyone is a year older
         self.fear_process.step(self, *self._week_events())
 
     def _week_events(self):
@@ -284,19 +305,23 @@ class SecureCommunitiesModel(mesa.Model):
         self.free(resident)
 
     def _status_changed(self, resident: int) -> None:
-        """Refresh what depends on legal status (rare: relief). Fear and reporting read status afresh
-        each week (``FearProcess.sync``, ``crime.victim_scale``)."""
+        """Refresh what depends on legal status (rare: relief, a status lost with a removal). Fear and
+        reporting read status afresh each week (``FearProcess.sync``, ``crime.victim_scale``)."""
         self.households[int(self.household_of[resident])].update_status()
+        self.ice.reweigh(resident)
 
     def remove_resident(self, resident: int, door: str = "sc", offense=None, rule=None) -> None:
         """Deport a resident: count the removal by door, level and triggering offense, book what it
-        does to the household, and perhaps schedule a return (re-entry)."""
+        does to the household, and perhaps schedule a return (re-entry). A lawful permanent resident
+        loses that status with the removal: whoever comes back comes back undocumented, with the
+        removal on the record (reinstatement if removed again)."""
         if self.custody[resident] == Custody.REMOVED:
             raise RuntimeError(f"resident {resident} removed again while still removed")
         row = self.record[resident]
-        self.custody[resident] = Custody.REMOVED
         self.count("removals")
         self.count(f"removals_{door}")
+        self.count(f"removals_charge_{CHARGE_NAMES[int(self.charge_state[resident])]}")
+        self.count(f"removals_age_{AGE_GROUPS[age_groups(self.age[resident])]}")
         self.count(f"removals_{LEVEL_NAMES[sc_level(row)]}")
         if offense is not None:
             self.count(f"removals_after_{OFFENSE_NAMES[int(offense)]}")
@@ -308,7 +333,28 @@ class SecureCommunitiesModel(mesa.Model):
         self.residents[resident].convict((PRIOR_REMOVAL,))  # the record now holds this removal
         self.record[resident, FINAL_ORDER] = 0  # an outstanding order, if any, is executed
         self.removed_in_run[resident] = True
-        self.mark_ice_contact(resident, self.params.removal_shock, transfer=door == "sc")
+        if self.status[resident] != Status.UNDOCUMENTED:
+            self.count("statuses_lost")
+            self.status[resident] = Status.UNDOCUMENTED
+            self._status_changed(resident)
+        else:
+            self.ice.reweigh(resident)  # the removal is now a history
+        self._leave(resident, self.params.removal_shock, transfer=door == "sc")
+
+    def depart_resident(self, resident: int, door: str, offense=None) -> None:
+        """Voluntary departure: the person leaves the country with no removal order. Away from the county
+        like a removed person (the household is separated the same way), not counted as a removal, no
+        removal on the record; may come back as a removed person may."""
+        self.count("voluntary_departures")
+        self.log_event("voluntary_departure", resident, offense, door)
+        self.departed[resident] = True
+        self._leave(resident, self.params.removal_shock, transfer=door == "sc")
+
+    def _leave(self, resident: int, shock: float, transfer: bool = False) -> None:
+        """The person is away from the county: the household's separation, the news of it, perhaps a return
+        (``transfer``: the jail handed the person to ICE)."""
+        self.custody[resident] = Custody.REMOVED
+        self.mark_ice_contact(resident, shock, transfer)
         effect = self.households[int(self.household_of[resident])].record_removal(resident)
         if effect["separated"]:
             self.count("separations")
@@ -322,12 +368,21 @@ class SecureCommunitiesModel(mesa.Model):
             self.reentry_schedule.setdefault(week, []).append(resident)
 
     def _return_due(self) -> None:
-        """Removed residents who come back this week: the same person, in the same household, with
-        the prior removal on their record."""
+        """Residents away (removed, or departed) who come back this week: the same person, in the same
+        household, undocumented, with any removal on their record."""
         for resident in self.reentry_schedule.pop(self.week, []):
             self.count("re_entries")
             self.log_event("re_entry", resident)
+            self.departed[resident] = False
             self.free(resident)
+
+    def _birthdays(self) -> None:
+        """A year older every ``WEEKS_PER_YEAR`` weeks of the run; offending follows the age-crime curve
+        (a resident turning 18 starts to offend, an older one offends less)."""
+        if self.week > 0 and self.week % WEEKS_PER_YEAR == 0:  # not during the spin-up: ages are week 0's
+            self.age += 1
+            self.propensity = self.base_propensity * offending_by_age(self.age)
+            self.victim_weight = victim_weight(self.age)
 
     def event_log(self):
         """Pathway events as a DataFrame, one row per event (see metrics.EVENT_COLUMNS)."""

@@ -70,6 +70,17 @@ DECLARED = [
     _p("hispanic_share_undocumented", 0.81, PROBABILITY, "Pew 2011: 81% of the unauthorized are Hispanic"),
     _p("hispanic_share_others", 0.40, PROBABILITY, "assumption: Hispanic share of everyone else (LA County scale)"),
     _p("female_share_undocumented_adults", 0.40, PROBABILITY, "Passel, Pew 2013: 40% of unauthorized adults are women"),
+    _p("median_age_undocumented_adults", 36.2, rate(90.0, low=18.0), "Pew Hispanic Center 2011 (Unauthorized "
+       "Immigrants: Length of Residency, Patterns of Parenthood): median age of unauthorized adults 36.2, a decade "
+       "younger than legal immigrant (46.1) and US-born adults (46.5): the median of household heads' ages"),
+    _p("median_age_legal_immigrant_adults", 46.1, rate(90.0, low=18.0), "Pew Hispanic Center 2011: median age "
+       "of legal immigrant adults"),
+    _p("median_age_us_born_adults", 46.5, rate(90.0, low=18.0), "Pew Hispanic Center 2011: median age of US-born "
+       "adults"),
+    _p("age_spread_undocumented", 11.0, rate(40.0, low=1.0), "assumption: standard deviation of undocumented "
+       "heads' ages in years (Pew 2009: men 18-39 are 35% of the unauthorized, a young population)", (8.0, 15.0)),
+    _p("age_spread_others", 17.0, rate(40.0, low=1.0), "assumption: standard deviation of other heads' ages in "
+       "years (adults of every age)", (14.0, 20.0)),
     _p("couples_with_children_share_undocumented", 0.47, PROBABILITY, "Pew 2009: 47% of unauthorized households"),
     _p("couples_with_children_share_legal_immigrant", 0.35, PROBABILITY, "Pew 2009: 35% of legal-immigrant households"),
     _p("couples_with_children_share_us_born", 0.21, PROBABILITY, "Pew 2009: 21% of US-born households"),
@@ -157,29 +168,67 @@ DECLARED = [
        "nationally", (0.02, 0.07), program=True),
     _p("detainer_extra_jail_weeks", 1, count(0, 52), "8 CFR 287.7(d): the 48-hour hold past release, excluding "
        "weekends and holidays (2-4 days), added to every honored detainer", program=True),
-    _p("detainer_pretrial_weeks", 10, count(0, 104), "Justice Strategies 2010: with a detainer, pretrial release "
-       "is lost in practice (NYC: +73 days in jail on drug charges); added to an honored detainer on a charge "
-       "that would go to bail (violent, property, drug, DUI)", (2, 11), program=True),
+    _p("pretrial_release_prob", 0.65, PROBABILITY, "BJS, Pretrial Release of Felony Defendants 1988 (75 largest "
+       "counties): about two thirds of felony defendants were released before their case was decided (violent 59%, "
+       "property 62%, drug 72%, public order 70%): the chance that a booking on a charge that goes to bail is "
+       "released before trial, the rest detained until the case is decided", (0.59, 0.72)),
+    _p("adjudication_weeks", 12, count(0, 104), "BJS, Felony Defendants in Large Urban Counties 2004, Table 18: "
+       "median time from arrest to adjudication 85 days (12 weeks; violent 130 days, drug 66): weeks from a "
+       "booking on a charge that goes to bail to the decision of the case. An honored detainer keeps the person "
+       "in until then (Justice Strategies 2010: with a detainer pretrial release is lost in practice, NYC +73 "
+       "days in jail on drug charges)", (9, 19)),
+    _p("minor_disposition_weeks", 4, count(0, 52), "assumption: weeks from a public-order or traffic booking (cited "
+       "to appear, released at once) to the decision of the case", (1, 8)),
     _p("pretrial_conviction_effect", 0.14, PROBABILITY, "Dobbie, Goldin & Yang 2018: pretrial release lowers "
        "the probability of conviction by 14 points (10.8 through fewer guilty pleas); added to "
        "conviction_prob for a person a detainer keeps in jail before trial", (0.05, 0.2), program=True),
-    _p("ice_pickup_prob", 0.6, PROBABILITY, "TRAC: ICE assumed custody after 72% (2008) to 55% (2012) of "
-       "detainers, under 40% under PEP", (0.40, 0.72), program=True),
-    _p("ice_capacity_share", 0.0122, rate(10.0), "derived: Morton memo 10072.1, resources for about 400,000 "
-       "removals a year, under 4% (0.036) of the unauthorized, times the interior share of removals (ICE FY2013: "
-       "36%; FY2014: 32%): people ICE can take into custody from a county's interior a year, through every "
-       "door, per undocumented resident", (0.0115, 0.036)),
+    _p("ice_pickup_prob", 1.0, PROBABILITY, "assumption: ICE comes for a hold when it has a place for the person "
+       "(1: always). The published share of detainers after which ICE took custody (TRAC: 72% in 2008 to 55% in "
+       "2012, target C3) is now an outcome of ICE's places (ice_capacity_share, national_demand_rate); a lower "
+       "value adds holds ICE leaves for other reasons (TRAC 2016: failure to take custody 29-87% by state). "
+       "The pep_2015 preset sets 0.40 (TRAC: under 40% under PEP)", (0.6, 1.0), program=True),
+    _p("ice_capacity_share", 0.0122, rate(10.0), "derived: ICE's national pool. Morton memo 10072.1, resources for "
+       "about 400,000 removals a year, under 4% (0.036) of the unauthorized, times the interior share of removals "
+       "(ICE FY2013: 36%; FY2014: 32%): removals ICE can carry out from the interior a year per unauthorized "
+       "resident, nationally. With national_removed_share it gives the people ICE can take into custody",
+       (0.0115, 0.036)),
+    _p("national_removed_share", 0.67, PROBABILITY, "TRAC report 320 (2013): of the people ICE takes into custody, "
+       "about two in three are removed and about one in four released on bond, recognizance or otherwise: "
+       "turns the pool's removals (ice_capacity_share) into people taken into custody", (0.5, 0.84)),
+    _p("national_demand_rate", 0.0281, rate(1.0), "derived: ICE's candidates a year per unauthorized resident, "
+       "nationally: TRAC report 330, 347,691 people given a detainer in the 16 months to January 2013 (260,800 a "
+       "year) over about 11.4 million unauthorized (Passel & Cohn 2011), 0.0229, plus the people ICE's own "
+       "operations arrest (background_arrest_rate, 0.0052). The national take rate, the places a county's "
+       "candidate brings, is ice_capacity_share / national_removed_share / this", (0.02, 0.04)),
     _p("ice_detention_weeks", 4, count(1, 104), "Warren Institute 2011: mean ICE detention about 28 days"),
     _p("relief_prob", 0.02, PROBABILITY, "Warren Institute 2011: relief granted in about 2% of SC cases; relief "
-       "makes the person a lawful permanent resident (not open to aggravated felons, INA 240A)"),
+       "makes the person a lawful permanent resident (not open to aggravated felons, INA 240A); the same chance at "
+       "the hearing of a pending case (assumption)"),
+    _p("discretion_prob", 0.06, PROBABILITY, "TRAC report 339: prosecutorial discretion closed 4.7% (FY2012) and "
+       "8.5% (FY2013) of immigration court cases after the Morton memo of June 2011; here the chance that ICE "
+       "closes a case, for the ranks the regime in force names (agents/policies.py: SC Level 3 and no conviction; "
+       "PEP's lower priorities and non-priorities; none under EO 13768)", (0.047, 0.085)),
+    _p("ice_release_prob", 0.25, PROBABILITY, "TRAC report 320 (2013): about one in four people ICE takes into "
+       "custody are released on bond, on recognizance or otherwise, with their case pending; not open to Level 1 "
+       "(mandatory detention of aggravated felons, INA 236(c))", (0.15, 0.35)),
+    _p("voluntary_departure_prob", 0.05, PROBABILITY, "assumption: voluntary departure at the end of a detention "
+       "(TRAC report 320: what is neither a removal, two in three, nor a release, one in four, is about 8%, "
+       "voluntary departure among it); the person leaves with no removal order", (0.0, 0.1)),
+    _p("case_mean_weeks", 80, count(1, 1040), "TRAC (October 2013): cases pending in immigration court at the end "
+       "of FY2013 had waited 562 days on average (80 weeks): the mean wait (geometric) of a released person's "
+       "hearing", (52, 130)),
+    _p("case_termination_prob", 0.1, PROBABILITY, "assumption: a pending case terminated at its hearing (not "
+       "removable as charged, or dismissed), after relief and discretion", (0.05, 0.2)),
     _p("citizen_detainer_error_prob", 0.01, PROBABILITY, "assumption: matched naturalized citizens wrongly given "
        "a detainer (Warren 2011: citizens 1-2% of SC arrests; contested by CIS 2012)", (0.0, 0.05), program=True),
     _p("kin_care_prob", 0.9, PROBABILITY, "assumption: children left with no caregiver in the household go to "
        "relatives outside it rather than foster care (Wessler, ARC 2011, counts foster cases in the "
        "thousands nationally against about 400,000 removals a year)"),
-    _p("at_large_arrest_prob", 0.2, PROBABILITY, "assumption: ICE arrests at large (home, work, court) a person "
-       "the jail released despite a detainer (TRAC 2016; Kubrin 2014: refusals do not stop ICE from acting on "
-       "the match; no published rate)", (0.0, 0.5), program=True),
+    _p("at_large_arrest_prob", 0.06, PROBABILITY, "Capps et al. 2018 (MPI), from ICE's public data for FY2017: about "
+       "6% of the people a jail released despite a detainer were arrested again by ICE after the release (the "
+       "at-large door; R2, quoted by TRAC). Measured under EO 13768, when ICE sought such people most, and within "
+       "the fiscal year, so a short follow-up; the SC-era rate is not published: the range runs from half that "
+       "figure to about three times it", (0.03, 0.2), program=True),
     _p("at_large_delay_weeks", 4, count(0, 104), "assumption: weeks from the release to ICE's at-large arrest",
        (1, 13), program=True),
     _p("background_arrest_rate", 0.0052, rate(1.0), "derived: ICE arrests in the interior outside this jail's SC "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.codes import (
+    AGE_DTYPE,
     FELONY_SHARE,
     FINAL_ORDER,
     NEVER,
@@ -25,6 +26,7 @@ from agents.codes import (
     Offense,
     Status,
     conviction_columns,
+    offending_by_age,
 )
 from agents.police import CITABLE, STOP_MIX
 
@@ -48,6 +50,8 @@ class County:
     record_week: np.ndarray  # (n, columns) week of the latest entry in each column (NEVER if none)
     parent_of_citizen_child: np.ndarray
     second_generation: np.ndarray  # US-born adults with an immigrant parent (Pew's second generation)
+    age: np.ndarray  # years (agents.codes.AGE_DTYPE)
+    base_propensity: np.ndarray  # propensity before the age-crime curve (``propensity`` at each age)
 
 
 def _type_probs(params) -> np.ndarray:
@@ -129,6 +133,7 @@ def build_county(params, rng: np.random.Generator) -> County:
     hispanic = (rng.random(n_households) < hisp_share)[household_of]
 
     female = _draw_sex(params, rng, status, adult, is_partner, household_start, household_of)
+    age = _draw_ages(params, rng, head, has_kids[:n_households], household_of, household_start, is_partner, female)
 
     citizen_child = child & (status != Status.UNDOCUMENTED)
     has_citizen_child = np.bincount(household_of, weights=citizen_child, minlength=n_households) > 0
@@ -137,11 +142,13 @@ def build_county(params, rng: np.random.Generator) -> County:
     neighborhood = _assign_neighborhoods(params, rng, head, hispanic[household_start[:-1]], size)[household_of]
 
     sigma = params.offending_concentration
-    propensity = rng.lognormal(-sigma**2 / 2, sigma, n)
-    propensity *= np.where(female, 1.0, params.male_offending_ratio)
-    propensity[~adult] = 0.0
+    base = rng.lognormal(-sigma**2 / 2, sigma, n) * np.where(female, 1.0, params.male_offending_ratio)
+    propensity = base * offending_by_age(age)  # the age-crime curve; children do not offend
+    offenders = propensity > 0
     if propensity.sum() > 0:
-        propensity *= adult.sum() / propensity.sum()  # mean 1 over adults
+        scale = offenders.sum() / propensity.sum()  # mean 1 over residents of offending age
+        propensity *= scale
+        base *= scale
 
     ident_share = np.select([status == Status.UNDOCUMENTED, status == Status.US_BORN],
                             [params.ident_share_undocumented, 0.0], params.ident_share_legal_immigrants)
@@ -154,7 +161,42 @@ def build_county(params, rng: np.random.Generator) -> County:
     second_generation = adult & (status == Status.US_BORN) & (rng.random(n) < share)
     return County(status, hispanic, female, adult, household_of.astype(np.int32), household_start,
                   neighborhood.astype(np.int32), propensity, in_ident, record, record_week,
-                  parent_of_citizen_child, second_generation)
+                  parent_of_citizen_child, second_generation, age, base)
+
+
+PARENT_AGES = (20, 55)  # assumption: the ages at which a household head has children at home
+PARTNER_GAP_YEARS = 2  # assumption: a man is this much older than his partner on average (spread 3)
+
+
+def _draw_ages(params, rng, head, has_kids, household_of, household_start, is_partner, female):
+    """Ages in years. Household heads by legal status (normal around the status's median adult age,
+    clipped to 18-90, which keeps the median): a head with children at home is 20-55 (redrawn until
+    so); a partner is close in age (the man older by ``PARTNER_GAP_YEARS`` on average); children are
+    0-17 and at least 18 years younger than the head, at most 45."""
+    median = np.select([head == Status.UNDOCUMENTED, head == Status.US_BORN],
+                       [params.median_age_undocumented_adults, params.median_age_us_born_adults],
+                       params.median_age_legal_immigrant_adults)
+    spread = np.where(head == Status.UNDOCUMENTED, params.age_spread_undocumented, params.age_spread_others)
+    head_age = np.clip(np.rint(rng.normal(median, spread)), 18, 90)
+    low, high = PARENT_AGES
+    redraw = has_kids & ((head_age < low) | (head_age > high))
+    for _ in range(20):  # a few passes over the households still out of range, never over residents
+        if not redraw.any():
+            break
+        head_age[redraw] = np.clip(np.rint(rng.normal(median[redraw], spread[redraw])), 18, 90)
+        redraw = has_kids & ((head_age < low) | (head_age > high))
+    head_age[redraw] = np.clip(head_age[redraw], low, high)
+    n = len(household_of)
+    parent = head_age[household_of]
+    first = household_start[:-1][household_of]
+    is_head = np.arange(n) == first
+    age = parent.copy()
+    gap = np.where(female[first], PARTNER_GAP_YEARS, -PARTNER_GAP_YEARS)  # the partner is the other sex
+    age[is_partner] = np.maximum(18, parent[is_partner] + np.rint(rng.normal(gap[is_partner], 3.0)))
+    child = ~is_head & ~is_partner
+    youngest, oldest = np.maximum(0, parent[child] - 45), np.minimum(17, parent[child] - 18)
+    age[child] = youngest + np.floor(rng.random(int(child.sum())) * (oldest - youngest + 1))
+    return age.astype(AGE_DTYPE)
 
 
 def _draw_sex(params, rng, status, adult, is_partner, household_start, household_of):

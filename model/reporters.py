@@ -22,10 +22,14 @@ in result folders written before a rename, read through ``RENAMED``.
 
 from dataclasses import dataclass
 
-from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES
+from agents.codes import CHARGE_NAMES, DOORS, LEVEL_NAMES, OFFENSE_NAMES
 
 from .hearing import CHANNELS
 from .labels import (
+    AGE_COLORS,
+    AGE_LABELS,
+    CHARGE_COLORS,
+    CHARGE_LABELS,
     DOOR_COLORS,
     DOOR_LABELS,
     GROUP_COLORS,
@@ -112,6 +116,7 @@ _LEVEL_ORDER = ("level1", "level2", "level3", "noncriminal")
 TABLE = [
     # --- the pathway: arrests to removals (flows; each with a running total) ---
     *_flow("arrests", "Arrests", STAGE_COLORS["arrests"]),
+    *_family(Measure("arrests_age", "flow", "Arrests by age", "people"), AGE_LABELS, AGE_COLORS),
     *_flow("bookings", "Bookings", STAGE_COLORS["arrests"]),
     *_flow("fingerprint_submissions", "Fingerprints sent to the FBI", STAGE_COLORS["arrests"]),
     *_flow("ident_matches", "Fingerprint matches in DHS's IDENT", STAGE_COLORS["ident_matches"]),
@@ -124,12 +129,22 @@ TABLE = [
     *_flow("holds_lapsed", "Holds that lapsed (ICE did not come)", STAGE_COLORS["detainers_declined"]),
     *_flow("at_large_arrests", "Arrested by ICE at large", DOOR_COLORS["at_large"]),
     *_flow("background_arrests", "Arrested in ICE's own operations", DOOR_COLORS["background"]),
-    *_flow("capacity_turned_away", "Turned away by ICE for lack of capacity", "#999999"),
-    *_flow("removals", "Removals", STAGE_COLORS["removals"]),
+    *_flow("ice_candidates", "Candidates presented to ICE (every door)", "#999999"),
+    *_flow("capacity_turned_away", "Turned away by ICE for lack of places", "#999999"),
+    *_flow("removals", "Removals (events: a person removed twice counts twice)", STAGE_COLORS["removals"]),
     *_family(Measure("removals", "flow", "Removals", "people"), {d: DOOR_LABELS[d] for d in DOORS}, DOOR_COLORS),
     *_family(Measure("removals", "flow", "Removals", "people"), {k: _LEVELS[k] for k in _LEVEL_ORDER}, LEVEL_COLORS),
+    *_family(Measure("removals_charge", "flow", "Removals by the case of the latest booking then", "people"),
+             {k: CHARGE_LABELS[k] for k in CHARGE_NAMES.values()}, CHARGE_COLORS),
+    *_family(Measure("removals_age", "flow", "Removals by age", "people"), AGE_LABELS, AGE_COLORS),
     *_family(Measure("removals_after", "flow", "Removals after an arrest for", "people"),
              {o: OFFENSE_LABELS[o] for o in OFFENSE_NAMES}),
+    *_flow("removals_after_hearing", "Removals ordered at the hearing of a pending case", STAGE_COLORS["removals"]),
+    *_flow("voluntary_departures", "Voluntary departures from ICE custody (not removals)"),
+    *_flow("ice_releases", "Released from ICE custody with a case pending (bond, recognizance)"),
+    *_flow("discretion_closures", "Cases closed by prosecutorial discretion"),
+    *_flow("case_terminations", "Pending cases terminated at the hearing"),
+    *_flow("statuses_lost", "Lawful permanent residents removed (status lost)"),
     *_flow("reinstatements", "Removals that reinstated a prior order"),
     *_flow("repeat_removals", "Removals of people removed before in this run"),
     *_flow("re_entries", "Removed residents who came back"),
@@ -137,6 +152,7 @@ TABLE = [
     *_flow("pretrial_holds", "Pretrial release lost to a detainer"),
     *_flow("convictions", "Convictions"),
     *_flow("convictions_detained_pretrial", "Convictions after detention before trial"),
+    *_flow("cases_not_convicted", "Criminal cases decided without a conviction (dismissed, acquitted)"),
     *_flow("reliefs", "Relief granted in removal proceedings"),
     # --- families ---
     *_flow("separations", "Removals that left family behind", STAGE_COLORS["separations"]),
@@ -191,6 +207,12 @@ TABLE = [
                      "Hispanic adults who know someone undocumented", colour=GROUP_COLORS["undocumented"])),
     *_family(Measure("residents_present", "stock", "Residents in the county")),
     *_family(Measure("undocumented_present", "stock", "Undocumented residents in the county")),
+    # --- where the pathway leaves people, now ---
+    *_family(Measure("in_ice_custody", "stock", "In ICE custody now", colour=STAGE_COLORS["ice_pickups"])),
+    *_family(Measure("pending_cases", "stock", "Free with an immigration case pending now")),
+    *_family(Measure("removed_away", "stock", "Away now after a removal (not come back)",
+                     colour=STAGE_COLORS["removals"])),
+    *_family(Measure("departed_away", "stock", "Away now after a voluntary departure (not come back)")),
 ]
 
 BY_NAME = {r.name: r for r in TABLE}

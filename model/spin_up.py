@@ -38,7 +38,9 @@ CACHE_BYTES = 512 * 2**20  # keep at most this much of spun-up counties in a pro
 _CACHE: OrderedDict = OrderedDict()
 
 MODEL_ARRAYS = ("status", "custody", "record", "record_week", "in_ident", "last_ice_week", "in_foster_care",
-                "ever_fostered", "ever_separated_child", "ever_wrongly_held", "removed_in_run")
+                "ever_fostered", "ever_separated_child", "ever_wrongly_held", "removed_in_run", "departed",
+                "case_due_week", "charge_state", "age", "propensity", "victim_weight")
+REPLACED = ("propensity", "victim_weight")  # arrays the model replaces at birthdays (not shared views)
 RUN_FLAGS = ("ever_fostered", "ever_separated_child", "ever_wrongly_held", "removed_in_run")
 
 
@@ -150,7 +152,8 @@ def snapshot(model) -> dict:
         "events": model.events.state(),
         "households": {int(h.index): h.state() for h in model.households.made()},
         "officers": [o.state() for o in model.officers],
-        "jail": model.jail.state(), "ice": model.ice.state(), "fear": model.fear_process.state(),
+        "jail": model.jail.state(), "ice": model.ice.state(), "court": model.court.state(),
+        "fear": model.fear_process.state(),
     }
 
 
@@ -166,7 +169,10 @@ def restore(model, snap: dict) -> None:
         raise ValueError(f"the snapshot was taken from a county whose parameters differ in what has acted by "
                          f"week {max(week, 0)}: {differ}")
     for name, values in snap["arrays"].items():
-        getattr(model, name)[...] = values
+        if name in REPLACED:
+            setattr(model, name, values.copy())
+        else:
+            getattr(model, name)[...] = values  # in place: other parts hold views of these
     model.foster_households = set(snap["foster_households"])
     model.reentry_schedule = {w: list(v) for w, v in snap["reentry_schedule"].items()}
     model.rng.bit_generator.state = snap["rng"]
@@ -180,6 +186,7 @@ def restore(model, snap: dict) -> None:
         officer.set_state(state)
     model.jail.set_state(snap["jail"])
     model.ice.set_state(snap["ice"])
+    model.court.set_state(snap["court"])
     model.fear_process.set_state(snap["fear"])
     model.report_prob = crime.reporting_probability(model)
     if snap["steps"]:

@@ -434,7 +434,7 @@ def test_parse_seed_accepts_any_text():
 
 def test_model_kwargs_start_from_the_preset_and_apply_the_levers():
     kwargs = model_kwargs(CountySettings(preset="pep_2015", policing_intensity=2.0, activation_week=10))
-    assert kwargs["enforcement_regime"] == "pep" and kwargs["ice_pickup_prob"] == 0.40
+    assert kwargs["enforcement_regime"] == "sc;pep@activation" and kwargs["ice_pickup_prob"] == 0.40
     assert kwargs["policing_intensity"] == 2.0 and kwargs["activation_week"] == 10
     assert model_kwargs(CountySettings(preset="pre_sc"))["sharing_active"] is False
     assert model_kwargs(CountySettings(detainer_policy="trust_act"))["detainer_policy"] == "trust_act"

@@ -20,7 +20,17 @@ from hypothesis import strategies as st
 
 import model.crime as crime
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
-from agents.codes import DOORS, Custody, Status
+from agents.codes import (
+    AGE_GROUPS,
+    CHARGE_NAMES,
+    CHARGE_PENDING,
+    DOORS,
+    WEEKS_PER_YEAR,
+    Custody,
+    Status,
+    offending_by_age,
+)
+from agents.court import NO_CASE
 from model import PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
 from model.constraints import PROBABILITY
 from model.hearing import CHANNEL_NAMES
@@ -60,6 +70,18 @@ def valid_parameters(draw):
     params["citizen_detainer_error_prob"] = draw(unit)
     params["ice_capacity_share"] = draw(st.floats(0.05, 1.0))
     params["ice_detention_weeks"] = draw(st.integers(1, 6))
+    # ages
+    params["median_age_undocumented_adults"] = draw(st.floats(18.0, 70.0))
+    params["median_age_us_born_adults"] = draw(st.floats(18.0, 70.0))
+    params["age_spread_undocumented"] = draw(st.floats(1.0, 30.0))
+    # the way out of ICE custody and the national pool
+    params["national_demand_rate"] = draw(st.floats(0.005, 0.1))
+    params["national_removed_share"] = draw(st.floats(0.3, 1.0))
+    params["ice_release_prob"] = draw(st.one_of(st.floats(0.0, 0.5), unit))
+    params["discretion_prob"] = draw(st.one_of(st.floats(0.0, 0.3), unit))
+    params["voluntary_departure_prob"] = draw(st.one_of(st.floats(0.0, 0.3), unit))
+    params["case_termination_prob"] = draw(unit)
+    params["case_mean_weeks"] = draw(st.integers(1, 20))
     params["detainer_extra_jail_weeks"] = draw(st.integers(0, 3))
     params["ident_share_undocumented"] = draw(likely)
     params["ident_share_legal_immigrants"] = draw(likely)
@@ -89,7 +111,9 @@ def valid_parameters(draw):
     params["background_history_weight"] = draw(st.floats(1.0, 20.0))
     params["at_large_arrest_prob"] = draw(unit)
     params["at_large_delay_weeks"] = draw(st.integers(0, 5))
-    params["detainer_pretrial_weeks"] = draw(st.integers(0, 12))
+    params["adjudication_weeks"] = draw(st.integers(0, 20))
+    params["minor_disposition_weeks"] = draw(st.integers(0, 8))
+    params["pretrial_release_prob"] = draw(unit)
     params["pretrial_conviction_effect"] = draw(unit)
     params["wobbler_share"] = draw(unit)
     params["prior_removal_share_undocumented"] = draw(unit)
@@ -107,6 +131,14 @@ def check_week(m, n):
     # the jail's books, ICE's books and the removals hold exactly the people in each state
     in_jail = set(np.flatnonzero((custody == Custody.JAILED) | (custody == Custody.HELD)).tolist())
     assert set(m.jail.charges) == in_jail and set(m.jail.release_week) == in_jail
+    assert m.jail.pretrial <= in_jail  # detained until the case is decided: in jail
+    # criminal cases: every person with a case of their latest booking still to decide is in the county,
+    # and it is on the court's calendar for that week; a charge pending is the latest booking's
+    due = {(r, week) for week, cases in m.jail.dispositions.items() for r, _, _ in cases}
+    assert all((r, week) in due and week > m.week for r, week in m.jail.disposition_week.items())
+    undecided = np.array(list(m.jail.disposition_week), dtype=np.int64)
+    assert np.all(m.charge_state[undecided] == CHARGE_PENDING)
+    assert set(np.flatnonzero(m.charge_state == CHARGE_PENDING)) >= set(undecided.tolist())
     scheduled = [r for week in m.jail.release_schedule.values() for r in week]
     assert len(scheduled) == len(in_jail) and set(scheduled) == in_jail
     assert all(week > m.week for week in m.jail.release_schedule)  # nobody overdue
@@ -116,10 +148,22 @@ def check_week(m, n):
     assert all(week > m.week for week in m.ice.release_schedule)
     assert not m.ice.pending and not m.ice.pickups  # every match and every hold dealt with this week
     # background enforcement's cached weights are what the records say (a removal is a history)
-    assert np.array_equal(m.ice._weight, m.ice._weights(m.ice.undocumented_adults))
+    assert np.array_equal(m.ice._weight, m.ice._weights(np.arange(n)))  # follows status and history
     t = m.totals
-    # removed residents: removals less returns; those due back are removed, and due later
-    assert counts[Custody.REMOVED] == m.initial_removed + t["removals"] - t["re_entries"]  # abroad at week 0 too
+    # away: removals and voluntary departures less returns (and those abroad at week 0, after the spin-up);
+    # those due back are away, and due later
+    assert counts[Custody.REMOVED] == (m.initial_removed + t["removals"] + t["voluntary_departures"]
+                                       - t["re_entries"])
+    assert m.metrics["removed_away"] + m.metrics["departed_away"] == counts[Custody.REMOVED]
+    assert not np.any(m.departed & (custody != Custody.REMOVED))
+    assert m.metrics["in_ice_custody"] == counts[Custody.ICE]
+    # pending cases: people free (or back in jail) with a hearing still to come, on the court's books
+    pending = np.flatnonzero(m.case_due_week != NO_CASE)
+    assert set(pending.tolist()) == set(m.court.cases) and m.metrics["pending_cases"] == len(pending)
+    assert np.all(np.isin(custody[pending], (Custody.FREE, Custody.JAILED, Custody.HELD)))
+    assert np.all(m.case_due_week[pending] > m.week)
+    heard = {r for week, people in m.court.hearings.items() for r in people if m.case_due_week[r] == week}
+    assert heard == set(pending.tolist()) and all(week > m.week for week in m.court.hearings)
     returning = [r for week in m.reentry_schedule.values() for r in week]
     assert len(returning) == len(set(returning)) and all(custody[r] == Custody.REMOVED for r in returning)
     assert all(week > m.week for week in m.reentry_schedule)
@@ -133,17 +177,27 @@ def check_week(m, n):
     # every removal went through one door and has one level
     assert t["removals"] == sum(t[f"removals_{door}"] for door in DOORS)
     assert t["removals"] == sum(t[f"removals_{lv}"] for lv in ("level1", "level2", "level3", "noncriminal"))
-    # (people in ICE custody at week 0, taken during the spin-up, may be removed in the run)
+    assert t["removals"] == sum(t[f"removals_charge_{c}"] for c in CHARGE_NAMES.values())
+    assert t["removals"] == sum(t[f"removals_age_{g}"] for g in AGE_GROUPS)
+    assert t["arrests"] == sum(t[f"arrests_age_{g}"] for g in AGE_GROUPS) and t["arrests_age_under_18"] == 0
+    # ages: a year older every 52 weeks, adults 18 or more, children under 18 at the start; offending follows age
+    assert np.array_equal(m.age, m.initial_age + m.week // WEEKS_PER_YEAR)
+    assert np.all(m.age[m.adult] >= 18) and np.all(m.initial_age[~m.adult] < 18)
+    assert np.allclose(m.propensity, m.base_propensity * offending_by_age(m.age))
+    assert t["convictions"] + t["cases_not_convicted"] <= t["bookings"] + m.initial_cases
+    # (people in ICE custody or with a case pending at week 0, from the spin-up, may leave in the run)
     held = m.initial_in_ice
     assert t["removals_at_large"] <= t["at_large_arrests"] + held.get("at_large", 0)
     assert t["removals_background"] <= t["background_arrests"] + held.get("background", 0)
-    detentions = t["ice_pickups"] + t["at_large_arrests"] + t["background_arrests"]
-    assert t["removals"] + t["reliefs"] <= detentions + sum(held.values())
+    detentions = t["ice_pickups"] + t["at_large_arrests"] + t["background_arrests"] + sum(held.values())
+    ended = t["removals"] - t["removals_after_hearing"] + t["voluntary_departures"] + t["ice_releases"]
+    assert ended <= detentions
+    assert t["removals_after_hearing"] + t["case_terminations"] <= t["ice_releases"] + m.initial_pending
     assert t["removals"] - t["removals_background"] == sum(
         t[f"removals_after_{o}"] for o in ("violent", "property", "drug", "dui", "public_order", "traffic"))
     assert t["repeat_removals"] <= min(t["re_entries"], t["reinstatements"])
     # families: distinct households and children, foster care only while no adult is free
-    assert t["separated_households"] <= t["separations"] <= t["removals"]
+    assert t["separated_households"] <= t["separations"] <= t["removals"] + t["voluntary_departures"]
     assert t["foster_children"] <= t["foster_placements"]
     assert int(m.in_foster_care.sum()) == m.initial_foster + t["foster_placements"] - t["reunifications"]
     if m.in_foster_care.any():
@@ -154,10 +208,11 @@ def check_week(m, n):
     # citizens: detainers issued by mistake, and the people actually held on them
     assert t["citizens_wrongly_held"] <= t["citizen_detainers_issued"] <= t["detainers_issued"]
     assert t["citizens_wrongly_held"] == int(m.ever_wrongly_held.sum())
-    # relief: undocumented residents become lawful permanent residents, nobody else changes status
+    # relief: undocumented residents become lawful permanent residents; a removal: the reverse; nothing else
     statuses = np.bincount(m.status, minlength=4)
-    assert statuses[Status.UNDOCUMENTED] == m.initial_statuses[Status.UNDOCUMENTED] - t["reliefs"]
-    assert statuses[Status.LPR] == m.initial_statuses[Status.LPR] + t["reliefs"]
+    lost = t["statuses_lost"]
+    assert statuses[Status.UNDOCUMENTED] == m.initial_statuses[Status.UNDOCUMENTED] - t["reliefs"] + lost
+    assert statuses[Status.LPR] == m.initial_statuses[Status.LPR] + t["reliefs"] - lost
     assert statuses[Status.US_BORN] == m.initial_statuses[Status.US_BORN]
     assert t["crimes_reported"] <= t["crimes"] and t["crimes_cleared"] <= t["crimes_reported"]
     if not m.sharing_is_active:  # sharing off, or not yet reached the county
@@ -196,6 +251,30 @@ def check_week(m, n):
         assert math.isnan(metrics[name]) or metrics[name] >= 0
 
 
+DETENTIONS = ("pickup", "at_large_arrest", "background_arrest")
+EXITS = ("citizen_release", "relief", "discretion", "ice_release", "voluntary_departure", "removal")
+HEARING_OUTCOMES = ("relief", "discretion", "termination", "removal")
+
+
+def check_ice_histories(events, in_ice_at_start=frozenset(), pending_at_start=frozenset()):
+    """Per person, every detention ends in exactly one exit before the next; a hearing outcome comes only
+    to a person released with a case pending, and a new detention takes the pending case inside it (people
+    in ICE custody or with a case pending at week 0 start so)."""
+    ice_events = events[events.stage.isin(DETENTIONS + EXITS + HEARING_OUTCOMES)]
+    for resident, mine in ice_events.groupby("resident_id"):
+        in_ice, pending = resident in in_ice_at_start, resident in pending_at_start
+        for row in mine.itertuples():
+            if row.stage in DETENTIONS:
+                assert not in_ice, (resident, row.week, "detained while detained")
+                in_ice, pending = True, False
+            elif in_ice:
+                assert row.stage in EXITS, (resident, row.stage)
+                in_ice, pending = False, row.stage == "ice_release"
+            else:
+                assert pending and row.stage in HEARING_OUTCOMES, (resident, row.week, row.stage)
+                pending = False
+
+
 def spy(m):
     """Wrap the entry points of offending, victimization and arrest to check who they touch."""
     original_draw = crime._draw
@@ -230,6 +309,11 @@ def run_and_check(params, seed, weeks):
     m.initial_removed = int(removed_at_start.sum())
     m.initial_foster = int(m.in_foster_care.sum())
     m.initial_in_ice = collections.Counter(door for door, _, _ in m.ice.detained.values())
+    m.initial_pending = int((m.case_due_week != NO_CASE).sum())
+    m.in_ice_at_start = frozenset(m.ice.detained)
+    m.pending_at_start = frozenset(np.flatnonzero(m.case_due_week != NO_CASE).tolist())
+    m.initial_cases = len(m.jail.disposition_week)  # criminal cases open at week 0
+    m.initial_age = m.age.copy()
     n = params["n_residents"]
     assert len(m.residents) == n and m.graph.number_of_nodes() == n
     agents_custody = np.array([int(r.custody) for r in m.residents])
@@ -256,17 +340,21 @@ def run_and_check(params, seed, weeks):
     events = m.event_log()
     removals = events[events.stage == "removal"]
     assert len(removals) == m.totals["removals"]
+    departures = events[events.stage == "voluntary_departure"]
     assert set(np.flatnonzero(m.custody == Custody.REMOVED)) <= set(removals.resident_id) | set(
-        np.flatnonzero(removed_at_start))
+        departures.resident_id) | set(np.flatnonzero(removed_at_start))
+    check_ice_histories(events, m.in_ice_at_start, m.pending_at_start)
     assert set(removals.door) <= set(DOORS) and removals.rule.notna().all()
     # per person, removals and re-entries alternate: no one is removed again while still removed;
     # between a removal and the return the only event about them is the household's separation
+    leaving = ("removal", "voluntary_departure")
     returned = events[(events.stage == "re_entry")].resident_id
-    for resident, mine in events[events.resident_id.isin(set(removals.resident_id) | set(returned))].groupby(
-            "resident_id"):
+    for resident, mine in events[events.resident_id.isin(removals.resident_id)
+                                 | events.resident_id.isin(departures.resident_id)
+                                 | events.resident_id.isin(returned)].groupby("resident_id"):
         away_since = 0 if removed_at_start[resident] else None
         for row in mine.itertuples():
-            if row.stage == "removal":
+            if row.stage in leaving:
                 assert away_since is None, f"resident {resident} removed again while removed"
                 away_since = row.week
             elif row.stage == "re_entry":
@@ -281,7 +369,9 @@ def run_and_check(params, seed, weeks):
                            ("pickup", "ice_pickups"), ("at_large_arrest", "at_large_arrests"),
                            ("background_arrest", "background_arrests"), ("relief", "reliefs"),
                            ("separation", "separations"), ("re_entry", "re_entries"),
-                           ("reunification", "reunifications"), ("turned_away", "capacity_turned_away")):
+                           ("reunification", "reunifications"), ("turned_away", "capacity_turned_away"),
+                           ("ice_release", "ice_releases"), ("voluntary_departure", "voluntary_departures"),
+                           ("discretion", "discretion_closures"), ("termination", "case_terminations")):
         assert (events.stage == stage).sum() == m.totals[counter], stage
     # holds and releases name the county policy's rule; detentions the regime's
     decided = events[events.stage.isin(["honored", "declined", "detainer", "pickup"])]
@@ -305,7 +395,9 @@ BUSY = {"n_residents": 1500, "share_undocumented": 0.3, "activation_week": 0, "p
         "detainer_prob": 1.0, "ice_pickup_prob": 1.0, "ident_share_undocumented": 1.0, "ice_capacity_share": 1.0,
         "relief_prob": 0.1, "kin_care_prob": 0.5, "citizen_detainer_error_prob": 0.5,
         "reentry_prob": 0.8, "reentry_mean_weeks": 6, "at_large_arrest_prob": 0.5, "at_large_delay_weeks": 1,
-        "background_arrest_rate": 0.1, "detainer_pretrial_weeks": 3}
+        "background_arrest_rate": 0.1, "adjudication_weeks": 6, "pretrial_release_prob": 0.5, "ice_release_prob": 0.3,
+        "discretion_prob": 0.2,
+        "voluntary_departure_prob": 0.1, "case_termination_prob": 0.2, "case_mean_weeks": 5}
 
 
 @pytest.mark.parametrize("policy", ["full", "hennessey", "trust_act", "sanctuary"])
@@ -317,6 +409,8 @@ def test_books_balance_in_a_busy_county(policy, regime):
     assert t["detainers_issued"] > 0 and t["removals"] > 0 and (t["ice_pickups"] > 0) == (policy != "sanctuary")
     assert t["separated_households"] > 0 and t["background_arrests"] > 0
     assert t["re_entries"] > 0 and t["repeat_removals"] > 0  # people come back, and some are removed again
+    assert t["ice_releases"] > 0 and t["voluntary_departures"] > 0 and t["removals_after_hearing"] > 0
+    assert t["case_terminations"] > 0 and (t["discretion_closures"] > 0) == (regime != "eo2017")
     if policy == "full":
         assert t["citizens_wrongly_held"] > 0 and t["reliefs"] > 0 and t["foster_placements"] > 0
         assert t["reunifications"] > 0

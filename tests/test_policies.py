@@ -121,11 +121,11 @@ def test_every_rule_is_described_in_the_odd():
 
 # --- the same rules through the county's jail: a hand-built resident booked and given a detainer ---
 
-def jail_decides(policy, offense, felony=False, **entries):
+def jail_decides(policy, offense, felony=False, bail_made=True, **entries):
     """Book a hand-built undocumented adult at week 0 and lodge a detainer; return (custody, the
-    jail's decision, the release week)."""
+    jail's decision, the release week). ``bail_made``: released before trial without the detainer."""
     m = SecureCommunitiesModel(rng=1, n_residents=300, detainer_policy=policy, detainer_decline_prob=0.0,
-                               sharing_active=False)
+                               sharing_active=False, pretrial_release_prob=1.0 if bail_made else 0.0)
     r = int(np.flatnonzero((m.status == Status.UNDOCUMENTED) & m.adult)[0])
     m.record[r], m.record_week[r] = 0, NEVER
     for name, (n, ago) in entries.items():
@@ -144,14 +144,19 @@ def test_the_jail_applies_the_trust_act_to_a_wobbler_by_its_date():
 
 
 def test_a_held_person_loses_pretrial_release_by_the_charge():
-    """The hold adds its week to every charge; a charge that would go to bail adds the weeks of
-    pretrial release the detainer takes away (Justice Strategies 2010)."""
-    hold, pretrial = PARAMETER_TABLE["detainer_extra_jail_weeks"].default, PARAMETER_TABLE[
-        "detainer_pretrial_weeks"].default
+    """The hold adds its week to every charge; on a charge that would go to bail the detainer also takes
+    the pretrial release away, so the person stays in until the case is decided (Justice Strategies
+    2010). Public-order and traffic arrestees are released at once, detainer or not: the hold falls due
+    before the case is decided."""
+    hold = PARAMETER_TABLE["detainer_extra_jail_weeks"].default
+    decided = PARAMETER_TABLE["adjudication_weeks"].default
     assert jail_decides("full", Offense.TRAFFIC)[2] == 0 + hold
-    assert jail_decides("full", Offense.DRUG)[2] == 1 + hold + pretrial
-    assert jail_decides("full", Offense.VIOLENT, True)[2] == 4 + hold + pretrial
-    assert jail_decides("sanctuary", Offense.DRUG)[2] == 1  # declined: the ordinary stay
+    assert jail_decides("full", Offense.DRUG)[2] == decided + hold
+    assert jail_decides("full", Offense.VIOLENT, True)[2] == decided + hold
+    assert jail_decides("full", Offense.DRUG, bail_made=False)[2] == decided + hold  # in until trial anyway
+    assert jail_decides("sanctuary", Offense.DRUG)[2] == 0  # declined: released before trial as usual
+    assert jail_decides("sanctuary", Offense.VIOLENT, True)[2] == 1
+    assert jail_decides("sanctuary", Offense.DRUG, bail_made=False)[2] == decided  # no bail: until trial
 
 
 # --- regimes ---

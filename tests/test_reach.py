@@ -207,17 +207,22 @@ def test_citizens_who_live_with_the_undocumented_fear_on_their_behalf():
 
 
 def test_fear_for_others_is_its_own_channel():
-    """Hispanic US-born citizens are more often chilled when they fear for the people they live with.
-    The channel is about 0.03 of their fear, as large as the spread between two runs that part ways
-    (one seed in five has it the other way round), so the claim is pooled over five seeds."""
-    differences = []
+    """Hispanic US-born citizens who live with an undocumented person are more often chilled when they fear
+    for the people they live with. Measured among those citizens (where the channel acts), at the end of
+    the run, in every one of five seeds (10-22 points here); over all US-born Hispanic residents the
+    difference is a few points, smaller than the spread between two runs that part ways."""
     for seed in (1, 2, 7, 8, 9):
         on, off = run("sc_full", seed), run("sc_full", seed, fear_for_others=False)
         assert (off.frame["fear_channel_others_hispanic"] == 0).all()
         assert on.frame["fear_channel_others_hispanic"].iloc[-1] > 0
-        differences.append(on.frame.iloc[AFTER]["chilled_share_hispanic_us_born"].mean()
-                           - off.frame.iloc[AFTER]["chilled_share_hispanic_us_born"].mean())
-    assert np.mean(differences) > 0.01, differences
+        chilled = []
+        for m in (on, off):
+            present = m.custody != Custody.REMOVED
+            undocumented = np.bincount(m.household_of, weights=present & (m.status == Status.UNDOCUMENTED),
+                                       minlength=len(m.households)) > 0
+            citizens = present & m.hispanic & (m.status == Status.US_BORN) & undocumented[m.household_of]
+            chilled.append(m.fear_process.chilled[citizens].mean())
+        assert chilled[0] > chilled[1] + 0.05, (seed, chilled)
 
 
 # --- the chilled state ---
