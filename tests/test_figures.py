@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import analysis, build_report, load_results, plots, run_sweep
+from experiments import build_report, load_results, run_sweep
+from experiments.reports import plots
+from experiments.sweep import analysis
 from model.labels import GROUP_LABELS, PRESET_ORDER, PRESET_SHORT
 
 ROOT = Path(__file__).resolve().parents[1]
