@@ -14,7 +14,10 @@ import subprocess
 import sys
 import time
 
-DEFAULT_SIZES = ((1_000, 520), (10_000, 520), (100_000, 520), (1_000_000, 52))
+from agents.codes import WEEKS_PER_YEAR
+
+TEN_YEARS = 10 * WEEKS_PER_YEAR
+DEFAULT_SIZES = ((1_000, TEN_YEARS), (10_000, TEN_YEARS), (100_000, TEN_YEARS), (1_000_000, WEEKS_PER_YEAR))
 SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
@@ -54,7 +57,7 @@ def run_isolated(n_residents: int, weeks: int) -> dict:
 def _size(text: str) -> tuple[int, int]:
     n, _, weeks = text.partition(":")
     try:
-        return int(n), int(weeks or 52)
+        return int(n), int(weeks or WEEKS_PER_YEAR)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected N:WEEKS, got {text!r}") from None
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import psutil
 
+from agents.codes import WEEKS_PER_YEAR
 from model import SecureCommunitiesModel
 
 from ..core.store import Store
@@ -123,7 +124,7 @@ def throughput(runs: int, target=2.0) -> dict:
 
 
 def memory(runs: int) -> dict:
-    spec = _spec("memory", 300, 52, runs, outputs=["removals_cumulative", "reporting_rate_undocumented"])
+    spec = _spec("memory", 300, WEEKS_PER_YEAR, runs, outputs=["removals_cumulative", "reporting_rate_undocumented"])
     proc = psutil.Process(os.getpid())
     samples = []
     stop = threading.Event()

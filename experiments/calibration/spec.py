@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from model.parameters import DEFAULTS
+
 from ..core.schema import (
     ANY,
     PRESET_KEY,
@@ -184,7 +186,7 @@ SPEC = Table({
                    missing="required: \"all\" or a list of target ids from experiments/targets.toml"),
     "check_targets": Key(ANY, [], "targets computed and reported, not fitted"),
     "replications": Key(Int(minimum=1), 1, "runs per county per particle"),
-    "activation_week": Key(Int(minimum=1), 52, "the week the program starts in every county"),
+    "activation_week": Key(Int(minimum=1), DEFAULTS["activation_week"], "the week the program starts in every county"),
     "steps": Key(Int(minimum=1), None, "weeks per run (default: as many as the targets need)"),
     "counties": Key(ANY, {}, "[counties.<type>]: each county type's size (and model parameters)"),
     "fixed": Key(ANY, {}, "model parameters fixed for every county (or preset = \"<name>\")"),

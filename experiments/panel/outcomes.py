@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents.codes import WEEKS_PER_YEAR
+
 from .rollout import WEEKS_PER_QUARTER
 
 WEEKLY_FLOWS = ("victimizations_hispanic", "victimizations_reported_hispanic", "crimes", "crimes_reported",
@@ -18,7 +20,7 @@ WEEKLY_FLOWS = ("victimizations_hispanic", "victimizations_reported_hispanic", "
 WEEKLY_STATES = ("reporting_rate_hispanic", "reporting_rate_cohort_hispanic", "victimization_rate_hispanic",
                  "share_hispanic_adults_knows_detained", "chilled_share_hispanic")
 WEEKLY = WEEKLY_FLOWS + WEEKLY_STATES
-YEAR_OVER_QUARTER = 52 / WEEKS_PER_QUARTER
+YEAR_OVER_QUARTER = WEEKS_PER_YEAR / WEEKS_PER_QUARTER
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from agents.codes import WEEKS_PER_YEAR
+
 RULES = ("hispanic", "random", "table")
-WEEKS_PER_QUARTER = 13
+WEEKS_PER_QUARTER = WEEKS_PER_YEAR // 4  # 13
 
 
 def week_of(date, start) -> int:

@@ -70,7 +70,7 @@ from ..core.schema import (
 )
 from .estimators import CONTROLS, ESTIMATORS
 from .outcomes import OUTCOMES, WEEKLY
-from .rollout import RULES, week_of
+from .rollout import RULES, WEEKS_PER_QUARTER, week_of
 from .spillover import SCOPES
 
 POLICY_CHANGES = ("ignore", "model")
@@ -115,7 +115,7 @@ SPEC = Table({
     "description": Key(Text(), "", "what the panel asks"),
     "seed": Key(Int(minimum=0), 0, "root seed: the rollout noise and every county's runs derive from it"),
     "replications": Key(Int(minimum=1), 1, "whole panels, each with fresh model randomness (same rollout)"),
-    "weeks": Key(Int(minimum=13), 520, "simulated weeks (13 to a quarter)"),
+    "weeks": Key(Int(minimum=WEEKS_PER_QUARTER), 520, "simulated weeks (13 to a quarter)"),
     "burn_in_weeks": Key(Int(minimum=0), 0, "weeks every model runs before week 1, not recorded"),
     "start_date": Key(Date(), "2006-10-02", "the first day of week 1"),
     "fraction": Key(Number(above=0, maximum=1), 0.01, "model residents per real resident"),

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from agents.codes import WEEKS_PER_YEAR
+
 from ..core.store import Store
 from .spec import DESIGN_COLUMNS, PRESET_KEY
 
@@ -176,7 +178,8 @@ def run_statistic(df: pd.DataFrame, outputs, statistic="final", from_step=None) 
     raise ValueError(f"statistic must be 'final' or 'mean', got {statistic!r}")
 
 
-def before_after(df: pd.DataFrame, outputs, week, by, window: int = 52, level=0.95, method="t") -> pd.DataFrame:
+def before_after(df: pd.DataFrame, outputs, week, by, window: int = WEEKS_PER_YEAR, level=0.95,
+                 method="t") -> pd.DataFrame:
     """Mean weekly value in the ``window`` weeks before ``week`` and the ``window`` weeks from it, per run,
     then summarized over replicates (with the difference after - before). ``week``: a week, or the name
     of a column holding each run's own week (e.g. ``"activation_week"``)."""
@@ -390,7 +393,7 @@ def sensitivity(out, outputs=None, statistic="final") -> tuple:
 
 # --- the story's tables: the ripple and the funnel (drawn by plots.ripple and plots.funnel) ---
 DOOR_FLOWS = ("ice_pickups", "at_large_arrests", "background_arrests")  # ICE's detentions, one flow per door
-RIPPLE_SETTLE = 13  # weeks after activation before panels 5 and 6 (ratios over the window) are drawn
+RIPPLE_SETTLE = WEEKS_PER_YEAR // 4  # weeks after activation before panels 5 and 6 (ratios over the window) show
 RIPPLE_CHILLED = ("undocumented", "hispanic", "hispanic_us_born", "non_hispanic")
 # The funnel's stages: (flow, branch). Branches: the jail's pathway, then each of ICE's doors.
 FUNNEL_STAGES = (
