@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from experiments.sweep import run_sweep
-from experiments.sweep.analysis import SensitivityWarning, sensitivity, sobol_from_arrays, summarize, t_interval
+from experiments.sweep.analysis import summarize, t_interval
+from experiments.sweep.indices import SensitivityWarning, sensitivity, sobol_from_arrays
 from tests import sweep_models
 from tests.sweep_models import Ishigami
 

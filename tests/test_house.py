@@ -181,3 +181,25 @@ def test_the_guards_see_a_circle_and_a_backward_import():
     assert RANKS[room("model.parameters")] < RANKS[room("experiments.sweep.spec")]
     assert room("experiments.core.store") == "experiments.core" and room("experiments.calibrate") == "experiments"
     assert resolve("experiments.core.schema.SpecError") == "experiments.core.schema"
+
+
+def test_the_docs_name_modules_that_exist():
+    """Every `experiments/...py` path, `python -m experiments.X` command and `from experiments.X import Y` in the
+    README and docs/ names a module (and a name) that exists: moving a file means updating the docs."""
+    import importlib
+    import re
+
+    texts = {p: p.read_text() for p in [ROOT / "README.md", ROOT / "Makefile", *sorted((ROOT / "docs").glob("*.md"))]}
+    wrong = []
+    for path, text in texts.items():
+        for rel in set(re.findall(r"\bexperiments/[\w/]+\.py\b", text)):
+            if not (ROOT / rel).is_file():
+                wrong.append(f"{path.name}: {rel}")
+        for module in set(re.findall(r"-m (experiments(?:\.\w+)*)", text)):
+            if resolve(module) != module and resolve(module + ".__main__") is None:
+                wrong.append(f"{path.name}: python -m {module}")
+        for module, names in set(re.findall(r"from (experiments(?:\.\w+)*) import ([\w, ]+)", text)):
+            imported = importlib.import_module(module)
+            wrong += [f"{path.name}: from {module} import {n}" for n in (x.strip() for x in names.split(","))
+                      if n and not hasattr(imported, n)]
+    assert wrong == []

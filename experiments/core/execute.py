@@ -11,6 +11,7 @@ the lock whatever happens.
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ def run_tasks(job: Job, store: Store, out: Path, *, workers: int, scheduler=None
     """Run ``job``'s unfinished tasks into ``store`` (see the module's docstring). SIGTERM stops it
     cleanly (``Interrupted``); a resumed call redoes only what is missing, failed or damaged."""
     session = Session(job.total)
+    started = time.perf_counter()
     with stop_on_sigterm():
         executor = DaskExecutor(scheduler) if scheduler else None
         bar = None
@@ -158,6 +160,9 @@ def run_tasks(job: Job, store: Store, out: Path, *, workers: int, scheduler=None
                 if store.lock.held:
                     job.finish(completed and session.skipped + session.ran - session.failed == job.total)
                     store.runs_table()
+                    store.end_session(wall_time=round(time.perf_counter() - started, 1), ran=session.ran,
+                                      executor=session.executor, workers=getattr(executor, "workers", 1),
+                                      completed=completed)
             except OSError:
                 if completed:  # otherwise the error that stopped the run is the one to report
                     raise

@@ -321,10 +321,18 @@ class Store:
             for d in (self.runs_dir, *(self.root / p for p in self.parts)):
                 d.mkdir(exist_ok=True)
             write_json(self.root / MANIFEST, manifest)
+            self.opened = manifest
             return manifest
         except BaseException:
             self.lock.release()
             raise
+
+    def end_session(self, **fields) -> None:
+        """Record how this session ended (its wall time, what it ran) in the manifest's last session."""
+        if not self.lock.held or getattr(self, "opened", None) is None:
+            return
+        self.opened["sessions"][-1].update(fields)
+        write_json(self.root / MANIFEST, self.opened)
 
     def close(self) -> None:
         self.lock.release()

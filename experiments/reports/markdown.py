@@ -11,42 +11,45 @@ import pandas as pd
 
 from ..core.store import StoreError
 
-DIGITS = 4  # significant digits a report shows (of the largest number a cell or a column holds)
+REPORT_SECONDS = "{report seconds}"  # a section may name the time the whole report took; ``write`` fills it in
+DIGITS = 4  # significant digits a report shows
+NOISE = 1e-9  # a number this much smaller than the largest beside it is floating-point noise: shown as 0
 
 
 def rounded(value, scale=None, digits: int = DIGITS):
-    """``value`` rounded to ``digits`` significant digits of ``scale`` (default: of itself), so that floating-
-    point noise far below the numbers shown becomes 0. NaN and infinities are kept."""
+    """``value`` to ``digits`` significant digits; 0 when it is floating-point noise beside ``scale`` (smaller
+    than a billionth of it: a difference of two equal sums that came out as ``-5.551e-17``). NaN and
+    infinities are kept."""
     if value is None or not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
         return value
     v = float(value)
     if not math.isfinite(v) or v == 0:
         return v
-    s = abs(float(scale)) if scale is not None and math.isfinite(scale) and scale != 0 else abs(v)
-    decimals = digits - 1 - math.floor(math.log10(s))
-    r = round(v, decimals)
-    return 0.0 if r == 0 else r
+    if scale is not None and math.isfinite(scale) and abs(v) < abs(scale) * NOISE:
+        return 0.0
+    return round(v, digits - 1 - math.floor(math.log10(abs(v))))
 
 
 def number(value, scale=None, digits: int = DIGITS, sign: bool = False) -> str:
-    """A number as a report shows it: ``digits`` significant digits of ``scale`` (default: of itself), no
-    floating-point noise, no "-0", thousands separated from 10,000 on; NaN as an empty cell."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A number as a report shows it: ``digits`` significant digits, floating-point noise beside ``scale`` shown
+    as 0, no "-0", thousands separated from 10,000 on; NaN as an empty cell."""
+    if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
         return ""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         return str(value)
-    v = rounded(value, scale, digits)
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if isinstance(value, (int, np.integer)):
         text = f"{int(value):,}" if abs(int(value)) >= 10_000 else str(int(value))
-    elif not math.isfinite(v):
+        return ("+" if sign and value > 0 else "") + text
+    v = rounded(value, scale, digits)
+    if not math.isfinite(v):
         text = str(v)
     elif abs(v) >= 10_000:
-        text = f"{v:,.0f}"
+        text = f"{float(value):,.0f}"
     else:
         text = f"{v:.{digits}g}"
-    if text.startswith("-") and rounded(value, scale, digits) == 0:
-        text = text[1:]
-    return ("+" if sign and not text.startswith("-") and v != 0 else "") + text
+    if v == 0:
+        text = "0"
+    return ("+" if sign and v > 0 else "") + text
 
 
 def interval(mean, low, high, digits: int = DIGITS, sign: bool = False) -> str:
@@ -60,14 +63,24 @@ def interval(mean, low, high, digits: int = DIGITS, sign: bool = False) -> str:
 
 
 def md_table(df: pd.DataFrame, digits: int = 3) -> str:
-    """A Markdown table (no extra dependency)."""
-    def fmt(v):
-        if isinstance(v, float):
-            return "" if pd.isna(v) else f"{v:.{digits}g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    """A Markdown table: floats to ``digits`` significant digits, with floating-point noise beside the largest
+    number of their column shown as 0; integers as they are."""
+    scales = {}
+    for c in df.columns:
+        if pd.api.types.is_float_dtype(df[c]):
+            values = df[c].to_numpy(dtype=float)
+            finite = np.abs(values[np.isfinite(values)])
+            scales[c] = float(finite.max()) if len(finite) and finite.max() > 0 else None
+
+    def fmt(v, column):
+        if isinstance(v, (float, np.floating)):
+            return number(v, scales.get(column), digits)
         return str(v)
+
     head = "| " + " | ".join(map(str, df.columns)) + " |"
     rule = "|" + "|".join("---" for _ in df.columns) + "|"
-    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    body = ["| " + " | ".join(fmt(v, c) for v, c in zip(row, df.columns, strict=True)) + " |"
+            for row in df.itertuples(index=False)]
     return "\n".join([head, rule, *body])
 
 
@@ -133,8 +146,9 @@ class Report:
         return time.perf_counter() - self.started
 
     def write(self, quiet: bool = True) -> Path:
+        """Write ``report.md``; ``REPORT_SECONDS`` in its text becomes the time the report took."""
         path = self.dir / "report.md"
-        path.write_text("\n".join(self.lines))
+        path.write_text("\n".join(self.lines).replace(REPORT_SECONDS, f"{self.seconds:.0f}"))
         if not quiet:
             print(f"wrote {path}")
         return path

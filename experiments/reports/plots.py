@@ -173,8 +173,10 @@ def heatmap(table, x, y, output, folder, name=None) -> list:
     """Mean of ``output`` over a two-parameter grid (``table``: one row per (x, y) with a ``mean``)."""
     grid = table.pivot(index=y, columns=x, values="mean").sort_index(ascending=False)
     fig, ax = plt.subplots(figsize=(1.1 * grid.shape[1] + 3, 0.7 * grid.shape[0] + 2))
-    sns.heatmap(grid, annot=True, fmt=".3g", cmap="viridis", ax=ax, cbar_kws={"label": f"mean {output}"})
-    ax.set_title(f"{output}: mean over replicates")
+    sns.heatmap(grid, annot=True, fmt=".3g", cmap="viridis", ax=ax, cbar_kws={"label": f"mean ({unit(output)})"})
+    ax.set_title(f"{label(output)}: mean over replicates", fontsize=10)
+    ax.set_xlabel(x.replace("_", " "))
+    ax.set_ylabel(y.replace("_", " "))
     fig.tight_layout()
     return save(fig, folder, name or f"heatmap_{output}")
 
@@ -188,7 +190,7 @@ def sensitivity_bars(table, folder, name="sensitivity") -> list:
     sobol = "S1" in table
     for ax, o in zip(axes[:, 0], outputs, strict=True):
         t = table[table["output"] == o]
-        label = o + "".join(f" | {c}={t[c].iloc[0]}" for c in t.columns
+        title = label(o) + "".join(f" | {c}={t[c].iloc[0]}" for c in t.columns
                             if c not in ("output", "parameter", "S1", "S1_conf", "ST", "ST_conf", "mu", "mu_star",
                                          "mu_star_conf", "sigma"))
         if sobol:
@@ -204,7 +206,7 @@ def sensitivity_bars(table, folder, name="sensitivity") -> list:
             sns.barplot(data=t, y="parameter", x="mu_star", ax=ax, errorbar=None, color="C0")
             ax.errorbar(t["mu_star"], range(len(t)), xerr=t["mu_star_conf"], fmt="none", ecolor="0.2", capsize=2)
             ax.set_xlabel("Morris mu* (error bar: confidence interval)")
-        ax.set_title(label)
+        ax.set_title(title)
         ax.set_ylabel("")
     fig.tight_layout()
     return save(fig, folder, name)
@@ -217,7 +219,7 @@ def _color(key: str) -> str:
 
 @themed("whitegrid")
 def ripple(table, folder, name="ripple", activation=None, caption=None) -> list:
-    """The ripple of enforcement in six panels (``analysis.ripple_table``): detained -> who knows ->
+    """The ripple of enforcement in six panels (``sweep.story.ripple_table``): detained -> who knows ->
     who is chilled -> would report -> reported -> victimized, week by week, with each series' mean and
     its interval band, activation marked and a zero line on the panels of change."""
     panels = table[["panel", "title", "unit"]].drop_duplicates("panel").sort_values("panel")
@@ -252,29 +254,24 @@ def ripple(table, folder, name="ripple", activation=None, caption=None) -> list:
 
 
 @themed("whitegrid")
-def funnel(table, folder, name="funnel", by="preset") -> list:
-    """The pathway's funnel (``analysis.funnel_table``): one panel per preset in policy order, one bar per
-    stage (arrests, matches, detainers, honored or declined, then each of ICE's doors and the removals
-    through it), the mean total over the window with its interval, the bar's number per 1,000 residents."""
-    from model.labels import DOOR_LABELS as doors
+def funnel(table, folder, name="funnel", by="preset", colours=None, order=None) -> list:
+    """The pathway's funnel (``sweep.story.funnel_table``): one panel per value of ``by`` (presets in policy order,
+    or the sweep's scenarios), one bar per stage (arrests, matches, detainers, honored or declined, then each
+    of ICE's doors and the removals through it) named by the reporter table, the mean total over the window
+    with its interval, the bar's number per 1,000 residents. ``colours``: each panel's colour (default: the
+    preset's). ``order``: the panels' order (default: presets in policy order, anything else as it comes)."""
+    from .markdown import number
 
-    presets = hue_order(table[by])
-    names = {"arrests": "Arrests", "ident_matches": "Fingerprint matches (IDENT)",
-             "detainers_issued": "Detainers issued", "detainers_honored": "  honored by the jail",
-             "detainers_declined": "  declined by the jail",
-             "ice_pickups": f"{doors['sc']}: picked up", "removals_sc": "  removed",
-             "at_large_arrests": f"{doors['at_large']}: arrested", "removals_at_large": "  removed",
-             "background_arrests": f"{doors['background']}: arrested", "removals_background": "  removed",
-             "removals": "Removals, all doors"}
-    cols = 4
-    rows = (len(presets) + cols - 1) // cols
+    panels = list(order) if order is not None else hue_order(table[by])
+    cols = min(4, len(panels))
+    rows = (len(panels) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.4 * rows), sharex=True, sharey=True,
                              squeeze=False)
     top = max(float(table["ci_high"].fillna(0).max()), 1.0)
-    for ax, p in zip(axes.flat, presets, strict=False):
+    for ax, p in zip(axes.flat, panels, strict=False):
         t = table[table[by].astype(str) == p].sort_values("stage")
         y = list(range(len(t)))
-        bars = ax.barh(y, t["mean"], color=_color(p), edgecolor="0.25", linewidth=0.6)
+        bars = ax.barh(y, t["mean"], color=(colours or {}).get(p) or _color(p), edgecolor="0.25", linewidth=0.6)
         for bar, flow in zip(bars, t["flow"], strict=True):
             if flow == "detainers_declined":
                 bar.set_hatch("///")
@@ -283,21 +280,23 @@ def funnel(table, folder, name="funnel", by="preset") -> list:
                 bar.set_linewidth(1.4)
         ax.errorbar(t["mean"], y, xerr=[t["mean"] - t["ci_low"], t["ci_high"] - t["mean"]], fmt="none",
                     ecolor="0.2", capsize=2, linewidth=0.8)
-        for yi, (m, r) in enumerate(zip(t["ci_high"], zip(t["mean"], t["mean_per_1000_residents"], strict=True),
-                                        strict=True)):
-            ax.text(m * 1.25 + 0.3, yi, f"{r[0]:.3g} ({r[1]:.2g})", va="center", fontsize=7.5)
-        ax.set_yticks(y, [names.get(f, f) for f in t["flow"]])
-        ax.invert_yaxis()
-        ax.set_title(PRESET_SHORT.get(p, p), fontsize=11)
+        for yi, (high, mean, per) in enumerate(zip(t["ci_high"], t["mean"], t["mean_per_1000_residents"],
+                                                   strict=True)):
+            ax.text(high * 1.25 + 0.3, yi, f"{number(mean, digits=3)} ({number(per, digits=2)})", va="center",
+                    fontsize=7.5)
+        ax.set_yticks(y, [label(f) for f in t["flow"]])
+        ax.set_title(hue_label(p), fontsize=11)
         # arrests run to thousands and removals to tens: a log scale (linear below 1, so a zero is a zero)
         # keeps every stage's bar readable on one axis
         ax.set_xscale("symlog", linthresh=1.0, linscale=0.4)
         ax.set_xlim(0, top * 12)
         ax.set_xlabel(f"people (log scale), {t['window'].iloc[0]}")
-    for ax in list(axes.flat)[len(presets):]:
+    axes.flat[0].invert_yaxis()  # the panels share their y axis: inverted once, arrests on top
+    for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
-    axes.flat[-1].text(0.0, 0.5, "Bars: mean total over the window\n(log scale)\nwhiskers: bootstrap 95% interval\n"
-                       "(in brackets: per 1,000 residents)\nhatched: detainers the jail declined", va="center",
-                       transform=axes.flat[-1].transAxes, fontsize=10) if len(presets) % cols else None
+    if len(panels) % cols:  # an empty slot: the key goes there
+        axes.flat[-1].text(0.0, 0.5, "Bars: mean total over the window\n(log scale)\nwhiskers: bootstrap 95% "
+                           "interval\n(in brackets: per 1,000 residents)\nhatched: detainers the jail declined",
+                           va="center", transform=axes.flat[-1].transAxes, fontsize=10)
     fig.tight_layout()
     return save(fig, folder, name)

@@ -5,22 +5,23 @@ import warnings
 
 import numpy as np
 
-from ..sweep import analysis
+from ..sweep import indices
 from ..sweep.screening import NOISE_RATIO, THRESHOLD, target_sensitivity
 from . import plots
 from .sections import Section
+from .sweep import column_label
 
 plt = plots.plt
 sns = plots.sns
 
 
-def indices(r, doc) -> None:
+def sensitivity_indices(r, doc) -> None:
     spec, method = r.spec, r.method
     if method not in ("sobol", "morris"):
         return
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", analysis.SensitivityWarning)
-        table, notes = analysis.sensitivity(r.out, spec.analysis.get("outputs"),
+        warnings.simplefilter("ignore", indices.SensitivityWarning)
+        table, notes = indices.sensitivity(r.out, spec.analysis.get("outputs"),
                                             spec.analysis.get("statistic", "final"))
     doc.heading("Sensitivity")
     doc.text(f"{'Sobol (Saltelli) first-order S1 and total ST' if method == 'sobol' else 'Morris'} "
@@ -28,7 +29,8 @@ def indices(r, doc) -> None:
              f"{spec.replications} replications per point; intervals: SALib bootstrap, {r.level:.0%}.")
     if not table.empty:
         doc.csv(table, "sensitivity.csv")
-        doc.table(table)
+        window = f"weeks 1-{spec.steps}"
+        doc.table(table.assign(output=table["output"].map(lambda o: column_label(o, window))))
         doc.figure(plots.sensitivity_bars(table, doc.figures), "Sensitivity indices with confidence intervals.")
     if notes:
         doc.text("**Warnings** (indices to treat with care):")
@@ -72,4 +74,5 @@ def screening(r, doc, threshold: float = THRESHOLD) -> None:
                "Morris mu* / tolerance: parameters (rows, most influential first) by target (columns).")
 
 
-SENSITIVITY = (Section("Sensitivity", indices), Section("Sensitivity of the calibration targets", screening))
+SENSITIVITY = (Section("Sensitivity", sensitivity_indices),
+               Section("Sensitivity of the calibration targets", screening))

@@ -5,12 +5,14 @@ import numpy as np
 import pandas as pd
 
 from agents.codes import WEEKS_PER_YEAR
+from model.labels import PRESET_COLORS
 
 from ..core.schema import PRESET_KEY
-from ..sweep import analysis
+from ..sweep import analysis, story
 from . import plots
+from .markdown import interval, plural
 from .sections import Section
-from .sweep import METHOD, SweepResults
+from .sweep import METHOD, SweepResults, column_label, param_label
 
 # Outputs derived over the window from activation (analysis.window_values), added to the effects table.
 DERIVED_EFFECTS = (*(f"realized_reporting_{g}_window" for g in analysis.VICTIM_GROUPS), "clearance_rate_window",
@@ -32,7 +34,7 @@ def headline(rip: pd.DataFrame, act: int, steps: int, focus: str, baseline: str,
                                                                           baseline)
     chill, chill0 = v("chilled_share_undocumented", focus), v("chilled_share_undocumented", baseline)
     drop = v("reporting_rate_cohort_hispanic_citizen", focus)
-    return (f"**In one sentence:** {years:g} years after fingerprint sharing began under "
+    return (f"**In one sentence:** {plural(years, 'year')} after fingerprint sharing began under "
             f"{plots.hue_label(focus).lower()}, {knows[0]:.1f}% of Hispanic adults knew someone detained by ICE "
             f"(against {knows0[0]:.1f}% with no program), {chill[0]:.0f}% of undocumented residents were afraid "
             f"enough to hold back from the police (against {chill0[0]:.0f}%), and Hispanic citizens had become "
@@ -49,7 +51,7 @@ def ripple(r: SweepResults, doc) -> None:
     focus = "sc_full" if "sc_full" in present else (present[0] if present else None)
     if not focus:
         return
-    rip = analysis.ripple_table(df, act, r.dens, focus=focus, baseline=baseline, level=level)
+    rip = story.ripple_table(df, act, r.dens, focus=focus, baseline=baseline, level=level)
     doc.csv(rip, "ripple.csv")
     paths = plots.ripple(rip, doc.figures, activation=act)
     last = df[(df["step"] == df["step"].max()) & (df[PRESET_KEY].astype(str) == baseline)]
@@ -64,7 +66,7 @@ def ripple(r: SweepResults, doc) -> None:
                "3: the share of each group chilled; 4: the reporting propensity of the residents present "
                f"at week {act}, grouped as they were then; 5: crimes reported over crimes suffered, weeks "
                f"{act} to the week shown; 6: victimizations per 1,000 group residents a year, mean over weeks "
-               f"{act} to the week shown (5 and 6 drawn from week {act + analysis.RIPPLE_SETTLE}, once the "
+               f"{act} to the week shown (5 and 6 drawn from week {act + story.RIPPLE_SETTLE}, once the "
                f"window holds enough crimes). 4-6 are differences from {plots.hue_label(baseline)} on the same "
                f"seed. Lines: mean of {spec.replications} replicates; bands: {level:.0%} "
                f"{analysis.METHODS[METHOD]}. (`tables/ripple.csv`)")
@@ -74,17 +76,26 @@ def funnel(r: SweepResults, doc) -> None:
     df, act, spec, level = r.df, r.act, r.spec, r.level
     if not (PRESET_KEY in r.names and isinstance(act, int) and 0 < act < spec.steps and (act - 1) in set(df["step"])):
         return
-    fun = analysis.funnel_table(df, act, r.dens, level=level)
+    by = r.hue if r.hue in df else PRESET_KEY  # one panel per line of the comparison (preset, or scenario)
+    fun = story.funnel_table(df, act, r.dens, by=by, level=level)
     doc.csv(fun, "funnel.csv")
-    paths = plots.funnel(fun, doc.figures)
+    colours = None  # presets: their own colours; scenarios: their preset's
+    if by != PRESET_KEY:
+        presets = df.drop_duplicates(by).set_index(by)[PRESET_KEY].astype(str)
+        colours = {str(k): PRESET_COLORS.get(p) for k, p in presets.items()}
+    paths = plots.funnel(fun, doc.figures, by=by, colours=colours, order=r.order(by))
+    runs = sorted(set(fun["n"]))
+    pooled = (f"the {plural(runs[0], 'run')} of each panel" if len(runs) == 1 else
+              f"each panel's runs ({runs[0]} to {runs[-1]}; `n` in the table)")
+    if by == PRESET_KEY and len(r.lists) > 1:
+        pooled += f", pooled over {', '.join(param_label(x) for x in r.lists if x != PRESET_KEY)}"
     doc.heading("The funnel")
     doc.figure(paths,
-               f"From arrest to removal, per preset, weeks {act}-{int(df['step'].max())} (from activation to the "
-               "end of the run): arrests, fingerprint matches, detainers issued, honored or declined by the jail, "
-               "then ICE's three doors (picked up at the jail, arrested at large after a release, arrested in "
+               f"From arrest to removal, per {param_label(by)}, weeks {act}-{int(df['step'].max())} (from activation "
+               "to the end of the run): arrests, fingerprint matches, detainers issued, honored or declined by the "
+               "jail, then ICE's three doors (picked up at the jail, arrested at large after a release, arrested in "
                "its own operations) with the removals through each, and all removals. Bars (log scale, linear below "
-               "1): mean total over "
-               f"{spec.replications} replicates; whiskers: {level:.0%} {analysis.METHODS[METHOD]}; in brackets: "
+               f"1): mean total over {pooled}; whiskers: {level:.0%} {analysis.METHODS[METHOD]}; in brackets: "
                f"per 1,000 residents. `tables/funnel.csv` has each stage {r.dens_note}.")
 
 
@@ -115,13 +126,11 @@ def effects(r: SweepResults, doc) -> None:
 
     def cell(row, suffix=""):
         d, lo, hi = row[f"difference{suffix}"], row[f"ci_low{suffix}"], row[f"ci_high{suffix}"]
-        if pd.isna(d):
-            return ""
-        return f"{d:+.3g} [{lo:+.3g}, {hi:+.3g}]" if not pd.isna(lo) else f"{d:+.3g}"
+        return "" if pd.isna(d) else interval(d, lo, hi, digits=3, sign=True)
 
     shown = eff.assign(
         preset=eff[PRESET_KEY].astype(str).map(plots.hue_label),
-        measure=eff["output"].map(plots.label),
+        measure=[column_label(o, w) for o, w in zip(eff["output"], eff["window"], strict=True)],
         difference=eff.apply(cell, axis=1),
         per_1000_residents=eff.apply(lambda row: cell(row, "_per_1000_residents"), axis=1),
         per_1000_undocumented=eff.apply(lambda row: cell(row, "_per_1000_undocumented"), axis=1),
@@ -140,8 +149,8 @@ def effects(r: SweepResults, doc) -> None:
              "figure.)")
     for w in weeks:
         part = shown[shown["week"] == w]
-        doc.text(f"**Week {w}** ({(w - act) / WEEKS_PER_YEAR:.2g} years after activation; totals over weeks "
-                 f"{first}-{w}):")
+        doc.text(f"**Week {w}** ({plural((w - act) / WEEKS_PER_YEAR, 'year')} after activation; totals over "
+                 f"weeks {first}-{w}):")
         doc.table(part[["preset", "measure", "baseline", "difference", "per_1000_residents", "per_1000_undocumented",
                         "relative"]].rename(columns={"per_1000_residents": "per 1,000 residents",
                                                      "per_1000_undocumented": "per 1,000 undocumented"}))

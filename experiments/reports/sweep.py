@@ -14,12 +14,14 @@ import numpy as np
 import pandas as pd
 
 from agents.codes import WEEKS_PER_YEAR
+from model.reporters import reporter
 
 from ..core.schema import PRESET_KEY
 from ..core.store import Store
 from ..sweep import analysis
 from ..sweep.spec import spec_of_results
 from . import plots
+from .markdown import REPORT_SECONDS, interval, number
 from .sections import Section
 
 DEFAULT_SERIES = ("removals_cumulative", "separated_households_cumulative", "share_hispanic_adults_knows_detained",
@@ -64,8 +66,7 @@ class SweepResults:
                 self.hue = self.lists[0]
             else:  # one line per combination rather than pooling over the other factors
                 self.hue = "scenario"
-                df[self.hue] = df[self.lists].astype(str).apply(
-                    lambda r: ", ".join(f"{k}={v}" for k, v in r.items()), axis=1)
+                df[self.hue] = scenarios(df, self.lists)
 
     @property
     def empty(self) -> bool:
@@ -79,6 +80,13 @@ class SweepResults:
     @property
     def title(self) -> str:
         return f"Sweep report: {self.spec.name}"
+
+    def order(self, column: str) -> list:
+        """The values of ``column`` in the report's order: presets in policy order, scenarios as designed."""
+        values = self.df[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            return [str(v) for v in values.cat.categories if v in set(values)]
+        return plots.hue_order(values.unique())
 
     @cached_property
     def act(self):
@@ -176,13 +184,57 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def ci_cell(row) -> str:
-    if pd.isna(row["ci_low"]):
-        return f"{row['mean']:.4g}"
-    return f"{row['mean']:.4g} [{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+    """``mean [low, high]``, rounded at display (no floating-point noise)."""
+    return interval(row["mean"], row["ci_low"], row["ci_high"])
 
 
-def years_after(weeks: int) -> float:
-    return weeks / WEEKS_PER_YEAR
+def param_label(name: str) -> str:
+    """A varied parameter as a column or a legend names it ("policing intensity")."""
+    return "preset" if name == PRESET_KEY else name.replace("_", " ")
+
+
+def scenarios(df: pd.DataFrame, lists) -> pd.Categorical:
+    """Each run's combination of the listed parameters in words ("Full cooperation, policing intensity 2"),
+    in policy order, then by the other values."""
+    def text(row):
+        return ", ".join(plots.hue_label(str(v)) if k == PRESET_KEY else f"{param_label(k)} {number(v)}"
+                         for k, v in row.items())
+
+    combos = df[lists].drop_duplicates()
+    rank = {p: i for i, p in enumerate(plots.hue_order(df[PRESET_KEY].astype(str).unique()))} \
+        if PRESET_KEY in lists else {}
+    combos = combos.assign(_rank=combos[PRESET_KEY].astype(str).map(rank) if rank else 0).sort_values(
+        ["_rank", *[c for c in lists if c != PRESET_KEY]], kind="stable").drop(columns="_rank")
+    order = [text(r) for r in combos.to_dict("records")]
+    labels = df[lists].apply(lambda r: text(r.to_dict()), axis=1)
+    return pd.Categorical(labels, categories=list(dict.fromkeys(order)), ordered=True)
+
+
+def column_label(name: str, window: str | None = None) -> str:
+    """An output as a table's column names it: its reporter's label, with the weeks a total covers
+    ("Removals (total, weeks 1-104)") and "(a week)" for a weekly count."""
+    text = plots.label(name)
+    if window and name.endswith("_cumulative"):
+        return (text[:-len(" (total)")] if text.endswith(" (total)") else text) + f" (total, {window})"
+    if window and name.endswith("_window"):
+        return text.replace(" (over the window)", "") + f" ({window})"
+    try:
+        weekly = reporter(name).kind == "flow" and not name.endswith("_cumulative")
+    except KeyError:
+        weekly = False
+    return f"{text} (a week)" if weekly else text
+
+
+def timing(r) -> str:
+    """What the runs and this report took: the runs' own time, the last session's wall clock, the report's."""
+    wall = r.runs["wall_time"].astype(float) if len(r.runs) and "wall_time" in r.runs else pd.Series(dtype=float)
+    session = (r.manifest.get("sessions") or [{}])[-1]
+    text = f"Time: the {len(wall)} runs took {wall.sum():,.0f} s of run time (mean {wall.mean():.2f} s)" if len(wall) \
+        else "Time: no run recorded yet"
+    if session.get("wall_time") is not None:
+        text += (f"; the last session took {session['wall_time']:,.0f} s from start to finish "
+                 f"({session.get('executor', 'executor unknown')}, {session.get('workers', '?')} worker(s))")
+    return text + f"; this report took {REPORT_SECONDS} s to write."
 
 
 # --- the sections ---------------------------------------------------------------------------------------------
@@ -209,8 +261,9 @@ def what_ran(r: SweepResults, doc) -> None:
         f"Fixed: {spec.fixed or 'model defaults'}.",
         f"Git commit {git.get('commit')}{' (with uncommitted changes)' if git.get('dirty') else ''}; "
         f"packages: " + ", ".join(f"{k} {v}" for k, v in manifest["packages"].items() if v) + ".",
-        f"Intervals: {r.level:.0%}, {analysis.METHODS[METHOD]}{bars}. Each caption says the window its totals "
-        "cover."])
+        f"Intervals: {r.level:.0%}, {analysis.METHODS[METHOD]}{bars}. Each table and caption says the weeks its "
+        "totals cover.",
+        timing(r)])
 
 
 def failed_runs(r: SweepResults, doc) -> None:
@@ -247,8 +300,10 @@ def final_values(r: SweepResults, doc) -> None:
         at = list(wide.columns).index("removals_cumulative") + 1
         per_undoc = rem.apply(lambda row: ci_cell({c: row[f"{c}_per_1000_undocumented"]
                                                    for c in ("mean", "ci_low", "ci_high")}), axis=1)
-        wide.insert(at, "Removals per 1,000 undocumented residents", per_undoc.reindex(wide.index))
-    wide = readable(wide.rename(columns=plots.label).reset_index())
+        wide.insert(at, f"Removals per 1,000 undocumented residents (weeks 1-{spec.steps})",
+                    per_undoc.reindex(wide.index))
+    wide = readable(wide.rename(columns=lambda c: column_label(c, f"weeks 1-{spec.steps}")).reset_index())
+    wide = wide.rename(columns={g: param_label(g) for g in group})
     doc.heading("Final values")
     doc.text(f"Mean [{level:.0%} interval] over replicates at the last week (week {spec.steps}); totals "
              f"cover weeks 1-{spec.steps}; intervals: {analysis.METHODS[METHOD]}. Removals are also given "
@@ -274,8 +329,9 @@ def over_the_posterior(r: SweepResults, doc) -> None:
     summary["q05"] = [at(row, 0.05) for _, row in summary.iterrows()]
     summary["q95"] = [at(row, 0.95) for _, row in summary.iterrows()]
     doc.csv(summary, "posterior_values.csv")
-    shown = summary.assign(value=summary.apply(lambda row: f"{ci_cell(row)}; 90% of runs in [{row['q05']:.4g}, "
-                                                           f"{row['q95']:.4g}]", axis=1))
+    shown = summary.assign(value=summary.apply(lambda row: f"{ci_cell(row)}; 90% of runs in "
+                                                           f"[{number(row['q05'])}, {number(row['q95'])}]", axis=1),
+                           output=summary["output"].map(lambda o: column_label(o, f"weeks 1-{spec.steps}")))
     doc.heading("Over the posterior")
     doc.text(f"{len(r.store.points())} parameter sets drawn by weight from `{spec.source['design']['posterior']}` "
              f"(SHA-256 {spec.design.sha256[:12]}...), {spec.replications} replication(s) each: the mean "
@@ -294,7 +350,7 @@ def over_time(r: SweepResults, doc) -> None:
     where = f" (dashed: activation week {act})" if isinstance(act, int) else " (dashed: activation weeks)" \
         if act else ""
     doc.heading("Over time")
-    doc.figure(paths, f"Weekly outputs by {hue}: mean over replicates with a {level:.0%} band "
+    doc.figure(paths, f"Weekly outputs by {param_label(hue)}: mean over replicates with a {level:.0%} band "
                       f"({analysis.METHODS[METHOD]}){where}; totals (`total`) count from week 1 to the week shown.")
 
 
@@ -313,13 +369,16 @@ def before_after(r: SweepResults, doc) -> None:
     ba["period"] = pd.Categorical(ba["period"], ["before", "after", "after - before"], ordered=True)
     cells = ba.assign(cell=ba.apply(ci_cell, axis=1)).pivot(index=[hue, "period"], columns="output",
                                                              values="cell")[weekly]
-    cells = readable(cells.rename(columns=plots.label).reset_index()).set_index([hue, "period"])
+    cells = cells.rename(columns=column_label).reset_index()
+    rank = {v: i for i, v in enumerate(r.order(hue))}
+    cells = cells.assign(_rank=cells[hue].astype(str).map(rank)).sort_values(["_rank", "period"], kind="stable")
+    cells = readable(cells.drop(columns="_rank")).set_index([hue, "period"])
     doc.heading("Before and after activation")
     doc.text(f"Mean weekly value in the {window} weeks before activation (week "
              f"{act if isinstance(act, int) else 'of each run'}) and the {window} weeks from it, "
              f"per run, then over replicates ({level:.0%} interval: {analysis.METHODS[METHOD]}); "
              "`after - before` is the per-run change.")
-    doc.table(cells.reset_index())
+    doc.table(cells.reset_index().rename(columns={hue: param_label(hue)}))
 
 
 def grid(r: SweepResults, doc) -> None:
@@ -337,7 +396,8 @@ def grid(r: SweepResults, doc) -> None:
         table = analysis.summarize(final, [o], list(pair), r.level)
         doc.csv(table, f"grid_{o}.csv")
         paths = plots.heatmap(table, pair[0], pair[1], o, doc.figures)
-        doc.figure(paths, f"Mean {o} at the last week over {pair[0]} x {pair[1]} (other varied parameters pooled).")
+        doc.figure(paths, f"Mean of {column_label(o, f'weeks 1-{spec.steps}')} at the last week (week {spec.steps}) "
+                          f"over {param_label(pair[0])} x {param_label(pair[1])} (other varied parameters pooled).")
 
 
 WHAT_RAN = (Section("What ran", what_ran, needs_runs=False), Section("Failed runs", failed_runs, needs_runs=False))

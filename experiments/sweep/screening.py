@@ -11,8 +11,9 @@ from ..calibration.folder import CalibrationError
 from ..calibration.statistics import REPORTERS_USED, Run, compute
 from ..calibration.targets import load_targets
 from ..core.store import Store
-from .analysis import load_results, morris_from_arrays
+from .analysis import load_results
 from .design import salib_problem
+from .indices import morris_from_arrays
 from .spec import run_parameters, spec_of_results
 
 
