@@ -120,16 +120,9 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
 
     from ..core.execute import stop_on_sigterm
     from ..core.runner import check_scheduler
-    from ..core.store import atomic_write
 
     t_start = time.perf_counter()
-    spec = spec if isinstance(spec, CalibrationSpec) else load_calibration_spec(spec)
-    if generations is not None:
-        if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
-            raise SpecError(f"--generations must be a whole number >= 1, got {generations!r}")
-        if isinstance(spec.epsilon, tuple) and generations > len(spec.epsilon):
-            raise SpecError(f"--generations {generations}: abc.epsilon lists {len(spec.epsilon)} thresholds")
-        spec = replace(spec, generations=generations)
+    spec = with_generations(spec if isinstance(spec, CalibrationSpec) else load_calibration_spec(spec), generations)
     obs = observed_values(spec, observed)
     fingerprint = spec.fingerprint(observed)
     out = Path(out) if out is not None else Path("results") / spec.name
@@ -166,13 +159,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
             sampler = make_sampler(spec.seed, executor, quiet, spec.generations, progress)
             abc = build_abc(spec, sampler)
             url = f"sqlite:///{db.resolve()}"
-            history = None
-            if db.exists():
-                h = pyabc.History(url)
-                if h.id is not None or h.all_runs():
-                    history = abc.load(url, abc_id=h.id or h.all_runs()[-1].id)
-            if history is None:
-                history = abc.new(url, obs, meta_info={"calibration": spec.name, "fingerprint": fingerprint})
+            history = _history_of(abc, url, db, obs, spec.name, fingerprint)
             np.random.seed(spec.seed % 2**32)  # pyabc's driver side draws nothing; pinned in case a version does
             done = history.max_t + 1
             resumed_at = done + 1
@@ -190,14 +177,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
                 ran = history.max_t + 1 - done
                 stopped = _stopped(history, spec) or ("stopped: the acceptance rate fell below min_acceptance_rate "
                                                       f"in generation {history.max_t + 2} (not kept)")
-            n_done = history.max_t + 1
-            log = {k: v for k, v in log.items() if int(k) <= n_done}  # a generation sampled but not stored
-            posterior = posterior_sample(out, spec)
-            atomic_write(out / POSTERIOR, lambda p: posterior.to_csv(p, index=False, float_format="%.10g"))
-            if spec.predictive and _predictive_generation(out) != n_done:
-                write_parquet(out / PREDICTIVE, run_predictive(spec, posterior, executor, quiet, n_done))
-            write_json(out / STATE, {"finished": True, "stopped": stopped, "planned": spec.generations,
-                                     "generations": log})
+            _finish(out, spec, history.max_t + 1, executor, quiet, log, stopped)
         finally:
             if executor is not None:
                 executor.close()
@@ -208,6 +188,38 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
     return CalibrationResult(out, int(len(pops)), ran, resumed_at, stopped,
                              float(pops.epsilon.iloc[-1]) if len(pops) else math.nan, evaluations,
                              time.perf_counter() - t_start, executor.name)
+
+
+def with_generations(spec: CalibrationSpec, generations: int | None) -> CalibrationSpec:
+    """The spec with ``generations`` instead of its own (``--generations``), checked; unchanged for None."""
+    if generations is None:
+        return spec
+    if isinstance(generations, bool) or not isinstance(generations, int) or generations < 1:
+        raise SpecError(f"--generations must be a whole number >= 1, got {generations!r}")
+    if isinstance(spec.epsilon, tuple) and generations > len(spec.epsilon):
+        raise SpecError(f"--generations {generations}: abc.epsilon lists {len(spec.epsilon)} thresholds")
+    return replace(spec, generations=generations)
+
+
+def _history_of(abc, url: str, db: Path, observed: dict, name: str, fingerprint: str):
+    """pyabc's history of this calibration: the stored one, loaded to go on from, or a new one."""
+    if db.exists():
+        h = pyabc_module().History(url)
+        if h.id is not None or h.all_runs():
+            return abc.load(url, abc_id=h.id or h.all_runs()[-1].id)
+    return abc.new(url, observed, meta_info={"calibration": name, "fingerprint": fingerprint})
+
+
+def _finish(out: Path, spec: CalibrationSpec, n_done: int, executor, quiet: bool, log: dict, stopped: str) -> None:
+    """After the last generation: the posterior file, the predictive runs (once per generation) and the state."""
+    from ..core.store import atomic_write
+
+    log = {k: v for k, v in log.items() if int(k) <= n_done}  # a generation sampled but not stored
+    posterior = posterior_sample(out, spec)
+    atomic_write(out / POSTERIOR, lambda p: posterior.to_csv(p, index=False, float_format="%.10g"))
+    if spec.predictive and _predictive_generation(out) != n_done:
+        write_parquet(out / PREDICTIVE, run_predictive(spec, posterior, executor, quiet, n_done))
+    write_json(out / STATE, {"finished": True, "stopped": stopped, "planned": spec.generations, "generations": log})
 
 
 def _stopped(history, spec) -> str | None:
