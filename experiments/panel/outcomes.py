@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.codes import WEEKS_PER_YEAR
+from model.reporters import label as reporter_label
 
 from .rollout import WEEKS_PER_QUARTER
 
@@ -26,35 +27,36 @@ YEAR_OVER_QUARTER = WEEKS_PER_YEAR / WEEKS_PER_QUARTER
 @dataclass(frozen=True)
 class Outcome:
     """A quarterly outcome: ``ratio`` of two weekly sums, ``rate`` (a weekly sum per 1,000 residents a
-    year), or ``mean`` of a weekly state."""
+    year), or ``mean`` of a weekly state. Its name in words is its reporter's (``model.reporters``): the
+    reporter it is built from, or ``named_by`` (the weekly ratio it sums up)."""
 
     name: str
     kind: str
     source: str
     denominator: str | None = None
-    label: str = ""
     unit: str = ""
+    named_by: str | None = None
+
+    @property
+    def label(self) -> str:
+        return reporter_label(self.named_by or self.source)
 
 
 OUTCOMES = {o.name: o for o in (
     Outcome("reporting_hispanic", "ratio", "victimizations_reported_hispanic", "victimizations_hispanic",
-            "Hispanic victims' crime reporting", "reported / suffered, quarter"),
-    Outcome("reporting_propensity_hispanic", "mean", "reporting_rate_hispanic", None,
-            "Hispanic residents' chance of reporting", "mean chance, quarter"),
+            "reported / suffered, quarter", named_by="realized_reporting_hispanic"),
+    Outcome("reporting_propensity_hispanic", "mean", "reporting_rate_hispanic", None, "mean chance, quarter"),
     Outcome("victimization_hispanic", "mean", "victimization_rate_hispanic", None,
-            "Hispanic victimization", "per 1,000 Hispanic residents a year"),
-    Outcome("crime_rate", "rate", "crimes", None, "Crime (all victimizations)", "per 1,000 residents a year"),
-    Outcome("reported_crime_rate", "rate", "crimes_reported", None, "Crimes reported to police",
-            "per 1,000 residents a year"),
-    Outcome("clearance_rate", "ratio", "crimes_cleared", "crimes_reported", "Clearance", "cleared / reported"),
-    Outcome("removal_rate", "rate", "removals", None, "Removals", "per 1,000 residents a year"),
-    Outcome("separation_rate", "rate", "separated_households", None, "Households separated",
-            "per 1,000 residents a year"),
-    Outcome("detainer_rate", "rate", "detainers_issued", None, "Detainers issued", "per 1,000 residents a year"),
-    Outcome("knows_detained_hispanic", "mean", "share_hispanic_adults_knows_detained", None,
-            "Hispanic adults who know someone detained", "share, quarter mean"),
-    Outcome("chilled_hispanic", "mean", "chilled_share_hispanic", None, "Chilled Hispanic residents",
-            "share, quarter mean"),
+            "per 1,000 Hispanic residents a year"),
+    Outcome("crime_rate", "rate", "crimes", None, "per 1,000 residents a year"),
+    Outcome("reported_crime_rate", "rate", "crimes_reported", None, "per 1,000 residents a year"),
+    Outcome("clearance_rate", "ratio", "crimes_cleared", "crimes_reported", "cleared / reported",
+            named_by="clearance_rate"),
+    Outcome("removal_rate", "rate", "removals", None, "per 1,000 residents a year"),
+    Outcome("separation_rate", "rate", "separated_households", None, "per 1,000 residents a year"),
+    Outcome("detainer_rate", "rate", "detainers_issued", None, "per 1,000 residents a year"),
+    Outcome("knows_detained_hispanic", "mean", "share_hispanic_adults_knows_detained", None, "share, quarter mean"),
+    Outcome("chilled_hispanic", "mean", "chilled_share_hispanic", None, "share, quarter mean"),
 )}
 
 
