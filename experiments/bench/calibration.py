@@ -95,7 +95,8 @@ def projection(particle_cpu: float, particle_wall: float, rate_serial: float, ra
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench.calibration", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--residents", type=int, default=2000, help="county size of the throughput runs (2000)")
     parser.add_argument("--particles", type=int, default=24, help="particles per generation (24)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes and Dask workers (2)")

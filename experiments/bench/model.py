@@ -63,7 +63,8 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", type=_size, default=DEFAULT_SIZES, metavar="N:WEEKS")
     parser.add_argument("--one", type=_size, help=argparse.SUPPRESS)
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")

@@ -152,7 +152,8 @@ def full_scale(spec, cost: dict, memory: dict) -> dict:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench.panel", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spec", default=str(NATIONAL))
     parser.add_argument("--out", default="results/bench_panel_national")
     parser.add_argument("--skip-national", action="store_true", help="only the step cost, memory and speed-up")

@@ -155,7 +155,8 @@ def memory(runs: int) -> dict:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench.sweep", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs (a rough check, not the figures)")
     parser.add_argument("--only", choices=("overhead", "throughput", "memory"), help="one measurement only")
     parser.add_argument("--throughput-runs", type=int, default=40,
