@@ -104,7 +104,7 @@ class Report:
     ``write`` writes ``report.md``. The folder must hold no symbolic links (they would be written through).
     """
 
-    def __init__(self, out, title: str):
+    def __init__(self, out, title: str, started: float | None = None):
         self.out = Path(out)
         self.dir = self.out / "report"
         if self.dir.is_symlink():
@@ -117,7 +117,7 @@ class Report:
         self.tables = self.dir / "tables"
         self.tables.mkdir(parents=True, exist_ok=True)
         self.lines = [f"# {title}", ""]
-        self.started = time.perf_counter()
+        self.started = time.perf_counter() if started is None else started  # reading the results counts
 
     def heading(self, title: str, level: int = 2) -> None:
         self.lines += [f"{'#' * level} {title}", ""]

@@ -70,10 +70,13 @@ def registry(*kinds: Kind) -> dict:
 def write_report(kind: Kind, out, quiet: bool = True, **options):
     """Read ``out`` as ``kind`` and write its sections into ``out/report/report.md``; returns the path.
     When the folder holds no finished run yet, the sections that need runs give way to one line."""
+    import time
+
     from .markdown import Report
 
+    started = time.perf_counter()
     results = kind.results(out, **options)
-    doc = Report(out, results.title)
+    doc = Report(out, results.title, started)
     for section in kind.sections:
         if section.needs_runs and getattr(results, "empty", False):
             doc.text("No finished runs yet.")
