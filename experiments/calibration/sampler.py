@@ -20,7 +20,7 @@ def _sampler_class():
 
         Evaluation ``i`` of generation ``t`` is seeded with the SeedSequence child ``(t + 1, i)`` of the
         root seed (numpy's global generator, which pyabc's proposals and the simulator draw from). The
-        evaluations go to an executor of ``experiments.runner`` (serial, local processes or Dask), and the
+        evaluations go to an executor of ``experiments.core.runner`` (serial, local processes or Dask), and the
         generation keeps particles ``0 .. k - 1``, where ``k`` is the first index at which ``n`` of them
         are accepted, whatever order they finished in (like pyabc's DaskDistributedSampler, which keeps
         the first ``n`` accepted by submission order, but seeded). Evaluations still running when the
@@ -103,7 +103,7 @@ def _sampler_class():
 
 
 def make_sampler(seed, executor, quiet=True, generations=None, on_generation=None):
-    """A ``SeededSampler`` (a pyabc Sampler) on an executor of ``experiments.runner``."""
+    """A ``SeededSampler`` (a pyabc Sampler) on an executor of ``experiments.core.runner``."""
     return _sampler_class()(seed, executor, quiet, generations, on_generation)
 
 

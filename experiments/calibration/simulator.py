@@ -70,7 +70,7 @@ def simulate_point(task) -> dict:
 
 @dataclass(frozen=True)
 class EvalTask:
-    """One evaluation sent to a worker (the executors of ``experiments.runner`` take it like a sweep run)."""
+    """One evaluation sent to a worker (the executors of ``experiments.core.runner`` take it like a sweep run)."""
 
     run_id: str
     point_id: int  # the evaluation's index in its generation

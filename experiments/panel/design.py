@@ -53,7 +53,7 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
     table["hispanic_share_others"] = hispanic_share_others(table, h_u)
     table["policy_change_week"] = pd.array([None if d is None or pd.isna(d) else week_of(d, spec.start_date)
                                             for d in table["policy_change_date"]], dtype="Int64")
-    s = spec.spillover  # news of the other counties' activation, from the rollout alone (experiments.spillover)
+    s = spec.spillover  # news of the other counties' activation, from the rollout alone (panel.spillover)
     spill = spillover_columns(table, s["weight"], s["scope"], spec.weeks)
     for col in spill.columns:
         table[col] = spill[col]

@@ -1,6 +1,6 @@
 """Staggered-adoption estimators over a tidy panel, one call each (fixest style, through pyfixest).
 
-    from experiments.estimators import event_study
+    from experiments.panel import event_study
     es = event_study(q, "crime_rate", "did2s", twin="crime_rate_twin")
     es.path      # event_time, estimate, se, ci_low, ci_high, truth, n
     es.att       # the overall ATT: estimate, se, ci_low, ci_high, truth, n

@@ -7,7 +7,7 @@ county's counterfactual. A county the program does not reach within the panel is
 replaced by a recorder of those reporters (the model still computes every metric each week).
 
 Like ``runner.run_task``, ``run_panel_task`` never raises: a failure comes back as a record with
-the traceback, so the executors of ``experiments.runner`` run it unchanged.
+the traceback, so the executors of ``experiments.core.runner`` run it unchanged.
 """
 
 import os
