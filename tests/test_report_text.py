@@ -120,3 +120,18 @@ def test_a_sensitivity_report_says_nothing_of_bars_it_does_not_have(tmp_path):
     out, text = report_of(tmp_path, SOBOL, "sobol")
     assert "## Sensitivity" in text and "## Policy comparison" not in text
     assert "policy comparison" not in text.lower()
+
+
+def test_one_make_run_time_and_the_report_wrote_it():
+    """The README quotes the time `make run` measured in its own report; the specs carry no timing of their own."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    quoted = re.findall(r"the last session took [\d,]+ s from start to\s+finish \(processes, 2 worker\(s\)\); this "
+                        r"report took \d+ s to write", readme)
+    assert len(quoted) == 1
+    assert len(re.findall(r"`make run` took \d+", readme)) == 0
+    for name in ("policy_comparison.toml", "sensitivity.toml"):
+        text = (root / "experiments" / "specs" / name).read_text()
+        assert not re.search(r"\b\d+ s\b|minutes", text), name
