@@ -9,10 +9,11 @@ are kept; run again to resume).
 import argparse
 import sys
 
-from .counties import CountyTableError
-from .runner import SchedulerError
-from .spec import DEFAULT_LIMITS, FLAGS, Limits, SpecError
-from .store import StoreError
+from .core.runner import SchedulerError
+from .core.schema import SpecError
+from .core.store import StoreError
+from .panel.counties import CountyTableError
+from .sweep.limits import DEFAULT_LIMITS, FLAGS, Limits
 
 USAGE_ERRORS = (SpecError, StoreError, SchedulerError, FileNotFoundError, CountyTableError)
 
@@ -80,8 +81,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    from .registry import register_from_flag
     from .sweep import run_sweep
+    from .sweep.registry import register_from_flag
 
     for text in args.model:
         try:
@@ -98,7 +99,7 @@ def _run(args) -> int:
 
 
 def _calibrate(args) -> int:
-    from .calibrate import calibrate
+    from .calibration import calibrate
 
     if args.retries < 0:
         raise SpecError(f"--retries must be >= 0, got {args.retries}")
@@ -107,10 +108,28 @@ def _calibrate(args) -> int:
     return 0
 
 
+def _status(out) -> str:
+    """``status``'s text for a sweep, a calibration or a panel (the folder's manifest says which)."""
+    from .core.store import folder_kind
+
+    kind = folder_kind(out)
+    if kind == "panel":
+        from .panel import format_panel_status, panel_status
+
+        return format_panel_status(panel_status(out))
+    if kind == "calibration":
+        from .calibration import calibration_status, format_calibration_status
+
+        return format_calibration_status(calibration_status(out))
+    from .sweep import format_status, sweep_status
+
+    return format_status(sweep_status(out))
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    from .calibrate import CalibrationError
-    from .execute import Interrupted
+    from .calibration import CalibrationError
+    from .core.execute import Interrupted
 
     try:
         if args.command == "run":
@@ -124,30 +143,12 @@ def main(argv=None) -> int:
                                quiet=args.quiet)
             print(result)
             return 0 if result.failed == 0 else 3
-        from .panel import is_panel
-
-        if is_panel(args.dir):
-            from .panel import format_panel_status, panel_status
-            from .panel_report import build_panel_report
-
-            if args.command == "status":
-                print(format_panel_status(panel_status(args.dir)))
-            else:
-                print(f"report: {build_panel_report(args.dir, quiet=args.quiet)}")
-            return 0
         if args.command == "status":
-            from .calibrate import calibration_status, format_calibration_status, is_calibration
-            from .sweep import format_status, sweep_status
-
-            if is_calibration(args.dir):
-                print(format_calibration_status(calibration_status(args.dir)))
-                return 0
-            print(format_status(sweep_status(args.dir)))
+            print(_status(args.dir))
             return 0
-        from .report import build_report
+        from .reports import build_report
 
-        path = build_report(args.dir, quiet=args.quiet)
-        print(f"report: {path}")
+        print(f"report: {build_report(args.dir, quiet=args.quiet)}")
         return 0
     except USAGE_ERRORS as e:
         print(f"error: {e}", file=sys.stderr)

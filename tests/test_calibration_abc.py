@@ -1,4 +1,4 @@
-"""The calibration (experiments/calibrate.py): specs refused before any run, the same posterior from the
+"""The calibration (experiments/calibration/): specs refused before any run, the same posterior from the
 same seed (serially and on worker processes), resume after SIGKILL, and parameter recovery."""
 
 import copy
@@ -23,8 +23,8 @@ from experiments.calibrate import (
     posterior_sample,
     posterior_summary,
 )
-from experiments.spec import SpecError
-from experiments.store import StoreMismatch
+from experiments.core.store import StoreMismatch
+from experiments.sweep.spec import SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = """
@@ -235,7 +235,7 @@ def test_the_posterior_covers_known_parameters_from_synthetic_targets(tmp_path):
 
 def test_a_calibration_spec_is_not_a_sweep_and_a_sweep_spec_is_not_a_calibration():
     from experiments.calibrate import load_calibration_spec
-    from experiments.spec import load_spec
+    from experiments.sweep.spec import load_spec
 
     with pytest.raises(SpecError, match="a calibration spec, not a sweep: run it with `python -m experiments calib"):
         load_spec(ROOT / "experiments/specs/calibration_smoke.toml")

@@ -19,9 +19,8 @@ from experiments.calibrate import (
     posterior_sample,
     write_posterior_file,
 )
-from experiments.calibration_report import build_calibration_report
-from experiments.report import build_report
-from experiments.spec import SpecError, load_spec
+from experiments.reports import build_calibration_report, build_report
+from experiments.sweep.spec import SpecError, load_spec
 from model.parameters import DECLARED, PARAMETER_TABLE, apply_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +135,7 @@ posterior = "posterior.csv"
 samples = 5
 """)
     spec = load_spec(spec_path)
-    from experiments.design import build_design
+    from experiments.sweep.design import build_design
 
     points = build_design(spec)
     post = posterior_sample(out)

@@ -8,8 +8,16 @@ import pandas as pd
 import pytest
 
 from agents.codes import Status
-from experiments import statistics as st
-from experiments.statistics import Run, Target, TargetsError, compute, load_targets, parse_targets, select_targets
+from experiments.calibration import statistics as st
+from experiments.calibration.statistics import Run, compute
+from experiments.calibration.targets import (
+    COMPOSITION,
+    Target,
+    TargetsError,
+    load_targets,
+    parse_targets,
+    select_targets,
+)
 
 A = 4  # activation week: "before" is weeks 1-3; window [0, 4] is weeks 4-7
 
@@ -179,7 +187,7 @@ def test_the_screening_covers_every_assumption_parameter_but_the_county_composit
     from model.parameters import PARAMETERS
 
     spec = tomllib.loads((Path(__file__).resolve().parents[1] / "experiments/specs/screening.toml").read_text())
-    composition = {k for c in load_targets()[1].values() for k in c.params} | set(st.COMPOSITION)
+    composition = {k for c in load_targets()[1].values() for k in c.params} | set(COMPOSITION)
     assumptions = {p.name for p in PARAMETERS if "assumption" in p.source.lower()
                    and not p.constraint.categorical} - composition  # Morris screens numbers, not switches
     screened = set(spec["parameters"]) - {"county"}
@@ -190,8 +198,8 @@ def test_the_screening_covers_every_assumption_parameter_but_the_county_composit
 def test_the_target_screening_ranks_parameters_against_the_noise(tmp_path):
     """A tiny Morris sweep of the model in the target counties: a parameter that changes nothing has mu* 0
     and is not worth fitting; violent clearance moves C8a."""
-    from experiments.calibration_report import target_sensitivity
     from experiments.sweep import run_sweep
+    from experiments.sweep.screening import target_sensitivity
 
     spec = tmp_path / "screen.toml"
     spec.write_text(f"""

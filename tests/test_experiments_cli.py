@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import experiments.store
+import experiments.core.store
 from experiments import build_report, run_sweep
 from experiments.__main__ import main
-from experiments.spec import SpecError
+from experiments.sweep.spec import SpecError
 from tests import sweep_models
 
 sweep_models.register()
@@ -68,7 +68,7 @@ def test_analysis_outputs_as_a_string_reads_well(tmp_path, capsys):
 
 
 def test_a_full_disk_ends_in_one_line(tiny, tmp_path, capsys, monkeypatch):
-    real = experiments.store.atomic_write
+    real = experiments.core.store.atomic_write
     full = {"now": False}
 
     def disk_fills_at_the_first_run(path, write):
@@ -78,7 +78,7 @@ def test_a_full_disk_ends_in_one_line(tiny, tmp_path, capsys, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(path, write)
 
-    monkeypatch.setattr(experiments.store, "atomic_write", disk_fills_at_the_first_run)
+    monkeypatch.setattr(experiments.core.store, "atomic_write", disk_fills_at_the_first_run)
     out = tmp_path / "out"
     assert main(["run", str(tiny), "--out", str(out), "--quiet", "--workers", "1"]) == 2
     assert one_line_error(capsys) == f"error: No space left on device: {out / 'data' / 'p000000-r0000.parquet'}"

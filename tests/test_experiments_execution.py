@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.spec import load_spec
-from experiments.store import TIMING_COLUMNS, Store
+from experiments.core.store import TIMING_COLUMNS, Store
 from experiments.sweep import run_sweep
+from experiments.sweep.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from experiments import build_report, load_results, run_sweep
-from experiments.analysis import bootstrap_interval, run_statistic
+from experiments.sweep.analysis import bootstrap_interval, run_statistic
 from tests import sweep_models
 
 sweep_models.register()
@@ -102,7 +102,7 @@ def test_morris_report_has_sensitivity(tmp_path):
 
 def test_load_results_is_tidy(smoke):
     out, _ = smoke
-    from experiments.analysis import long_form
+    from experiments.sweep.analysis import long_form
 
     df = load_results(out)
     assert not df.duplicated(["run_id", "step"]).any()

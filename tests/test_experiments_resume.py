@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.store import TIMING_COLUMNS, Store
+from experiments.core.store import TIMING_COLUMNS, Store
 from experiments.sweep import run_sweep, sweep_status
 from tests import sweep_models
 
@@ -130,7 +130,7 @@ def test_another_spec_cannot_resume_into_the_same_folder(failing, tmp_path):
     run_sweep(spec, out=out, workers=1, quiet=True)
     other = tmp_path / "other.toml"
     other.write_text(FAIL_SPEC.replace("seed = 3", "seed = 4"))
-    from experiments.store import StoreMismatch
+    from experiments.core.store import StoreMismatch
 
     with pytest.raises(StoreMismatch, match="different spec"):
         run_sweep(other, out=out, workers=1, quiet=True)

@@ -7,8 +7,9 @@ import warnings
 import numpy as np
 import pytest
 
-from experiments.analysis import SensitivityWarning, sensitivity, sobol_from_arrays, summarize, t_interval
 from experiments.sweep import run_sweep
+from experiments.sweep.analysis import summarize, t_interval
+from experiments.sweep.indices import SensitivityWarning, sensitivity, sobol_from_arrays
 from tests import sweep_models
 from tests.sweep_models import Ishigami
 

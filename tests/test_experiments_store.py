@@ -15,7 +15,7 @@ import pytest
 
 from experiments import build_report, load_results
 from experiments.__main__ import main
-from experiments.store import LOCK_NAME, TIMING_COLUMNS, NotAStore, Store
+from experiments.core.store import LOCK_NAME, TIMING_COLUMNS, NotAStore, Store
 from experiments.sweep import run_sweep, sweep_status
 from tests import sweep_models
 

@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import analysis, build_report, load_results, plots, run_sweep
+from experiments import build_report, load_results, run_sweep
+from experiments.reports import plots
+from experiments.sweep import analysis
+from experiments.sweep import story as story_tables
 from model.labels import GROUP_LABELS, PRESET_ORDER, PRESET_SHORT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,7 +96,7 @@ def test_the_ripple_has_its_six_panels_in_order(story):
     assert [a["ylabel"] for a in drawn] == rip.drop_duplicates("panel").sort_values("panel")["unit"].tolist()
     # by group, with the shared names; levels for both presets, changes for the focus preset
     chilled = rip[rip["panel"] == 3]
-    assert {s.split(",")[0] for s in chilled["series"]} == {GROUP_LABELS[g] for g in analysis.RIPPLE_CHILLED}
+    assert {s.split(",")[0] for s in chilled["series"]} == {GROUP_LABELS[g] for g in story_tables.RIPPLE_CHILLED}
     assert set(chilled["preset"]) == {"sc_full", "pre_sc"}
     for p in (4, 5, 6):
         part = rip[rip["panel"] == p]
@@ -124,7 +127,7 @@ def test_the_ripple_numbers_are_the_data(story):
     # panel 1: detentions through the three doors per 1,000 undocumented (as drawn at week 0)
     full = last[last["preset"] == "sc_full"]
     undocumented = undocumented_at_start(df).reindex(full["replicate"]).to_numpy()
-    det = full[[f"{f}_cumulative" for f in analysis.DOOR_FLOWS]].sum(axis=1) * 1000 / undocumented
+    det = full[[f"{f}_cumulative" for f in story_tables.DOOR_FLOWS]].sum(axis=1) * 1000 / undocumented
     row = rip[(rip["panel"] == 1) & (rip["preset"] == "sc_full") & (rip["step"] == STEPS)].iloc[0]
     assert row["mean"] == pytest.approx(det.mean())
     # panel 4: the paired change of the fixed cohort's reporting, in percentage points
@@ -141,7 +144,7 @@ def test_the_ripple_numbers_are_the_data(story):
 
 def test_the_funnel_has_the_stages_and_doors_per_preset(story):
     fun = story["funnel"]
-    stages = [f for f, _ in analysis.FUNNEL_STAGES]
+    stages = [f for f, _ in story_tables.FUNNEL_STAGES]
     for _, g in fun.groupby("preset"):
         assert g.sort_values("stage")["flow"].tolist() == stages
     assert set(fun["branch"]) == {"pathway", "sc", "at_large", "background", "all"}

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.counties import CountyTableError, generate_counties, read_counties, validate_counties
 from experiments.panel import build_design, county_parameters
-from experiments.panel_spec import load_panel_spec, parse_panel_spec
-from experiments.rollout import activation_weeks, week_of
-from experiments.spec import SpecError
+from experiments.panel.counties import CountyTableError, read_counties, validate_counties
+from experiments.panel.nation import generate_counties
+from experiments.panel.rollout import activation_weeks, week_of
+from experiments.panel.spec import load_panel_spec, parse_panel_spec
+from experiments.sweep.spec import SpecError
 from model import SecureCommunitiesModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,7 +97,7 @@ def test_the_cli_refuses_a_bad_table_naming_it(tmp_path):
 
 def test_the_shipped_nation_is_what_its_documented_command_makes(tmp_path):
     out = tmp_path / "n.csv"
-    subprocess.run([sys.executable, "-m", "experiments.counties", "--n", "3000", "--seed", "20100401", "--out",
+    subprocess.run([sys.executable, "-m", "experiments.panel.nation", "--n", "3000", "--seed", "20100401", "--out",
                     str(out)], cwd=ROOT, check=True, capture_output=True)
     assert out.read_bytes() == SHIPPED.read_bytes()
 
@@ -122,12 +123,12 @@ def test_the_synthetic_nation_looks_like_one():
 
 def test_the_states_are_drawn_after_everything_else(monkeypatch):
     """The synthetic states take their random numbers last: every other column is as it was without them."""
-    import experiments.counties as counties
+    import experiments.panel.nation as nation
 
     with_states = generate_counties(300, seed=4)
-    monkeypatch.setattr(counties, "_states", lambda rng, border: np.full(len(border), "one nation"))
+    monkeypatch.setattr(nation, "_states", lambda rng, border: np.full(len(border), "one nation"))
     pd.testing.assert_frame_equal(with_states.drop(columns="state"),
-                                  counties.generate_counties(300, seed=4).drop(columns="state"))
+                                  nation.generate_counties(300, seed=4).drop(columns="state"))
 
 
 def test_the_rollout_rule():
@@ -168,8 +169,8 @@ def test_the_shipped_specs_validate_and_scale_as_documented():
 
 
 def test_the_docs_name_every_outcome_column_and_reporter():
-    from experiments.counties import OPTIONAL, REQUIRED
-    from experiments.panel_outcomes import OUTCOMES, WEEKLY
+    from experiments.panel.counties import OPTIONAL, REQUIRED
+    from experiments.panel.outcomes import OUTCOMES, WEEKLY
 
     text = (ROOT / "docs" / "panel.md").read_text()
     missing = [n for n in (*OUTCOMES, *WEEKLY, *REQUIRED, *OPTIONAL) if f"`{n}`" not in text]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.estimators import ESTIMATORS, did2s, event_study, prepare
+from experiments.panel.estimators import ESTIMATORS, did2s, event_study, prepare
 
 COHORTS = (6, 9, 12, 15, 18, 25)  # 25 is after the last period: never treated within the panel
 T = 24

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from experiments.core.store import TIMING_COLUMNS
 from experiments.panel import load_panel, panel_store, run_panel
-from experiments.store import TIMING_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.panel_outcomes import WEEKLY, quarterly
-from experiments.panel_run import run_county, run_model
+from experiments.panel.outcomes import WEEKLY, quarterly
+from experiments.panel.tasks import run_county, run_model
 from model import SecureCommunitiesModel
 from model.reporters import REPORTERS
 

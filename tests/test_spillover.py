@@ -123,7 +123,7 @@ def small_table(tmp_path, rows=ROWS, state=True):
 
 
 def small_spec(tmp_path, spillover=None, **top):
-    from experiments.panel_spec import parse_panel_spec
+    from experiments.panel.spec import parse_panel_spec
 
     small_table(tmp_path)
     raw = {"name": "spill", "seed": 7, "weeks": 104, "start_date": "2008-01-07", "fraction": 0.05,
@@ -137,7 +137,7 @@ def small_spec(tmp_path, spillover=None, **top):
 
 
 def levels(design, cid, weeks):
-    from experiments.spillover import level_by_week
+    from experiments.panel.spillover import level_by_week
 
     return level_by_week(design.set_index("county_id").loc[cid, "outside_news"], weeks)
 
@@ -186,7 +186,7 @@ def test_scope_nation_or_a_table_without_states_hears_every_other_county(tmp_pat
 
 def test_weight_zero_gives_the_default_and_the_shipped_specs_stay_off(tmp_path):
     from experiments.panel import build_design, county_parameters
-    from experiments.panel_spec import load_panel_spec
+    from experiments.panel.spec import load_panel_spec
 
     spec = small_spec(tmp_path)
     assert spec.spillover == {"weight": 0.0, "scope": "state"}
@@ -199,7 +199,7 @@ def test_weight_zero_gives_the_default_and_the_shipped_specs_stay_off(tmp_path):
 
 def test_the_shipped_spillover_spec_gives_most_counties_news_before_their_own_activation():
     from experiments.panel import build_design
-    from experiments.panel_spec import load_panel_spec
+    from experiments.panel.spec import load_panel_spec
 
     spec = load_panel_spec(ROOT / "experiments" / "specs" / "panel_spillover.toml")
     assert spec.spillover == {"weight": 0.03, "scope": "state"} and spec.weeks == 312
@@ -218,16 +218,16 @@ def test_the_shipped_spillover_spec_gives_most_counties_news_before_their_own_ac
     ("on", r"spillover: must be a table"),
 ])
 def test_a_bad_spillover_table_is_refused_naming_the_key(tmp_path, spillover, message):
-    from experiments.spec import SpecError
+    from experiments.sweep.spec import SpecError
 
     with pytest.raises(SpecError, match=message):
         small_spec(tmp_path, spillover)
 
 
 def test_outside_news_is_not_a_model_setting_of_the_panel_and_a_blank_state_is_refused(tmp_path):
-    from experiments.counties import CountyTableError
     from experiments.panel import build_design
-    from experiments.spec import SpecError
+    from experiments.panel.counties import CountyTableError
+    from experiments.sweep.spec import SpecError
 
     with pytest.raises(SpecError, match=r"model\.outside_news: is set per county .*\[spillover\]"):
         small_spec(tmp_path, model={"outside_news": "0.1"})
@@ -282,7 +282,7 @@ def test_the_controls_twins_fear_the_news_from_outside_before_their_own_activati
 
 
 def test_the_report_states_the_spillover_setting(two_panels):
-    from experiments.panel_report import build_panel_report
+    from experiments.reports import build_panel_report
 
     text = build_panel_report(two_panels[0.3][0]).read_text()
     assert "Spillover: on, weight 0.3, scope `state`" in text and "## News from outside the county" in text

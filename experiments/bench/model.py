@@ -1,0 +1,89 @@
+"""The model benchmark: build time, resident-steps per second and peak memory.
+
+Each size runs in a fresh single-threaded process so peak memory is its own.
+
+    python -m experiments.bench                  # 1k, 10k, 100k over 520 weeks; 1M over 52
+    python -m experiments.bench --sizes 100000:520
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+from agents.codes import WEEKS_PER_YEAR
+
+TEN_YEARS = 10 * WEEKS_PER_YEAR
+DEFAULT_SIZES = ((1_000, TEN_YEARS), (10_000, TEN_YEARS), (100_000, TEN_YEARS), (1_000_000, WEEKS_PER_YEAR))
+SINGLE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def measure(n_residents: int, weeks: int, seed: int = 1) -> dict:
+    """Build and run one sc_full county in this process; return the timings."""
+    from model import SecureCommunitiesModel, scenario
+
+    start = time.perf_counter()
+    model = SecureCommunitiesModel(**scenario("sc_full"), n_residents=n_residents, rng=seed)
+    built = time.perf_counter()
+    for _ in range(weeks):
+        model.step()
+    done = time.perf_counter()
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "n_residents": n_residents,
+        "weeks": weeks,
+        "build_s": round(built - start, 3),
+        "run_s": round(done - built, 3),
+        "resident_steps_per_s": round(n_residents * weeks / (done - built)),
+        "peak_memory_mib": round(peak_kib / 1024, 1),
+        "close_ties": int(model.ties.weights.nnz // 2),
+        "acquaintances_mean": round(float(model.foci.acquaintances.mean()), 1),
+        "focus_memberships": int(model.foci.membership.nnz),
+        "removals": int(model.totals["removals"]),
+    }
+
+
+def run_isolated(n_residents: int, weeks: int) -> dict:
+    """Measure one size in a child process pinned to one thread."""
+    env = {**os.environ, **SINGLE_THREAD}
+    out = subprocess.run([sys.executable, "-m", "experiments.bench", "--one", f"{n_residents}:{weeks}"],
+                         check=True, capture_output=True, text=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _size(text: str) -> tuple[int, int]:
+    n, _, weeks = text.partition(":")
+    try:
+        return int(n), int(weeks or WEEKS_PER_YEAR)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected N:WEEKS, got {text!r}") from None
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", type=_size, default=DEFAULT_SIZES, metavar="N:WEEKS")
+    parser.add_argument("--one", type=_size, help=argparse.SUPPRESS)
+    parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(*args.one)))
+        return
+    header = f"{'residents':>10} {'weeks':>6} {'build s':>8} {'run s':>8} {'resident-steps/s':>17} {'peak MiB':>9}"
+    print(header)
+    rows = []
+    for n, weeks in args.sizes:
+        row = run_isolated(n, weeks)
+        rows.append(row)
+        print(f"{n:>10,} {weeks:>6} {row['build_s']:>8.2f} {row['run_s']:>8.2f} "
+              f"{row['resident_steps_per_s']:>17,} {row['peak_memory_mib']:>9.0f}", flush=True)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Panel benchmark (not a test): the national panel's time and memory, 2-worker speed-up, cost model.
+
+    .venv/bin/python -m experiments.bench.panel [--skip-national] [--json FILE]     (or: make bench-panel)
+
+1. Cost of one model step: a county of n residents run for 104 weeks, for a few n; a least-squares
+   fit of seconds per step = a + b n gives the fixed overhead ``a`` and the per-resident cost ``b``.
+   Peak memory of one model at 100,000 and 1,000,000 residents (fresh processes, ``experiments.bench``)
+   gives memory per resident.
+2. Speed-up: a 300-county, 3-year slice of the national table, serially and on 2 processes; the two
+   panels must be identical.
+3. The national panel (experiments/specs/panel_national.toml) on 2 processes from an empty folder:
+   wall time, county-weeks per second, and peak resident memory of the driver and workers (sampled
+   every half second over the whole process tree).
+4. The cost model of the full-scale national panel (fraction 1) on a Dask cluster, from 1.
+
+The machine is shared: figures are wall-clock and move with the load, which is printed.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from ..panel import build_design, load_panel, run_panel
+from ..panel.outcomes import WEEKLY
+from ..panel.spec import load_panel_spec
+from ..panel.tasks import run_model
+
+NATIONAL = Path(__file__).resolve().parents[1] / "specs" / "panel_national.toml"
+SIZES = (20, 300, 3_000, 30_000)
+
+
+def step_cost(sizes=SIZES, weeks=104) -> dict:
+    """Seconds per model step against residents: the fit a + b n, and the points it came from."""
+    rows = []
+    for n in sizes:
+        t = time.process_time()
+        run_model({"n_residents": n, "activation_week": 26, "sharing_active": True}, 1, weeks, WEEKLY)
+        rows.append((n, (time.process_time() - t) / weeks))
+    x = np.array([[1.0, n] for n, _ in rows])
+    a, b = np.linalg.lstsq(x, np.array([s for _, s in rows]), rcond=None)[0]
+    return {"points": [{"n_residents": n, "ms_per_step": round(s * 1e3, 4)} for n, s in rows],
+            "fixed_ms_per_step": round(a * 1e3, 4), "us_per_resident_step": round(b * 1e6, 5)}
+
+
+def memory_per_resident() -> dict:
+    """Peak memory of one model process at two sizes (a fresh process each, ``experiments.bench``)."""
+    from .model import run_isolated
+
+    small, big = run_isolated(100_000, 4), run_isolated(1_000_000, 2)
+    slope = (big["peak_memory_mib"] - small["peak_memory_mib"]) / 900_000
+    return {"peak_mib_100k": small["peak_memory_mib"], "peak_mib_1m": big["peak_memory_mib"],
+            "mib_per_1000_residents": round(slope * 1000, 3),
+            "base_mib": round(small["peak_memory_mib"] - slope * 100_000, 1)}
+
+
+class TreeMemory:
+    """Samples the resident memory of this process and all its descendants."""
+
+    def __init__(self, every=0.5):
+        self.every, self.peak_total, self.peak_process = every, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total, biggest = 0, 0
+            for p in [me, *me.children(recursive=True)]:
+                try:
+                    rss = p.memory_info().rss
+                except psutil.Error:
+                    continue
+                total += rss
+                biggest = max(biggest, rss)
+            self.peak_total, self.peak_process = max(self.peak_total, total), max(self.peak_process, biggest)
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def speedup(spec, counties=300, weeks=156) -> dict:
+    """Serial against 2 processes on a slice of the national panel (and the two must agree)."""
+    raw = {**spec.source, "name": "bench_speedup", "weeks": weeks, "replications": 1, "batch_cost": 20_000,
+           "counties": {**spec.source["counties"], "sample": counties}}
+    from ..panel.spec import parse_panel_spec
+
+    small = parse_panel_spec(raw, base=spec.base)
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for workers in (1, 2):
+            t = time.perf_counter()
+            run_panel(small, out=Path(tmp) / f"w{workers}", workers=workers, quiet=True)
+            out[workers] = time.perf_counter() - t
+        same = load_panel(Path(tmp) / "w1").equals(load_panel(Path(tmp) / "w2"))
+    cw = counties * weeks
+    return {"counties": counties, "weeks": weeks, "serial_s": round(out[1], 1), "two_workers_s": round(out[2], 1),
+            "speedup": round(out[1] / out[2], 2), "serial_county_weeks_per_s": round(cw / out[1]),
+            "two_workers_county_weeks_per_s": round(cw / out[2]), "identical": bool(same)}
+
+
+def national(spec, out: Path) -> dict:
+    shutil.rmtree(out, ignore_errors=True)
+    with TreeMemory() as mem:
+        t = time.perf_counter()
+        result = run_panel(spec, out=out, workers=2, quiet=True)
+        wall = time.perf_counter() - t
+    design = build_design(spec)
+    from ..panel import panel_store
+
+    runs = panel_store(out).runs_table()
+    return {"task_wall_s": round(float(runs["wall_time"].sum()), 1),
+            "task_cpu_s": round(float(runs["cpu_time"].sum()), 1) if "cpu_time" in runs else None,
+            "counties": len(design), "residents": int(design["n_residents"].sum()),
+            "raised_to_minimum": int(design["n_raised"].sum()), "weeks": spec.weeks, "tasks": result.total,
+            "failed": result.failed, "wall_s": round(wall, 1), "wall_min": round(wall / 60, 2),
+            "county_weeks_per_s": round(result.county_weeks / wall),
+            "peak_tree_mib": round(mem.peak_total / 2**20), "peak_process_mib": round(mem.peak_process / 2**20),
+            "target_met": wall < 20 * 60}
+
+
+def full_scale(spec, cost: dict, memory: dict) -> dict:
+    """Core-hours and memory per worker of the national panel at fraction 1, from the measured costs."""
+    table = build_design(replace(spec, fraction=0.01))  # the counties and their activation; sizes below are x 1
+    n = table["population"].to_numpy(dtype=np.float64)
+    runs = np.where(table["activation_week"] <= spec.weeks, 2, 1)
+    a, b = cost["fixed_ms_per_step"] / 1e3, cost["us_per_resident_step"] / 1e6
+    seconds = float((runs * spec.weeks * (a + b * n)).sum())
+    biggest = float(n.max())
+    cap = 5_000_000
+    return {"population": int(n.sum()), "largest_county": int(biggest),
+            "counties_over_model_cap": int((n > cap).sum()),
+            "core_hours": round(seconds / 3600, 1),
+            "largest_county_hours": round(2 * spec.weeks * (a + b * biggest) / 3600, 2),
+            "worker_mib_largest_county": round(memory["base_mib"] + memory["mib_per_1000_residents"] * biggest / 1000),
+            "worker_mib_median_county": round(memory["base_mib"] + memory["mib_per_1000_residents"]
+                                              * float(np.median(n)) / 1000)}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m experiments.bench.panel", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--spec", default=str(NATIONAL))
+    parser.add_argument("--out", default="results/bench_panel_national")
+    parser.add_argument("--skip-national", action="store_true", help="only the step cost, memory and speed-up")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    spec = load_panel_spec(args.spec)
+    report = {"load_average_start": os.getloadavg(), "cpus": os.cpu_count()}
+    print(f"load average {report['load_average_start']} on {report['cpus']} cores", flush=True)
+    report["step_cost"] = step_cost()
+    print("step cost:", json.dumps(report["step_cost"]), flush=True)
+    report["memory"] = memory_per_resident()
+    print("memory:", json.dumps(report["memory"]), flush=True)
+    report["speedup"] = speedup(spec)
+    print("2-worker speed-up:", json.dumps(report["speedup"]), flush=True)
+    if not args.skip_national:
+        report["national"] = national(spec, Path(args.out))
+        print("national panel:", json.dumps(report["national"]), flush=True)
+    report["full_scale"] = full_scale(spec, report["step_cost"], report["memory"])
+    print("full scale (fraction 1):", json.dumps(report["full_scale"]), flush=True)
+    report["load_average_end"] = os.getloadavg()
+    print(f"load average at the end {report['load_average_end']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,494 @@
+"""The results store: one folder, one lock, atomic files, checksummed run records, resume.
+
+Layout of a sweep's folder (``results/<sweep>/``)::
+
+    .store.lock         the lock: held by the one driver writing here (pid, host, start time)
+    manifest.json       what the folder holds: name, fingerprint, the spec, package versions,
+                        git commit, sessions, and the size and SHA-256 of each table below
+    points.parquet      the design: one row per point (point_id, varied parameters)
+    runs/<run_id>.json  one record per run: seed, status, wall time, error, traceback, and the
+                        size and SHA-256 of each file the run wrote
+    data/<run_id>.parquet    collected rows of one run (one row per collected step)
+    events/<run_id>.parquet  its event log (if the spec keeps it)
+    damaged/<run_id>.<k>/    files of a run that failed the integrity check, set aside
+    runs.parquet        the runs table: records joined with each run's parameters (derived)
+
+Guarantees (the store knows runs, files and checksums, not sweeps: a calibration or any other
+resumable job can use it the same way):
+
+- One writer. ``open`` takes an exclusive lock on ``.store.lock`` (``flock``); a second driver
+  is refused at once, naming the holder. The kernel drops the lock when its holder dies, so a
+  lock left by a killed driver is taken over (and said so).
+- Atomic files. Every file is written to a temporary name carrying this store's marker
+  (``.<name>.store-tmp-<16 hex>``) in the same folder, fsynced and renamed into place. Opening
+  the store deletes only such files, only in its own folders, and only under the lock.
+- Whole runs only. A run's files are written before its record, and the record holds each
+  file's size and SHA-256. A run counts as finished only when its record says ``ok`` and every
+  file it lists is there with that size and checksum. Anything else is damaged: ``scan``
+  names it, ``set_aside`` moves it to ``damaged/``, and the run is done again.
+- Only its own folders. A path that is a file, or a non-empty folder that is not a store, is
+  refused, naming it.
+"""
+
+import errno
+import hashlib
+import json
+import os
+import platform
+import re
+import socket
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PACKAGES = ("mesa", "numpy", "pandas", "scipy", "networkx", "SALib", "pyarrow", "dask", "distributed",
+            "seaborn", "matplotlib")
+TIMING_COLUMNS = ("wall_time", "started", "finished", "host", "pid")  # differ between identical sweeps
+MANIFEST = "manifest.json"
+LOCK_NAME = ".store.lock"
+TMP_MARK = "store-tmp"
+TMP_NAME = re.compile(r"\..+\." + TMP_MARK + r"-[0-9a-f]{16}")
+RUN_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+STORE_FORMAT = 2  # 2: run records carry file checksums; the folder has a lock
+
+
+class StoreError(RuntimeError):
+    """A results folder that cannot be used as asked; the message names it."""
+
+
+class StoreMismatch(StoreError):
+    """The folder holds a different sweep."""
+
+
+class NotAStore(StoreError):
+    """The path is a file, or a non-empty folder that this store did not make."""
+
+
+class StoreLocked(StoreError):
+    """Another live process holds the folder's lock."""
+
+
+class StoreDamaged(StoreError):
+    """A file the folder needs failed its integrity check."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def atomic_write(path: Path, write) -> tuple:
+    """Call ``write(tmp_path)``, fsync, rename onto ``path``; return (size, sha256) of what was written."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{TMP_MARK}-{uuid.uuid4().hex[:16]}")
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            size = fh.tell()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return size, digest
+
+
+def file_digest(path: Path) -> tuple:
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        return fh.tell(), digest
+
+
+def write_json(path: Path, obj) -> tuple:
+    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str)))  # keeps key order
+
+
+def write_parquet(path: Path, df: pd.DataFrame) -> tuple:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    return atomic_write(path, lambda p: pq.write_table(table, p))
+
+
+def git_commit(cwd=None) -> dict:
+    """The repository's commit and whether the tree had changes (None outside git)."""
+    cwd = cwd or Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
+                                check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, timeout=10).stdout.strip() != ""
+        return {"commit": commit, "dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def package_versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+class StoreLock:
+    """An exclusive ``flock`` on a file in the folder, with the holder's pid, host and start time in it.
+
+    The kernel releases the lock when the holding process dies, however it dies; a lock file whose
+    content names a holder but can be locked was therefore left by a process that is gone (stale).
+    On a clean release the content is emptied. ``flock`` is local to one machine: keep a folder
+    that several machines see (NFS) to one driver by other means.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.fd = None
+        self.stale = None  # the holder named in a lock that was taken over
+
+    def _read(self, fd) -> dict:
+        try:
+            text = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+            return json.loads(text) if text else {}
+        except (OSError, ValueError):
+            return {"holder": "unreadable"}
+
+    def acquire(self) -> "StoreLock":
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            holder = self._read(fd)
+            os.close(fd)
+            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            who = (f"pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('since')}"
+                   if holder.get("pid") else "another process")
+            raise StoreLocked(f"{self.path.parent} is in use by another driver ({who}); wait for it to finish "
+                              "or stop it, then run again") from None
+        previous = self._read(fd)
+        self.stale = previous or None
+        me = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": _now()}).encode()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, me, 0)
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        import fcntl
+
+        try:
+            os.ftruncate(self.fd, 0)
+        except OSError:
+            pass
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+        self.fd = None
+
+    @property
+    def held(self) -> bool:
+        return self.fd is not None
+
+
+@dataclass
+class Damage:
+    """A run whose record or files failed the integrity check."""
+
+    run_id: str
+    problem: str
+
+
+@dataclass
+class Scan:
+    """What the folder holds: finished (verified) and failed records by run id, and damaged runs."""
+
+    finished: dict = field(default_factory=dict)
+    failed: dict = field(default_factory=dict)
+    damaged: list = field(default_factory=list)
+
+    def records(self) -> list:
+        return [self.finished.get(r) or self.failed[r] for r in sorted({*self.finished, *self.failed})]
+
+
+def folder_kind(out) -> str:
+    """What a results folder holds: its manifest's ``kind`` ("calibration", "panel"), or "sweep" (sweeps record
+    none). A folder without a manifest is refused (``FileNotFoundError``: no sweep here)."""
+    kind = Store(out, parts=()).manifest().get("kind", "sweep")
+    return kind if isinstance(kind, str) else "sweep"
+
+
+class Store:
+    """One resumable results folder. ``parts`` are the per-run file kinds (one folder each)."""
+
+    def __init__(self, root, parts=("data", "events")):
+        self.root = Path(root)
+        self.parts = tuple(parts)
+        self.runs_dir = self.root / "runs"
+        self.data_dir = self.root / "data"
+        self.events_dir = self.root / "events"
+        self.lock = StoreLock(self.root / LOCK_NAME)
+
+    # --- what is there ---
+    def exists(self) -> bool:
+        return (self.root / MANIFEST).is_file()
+
+    def manifest(self) -> dict:
+        path = self.root / MANIFEST
+        try:
+            manifest = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{self.root}: no sweep here (no {MANIFEST})") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise StoreDamaged(f"{path} is damaged ({e}); this folder cannot be read or resumed") from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("fingerprint"), str) \
+                or not isinstance(manifest.get("sessions"), list):
+            raise StoreDamaged(f"{path} is not a results manifest (no fingerprint or sessions)")
+        return manifest
+
+    def _own_file(self, p: Path) -> bool:
+        return p.name in (MANIFEST, LOCK_NAME) or TMP_NAME.fullmatch(p.name) is not None
+
+    def check_target(self) -> dict | None:
+        """Whether this path can hold the store: refuse a file, and a non-empty folder that holds no
+        store; return the manifest of the store already there (None for a new or empty folder)."""
+        if self.root.exists() and not self.root.is_dir():
+            raise NotAStore(f"{self.root} is a file, not a folder; give a folder for the results")
+        if not self.root.exists():
+            return None
+        links = [name for name in (MANIFEST, LOCK_NAME, "points.parquet", "runs.parquet", "runs", "damaged", "report",
+                                   *self.parts) if (self.root / name).is_symlink()]
+        if links:  # writing through them would write outside the folder
+            raise NotAStore(f"{self.root} has symbolic links where its own files go ({', '.join(links)}); "
+                            "refusing to write through them")
+        if self.exists():
+            return self.manifest()
+        foreign = sorted(p.name for p in self.root.iterdir() if not self._own_file(p))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+            raise NotAStore(f"{self.root} is not empty ({shown}) and holds no results (no {MANIFEST}); "
+                            "give a new or empty folder")
+        return None
+
+    # --- opening ---
+    def _remove_own_temporaries(self) -> None:
+        """Delete the temporary files this store writes (killed writers leave them), nothing else:
+        only names with its marker, only regular files, only in its own folders."""
+        for folder in (self.root, self.runs_dir, *(self.root / p for p in self.parts)):
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            for p in folder.iterdir():
+                if TMP_NAME.fullmatch(p.name) and p.is_file() and not p.is_symlink():
+                    p.unlink(missing_ok=True)
+
+    def open(self, name: str, fingerprint: str, meta: dict, tables: dict) -> dict:
+        """Create the store, or resume it: lock the folder, check it holds the same job (``fingerprint``)
+        and that its tables are whole. ``tables`` (file name -> DataFrame) are written on creation; on
+        resume, a damaged table is written again from them. Returns the manifest."""
+        self.check_target()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.lock.acquire()
+        try:
+            manifest = self.check_target()  # again, under the lock
+            self._remove_own_temporaries()
+            session = {"started": _now(), "host": platform.node(), **git_commit()}
+            if manifest is not None:
+                if manifest["fingerprint"] != fingerprint:
+                    raise StoreMismatch(f"{self.root} holds {manifest.get('name')!r} with a different spec; give "
+                                        "another --out folder (or delete this one) to start afresh")
+                manifest["sessions"].append(session)
+            else:
+                manifest = {"store": STORE_FORMAT, "name": name, "fingerprint": fingerprint, **meta,
+                            "created": session["started"], "tables": {}, "sessions": [session]}
+                write_json(self.root / MANIFEST, manifest)  # first: from now on the folder is a store
+            tables_meta = manifest.setdefault("tables", {})
+            self.repaired = []
+            for fname, frame in tables.items():
+                if self._table_problem(fname, tables_meta) is not None:
+                    if fname in tables_meta:
+                        self.repaired.append(fname)
+                    size, digest = write_parquet(self.root / fname, frame)
+                    tables_meta[fname] = {"size": size, "sha256": digest}
+            for d in (self.runs_dir, *(self.root / p for p in self.parts)):
+                d.mkdir(exist_ok=True)
+            write_json(self.root / MANIFEST, manifest)
+            self.opened = manifest
+            return manifest
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def end_session(self, **fields) -> None:
+        """Record how this session ended (its wall time, what it ran) in the manifest's last session."""
+        if not self.lock.held or getattr(self, "opened", None) is None:
+            return
+        self.opened["sessions"][-1].update(fields)
+        write_json(self.root / MANIFEST, self.opened)
+
+    def close(self) -> None:
+        self.lock.release()
+
+    def _table_problem(self, fname: str, tables_meta: dict) -> str | None:
+        expected = tables_meta.get(fname)
+        path = self.root / fname
+        if not isinstance(expected, dict):
+            return f"{fname} has no checksum in {MANIFEST}"
+        if not path.is_file():
+            return f"{fname} is missing"
+        size, digest = file_digest(path)
+        if size != expected.get("size") or digest != expected.get("sha256"):
+            return f"{fname} does not match its size and checksum in {MANIFEST}"
+        return None
+
+    def table(self, fname: str) -> pd.DataFrame:
+        """A table written at creation, checked against its checksum."""
+        tables_meta = self.manifest().get("tables")
+        if tables_meta is None and (self.root / fname).is_file():  # a folder from before checksums
+            return pd.read_parquet(self.root / fname)
+        problem = self._table_problem(fname, tables_meta or {})
+        if problem:
+            raise StoreDamaged(f"{self.root}: {problem}; run the sweep again to rewrite it")
+        return pd.read_parquet(self.root / fname)
+
+    def points(self) -> pd.DataFrame:
+        return self.table("points.parquet")
+
+    # --- runs ---
+    def _run_path(self, part: str, run_id: str) -> Path:
+        return self.root / part / f"{run_id}.parquet"
+
+    def _read_record(self, path: Path):
+        try:
+            return json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return None
+
+    def attempts(self, run_id: str) -> int:
+        rec = self._read_record(self.runs_dir / f"{run_id}.json")
+        return rec.get("attempt", 1) if isinstance(rec, dict) and isinstance(rec.get("attempt", 1), int) else 0
+
+    def write_run(self, record: dict, parts: dict) -> dict:
+        """Write a run: its files first (each with its size and SHA-256), then the record that lists them
+        and marks the run finished (``status`` "ok") or failed. Returns the record as written."""
+        run_id = record["run_id"]
+        if not RUN_ID.fullmatch(run_id):
+            raise ValueError(f"run id {run_id!r}: letters, digits, '_' and '-' only")
+        rec = dict(record)
+        rec["attempt"] = self.attempts(run_id) + 1
+        files = {}
+        for part, frame in parts.items():
+            if part not in self.parts:
+                raise ValueError(f"unknown part {part!r}; this store keeps {self.parts}")
+            if frame is None:
+                continue
+            size, digest = write_parquet(self._run_path(part, run_id), frame)
+            files[part] = {"path": f"{part}/{run_id}.parquet", "size": size, "sha256": digest}
+        rec["files"] = files
+        write_json(self.runs_dir / f"{run_id}.json", rec)
+        return rec
+
+    def write(self, result: dict) -> dict:
+        """A runner's result (``{"record", "data", "events"}``) as a run."""
+        return self.write_run(result["record"], {"data": result["data"], "events": result.get("events")})
+
+    def verify(self, rec: dict) -> str | None:
+        """Why a finished run's files are not whole (None if they are)."""
+        run_id = rec["run_id"]
+        files = rec.get("files")
+        if not isinstance(files, dict):
+            return f"runs/{run_id}.json lists no file checksums (written before checksums were kept)"
+        for part, meta in files.items():
+            if part not in self.parts or not isinstance(meta, dict):
+                return f"runs/{run_id}.json lists an unknown file {part!r}"
+            rel = f"{part}/{run_id}.parquet"
+            path = self._run_path(part, run_id)
+            if not path.is_file():
+                return f"{rel} is missing"
+            size, digest = file_digest(path)
+            if size != meta.get("size"):
+                return f"{rel} has {size} bytes, its record says {meta.get('size')}"
+            if digest != meta.get("sha256"):
+                return f"{rel} does not match its SHA-256 checksum"
+        return None
+
+    def scan(self) -> Scan:
+        """Every run record, checked: finished runs (files whole), failed runs, and damaged ones."""
+        out = Scan()
+        if not self.runs_dir.is_dir():
+            return out
+        for path in sorted(self.runs_dir.iterdir()):
+            run_id = path.name[:-5] if path.name.endswith(".json") else None
+            if run_id is None or not RUN_ID.fullmatch(run_id):
+                continue  # temporaries and anything not named as a record
+            rec = self._read_record(path)
+            if rec is None:
+                out.damaged.append(Damage(run_id, f"runs/{path.name} is not a readable JSON record"))
+                continue
+            if not isinstance(rec, dict) or rec.get("run_id") != run_id or rec.get("status") not in ("ok", "failed"):
+                out.damaged.append(Damage(run_id, f"runs/{path.name} is not a run record of {run_id}"))
+                continue
+            if rec["status"] == "failed":
+                out.failed[run_id] = rec
+                continue
+            problem = self.verify(rec)
+            if problem:
+                out.damaged.append(Damage(run_id, problem))
+            else:
+                out.finished[run_id] = rec
+        return out
+
+    def set_aside(self, damage: Damage) -> Path:
+        """Move a damaged run's record and files to ``damaged/<run_id>.<k>/``; the run is then missing."""
+        k = 1
+        while (self.root / "damaged" / f"{damage.run_id}.{k}").exists():
+            k += 1
+        dest = self.root / "damaged" / f"{damage.run_id}.{k}"
+        dest.mkdir(parents=True)
+        (dest / "problem.txt").write_text(damage.problem + "\n")
+        for src in (self.runs_dir / f"{damage.run_id}.json",
+                    *(self._run_path(p, damage.run_id) for p in self.parts)):
+            if src.is_file():
+                os.replace(src, dest / f"{src.parent.name}-{src.name}")
+        return dest
+
+    def finished(self) -> set:
+        """Run ids whose record says ok and whose files are whole."""
+        return set(self.scan().finished)
+
+    def records(self, scan: Scan | None = None) -> pd.DataFrame:
+        """The readable records of finished and failed runs (damaged ones are left out)."""
+        scan = scan or self.scan()
+        rows = [{k: v for k, v in rec.items() if k != "files"} for rec in scan.records()]
+        return pd.DataFrame(rows)
+
+    # --- reading ---
+    def runs_table(self, scan: Scan | None = None) -> pd.DataFrame:
+        """Records joined with the points (the varied parameters) and written to runs.parquet."""
+        recs = self.records(scan)
+        if recs.empty:
+            return recs
+        table = recs.merge(self.points(), on="point_id", how="left").sort_values("run_id").reset_index(drop=True)
+        write_parquet(self.root / "runs.parquet", table)
+        return table
+
+    def _read_parts(self, part: str, scan: Scan) -> pd.DataFrame:
+        files = [self._run_path(part, r) for r in sorted(scan.finished) if part in scan.finished[r]["files"]]
+        if not files:
+            return pd.DataFrame()
+        return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default").to_pandas()
+
+    def data(self, scan: Scan | None = None) -> pd.DataFrame:
+        """Collected rows of the finished runs only (one row per run per collected step)."""
+        return self._read_parts("data", scan or self.scan())
+
+    def events(self, scan: Scan | None = None) -> pd.DataFrame:
+        return self._read_parts("events", scan or self.scan())

@@ -1,0 +1,137 @@
+"""One panel task, as a pure function: a batch of counties, each run with the program and as its twin.
+
+A county's two runs share one seed (common random numbers): the twin, with ``sharing_active``
+off, has the same history as the treated run until the activation week, and from then on is the
+county's counterfactual. A county the program does not reach within the panel is its own twin
+(one run). Only the panel's reporters are kept, as plain arrays: the model's DataCollector is
+replaced by a recorder of those reporters (the model still computes every metric each week).
+
+Like ``runner.run_task``, ``run_panel_task`` never raises: a failure comes back as a record with
+the traceback, so the executors of ``experiments.core.runner`` run it unchanged.
+"""
+
+import os
+import socket
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .outcomes import OUTCOMES, WEEKLY_FLOWS, quarterly
+
+
+@dataclass(frozen=True)
+class PanelTask:
+    run_id: str        # r<replication>-b<batch>
+    point_id: int      # the batch
+    replicate: int     # the replication of the whole panel
+    seed: int          # the spec's root seed (each county's own seed is in ``counties``)
+    counties: tuple    # (county_id, seed, params) for each county in the batch
+    weeks: int
+    reporters: tuple   # weekly model reporters kept
+    cost: float        # estimated cost (resident-equivalent weeks); big tasks go first
+    burn_in: int = 0   # weeks each model runs before the panel's week 1, not recorded
+
+
+def county_seed(root: int, county_id: int, replication: int) -> int:
+    """A county's seed in one replication: child (1, replication, county_id) of the root SeedSequence.
+
+    It depends on nothing else (not the batch, the order, the worker count or the executor).
+    """
+    ss = np.random.SeedSequence(root, spawn_key=(1, replication, county_id))
+    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+class Recorder:
+    """Stands in for the model's DataCollector: keeps the named reporters after every step."""
+
+    def __init__(self, keys):
+        self.keys = tuple(keys)
+        self.rows = []
+
+    def collect(self, model):
+        m = model.metrics
+        self.rows.append(tuple(m[k] for k in self.keys))
+
+    def arrays(self) -> dict:
+        table = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.keys))
+        return {k: table[:, j] for j, k in enumerate(self.keys)}
+
+
+def run_model(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> dict:
+    """Weeks 1..weeks of one model, after ``burn_in`` weeks that are run but not kept: reporter name ->
+    array of length ``weeks``. (``params`` are in the model's weeks: see ``panel.shift_weeks``.)"""
+    from model import SecureCommunitiesModel
+
+    model = SecureCommunitiesModel(rng=seed, **params)
+    model.datacollector = Recorder(())  # week 0 (the state at build) and the burn-in are not part of the panel
+    for _ in range(burn_in):
+        model.step()
+    model.datacollector = Recorder(reporters)
+    for _ in range(weeks):
+        model.step()
+    out = model.datacollector.arrays()
+    del model
+    return out
+
+
+def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> tuple[dict, dict]:
+    """The county with the program (``params``) and its twin (same seed, ``sharing_active`` off)."""
+    treated = run_model({**params, "sharing_active": True}, seed, weeks, reporters, burn_in)
+    if params["activation_week"] > weeks + burn_in:
+        return treated, treated
+    return treated, run_model({**params, "sharing_active": False}, seed, weeks, reporters, burn_in)
+
+
+def _frames(task: PanelTask, results) -> tuple[pd.DataFrame, pd.DataFrame]:
+    weekly, quarter = [], []
+    for (cid, _seed, params), (treated, twin) in zip(task.counties, results, strict=True):
+        w = {"county_id": np.full(task.weeks, cid, dtype=np.int64),
+             "replication": np.full(task.weeks, task.replicate, dtype=np.int64),
+             "week": np.arange(1, task.weeks + 1, dtype=np.int64)}
+        for k in task.reporters:
+            w[k] = treated[k]
+        for k in task.reporters:
+            w[f"{k}_twin"] = twin[k]
+        weekly.append(pd.DataFrame(w))
+        q1, q0 = quarterly(treated, params["n_residents"]), quarterly(twin, params["n_residents"])
+        nq = len(next(iter(q1.values())))
+        q = {"county_id": np.full(nq, cid, dtype=np.int64), "replication": np.full(nq, task.replicate, dtype=np.int64),
+             "quarter": np.arange(1, nq + 1, dtype=np.int64)}
+        for name in OUTCOMES:
+            q[name] = q1[name]
+        for name in OUTCOMES:
+            q[f"{name}_twin"] = q0[name]
+        quarter.append(pd.DataFrame(q))
+    weekly = pd.concat(weekly, ignore_index=True)
+    for k in task.reporters:
+        if k in WEEKLY_FLOWS:
+            for col in (k, f"{k}_twin"):
+                weekly[col] = weekly[col].astype(np.int64)
+    return weekly, pd.concat(quarter, ignore_index=True)
+
+
+def run_panel_task(task: PanelTask) -> dict:
+    """Run a batch; return ``{"record", "data" (county x week), "quarters" (county x quarter)}``."""
+    from datetime import UTC, datetime
+
+    started, t0, c0 = datetime.now(UTC).isoformat(timespec="milliseconds"), time.perf_counter(), time.process_time()
+    record = {"run_id": task.run_id, "point_id": task.point_id, "replicate": task.replicate, "seed": task.seed,
+              "status": "ok", "error": None, "traceback": None, "started": started,
+              "host": socket.gethostname(), "pid": os.getpid(), "worker_deaths": 0, "counties": len(task.counties),
+              "residents": int(sum(p["n_residents"] for _, _, p in task.counties)),
+              "county_weeks": len(task.counties) * task.weeks}
+    data = quarters = None
+    try:
+        results = [run_county(params, seed, task.weeks, task.reporters, task.burn_in)
+                   for _, seed, params in task.counties]
+        data, quarters = _frames(task, results)
+    except Exception as e:  # noqa: BLE001 - every failure is recorded, the panel goes on
+        record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
+        data = quarters = None
+    record["wall_time"] = time.perf_counter() - t0
+    record["cpu_time"] = time.process_time() - c0  # differs from wall_time when the machine is shared
+    record["finished"] = datetime.now(UTC).isoformat(timespec="milliseconds")
+    return {"record": record, "data": data, "quarters": quarters}

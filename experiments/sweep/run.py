@@ -1,0 +1,94 @@
+"""The Python API: run (or resume) a sweep, and ask how far it got.
+
+    from experiments import run_sweep, sweep_status
+    run_sweep("experiments/specs/smoke.toml", out="results/smoke", workers=2)
+
+The command line (``python -m experiments``) is a thin layer over these functions.
+"""
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.execute import Interrupted, Job, check_folder, check_workers, run_tasks
+from ..core.runner import Task, run_id, run_seed
+from ..core.status import format_store_status, store_status
+from ..core.store import Store
+from .design import build_design
+from .spec import DEFAULT_LIMITS, Spec, load_spec, run_parameters
+
+SweepInterrupted = Interrupted  # the name the command line and older callers know
+
+
+def tasks_for(spec: Spec, points=None):
+    """Every run of the sweep, lazily: points x replicates, in a fixed order.
+
+    A run's seed is the SeedSequence child (point_id, replicate) of the root seed; with
+    ``common_random_numbers`` it is the child (0, replicate) for every point, so that points are
+    compared on the same random streams (paired comparisons, less noise in sensitivity indices).
+    """
+    points = build_design(spec) if points is None else points
+    factory = spec.entry.factory
+    for pid, params in zip(points["point_id"], run_parameters(spec, points), strict=True):
+        for rep in range(spec.replications):
+            seed = run_seed(spec.seed, 0 if spec.common_random_numbers else int(pid), rep)
+            yield Task(run_id(int(pid), rep), int(pid), rep, seed, params, spec.steps, spec.collect_every,
+                       spec.outputs, spec.event_log, factory)
+
+
+@dataclass
+class SweepResult:
+    out: Path
+    total: int
+    skipped: int
+    ran: int
+    failed: int
+    executor: str
+    wall_time: float
+    damaged: list = field(default_factory=list)  # runs set aside as damaged this session (then redone)
+
+    def __str__(self):
+        extra = f", {len(self.damaged)} damaged runs set aside and redone" if self.damaged else ""
+        return (f"{self.out}: {self.ran} runs this session ({self.failed} failed{extra}), {self.skipped} already "
+                f"finished, {self.total} in all; executor {self.executor}; {self.wall_time:.1f} s")
+
+
+def run_sweep(spec, out=None, workers=None, scheduler=None, quiet=False, limits=DEFAULT_LIMITS,
+              max_retries: int = 2) -> SweepResult:
+    """Run a sweep, or resume it: finished runs are skipped; missing, failed and damaged ones are (re)done.
+
+    spec: a path to a TOML file or a parsed ``Spec``. out: the folder (default ``results/<name>``).
+    workers: local processes (default: the cores); 1 runs serially in this process; with 2 or more no
+    model code runs in this process. scheduler: ``tcp://HOST:PORT`` of a Dask cluster. limits: the
+    size limits a spec file is held to (``spec.Limits``). max_retries: how often a run whose worker
+    process died is tried again before it is recorded as failed.
+
+    Everything is checked before anything is created: the spec, the folder (not a file, not a
+    foreign non-empty folder, not another sweep) and the scheduler. Then the folder is locked.
+    """
+    t0 = time.perf_counter()
+    spec = spec if isinstance(spec, Spec) else load_spec(spec, limits=limits)
+    out = Path(out) if out is not None else Path("results") / spec.name
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    check_workers(workers)
+    store = Store(out)
+    check_folder(store, out, spec.fingerprint())
+    points = build_design(spec)
+    job = Job(spec.name, spec.fingerprint(),
+              {"spec": spec.to_dict(), "model": spec.model, "outputs": list(spec.outputs)},
+              {"points.parquet": points}, spec.n_runs,
+              tasks=lambda done: (t for t in tasks_for(spec, points) if t.run_id not in done),
+              write=lambda st, result: st.write(result))
+    session = run_tasks(job, store, out, workers=workers, scheduler=scheduler, quiet=quiet, max_retries=max_retries)
+    return SweepResult(out, spec.n_runs, session.skipped, spec.n_runs - session.skipped, session.failed,
+                       session.executor, time.perf_counter() - t0, session.damaged)
+
+
+def sweep_status(out) -> dict:
+    """How far a sweep got: counts by status, time spent, failures and damaged runs (checked, not moved)."""
+    return store_status(out, ("data", "events"))
+
+
+def format_status(s: dict) -> str:
+    return format_store_status(s, f"sweep {s['name']}", "python -m experiments run")
