@@ -140,8 +140,8 @@ TABLE = [
     *_flow("separations", "Removals that left family behind", STAGE_COLORS["separations"]),
     *_flow("separated_households", "Families separated", STAGE_COLORS["separations"]),
     *_flow("separated_citizen_children", "Citizen children separated from a parent", "#D55E00"),
-    *_flow("foster_placements", "Children placed in foster care (placements)", "#999999"),
-    *_flow("foster_children", "Children placed in foster care (each once)", "#999999"),
+    *_flow("foster_placements", "Children placed in foster care (placements)", "#777777"),
+    *_flow("foster_children", "Children placed in foster care (each once)", "#777777"),
     *_flow("reunifications", "Children back from foster care"),
     # --- crime, reporting and policing (flows) ---
     *_flow("crimes", "Crimes with a victim", unit="crimes"),
