@@ -2,7 +2,8 @@
 
 Two measures, both as medians over many steps:
   figures  step every county (shown ones and the no-program twin) + recolor the graph(s) + update
-           the plots + encode every figure as PNG (what the server sends the browser after a step);
+           the plots + encode every figure as PNG (what the server sends the browser after a step;
+           compare mode: two graphs, three overlays and the lesson's five plots for each county);
   page     the whole page rendered in-process with solara.render, pressing its Step button
            (widgets, components and figures: the server-side cost of one click).
 
@@ -21,17 +22,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def bench_figures(n: int, steps: int, compare: str = "") -> dict:
-    from viz.graph_view import GraphView
-    from viz.layout import layout_for
-    from viz.plots import PANELS, TimeSeriesPanel, compare_panels
+    from viz.graph_view import PAIR, SINGLE, GraphView
+    from viz.plots import PANELS, TimeSeriesPanel, compare_panels, county_panels
     from viz.session import Counties
     from viz.settings import CountySettings
 
     counties = Counties(CountySettings(n_residents=n, compare_with=compare))
-    views = [GraphView(m, layout_for(m), m.label) for m in counties.shown]
-    models = [counties.left] if not compare else [*counties.shown, counties.baseline]
-    specs = PANELS if not compare else compare_panels(counties)
-    panels = [TimeSeriesPanel(spec, models) for spec in specs]
+    views = [GraphView(m, frame=PAIR if compare else SINGLE) for m in counties.shown]
+    if compare:  # what the page draws: the overlays, then every lesson plot for each county
+        drawn = [(spec, [*counties.shown, counties.baseline], None) for spec in compare_panels(counties)]
+        drawn += county_panels(counties)
+    else:
+        drawn = [(spec, [counties.left], None) for spec in PANELS]
+    panels = [(TimeSeriesPanel(spec, models, scale_with), models) for spec, models, scale_with in drawn]
     parts = {"step": [], "graph": [], "plots": [], "total": []}
     for i in range(steps + 3):
         t0 = time.perf_counter()
@@ -40,7 +43,7 @@ def bench_figures(n: int, steps: int, compare: str = "") -> dict:
         for view, model in zip(views, counties.shown, strict=True):
             view.png(model)
         t2 = time.perf_counter()
-        for panel in panels:
+        for panel, models in panels:
             panel.png(models)
         t3 = time.perf_counter()
         if i >= 3:  # warm-up: font cache, first draws
