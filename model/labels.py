@@ -8,7 +8,7 @@ same colour in every figure and on the page. Colours drawn together in one figur
 as a projector shows them (washed out, on white): ``tests/test_labels.py`` measures it.
 """
 
-from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES, Custody, Status
+from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES, RECORD_COLUMNS, Custody, Status
 from agents.policies import POLICIES, REGIMES
 
 from .parameters import PRESETS
@@ -78,6 +78,13 @@ CUSTODY_LABELS = {"free": "free", "jailed": "in the county jail", "held": "held 
                   "ice": "in ICE detention", "removed": "removed (deported)"}
 CUSTODY_COLORS = {"free": "none", "jailed": "#000000", "held": "#D62728", "ice": "#7F0000", "removed": "none"}
 
+# A resident's record (agents.codes.RECORD_COLUMNS), as the page's resident inspector reads it.
+RECORD_LABELS = {"felony": "felony convictions", "misdemeanor": "misdemeanor convictions",
+                 "serious_violent": "of them serious or violent", "significant_misdemeanor": "significant misdemeanors "
+                 "(DUI, domestic violence)", "wobbler": "misdemeanors chargeable as felonies",
+                 "listed_felony": "felonies on the TRUST Act's list", "prior_removal": "removals from the US",
+                 "final_order": "outstanding final order of removal"}
+
 # ICE's doors and the SC-era priority levels.
 DOOR_LABELS = {"sc": "Through the jail (SC)", "at_large": "At large, after a release",
                "background": "ICE's own operations"}
@@ -145,6 +152,7 @@ assert set(DOOR_LABELS) == set(DOORS)
 assert set(LEVEL_LABELS) == set(LEVEL_NAMES.values()) == set(LEVEL_COLORS)
 assert set(DOOR_COLORS) == set(DOORS) and set(CHANNEL_COLORS) == set(CHANNEL_LABELS)
 assert set(CUSTODY_LABELS) == set(CUSTODY_COLORS) == {c.name.lower() for c in Custody}
+assert set(RECORD_LABELS) == set(RECORD_COLUMNS)
 assert set(OFFENSE_LABELS) == set(OFFENSE_NAMES) and set(STATUS_LABELS) == set(STATUS_COLORS) == {
     s.name.lower() for s in Status}
 
