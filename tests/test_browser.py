@@ -226,6 +226,13 @@ def test_the_page_reads_from_the_back_of_a_classroom(browser, server, tmp_path, 
     assert panels.first.bounding_box()["y"] < graph_card.bounding_box()["y"]  # the explainer comes first
     assert "What you are watching" in panels.first.inner_text()
     save_screenshot(page, tmp_path, f"app-{width}x{height}-open.png")
+    menu = page.locator(".v-select").filter(has=page.locator("label", has_text="Compare with"))
+    menu.locator(".v-select__slot").click()
+    page.get_by_role("option", name="San Francisco 2011 (Sheriff Hennessey)", exact=True).wait_for()
+    cut = page.evaluate("() => [...document.querySelectorAll('.v-menu__content .v-list-item__title')]"
+                        ".filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)")
+    assert cut == []  # the menu cut "Sheriff Hennes..." short
+    page.keyboard.press("Escape")
     run_years(page, 5)
     fold_panels(page)
     time.sleep(1.0)
