@@ -472,6 +472,7 @@ def test_clicking_a_resident_shows_their_story_and_their_family(page):
     resident = booked[0]
     pick(rc, graphs(rc)[0], resident, county)
     text = page_text(rc)
+    assert f"Following resident {resident} (ringed" in text  # said over the graph, where the click was
     assert f"Resident {resident}, household {int(county.household_of[resident])}" in text
     assert "Events so far" in text and "booked into the county jail" in text
     assert "News of enforcement" in text and f"{county.fear[resident]:.2f}" in text

@@ -15,7 +15,7 @@ from solara.alias import rv as v
 
 from .export import readout_csv, series_csv
 from .graph_view import PAIR, SINGLE, GraphView, graph_heading, legend_items
-from .inspect import story
+from .inspect import following, story
 from .lesson import lesson_rows
 from .plots import TimeSeriesPanel
 from .plots import legend_items as plot_key
@@ -81,6 +81,8 @@ def CountyGraph(model, frame: int, selected, on_select, pair: bool = False):
     with Card(classes=["sc-card", "sc-graph"]) as card:
         solara.HTML(tag="h3", unsafe_innerHTML=html.escape(title))
         solara.HTML(tag="div", classes=["sc-heading"], unsafe_innerHTML=html.escape(counts))
+        if selected is not None and selected < len(view.pos):
+            solara.HTML(tag="div", classes=["sc-following"], unsafe_innerHTML=html.escape(following(model, selected)))
         GraphPicture(png=data, alt=f"{title}. {counts}", event_pick=pick,
                      max_width=f"calc((100vh - {GRAPH_ROOM}px) * {shape.aspect})")
         solara.HTML(tag="div", unsafe_innerHTML=key_html(legend_items()) + (

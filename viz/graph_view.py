@@ -103,6 +103,7 @@ def legend_items() -> list[dict]:
     items.append({"fill": undocumented, "mark": CHILLED_COLOR, "label": "black dot inside = too afraid to report "
                                                                          "a crime (chilled)"})
     items.append({"line": FAMILY_EDGE["color"], "label": "a ring joined by lines = one household"})
+    items.append({"fill": "none", "ring": SELECTED_COLOR, "width": 3, "label": "ringed = the resident you clicked"})
     return items
 
 

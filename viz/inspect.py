@@ -93,3 +93,10 @@ def story(model, i: int) -> dict:
                     for j in household_members(model, i)],
         "events": [(e["week"], event_text(model, e)) for e in model.events.select(resident_id=i)],
     }
+
+
+def following(model, i: int) -> str:
+    """One line over the graph about the resident being followed (the whole story is in the inspector)."""
+    chilled = "too afraid to report a crime" if model.fear_process.chilled[i] else "would still report a crime"
+    return (f"Following resident {i} (ringed; thin rings: their household): {who(model, i)}, now "
+            f"{CUSTODY_LABELS[custody_of(model, i)]}, fear {model.fear[i]:.2f}, {chilled}. Their story: the inspector.")

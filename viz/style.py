@@ -34,6 +34,8 @@ PAGE_CSS = """
 .sc-card { padding: 10px 12px; min-width: 0; }
 .sc-card h3 { font-size: 1.2rem; line-height: 1.35; margin: 0 0 6px 0; font-weight: bold; }
 .sc-heading { font-size: 1.05rem; line-height: 1.4; margin-bottom: 6px; }
+.sc-following { font-size: 1.05rem; line-height: 1.4; margin-bottom: 6px; padding: 4px 8px; background: #FFF3CD;
+  border-left: 4px solid #000; }
 .sc-graph-picture { text-align: center; }
 .sc-graph-img { display: block; margin: 0 auto; width: 100%; height: auto; cursor: crosshair; }
 .sc-plot img { display: block; width: 100%; height: auto; }
