@@ -21,6 +21,7 @@ from solara.alias import rv as v
 
 from viz.cards import CountyGraph, InspectorCard, LessonCard, PlotCard, ReadoutCard
 from viz.controls import DEFAULT_SPEED, RunBar, SettingsPanel, in_use_text, run_help
+from viz.delivery import Delivery
 from viz.explainer import EXPLAINER_HTML, EXPLAINER_TITLE
 from viz.plots import PANELS, compare_panels, county_panels
 from viz.readout import column_name
@@ -51,7 +52,7 @@ def Panel(title: str, subtitle: str = "", children=()):
 
 
 @solara.component
-def County(run: Counties, frame: solara.Reactive, selected, on_select):
+def County(run: Counties, frame: solara.Reactive, selected, on_select, delivery=None):
     """The graph(s), the inspector, the readout, the lesson's observations and the plots. Only this
     part of the page (and the run bar's week) is drawn again each week: it alone reads ``frame``."""
     frame = frame.value
@@ -59,13 +60,13 @@ def County(run: Counties, frame: solara.Reactive, selected, on_select):
     if compare:
         with solara.Div(classes=["sc-pair"]):
             for model in run.shown:
-                CountyGraph(model, frame, selected, on_select, pair=True)
+                CountyGraph(model, frame, selected, on_select, pair=True, delivery=delivery)
         with solara.Div(classes=["sc-top"], style={"margin-top": "12px"}):
             InspectorCard(run, frame, selected, on_select)
             ReadoutCard(run, frame)
     else:
         with solara.Div(classes=["sc-top"]):
-            CountyGraph(run.left, frame, selected, on_select)
+            CountyGraph(run.left, frame, selected, on_select, delivery=delivery)
             with solara.Div(classes=["sc-side"]):
                 InspectorCard(run, frame, selected, on_select)
                 ReadoutCard(run, frame)
@@ -104,6 +105,7 @@ def Page(counties: solara.Reactive | None = None, settings: solara.Reactive | No
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(DEFAULT_SPEED)
     selected = solara.use_reactive(None)
+    delivery = solara.use_memo(Delivery, [])  # the browser reports each frame it drew; Play waits for it
     panels, set_panels = solara.use_state([0, 1])  # both panels open at first: the explainer, the settings
 
     def build():
@@ -131,7 +133,7 @@ def Page(counties: solara.Reactive | None = None, settings: solara.Reactive | No
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
     with solara.Div(classes=["sc-main"]):
-        RunBar(run, frame, playing, speed, busy, reset)
+        RunBar(run, frame, playing, speed, busy, reset, delivery)
         solara.HTML(tag="div", classes=["sc-help"], unsafe_innerHTML=run_help())
         with v.ExpansionPanels(multiple=True, v_model=panels, on_v_model=set_panels, class_="sc-panels",
                                style_="margin: 8px 0 12px 0"):
@@ -140,7 +142,7 @@ def Page(counties: solara.Reactive | None = None, settings: solara.Reactive | No
             Panel("County and policy", f"In use: {in_use_text(run.settings)}",
                   children=[SettingsPanel(settings.value, apply)])
         with solara.Div(classes=["sc-stale"] if busy else []):
-            County(run, frame, selected.value, selected.set)
+            County(run, frame, selected.value, selected.set, delivery)
 
 
 page = Page

@@ -511,3 +511,34 @@ def test_the_lesson_card_lists_every_observation(page):
     assert "with a family or friendship tie to someone removed" in text  # O10, from the model's state
     removed = int((counties.value.left.custody == Custody.REMOVED).sum())
     assert f"{removed} away after removal (hollow dots)" in text  # the graph's heading, with its window
+
+
+def test_play_waits_for_the_browser_to_draw(page):
+    """On a busy machine Play made weeks faster than the browser drew them: the page froze on an old
+    week while the server ran on, and Pause waited behind the queue. Once the browser reports the
+    frames it drew, Play keeps at most one week in flight, and Pause stops it at once."""
+    rc, counties, _ = page
+    graph = graphs(rc)[0]
+    graph.vue_shown({"frame": 0})  # the browser drew the first picture
+    toggle = rc.find(v.BtnToggle).widget
+    toggle.v_model = list(SPEEDS).index("max")
+    button(rc, "Play").click()
+    time.sleep(1.0)  # the browser draws nothing more: Play stops after two weeks
+    assert counties.value.steps == 2
+    graph.vue_shown({"frame": 2})  # it drew them: two more weeks may go
+    time.sleep(1.0)
+    assert counties.value.steps == 4
+    start = time.monotonic()
+    button(rc, "Pause").click()
+    time.sleep(0.3)
+    assert counties.value.steps == 4 and time.monotonic() - start < 1.0
+
+
+def test_delivery_waits_only_for_a_browser_that_reports():
+    from viz.delivery import Delivery
+
+    delivery = Delivery()
+    assert delivery.wait(10, timeout=0.01)  # no browser ever reported: in-process pages never wait
+    delivery.report(3)
+    assert delivery.wait(3, timeout=0.01) and not delivery.wait(4, timeout=0.05)
+    assert not delivery.wait(4, timeout=5.0, still=lambda: False)  # Pause: no wait at all

@@ -31,8 +31,10 @@ def Card(classes=(), children=()):
 
 
 @solara.component_vue("graph_picture.vue")
-def GraphPicture(png: bytes, alt: str = "", max_width: str = "100%", event_pick: Callable = None):
-    """The graph as a picture the class can click: the browser sends where (fractions of the picture)."""
+def GraphPicture(png: bytes, frame: int = 0, alt: str = "", max_width: str = "100%", event_pick: Callable = None,
+                 event_shown: Callable = None):
+    """The graph as a picture the class can click: the browser sends where (fractions of the picture),
+    and which frame it has drawn (``viz.delivery``)."""
 
 
 def key_html(items: list[dict]) -> str:
@@ -61,7 +63,7 @@ def line_key_html(items: list[dict]) -> str:
 
 
 @solara.component
-def CountyGraph(model, frame: int, selected, on_select, pair: bool = False):
+def CountyGraph(model, frame: int, selected, on_select, pair: bool = False, delivery=None):
     """One county's households: heading (each count with its window), the clickable picture, the key."""
     shape = PAIR if pair else SINGLE
     view = solara.use_memo(lambda: GraphView(model, frame=shape), [model, shape])
@@ -83,7 +85,8 @@ def CountyGraph(model, frame: int, selected, on_select, pair: bool = False):
         solara.HTML(tag="div", classes=["sc-heading"], unsafe_innerHTML=html.escape(counts))
         if selected is not None and selected < len(view.pos):
             solara.HTML(tag="div", classes=["sc-following"], unsafe_innerHTML=html.escape(following(model, selected)))
-        GraphPicture(png=data, alt=f"{title}. {counts}", event_pick=pick,
+        GraphPicture(png=data, frame=frame, alt=f"{title}. {counts}", event_pick=pick,
+                     event_shown=lambda data: delivery.report(data.get("frame", -1)) if delivery else None,
                      max_width=f"calc((100vh - {GRAPH_ROOM}px) * {shape.aspect})")
         solara.HTML(tag="div", unsafe_innerHTML=key_html(legend_items()) + (
             '<div class="sc-note">Click a resident to see their story.</div>'))

@@ -20,6 +20,7 @@ NO_COMPARISON = "(one county only)"
 SEED_LABEL = "Seed (any text; Enter to apply)"
 SPEEDS = {"1": 1.0, "2": 2.0, "5": 5.0, "10": 10.0, "max": math.inf}  # Play: weeks a second
 DEFAULT_SPEED = "5"
+PAUSE = 0.02  # seconds between two weeks at the least, so the server hears clicks
 
 
 def week_text(weeks: int) -> str:
@@ -28,7 +29,7 @@ def week_text(weeks: int) -> str:
 
 @solara.component
 def RunBar(counties, frame: solara.Reactive, playing: solara.Reactive, speed: solara.Reactive, busy: str,
-           on_reset):
+           on_reset, delivery=None):
     """Step, Play/Pause, Run 1 year and Reset; the play speed; the week; what is being built, if anything."""
     frame.get()  # the week shown changes with every frame
 
@@ -51,7 +52,9 @@ def RunBar(counties, frame: solara.Reactive, playing: solara.Reactive, speed: so
             start = time.perf_counter()
             counties.step()
             redraw()
-            time.sleep(max(0.005, 1.0 / SPEEDS[speed.value] - (time.perf_counter() - start)))
+            if delivery is not None:  # at most one week in flight: the browser has drawn the one before
+                delivery.wait(frame.value - 1, still=lambda: playing.value)  # (viz.delivery)
+            time.sleep(max(1.0 / SPEEDS[speed.value] - (time.perf_counter() - start), PAUSE))
 
     solara.lab.use_task(play_loop, dependencies=[playing.value, counties], prefer_threaded=True)
 
