@@ -350,9 +350,9 @@ def test_compare_mode_the_busy_sign_and_the_inspector(browser, server, tmp_path)
 
 def test_five_years_screenshot(browser, server, tmp_path):
     """The picture for the README: the lesson's county (seed 42) after five years of full cooperation,
-    panels folded, the graph beside the readout (a 1600-pixel-wide window)."""
+    panels folded, the graph and its key beside the inspector and the readout (a 1600 x 1200 window)."""
     url, _ = server
-    page = open_page(browser, url, 1600, 1000)
+    page = open_page(browser, url, 1600, 1200)
     run_years(page, 5)
     fold_panels(page)
     time.sleep(1.0)
