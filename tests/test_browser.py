@@ -338,6 +338,12 @@ def test_compare_mode_the_busy_sign_and_the_inspector(browser, server, tmp_path)
     assert re.search(r"Resident \d+, household \d+", text) and text.count("Record:") == 2  # in both counties
     for channel in ("Household", "Friends", "News of enforcement"):
         assert channel in text
+    with page.expect_download(timeout=30_000) as download:  # the readout as CSV, unrounded
+        page.get_by_role("button", name="Readout (CSV)").click()
+    table = Path(download.value.path()).read_text().splitlines()
+    assert download.value.suggested_filename == "readout_week260.csv"
+    assert table[0] == "week,section,window,row,unit,Full cooperation,Hennessey (SF 2011),no program (same seed)"
+    assert any(line.startswith("260,The pathway,so far (since week 1),Arrests,") for line in table)
     time.sleep(1.0)
     save_screenshot(page, tmp_path, "app-compare-1280x720.png")
     scroll_to(page, ".sc-inspector")
