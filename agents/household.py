@@ -22,6 +22,22 @@ class Household(mesa.Agent):
         self.reunifications = 0
         self.earners_lost = 0
 
+    COUNTS = ("separations", "ever_separated", "citizen_children_separated", "foster_placements", "reunifications",
+              "earners_lost")
+
+    def state(self) -> dict:
+        """The household's counts (plain data), for snapshots of the model."""
+        return {name: getattr(self, name) for name in self.COUNTS}
+
+    def set_state(self, state: dict) -> None:
+        for name in self.COUNTS:
+            setattr(self, name, state[name])
+        self.update_status()
+
+    def reset_counts(self) -> None:
+        """Counts start again (a run's week 0 after the spin-up); who is where stays as it is."""
+        self.set_state({name: False if name == "ever_separated" else 0 for name in self.COUNTS})
+
     def update_status(self) -> None:
         """Mixed status: an undocumented member and a member of another status (changes with relief)."""
         statuses = {int(self.model.status[m]) for m in self.members}

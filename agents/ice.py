@@ -18,7 +18,7 @@ only within a week.
 import mesa
 import numpy as np
 
-from .codes import FINAL_ORDER, LEVEL1, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Status, is_citizen, sc_level
+from .codes import FINAL_ORDER, LEVEL1, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Offense, Status, is_citizen, sc_level
 from .policies import Case
 
 CARRY_OVER_WEEKS = WEEKS_PER_YEAR  # unused capacity carries over up to a year
@@ -52,6 +52,34 @@ class ICE(mesa.Agent):
         self.background_per_weight = (params.background_arrest_rate * int(undocumented.sum()) / total / WEEKS_PER_YEAR
                                       if total > 0 else 0.0)
         self._weight_cdf = None  # cumulative weights, rebuilt after a removal changes one
+
+    # --- a safe copy of ICE's state in this county (plain data), for snapshots of the model ---
+    def state(self) -> dict:
+        def offense(o):
+            return None if o is None else int(o)
+
+        return {"budget": float(self.budget),
+                "pending": [(int(r), offense(o), bool(f)) for r, o, f in self.pending],
+                "pickups": [(int(r), offense(o)) for r, o in self.pickups],
+                "at_large_schedule": {int(w): [(int(r), offense(o)) for r, o in v]
+                                      for w, v in self.at_large_schedule.items()},
+                "release_schedule": {int(w): list(v) for w, v in self.release_schedule.items()},
+                "detained": {int(r): (door, offense(o), rule) for r, (door, o, rule) in self.detained.items()},
+                "undocumented_adults": self.undocumented_adults.copy(), "weight": self._weight.copy()}
+
+    def set_state(self, state: dict) -> None:
+        def offense(o):
+            return None if o is None else Offense(o)
+
+        self.budget = state["budget"]
+        self.pending = [(r, offense(o), f) for r, o, f in state["pending"]]
+        self.pickups = [(r, offense(o)) for r, o in state["pickups"]]
+        self.at_large_schedule = {w: [(r, offense(o)) for r, o in v] for w, v in state["at_large_schedule"].items()}
+        self.release_schedule = {w: list(v) for w, v in state["release_schedule"].items()}
+        self.detained = {r: (door, offense(o), rule) for r, (door, o, rule) in state["detained"].items()}
+        self.undocumented_adults = state["undocumented_adults"].copy()
+        self._weight = state["weight"].copy()
+        self._weight_cdf = None
 
     @property
     def regime(self):
@@ -184,7 +212,7 @@ class ICE(mesa.Agent):
         model.in_ident[resident] = True  # ICE enrolls everyone it detains
         model.count(COUNTER_OF_DOOR[door])
         model.log_event(STAGE_OF_DOOR[door], resident, offense, door=door, rule=rule)
-        model.mark_ice_contact(resident, model.params.detention_shock)
+        model.mark_ice_contact(resident, model.params.detention_shock, transfer=door == "sc")
         self.detained[resident] = (door, offense, rule)
         week = model.week + self.params.ice_detention_weeks
         self.release_schedule.setdefault(week, []).append(resident)

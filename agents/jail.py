@@ -38,6 +38,21 @@ class Jail(mesa.Agent):
         self.detainers = {}  # resident -> (honor?, rule) for the detainer lodged on them
         self.pretrial = set()  # residents a detainer keeps in jail before trial
 
+    # --- a safe copy of the jail's state (plain data), for snapshots of the model ---
+    def state(self) -> dict:
+        return {"charges": {int(r): (int(o), bool(f)) for r, (o, f) in self.charges.items()},
+                "release_week": dict(self.release_week),
+                "release_schedule": {int(w): list(v) for w, v in self.release_schedule.items()},
+                "detainers": {int(r): (bool(h), rule) for r, (h, rule) in self.detainers.items()},
+                "pretrial": sorted(self.pretrial)}
+
+    def set_state(self, state: dict) -> None:
+        self.charges = {r: (Offense(o), f) for r, (o, f) in state["charges"].items()}
+        self.release_week = dict(state["release_week"])
+        self.release_schedule = {w: list(v) for w, v in state["release_schedule"].items()}
+        self.detainers = dict(state["detainers"])
+        self.pretrial = set(state["pretrial"])
+
     @property
     def policy(self) -> DetainerPolicy:
         """The detainer policy in force this week."""

@@ -38,6 +38,15 @@ class PoliceOfficer(mesa.Agent):
         self.crimes_investigated = 0
         self.crimes_cleared = 0
 
+    COUNTS = ("stops", "arrests", "citations", "crimes_investigated", "crimes_cleared")
+
+    def state(self) -> dict:
+        return {name: getattr(self, name) for name in self.COUNTS}
+
+    def set_state(self, state: dict) -> None:
+        for name in self.COUNTS:
+            setattr(self, name, state[name])
+
     def stop(self, offender: int, offense: Offense, felony: bool) -> bool:
         """A proactive stop that found an offense. Return True if it ends in an arrest."""
         model = self.model

@@ -64,6 +64,19 @@ class Foci:
         own = self.memberships if x.ndim == 1 else self.memberships[:, None]
         return total - own * x
 
+    def distinct_acquaintances(self) -> float:
+        """The mean number of distinct acquaintances per resident (people sharing any focus). Counted
+        exactly where foci overlap a lot (a county small for its foci); elsewhere, overlaps are rare and
+        the co-member count stands for it."""
+        n = self.membership.shape[0]
+        if n == 0 or self.membership.shape[1] == 0:
+            return 0.0
+        mean = float(self.acquaintances.mean())
+        if n > 5_000 or mean < n / 20:
+            return mean
+        pairs = (self.membership @ self.membership_t).tocsr()
+        return float((np.diff(pairs.indptr) - (pairs.diagonal() > 0)).mean())
+
     def co_members_of(self, people: np.ndarray):
         """Every co-member of every focus of each person (self excluded; repeats for shared foci),
         and for each, the person whose focus it was."""

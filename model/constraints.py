@@ -235,12 +235,34 @@ class Schedule(Options):
 
     max_week: int = 100_000
 
-    def parse(self, name, value) -> Timeline:
+    def _at_activation(self, name, value):
+        """(first, then) for ``"first;then@activation"`` (a change in the week the federal program
+        reaches the county, whatever week that is), else None."""
+        parts = [part.strip() for part in value.split(";")]
+        if len(parts) != 2 or not parts[1].replace(" ", "").endswith("@activation"):
+            if "activation" in value:
+                raise ValueError(f"{name}: '@activation' is allowed in a schedule of one change, like "
+                                 f"{self.options[0]!r};{self.options[-1]!r}@activation, got {value!r}")
+            return None
+        first, then = parts[0], parts[1].partition("@")[0].strip()
+        for option in (first, then):
+            if option not in self.options:
+                raise ValueError(f"{name} must be one of {self.options} or a schedule like "
+                                 f"{self.example()!r}; {option!r} is not one of them (in {value!r})")
+        return first, then
+
+    def parse(self, name, value, activation: int | None = None) -> Timeline:
+        """The schedule. ``"a;b@activation"`` changes in the week the program reaches the county
+        (``activation``, the parameter ``activation_week``; at week 1 at the earliest)."""
         if isinstance(value, Timeline):
             value = value.text()
         if not isinstance(value, str):
             raise ValueError(f"{name} must be one of {self.options} or a schedule like "
                              f"{self.example()!r}, got {value!r}")
+        symbolic = self._at_activation(name, value)
+        if symbolic is not None:
+            first, then = symbolic
+            return Timeline.constant(first).then(then, max(1, 1 if activation is None else int(activation)))
 
         def read(option):
             if option not in self.options:
@@ -251,6 +273,10 @@ class Schedule(Options):
         return parse_timeline(value, name, read, self.example(), self.max_week)
 
     def check(self, name, value):
+        if isinstance(value, str) and "activation" in value:
+            symbolic = self._at_activation(name, value)
+            if symbolic is not None:
+                return f"{symbolic[0]};{symbolic[1]}@activation"
         return self.parse(name, value).text()
 
     def example(self) -> str:
@@ -258,7 +284,8 @@ class Schedule(Options):
 
     def describe(self) -> str:
         return (", ".join(f"`{k}`" for k in self.options)
-                + f", or a schedule such as `{self.example()}` (changes at the given weeks)")
+                + f", or a schedule such as `{self.example()}` (changes at the given weeks; `@activation`: in "
+                "the week the program reaches the county)")
 
 
 def level_text(level: float) -> str:

@@ -42,8 +42,8 @@ def _draw(model, cdf, k) -> np.ndarray:
 
 
 def _random_tie(model, people) -> np.ndarray:
-    """A random tie of each person (or -1 for people with none)."""
-    w = model.ties.weights
+    """A random household member or friend of each person (or -1 for people with none)."""
+    w = model.ties.local_weights
     deg = np.diff(w.indptr)[people]
     pick = w.indptr[people] + (model.rng.random(len(people)) * deg).astype(np.int64)
     if len(w.indices) == 0:  # a county without any ties (one-person households, no friends)
@@ -106,7 +106,7 @@ def witness_chill(model, victims) -> np.ndarray:
     foci, not the population."""
     present = model.custody != Custody.REMOVED
     chilled = model.fear_process.chilled & present
-    w = model.ties.weights
+    w = model.ties.local_weights
     neighbors, offsets, lengths = gather_rows(w.indptr, w.indices, victims)
     owner = np.repeat(np.arange(len(victims)), lengths)
     k = len(victims)

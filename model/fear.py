@@ -1,44 +1,46 @@
 """Fear of immigration enforcement, and the chilled state it puts people in.
 
-Each week a resident still in the county is exposed to enforcement through four channels:
+Each week, a resident still in the county is exposed to this week's ICE events (detentions by any
+door, removals) through the channels of ``model.hearing``: the people who knew the detained
+(household, kin, friends, acquaintances), the people they told (second hand), and the news media
+(each resident's memory of the detentions the news brought them).
 
-- **household** and **friends** (strong ties): a detention or removal of a tie, weighted by
-  tie strength (``model.network``);
-- **acquaintances** (weak ties through shared foci, ``model.acquaintances``): the same events,
-  ``acquaintance_shock_weight`` per acquaintance;
-- **salience**: the news of enforcement. A one-time signal when the federal program reaches the
-  county, and a running signal from detentions and removals in the community, remembered with a
-  half-life and weighted by how close the group is (own ethnic group 1, the other
-  ``salience_cross_group``). News of detentions outside the county (``outside_news``, detentions
-  per 1,000 Hispanic residents a week, a schedule over weeks) enters the same stock as detentions
-  of Hispanic residents of the county would. A detainer policy declared in public damps it all
-  (``policy_salience_damping``).
-
-Exposure ``e`` raises fear by ``s_eff (1 - f)(1 - exp(-fear_sensitivity e))``, where ``s_eff`` is
-the resident's susceptibility (Pew worry ratios) or, with fear on behalf of others, the larger of
-it and ``fear_for_others_weight`` times the susceptibility of the most vulnerable person they live
-with. Fear also moves toward the fear of strong ties (contagion) and decays. Six stocks keep
-each channel's share of every resident's fear (household, friends, acquaintances, salience,
-others, contagion), so the decomposition is exact: the stocks sum to fear.
+Exposure ``e`` raises fear by ``s_eff x fear_sensitivity x e``, where ``s_eff`` is the resident's
+susceptibility (Pew worry ratios) or, with fear on behalf of others, the larger of it and
+``fear_for_others_weight`` times the susceptibility of the most vulnerable person they live with or
+their kin in another household (an immigrant parent). Fear also moves toward the fear of close ties
+(contagion: household, kin, friends) and decays by ``fear_decay`` a week; it is capped at 1. Fear is
+linear in what one heard, up to the cap: a county sampled at any fraction, whose residents hear the
+same number of detentions a year but bunched differently in time, has the same mean fear (a saturating
+response would make the bunched hearings of a small sample count for less). A stock for each channel
+of ``model.hearing.CHANNELS`` keeps that channel's share of every resident's fear, so the
+decomposition is exact: the stocks sum to fear, and the news media's share is a measured outcome.
 
 Fear is the probability of being chilled: each resident has a fixed threshold drawn uniformly at
 build, and is chilled while fear exceeds it. A chilled victim reports less and a chilled witness
 cooperates less (``model.crime``); how much less is a separate assumption.
 
-Cost: detentions and removals are rare, so what travels along ties (exposure, who knows someone
-detained, who knows someone undocumented) is scattered from each event over its ties and
-co-members (``TieCounts``), never a product over the whole population. The dense work each week
-is one sparse product for contagion and a few passes over the fear arrays.
+What residents know: who heard of a detention or removal in the past year (first-hand: they knew the
+detained person; through close ties only; or at all, second hand included), tracked as the week each
+resident last heard; and who knows someone undocumented (a status is private: close ties know it,
+each acquaintance's with ``acquaintance_knowing_prob``).
+
+Cost: events are rare, so what travels along ties is scattered from each event over its ties and
+co-members (``model.hearing``, ``model.network.TieCounts``), never a product over the population.
+The dense work each week is one sparse product for contagion and a few passes over the fear arrays.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from agents.codes import KNOWING_WINDOW_WEEKS, Custody, Status
 
+from .hearing import CHANNEL_NAMES, CHANNELS, INDEX, Heard, NewsMedia, WordOfMouth
 from .network import TieCounts, gather_rows
 
-CHANNELS = ("household", "friends", "acquaintances", "salience", "others", "contagion")
-HOUSEHOLD, FRIENDS, ACQUAINTANCES, SALIENCE, OTHERS, CONTAGION = range(len(CHANNELS))
+CLOSE = np.array([c.close for c in CHANNELS])
+FIRST_HAND = np.array([c.first_hand for c in CHANNELS])
+NEVER_HEARD = -(10**6)
 
 
 def household_max_excluding_self(values: np.ndarray, household_start: np.ndarray) -> np.ndarray:
@@ -60,43 +62,36 @@ def household_max_excluding_self(values: np.ndarray, household_start: np.ndarray
 
 
 class FearProcess:
-    """Fear, its channels and the chilled state for every resident; stepped once a week.
+    """Fear, its channels, the chilled state and what residents know, for every resident; stepped once
+    a week.
 
-    Built with what it needs: the parameter object (among them ``outside_news``, the news of
-    detentions outside the county, a schedule of levels), the ties, the foci, the residents' fixed
-    traits and whether the county's detainer policy is declared in public: ``declared`` is a
-    ``Timeline`` of booleans (more than one step if the county changed its policy)."""
+    Built with what it needs: the parameter object, the ties and foci, the residents' fixed traits and
+    whether the county's detainer policy is declared in public (``declared``, a ``Timeline`` of
+    booleans: more than one step if the county changed its policy)."""
 
     def __init__(self, params, rng, ties, foci, status, hispanic, household_start, declared):
         n = len(status)
         self.p = params
         self.ties, self.foci = ties, foci
         self.hispanic = hispanic
-        self.group = hispanic.astype(np.int64)  # salience listener group: 0 non-Hispanic, 1 Hispanic
+        self.group = hispanic.astype(np.int64)  # media listener group: 0 non-Hispanic, 1 Hispanic
         self.household_start = household_start
         self.household_of = np.repeat(np.arange(len(household_start) - 1), np.diff(household_start))
+        self.word_of_mouth = WordOfMouth(params, ties, foci)
+        self.media = NewsMedia(params, declared, self.group)
         self.fear = np.zeros(n)
         self.channels = np.zeros((len(CHANNELS), n))
         self.threshold = rng.random(n)  # chilled while fear exceeds it
         self.chilled = np.zeros(n, dtype=bool)
-        # how well connected to gossip each resident is: they know of at least one of c acquaintances
-        # (their status, their detention) when this draw is below 1 - (1 - k)^c
-        self.hearing = rng.random(n)
+        # how well connected to what acquaintances say each resident is: they know the status of at
+        # least one of c undocumented acquaintances when this draw is below 1 - (1 - k)^(c / f)
+        self.knowing_draw = rng.random(n)
         self.log_not_knowing = np.log1p(-min(params.acquaintance_knowing_prob, 1.0 - 1e-12))
-        self.salience = np.zeros(2)  # news stock heard by non-Hispanic (0) and Hispanic (1) residents
-        self.salience_keep = 0.5 ** (1.0 / params.salience_half_life_weeks)
-        damped = 1.0 - params.policy_salience_damping
-        self.salience_scales = declared.map(lambda flag: damped if flag else 1.0)
-        self.salience_scale = self.salience_scales.at(0)
-        # news from outside (detentions per 1,000 Hispanic residents a week, a schedule), and the
-        # exposure one such detention adds to each listener group's stock (as a local Hispanic detention)
-        self.outside_news = params.outside_news
-        cross = params.salience_cross_group
-        self.outside_weight = params.salience_per_detention * params.detention_shock * np.array([cross, 1.0])
+        # a county too small for acquaintances_mean co-members each: each of the few there are counts for more
+        self.acquaintance_shortfall = max(1.0, params.acquaintances_mean / max(float(foci.acquaintances.mean()), 1.0)
+                                          if len(foci.acquaintances) and foci.membership.shape[1] else 1.0)
+        self.last_heard = np.full((3, n), NEVER_HEARD, dtype=np.int64)  # any, first-hand, close ties
         self.tie_strength = np.asarray(ties.weights.sum(axis=1)).ravel()
-        self.recent = TieCounts(ties, foci, n)  # detained or removed in the knowing window
-        self.in_recent = np.zeros(n, dtype=bool)
-        self.expiry = {}  # week -> residents whose knowing window may close
         self.undocumented = TieCounts(ties, foci, n)  # undocumented residents still in the county
         self.in_undocumented = np.zeros(n, dtype=bool)
         self.present = np.zeros(n, dtype=bool)
@@ -107,6 +102,7 @@ class FearProcess:
         self.keep = np.ones(n)  # weekly decay factor: 1 - fear_decay in the county, 1 (frozen) once removed
         self.s_present = np.zeros(n)  # effective susceptibility of residents in the county, 0 once removed
         self._synced = False
+        self.heard_this_week = None  # the last week's hearings (model.hearing.Heard), for the page
 
     # --- who is here, and how susceptible ---
     def own(self, status, hispanic) -> np.ndarray:
@@ -122,7 +118,7 @@ class FearProcess:
 
     def sync(self, status, custody) -> None:
         """Catch up with removals, returns and changes of status since last week: the undocumented
-        counts and, in the households concerned, susceptibility on behalf of others."""
+        counts and, for the households and kin concerned, susceptibility on behalf of others."""
         present = custody != Custody.REMOVED
         changed = np.flatnonzero((present != self.present) | (status != self.status))
         if len(changed) == 0:
@@ -147,7 +143,9 @@ class FearProcess:
             self._set_susceptibility(np.arange(len(status)))
             return
         self.own_susceptibility[changed] = self.own(status[changed], self.hispanic[changed])
-        households = np.unique(self.household_of[changed])
+        kin = self.ties.kin_weights
+        touched = np.concatenate([changed, gather_rows(kin.indptr, kin.indices, changed)[0]])
+        households = np.unique(self.household_of[touched])
         starts, ends = self.household_start[households], self.household_start[households + 1]
         members = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
         self._set_susceptibility(members)
@@ -159,6 +157,12 @@ class FearProcess:
             households = np.unique(self.household_of[rows])
             bounds = np.concatenate([[0], np.cumsum(np.diff(self.household_start)[households])])
             others = household_max_excluding_self(np.where(self.present[rows], own[rows], 0.0), bounds)
+            kin = self.ties.kin_weights
+            if kin.nnz:
+                sub = kin[rows]
+                vulnerable = sp.csr_matrix((own[sub.indices] * self.present[sub.indices], sub.indices, sub.indptr),
+                                           shape=sub.shape)
+                others = np.maximum(others, vulnerable.max(axis=1).toarray().ravel())
             eff = np.maximum(own[rows], self.p.fear_for_others_weight * others)
         else:
             eff = own[rows]
@@ -167,92 +171,43 @@ class FearProcess:
         self.s_present[rows] = np.where(self.present[rows], eff, 0.0)
 
     # --- the week ---
-    def salience_signal(self, shock, events, activation_now: bool, outside: float = 0.0) -> np.ndarray:
-        """Advance the news stock one week; return the salience exposure of each listener group.
-
-        ``outside``: detentions per 1,000 Hispanic residents heard about from outside the county this
-        week; each adds to the stock what a detention of a Hispanic resident of the county adds."""
+    def step(self, model, events: np.ndarray, shock: np.ndarray, transfer: np.ndarray) -> None:
+        """Advance fear one week. ``events``: distinct residents detained or removed this week; ``shock``
+        their exposure weight (detention_shock, removal_shock); ``transfer``: the event is the jail's own
+        transfer to ICE (which a declared policy damps in the news)."""
         p = self.p
-        self.salience *= self.salience_keep
-        if not p.salience_channel:
-            return np.zeros(2)
-        if activation_now:
-            self.salience += p.salience_activation_shock
-        if outside > 0:
-            self.salience += outside * self.outside_weight
-        if len(events):
-            heard = np.bincount(self.group[events], weights=shock[events], minlength=2)
-            residents = np.bincount(self.group[self.present], minlength=2)
-            per_1000 = np.divide(heard * 1000.0, residents, out=np.zeros(2), where=residents > 0)
-            cross = p.salience_cross_group
-            closeness = np.array([[1.0, cross], [cross, 1.0]])  # listener group x event group
-            self.salience += p.salience_per_detention * closeness @ per_1000
-        return self.salience * self.salience_scale
-
-    def _update_recent(self, week, last_ice_week, events) -> None:
-        """Who was detained or removed within the knowing window: joins now, leaves when it closes."""
-        joined = events[~self.in_recent[events]]
-        self.recent.add(joined)
-        self.in_recent[joined] = True
-        for resident in events:
-            self.expiry.setdefault(int(last_ice_week[resident]) + KNOWING_WINDOW_WEEKS, []).append(int(resident))
-        due = np.array(self.expiry.pop(week, []), dtype=np.int64)
-        if len(due):
-            due = np.unique(due)
-            left = due[self.in_recent[due] & (week - last_ice_week[due] >= KNOWING_WINDOW_WEEKS)]
-            self.recent.remove(left)
-            self.in_recent[left] = False
-
-    def _tie_exposure(self, shock, events):
-        """This week's exposure through household, friends and acquaintances, on the residents it touches."""
-        p = self.p
-        touched, parts = [], []
-        for k, w in ((HOUSEHOLD, self.ties.family_weights), (FRIENDS, self.ties.friend_weights)):
-            neighbors, offsets, lengths = gather_rows(w.indptr, w.indices, events)
-            touched.append(neighbors)
-            parts.append((k, w.data[offsets] * np.repeat(shock[events], lengths)))
-        if p.acquaintance_shock_weight > 0:
-            co, source = self.foci.co_members_of(events)
-            touched.append(co)
-            parts.append((ACQUAINTANCES, p.acquaintance_shock_weight * shock[source]))
-        idx = np.unique(np.concatenate(touched)) if touched else np.empty(0, dtype=np.int64)
-        exposure = np.zeros((3, len(idx)))
-        row = {HOUSEHOLD: 0, FRIENDS: 1, ACQUAINTANCES: 2}
-        for (k, values), where in zip(parts, touched, strict=True):
-            np.add.at(exposure[row[k]], np.searchsorted(idx, where), values)
-        return idx, exposure
-
-    def step(self, model) -> None:
-        """Advance fear one week."""
-        p = self.p
+        week = model.week
         self.sync(model.status, model.custody)
-        shock = model.fear_shock
-        events = np.flatnonzero(model.last_ice_week == model.week)
-        self._update_recent(model.week, model.last_ice_week, events)
-        activation_now = p.sharing_active and model.week == p.activation_week
-        self.salience_scale = self.salience_scales.at(model.week)  # a declared policy damps the news from its week
-        salience = self.salience_signal(shock, events, activation_now, self.outside_news.at(model.week))
-        idx, tie_exposure = self._tie_exposure(shock, events) if len(events) else (np.empty(0, np.int64), None)
+        activation_now = p.sharing_active and week == model.activation
+        rng, present = model.rng, self.present
+        self.media.fade(present, activation_now)
+        local, outside = self.media.audience(rng, week, present, events, transfer)
+        heard = self.word_of_mouth.spread(rng, events, shock, present, local)
+        self.media.hear(heard, outside)
+        e_media = self.media.memory
+        self.heard_this_week = heard
+        people = heard.channel != INDEX["media"]  # the media's hearings act through each memory
+        heard = Heard(heard.people[people], heard.event[people], heard.channel[people], heard.exposure[people])
+        self._remember(week, heard)
 
-        fear, ch, present = self.fear, self.channels, self.present
-        ties_fear = self.ties.weights @ (fear * present)
+        fear, ch = self.fear, self.channels
+        ties_fear = self.ties.weights @ (fear * self.present)
         keep, s_eff = self.keep, self.s_present
-        e_total = np.where(self.hispanic, salience[1], salience[0])
-        if len(idx):
-            e_total[idx] += tie_exposure.sum(axis=0)
+        e_total = e_media.copy()
+        if len(heard.people):
+            np.add.at(e_total, heard.people, heard.exposure)
         f = fear * keep
-        gain = s_eff * (1.0 - f) * -np.expm1(-p.fear_sensitivity * e_total)
+        gain = s_eff * p.fear_sensitivity * e_total
         own_gain = gain * self.own_share
-        contagion = s_eff * p.fear_contagion * np.maximum(
-            np.divide(ties_fear, self.tie_strength, out=np.zeros_like(ties_fear), where=self.tie_strength > 0) - f, 0.0)
+        ties_mean = np.divide(ties_fear, self.tie_strength, out=f.copy(), where=self.tie_strength > 0)
+        contagion = s_eff * p.fear_contagion * (ties_mean - f)  # worried ties worry one, calm ones calm one
         ch *= keep
-        sal_part = np.divide(salience[self.group], e_total, out=np.zeros_like(e_total), where=e_total > 0)
-        ch[SALIENCE] += own_gain * sal_part
-        if len(idx):
-            for row, k in enumerate((HOUSEHOLD, FRIENDS, ACQUAINTANCES)):
-                ch[k, idx] += own_gain[idx] * tie_exposure[row] / e_total[idx]
-        ch[OTHERS] += gain - own_gain
-        ch[CONTAGION] += contagion
+        per_exposure = np.divide(own_gain, e_total, out=np.zeros_like(e_total), where=e_total > 0)
+        ch[INDEX["media"]] += per_exposure * e_media
+        if len(heard.people):
+            np.add.at(ch, (heard.channel, heard.people), per_exposure[heard.people] * heard.exposure)
+        ch[INDEX["others"]] += gain - own_gain
+        ch[INDEX["contagion"]] += contagion
         f += gain + contagion
         over = np.flatnonzero(f > 1.0)
         if len(over):
@@ -260,19 +215,48 @@ class FearProcess:
             f[over] = 1.0
         fear[:] = f
         np.greater(fear, self.threshold, out=self.chilled)
-        shock[:] = 0.0
+
+    def _remember(self, week: int, heard) -> None:
+        if len(heard.people) == 0:
+            return
+        self.last_heard[0, heard.people] = week
+        first = FIRST_HAND[heard.channel]
+        self.last_heard[1, heard.people[first]] = week
+        close = CLOSE[heard.channel]
+        self.last_heard[2, heard.people[close]] = week
+
+    # --- a safe copy of the state (plain data), for snapshots of the model ---
+    ARRAYS = ("fear", "channels", "chilled", "threshold", "knowing_draw", "last_heard", "in_undocumented", "present",
+              "status", "own_susceptibility", "susceptibility", "own_share", "keep", "s_present")
+
+    def state(self) -> dict:
+        return {"arrays": {name: getattr(self, name).copy() for name in self.ARRAYS},
+                "undocumented": (self.undocumented.close.copy(), self.undocumented.acquaintances.copy()),
+                "media": self.media.memory.copy(), "synced": self._synced}
+
+    def set_state(self, state: dict) -> None:
+        for name, values in state["arrays"].items():
+            getattr(self, name)[...] = values  # in place: the model holds views of some of them
+        self.undocumented.close, self.undocumented.acquaintances = (a.copy() for a in state["undocumented"])
+        self.media.memory[...] = state["media"]
+        self._synced = state["synced"]
+        self.heard_this_week = None
 
     # --- what residents know ---
     def knows_among_acquaintances(self, count: np.ndarray) -> np.ndarray:
-        """Whether a resident knows of at least one of ``count`` acquaintances (status or detention),
-        each known with probability ``acquaintance_knowing_prob``; monotone and persistent in the count."""
-        return self.hearing < -np.expm1(self.log_not_knowing * count)
+        """Whether a resident knows the status of at least one of ``count`` acquaintances, each known with
+        probability ``acquaintance_knowing_prob`` (in a county too small for ``acquaintances_mean``
+        acquaintances each, each of the few there are counts for several); monotone and persistent."""
+        return self.knowing_draw < -np.expm1(self.log_not_knowing * count * self.acquaintance_shortfall)
 
-    def knowing(self) -> dict:
-        """Who knows someone detained or removed in the past year (through any tie, or through
-        household and friends alone) and who knows someone undocumented."""
-        close = self.recent.close > 0
-        return {"knows_detained_close": close,
-                "knows_detained": close | self.knows_among_acquaintances(self.recent.acquaintances),
+    def knowing(self, week: int) -> dict:
+        """Who heard of a detention or removal in the past year (at all, first-hand: they knew the
+        detained person, or through household, kin and friends) and who knows someone undocumented."""
+        recent = self.last_heard > week - KNOWING_WINDOW_WEEKS
+        return {"heard_detained": recent[0], "knows_detained": recent[1], "knows_detained_close": recent[2],
                 "knows_undocumented": (self.undocumented.close > 0)
                 | self.knows_among_acquaintances(self.undocumented.acquaintances)}
+
+    def decomposition(self) -> dict:
+        """The channels' stocks by name (they sum to ``fear``)."""
+        return dict(zip(CHANNEL_NAMES, self.channels, strict=True))

@@ -3,7 +3,7 @@ policies, shared by the reports (``experiments``) and the visualizer (``viz``, `
 
 Presets are listed in policy order (from no program, through the county's choices, to the later
 federal regimes), never alphabetically. Colours are colour-blind safe (Okabe-Ito, with Paul Tol's
-olive and dark red where a family needs more) and fixed per item, so a preset or a group has the
+olive, indigo and dark red where a family needs more) and fixed per item, so a preset or a group has the
 same colour in every figure and on the page. Colours drawn together in one figure are kept apart
 as a projector shows them (washed out, on white): ``tests/test_labels.py`` measures it.
 """
@@ -11,6 +11,7 @@ as a projector shows them (washed out, on white): ``tests/test_labels.py`` measu
 from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES, RECORD_COLUMNS, Custody, Status
 from agents.policies import POLICIES, REGIMES
 
+from .hearing import CHANNELS
 from .parameters import PRESETS
 
 # Presets in policy order, with a short label for legends and a long one for the page.
@@ -55,6 +56,8 @@ GROUP_LABELS = {
     "hispanic_citizen": "Hispanic citizens",
     "hispanic_us_born": "US-born Hispanic",
     "hispanic_adults": "Hispanic adults",
+    "hispanic_second_generation": "US-born Hispanic adults with an immigrant parent",
+    "hispanic_third_generation": "US-born Hispanic adults with US-born parents",
     "non_hispanic": "Non-Hispanic",
 }
 GROUP_COLORS = {  # undocumented and lawful permanent residents as the page colours their status
@@ -65,6 +68,8 @@ GROUP_COLORS = {  # undocumented and lawful permanent residents as the page colo
     "hispanic_citizen": "#0072B2",
     "hispanic_us_born": "#999933",
     "hispanic_adults": "#7F0000",
+    "hispanic_second_generation": "#56B4E9",
+    "hispanic_third_generation": "#332288",
     "non_hispanic": "#009E73",
 }
 
@@ -135,17 +140,9 @@ RULE_LABELS = {
     "detainer": "held on the detainer (no priority of the regime applies)",
 }
 
-# Fear channels (model.fear.CHANNELS).
-CHANNEL_LABELS = {
-    "household": "Household",
-    "friends": "Friends",
-    "acquaintances": "Acquaintances",
-    "salience": "News of enforcement",
-    "others": "Fear for others",
-    "contagion": "Worry passed on",
-}
-CHANNEL_COLORS = {"household": "#D55E00", "friends": "#7F0000", "acquaintances": "#999933",
-                  "salience": "#0072B2", "others": "#CC79A7", "contagion": "#009E73"}
+# Fear channels: declared with their mechanism in model.hearing.CHANNELS.
+CHANNEL_LABELS = {c.name: c.label for c in CHANNELS}
+CHANNEL_COLORS = {c.name: c.colour for c in CHANNELS}
 
 assert set(PRESET_ORDER) == set(PRESETS) == set(PRESET_SHORT) == set(PRESET_LABELS) == set(PRESET_COLORS)
 assert set(DOOR_LABELS) == set(DOORS)
@@ -153,6 +150,7 @@ assert set(LEVEL_LABELS) == set(LEVEL_NAMES.values()) == set(LEVEL_COLORS)
 assert set(DOOR_COLORS) == set(DOORS) and set(CHANNEL_COLORS) == set(CHANNEL_LABELS)
 assert set(CUSTODY_LABELS) == set(CUSTODY_COLORS) == {c.name.lower() for c in Custody}
 assert set(RECORD_LABELS) == set(RECORD_COLUMNS)
+assert set(GROUP_LABELS) == set(GROUP_COLORS)
 assert set(OFFENSE_LABELS) == set(OFFENSE_NAMES) and set(STATUS_LABELS) == set(STATUS_COLORS) == {
     s.name.lower() for s in Status}
 

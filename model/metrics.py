@@ -7,7 +7,7 @@ import pandas as pd
 
 from agents.codes import LEVEL_NAMES, OFFENSE_NAMES, WEEKS_PER_YEAR, Custody, Status, is_citizen, sc_level
 
-from .fear import CHANNELS
+from .hearing import CHANNEL_NAMES
 from .reporters import CHILL_GROUPS, FEAR_GROUPS, REPORTING_GROUPS, VICTIM_GROUPS
 
 STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "turned_away", "lapsed", "pickup",
@@ -21,22 +21,24 @@ def _ratio(a, b) -> float:
     return a / b if b else float("nan")
 
 
-# Residents fall into small cells (present or not, Hispanic, status, adult); every reported group is a
-# union of cells, so a group mean is one bincount per value instead of a pass per group.
-N_CELLS = 17  # 0: not in the county; 1 + 8 hispanic + 2 status + adult
+# Residents fall into small cells (present or not, Hispanic, status, adult, second generation); every
+# reported group is a union of cells, so a group mean is one bincount per value instead of a pass per group.
+N_CELLS = 33  # 0: not in the county; 1 + 16 hispanic + 4 status + 2 adult + second generation
 
 
 def resident_cells(model) -> np.ndarray:
     """Each resident's cell this week (0 once removed)."""
     present = model.custody != Custody.REMOVED
-    cell = 1 + 8 * model.hispanic.astype(np.int64) + 2 * model.status.astype(np.int64) + model.adult
+    cell = (1 + 16 * model.hispanic.astype(np.int64) + 4 * model.status.astype(np.int64) + 2 * model.adult
+            + model.second_generation)
     return np.where(present, cell, 0)
 
 
 def _cell_groups() -> dict:
-    cells = np.arange(1, N_CELLS)
-    hispanic, status, adult = (cells - 1) // 8 == 1, ((cells - 1) % 8) // 2, (cells - 1) % 2 == 1
+    cells = np.arange(1, N_CELLS) - 1
+    hispanic, status, adult, second = cells // 16 == 1, (cells % 16) // 4, (cells % 4) // 2 == 1, cells % 2 == 1
     citizen = is_citizen(status)
+    us_born_adult = hispanic & adult & (status == Status.US_BORN)
     members = {
         "all": np.ones(len(cells), dtype=bool),
         "hispanic": hispanic,
@@ -45,6 +47,8 @@ def _cell_groups() -> dict:
         "hispanic_citizen": hispanic & citizen,
         "hispanic_us_born": hispanic & (status == Status.US_BORN),
         "hispanic_adults": hispanic & adult,
+        "hispanic_second_generation": us_born_adult & second,
+        "hispanic_third_generation": us_born_adult & ~second,
         "non_hispanic": ~hispanic,
     }
     return {g: np.concatenate([[False], m]) for g, m in members.items()}
@@ -93,7 +97,7 @@ def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
     hispanic = CELL_GROUPS["hispanic"][cells]
     channel_sums = fp.channels @ hispanic.astype(np.float64)
     channels = {c: channel_sums[i] / size["hispanic"] if size["hispanic"] else float("nan")
-                for i, c in enumerate(CHANNELS)}
+                for i, c in enumerate(CHANNEL_NAMES)}
     knows = {k: group_means(cells, v, ("hispanic", "hispanic_adults"), counts) for k, v in knowing.items()}
     per_1000 = {g: flows[f"victimizations_{g}"] * WEEKS_PER_YEAR * 1000 / size[g] if size[g] else float("nan")
                 for g in VICTIM_GROUPS}
@@ -103,10 +107,7 @@ def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
         "clearance_rate": _ratio(flows["crimes_cleared"], flows["crimes_reported"]),
         "victimization_rate_hispanic": per_1000["hispanic"],
         "victimization_rate_non_hispanic": per_1000["non_hispanic"],
-        "fear_mean_undocumented": fear["undocumented"],
-        "fear_mean_lpr": fear["lpr"],
-        "fear_mean_hispanic_citizen": fear["hispanic_citizen"],
-        "fear_mean_non_hispanic": fear["non_hispanic"],
+        **{f"fear_mean_{g}": fear[g] for g in FEAR_GROUPS},
         "share_hispanic_knows_detained": knows["knows_detained"]["hispanic"],
         "reporting_rate_cohort": cohort["all"],
         **{f"reporting_rate_cohort_{g}": cohort[g] for g in VICTIM_GROUPS},
@@ -119,11 +120,11 @@ def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
         **{f"clearance_rate_{g}": _ratio(flows[f"crimes_cleared_{g}"], flows[f"victimizations_reported_{g}"])
            for g in VICTIM_GROUPS},
         **{f"chilled_share_{g}": chilled[g] for g in CHILL_GROUPS},
-        "fear_mean_hispanic": fear["hispanic"],
-        **{f"fear_channel_{c}_hispanic": channels[c] for c in CHANNELS},
+        **{f"fear_channel_{c}_hispanic": channels[c] for c in CHANNEL_NAMES},
         "share_hispanic_adults_knows_detained": knows["knows_detained"]["hispanic_adults"],
         "share_hispanic_adults_knows_detained_close": knows["knows_detained_close"]["hispanic_adults"],
         "share_hispanic_adults_knows_undocumented": knows["knows_undocumented"]["hispanic_adults"],
+        "share_hispanic_adults_heard_detained": knows["heard_detained"]["hispanic_adults"],
         "residents_present": size["all"],
         "undocumented_present": size["undocumented"],
     }
@@ -166,6 +167,13 @@ class EventLog:
         key = itemgetter(*(EVENT_COLUMNS.index(name) for name in where))
         wanted = tuple(where.values()) if len(where) > 1 else next(iter(where.values()))
         return [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in self.rows if key(row) == wanted]
+
+    def state(self) -> dict:
+        return {"rows": list(self.rows), "counts": dict(self.counts)}
+
+    def set_state(self, state: dict) -> None:
+        self.rows = list(state["rows"])
+        self.counts = dict(state["counts"])
 
     def frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self.rows, columns=list(EVENT_COLUMNS))

@@ -14,6 +14,7 @@ import inspect
 
 import mesa
 import numpy as np
+from mesa.time import EventGenerator, Priority, Schedule
 
 from agents import ICE, Household, Jail, PoliceOfficer, Resident
 from agents.codes import (
@@ -39,6 +40,7 @@ from .on_demand import AgentsOnDemand
 from .parameters import DEFAULTS, make_params
 from .population import build_county
 from .reporters import FLOWS, REPORTERS
+from .spin_up import restore, snapshot, spin_up
 
 
 class SecureCommunitiesModel(mesa.Model):
@@ -62,8 +64,9 @@ class SecureCommunitiesModel(mesa.Model):
         self.neighborhood, self.propensity = county.neighborhood, county.propensity
         self.in_ident, self.record, self.record_week = county.in_ident, county.record, county.record_week
         self.parent_of_citizen_child = county.parent_of_citizen_child
+        self.second_generation = county.second_generation
         n = len(self.status)
-        self.fear_shock = np.zeros(n)
+        self.ice_events = []  # this week's detentions and removals: (resident, shock, the jail's own transfer?)
         self.custody = np.full(n, Custody.FREE, dtype=np.int8)
         self.last_ice_week = np.full(n, -10**6, dtype=np.int64)
         self.in_foster_care = np.zeros(n, dtype=bool)
@@ -101,6 +104,8 @@ class SecureCommunitiesModel(mesa.Model):
                        / WEEKS_PER_YEAR)
 
         self.events = EventLog()
+        self.recording = True  # False during the spin-up: no event is logged
+        self._spin_week = None  # the week during the spin-up (negative), None after it
         self.totals = dict.fromkeys(FLOWS, 0)
         self.flows = dict.fromkeys(FLOWS, 0)
         self.datacollector = mesa.DataCollector(
@@ -108,14 +113,33 @@ class SecureCommunitiesModel(mesa.Model):
         self.cohort = None  # the fixed cohort's group masks, frozen at the activation week
         self.fear_process.sync(self.status, self.custody)
         self.report_prob = crime.reporting_probability(self)
-        self.baseline_neighborhood_reporting = crime.neighborhood_reporting(
+        self.baseline_neighborhood_reporting = crime.neighborhood_reporting(  # no fear of enforcement at all
             self, np.ones(n), self.report_prob)
+        spin_up(self, rng)  # the county before week 0, at rest in the world before the program
         self._collect()
 
     def _make_household(self, h: int) -> Household:
         members = range(int(self._household_start[h]), int(self._household_start[h + 1]))
         return Household(self, h, members, [m for m in members if self.adult[m]],
                          [m for m in members if not self.adult[m]])
+
+    # --- safe copies of the state (model.spin_up) ---
+    def snapshot(self) -> dict:
+        """Every piece of the changing state as plain data (see ``model.spin_up.snapshot``)."""
+        return snapshot(self)
+
+    def restore(self, snap: dict) -> None:
+        """Continue from a snapshot of a county with the same seed and parameters (see ``model.spin_up``)."""
+        restore(self, snap)
+
+    def restart_clock(self, steps: int, time: float, recorded: dict) -> None:
+        """Mesa's clock and the recorded weeks as a snapshot left them after ``steps`` recorded weeks."""
+        self._default_schedule.stop()
+        self.steps, self.time = int(steps), float(time)
+        self._default_schedule = EventGenerator(self, self._do_step, Schedule(interval=1.0, start=self.time + 1.0),
+                                                priority=Priority.HIGH).start()
+        self.datacollector.model_vars = {name: list(values) for name, values in recorded.items()}
+        self.metrics = {name: values[-1] for name, values in recorded.items()}
 
     # --- parameters (scikit-learn style) ---
     def get_params(self) -> dict:
@@ -136,32 +160,57 @@ class SecureCommunitiesModel(mesa.Model):
 
     @property
     def week(self) -> int:
-        """The current week (1 during the first step; 0 before any step)."""
-        return self.steps
+        """The current week (1 during the first step; 0 before any step; negative during the spin-up)."""
+        return self.steps if self._spin_week is None else self._spin_week
 
     @property
     def sharing_is_active(self) -> bool:
         """Whether FBI-DHS fingerprint sharing reaches this county this week (federal, not local)."""
-        return self.params.sharing_active and self.week >= self.params.activation_week
+        return self.params.sharing_active and self.week >= self.activation
+
+    @property
+    def activation(self) -> int:
+        """The first week the program can act: ``activation_week``, or week 1 (the first recorded week)
+        for an activation at week 0; never during the spin-up."""
+        return max(self.params.activation_week, 1)
 
     # --- the week ---
     def step(self) -> None:
+        self.advance()
+        self._collect()
+
+    def advance(self, crime_and_jail: bool = True) -> None:
+        """One week of the county's processes, without recording it (``step`` records it). Without
+        ``crime_and_jail`` (the spin-up's early weeks, before the program, when crime leaves no trace
+        but records drawn at build): ICE's own operations, removals, returns and fear only."""
         self.flows = dict.fromkeys(FLOWS, 0)
-        crime.run_week(self)  # offending, victims, reports, police: arrests and bookings
-        self.ice.issue_detainers()  # IDENT matches -> detainers for the regime's priorities
-        self.jail.release_due()  # court outcomes; holds under the county's policy; declined: released
+        if crime_and_jail:
+            crime.run_week(self)  # offending, victims, reports, police: arrests and bookings
+            self.ice.issue_detainers()  # IDENT matches -> detainers for the regime's priorities
+            self.jail.release_due()  # court outcomes; holds under the county's policy; declined: released
         self.ice.take_custody()  # every door (jail pickups, at large, background), by priority, in capacity
         self.ice.resolve_due()  # detention ends: removal, relief or release of a citizen
         self._return_due()  # removed residents who come back this week
-        self.fear_process.step(self)
-        self._collect()
+        self.fear_process.step(self, *self._week_events())
+
+    def _week_events(self):
+        """This week's ICE events as distinct residents: their summed shock and whether any was the
+        jail's own transfer to ICE."""
+        events, self.ice_events = self.ice_events, []
+        if not events:
+            return np.empty(0, np.int64), np.empty(0), np.empty(0, dtype=bool)
+        who = np.array([e[0] for e in events], dtype=np.int64)
+        people, inverse = np.unique(who, return_inverse=True)
+        shock = np.bincount(inverse, weights=[e[1] for e in events], minlength=len(people))
+        transfer = np.bincount(inverse, weights=[e[2] for e in events], minlength=len(people)) > 0
+        return people, shock, transfer
 
     def _collect(self) -> None:
         self.report_prob = crime.reporting_probability(self)
         cells = resident_cells(self)
         if self.cohort is None and self.week >= self.params.activation_week:
             self.cohort = cells  # followed from here on, removed members included
-        state = weekly_state(self, self.report_prob, self.fear_process.knowing(), cells,
+        state = weekly_state(self, self.report_prob, self.fear_process.knowing(self.week), cells,
                              cells if self.cohort is None else self.cohort)
         cumulative = {f"{k}_cumulative": v for k, v in self.totals.items()}
         self.metrics = {**self.flows, **state, **cumulative}
@@ -173,7 +222,8 @@ class SecureCommunitiesModel(mesa.Model):
         self.totals[name] += k
 
     def log_event(self, stage: str, resident: int, offense=None, door=None, rule=None) -> None:
-        self.events.add(self, stage, resident, offense, door, rule)
+        if self.recording:
+            self.events.add(self, stage, resident, offense, door, rule)
 
     def officer_for(self, resident: int) -> PoliceOfficer:
         """An officer on the beat where the resident lives."""
@@ -200,10 +250,11 @@ class SecureCommunitiesModel(mesa.Model):
         for group, mask in victim_groups(self, victims).items():
             self.count(f"crimes_cleared_{group}", int(mask.sum()))
 
-    def mark_ice_contact(self, resident: int, shock: float) -> None:
-        """A detention or removal: the person's ties will feel it this week."""
+    def mark_ice_contact(self, resident: int, shock: float, transfer: bool = False) -> None:
+        """A detention or removal: the people who know the person will hear of it this week, and the news.
+        ``transfer``: the jail handed the person to ICE (the news of which a declared policy damps)."""
         self.last_ice_week[resident] = self.week
-        self.fear_shock[resident] += shock
+        self.ice_events.append((resident, shock, transfer))
 
     # --- the pathway's bookkeeping (called by the jail and ICE) ---
     def free(self, resident: int) -> None:
@@ -257,7 +308,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.residents[resident].convict((PRIOR_REMOVAL,))  # the record now holds this removal
         self.record[resident, FINAL_ORDER] = 0  # an outstanding order, if any, is executed
         self.removed_in_run[resident] = True
-        self.mark_ice_contact(resident, self.params.removal_shock)
+        self.mark_ice_contact(resident, self.params.removal_shock, transfer=door == "sc")
         effect = self.households[int(self.household_of[resident])].record_removal(resident)
         if effect["separated"]:
             self.count("separations")

@@ -1,4 +1,5 @@
-"""The social graph: household cliques plus homophilous friendship ties, built with numpy.
+"""The social graph: household cliques, kin across households, and homophilous friendship ties, built
+with numpy.
 
 Every draw comes from the model's generator and the cost grows linearly with the number
 of residents (no O(N^2) generator), so the same code builds a classroom of 300 and a
@@ -18,9 +19,12 @@ from agents.codes import Status
 class SocialTies:
     family: np.ndarray  # (m, 2) pairs inside households
     friends: np.ndarray  # (k, 2) friendship and neighbor pairs
-    weights: sp.csr_matrix  # symmetric tie strengths: family and friend weights
+    weights: sp.csr_matrix  # symmetric tie strengths: household, kin and friend weights (the close ties)
     family_weights: sp.csr_matrix  # the household ties alone
     friend_weights: sp.csr_matrix  # the friendship ties alone
+    kin: np.ndarray  # (j, 2) pairs (adult child, immigrant parent) living in different households
+    kin_weights: sp.csr_matrix  # the kin ties alone
+    local_weights: sp.csr_matrix  # household and friends: whom an offender picks a victim among, the witnesses
 
 
 def gather_rows(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray):
@@ -120,15 +124,50 @@ def _unique_pairs(pairs: np.ndarray, n: int, exclude: np.ndarray | None = None) 
     return np.stack([codes // n, codes % n], axis=1)
 
 
+def kin_pairs(params, rng, county) -> np.ndarray:
+    """Ties between a second-generation adult (``county.second_generation``) and an immigrant parent who
+    lives in the county (``parent_nearby_prob``) in another household: an immigrant adult of the same
+    ethnicity, in the same neighborhood but for ``cross_neighborhood_share`` of them. Sorted pairs; a
+    person may be the parent of several."""
+    child = np.flatnonzero(county.second_generation & (rng.random(len(county.status)) < params.parent_nearby_prob))
+    immigrant_adult = county.adult & (county.status != Status.US_BORN)
+    if len(child) == 0 or not immigrant_adult.any():
+        return np.empty((0, 2), dtype=np.int64)
+    pool = np.flatnonzero(immigrant_adult)
+    n_nb = int(county.neighborhood.max()) + 1
+    # keys: ethnicity x neighborhood (local), or ethnicity alone (anywhere in the county)
+    local_key = county.hispanic[pool].astype(np.int64) * n_nb + county.neighborhood[pool]
+    wide = rng.random(len(child)) < params.cross_neighborhood_share
+    want_local = county.hispanic[child].astype(np.int64) * n_nb + county.neighborhood[child]
+    counts_local = np.bincount(local_key, minlength=2 * n_nb)
+    local = ~wide & (counts_local[want_local] > 0)
+    parent = np.full(len(child), -1, dtype=np.int64)
+    if local.any():
+        parent[local] = pool[_uniform_member(local_key, want_local[local], rng)]
+    county_key = county.hispanic[pool].astype(np.int64)
+    want_county = county.hispanic[child].astype(np.int64)
+    rest = (parent < 0) & (np.bincount(county_key, minlength=2)[want_county] > 0)
+    if rest.any():
+        parent[rest] = pool[_uniform_member(county_key, want_county[rest], rng)]
+    ok = (parent >= 0) & (county.household_of[np.maximum(parent, 0)] != county.household_of[child])
+    pairs = np.stack([child[ok], parent[ok]], axis=1)
+    return np.sort(pairs, axis=1)
+
+
 def build_ties(params, rng, county) -> SocialTies:
-    """Household cliques plus friendships (family wins where both exist), and their weights."""
+    """Household cliques, kin across households and friendships (family, then kin, win where several
+    exist), and their weights."""
     n = len(county.status)
     family = household_pairs(county.household_start)
+    kin = _unique_pairs(kin_pairs(params, rng, county), n, exclude=family)
     friends = friendship_pairs(params, rng, county.neighborhood, county.hispanic, county.status)
-    friends = _unique_pairs(friends, n, exclude=family)
+    friends = _unique_pairs(friends, n, exclude=np.concatenate([family, kin]))
     family_weights = _symmetric(family, params.family_tie_weight, n)
+    kin_weights = _symmetric(kin, params.kin_tie_weight, n)
     friend_weights = _symmetric(friends, params.friend_tie_weight, n)
-    return SocialTies(family, friends, (family_weights + friend_weights).tocsr(), family_weights, friend_weights)
+    local = (family_weights + friend_weights).tocsr()
+    return SocialTies(family, friends, (local + kin_weights).tocsr(), family_weights, friend_weights, kin, kin_weights,
+                      local)
 
 
 def _symmetric(pairs: np.ndarray, weight: float, n: int) -> sp.csr_matrix:
@@ -138,9 +177,10 @@ def _symmetric(pairs: np.ndarray, weight: float, n: int) -> sp.csr_matrix:
 
 
 def to_networkx(ties: SocialTies, n: int, params) -> nx.Graph:
-    """The same ties as a NetworkX graph; edges carry ``kind`` (family/friend) and ``weight``."""
+    """The same ties as a NetworkX graph; edges carry ``kind`` (family/kin/friend) and ``weight``."""
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     graph.add_edges_from(ties.family.tolist(), kind="family", weight=params.family_tie_weight)
+    graph.add_edges_from(ties.kin.tolist(), kind="kin", weight=params.kin_tie_weight)
     graph.add_edges_from(ties.friends.tolist(), kind="friend", weight=params.friend_tie_weight)
     return graph

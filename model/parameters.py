@@ -36,23 +36,32 @@ class Parameter:
     source: str
     sweep: tuple | None = None  # natural sweep bounds from the record, if any
     calibration: dict | None = None  # the entry of model/calibrated.toml that set the default, if any
+    program: bool = False  # acts only once the federal program reaches the county (the SC door, the jail's
+    # policy, the announcement): runs that differ only in such parameters share their spin-up
 
     def check(self, value):
         """The value in canonical plain form, or ValueError naming the parameter."""
         return self.constraint.check(self.name, value)
 
-    def parse(self, value):
-        """The value as the model reads it (a ``Timeline`` for a schedule), or ValueError."""
+    def parse(self, value, activation: int | None = None):
+        """The value as the model reads it (a ``Timeline`` for a schedule, ``@activation`` resolved to the
+        given activation week), or ValueError."""
+        if isinstance(self.constraint, Schedule):
+            return self.constraint.parse(self.name, value, activation)
         return self.constraint.parse(self.name, value)
 
 
-def _p(name, default, constraint, source, sweep=None):
-    return Parameter(name, default, constraint, source, sweep)
+def _p(name, default, constraint, source, sweep=None, program=False):
+    return Parameter(name, default, constraint, source, sweep, program=program)
 
 
 DECLARED = [
     # --- the county ---
     _p("n_residents", 2000, count(20, 5_000_000), "model size: 300-2,000 in class, 10^4-10^6 in studies"),
+    _p("spin_up_weeks", 260, count(0, 2_600), "model choice: weeks the county runs, unrecorded, before week 0 "
+       "under the world before the program (its regime, ICE's own operations, their news), so that week 0 is at "
+       "rest; runs of one seed that differ only in the program's levers share it (docs/ODD.md 4, 7.1)",
+       (104, 520)),
     _p("neighborhood_size", 500, count(10, 1_000_000), "assumption: residents per neighborhood (police beat)"),
     _p("share_undocumented", 0.10, PROBABILITY, "Passel & Cohn, Pew 2011; PPIC; MPI: US 3.7%, "
        "California 6-7.5%, Los Angeles County about 10%", (0.037, 0.10)),
@@ -86,6 +95,16 @@ DECLARED = [
     _p("segregation", 0.6, PROBABILITY, "assumption: 0 random, 1 fully sorted neighborhoods by "
        "ethnicity and nativity (Hispanic-white dissimilarity in large metros is about 0.6)", (0.0, 0.9)),
     _p("family_tie_weight", 1.0, rate(10.0), "assumption: strength of a household tie"),
+    _p("kin_tie_weight", 0.8, rate(10.0), "assumption: strength of the tie between an adult child and an immigrant "
+       "parent living in another household", (0.5, 1.0)),
+    _p("second_generation_share_hispanic", 0.60, PROBABILITY, "Pew Research Center 2017 (Hispanic identity by "
+       "generation, survey of 2015): 60% of US-born adults of Hispanic ancestry who self-identify as Hispanic are "
+       "second generation, with at least one immigrant parent", (0.5, 0.7)),
+    _p("second_generation_share_others", 0.065, PROBABILITY, "derived (approximate): Pew 2013, Second-Generation "
+       "Americans: about 20 million adult children of immigrants, about half of them Hispanic or Asian American, "
+       "so about 12 million non-Hispanic, over about 185 million US-born non-Hispanic adults", (0.04, 0.08)),
+    _p("parent_nearby_prob", 0.7, PROBABILITY, "assumption: a second-generation adult's immigrant parent lives in "
+       "the same county (a kin tie in the model)", (0.4, 0.9)),
     _p("friend_tie_weight", 0.3, rate(10.0), "assumption: strength of a friendship tie", (0.1, 0.6)),
     # --- crime, reporting and policing ---
     _p("violent_victimization_rate", 0.023, rate(1.0), "BJS Criminal Victimization 2011-2016: 21-26 per 1,000 "
@@ -113,37 +132,39 @@ DECLARED = [
     _p("clearance_prob_violent", 0.45, PROBABILITY, "assumption: FBI UCR violent clearance order of magnitude"),
     _p("clearance_prob_property", 0.18, PROBABILITY, "assumption: FBI UCR property clearance order of magnitude"),
     _p("conviction_prob", 0.6, PROBABILITY, "assumption: share of bookings that end in a conviction"),
-    _p("prior_record_years", 10, count(0, 50), "assumption: years of offending history drawn at the start"),
+    _p("prior_record_years", 10, count(0, 50), "assumption: years of offending history at week 0: drawn at build "
+       "for the years before the spin-up, simulated during it"),
     _p("police_per_1000", 2.4, rate(50.0), "UCR benchmark: about 2.4 sworn officers per 1,000 residents"),
     _p("policing_intensity", 1.0, rate(10.0), "lever: multiplies proactive stops (1 = UCR arrest volume)", (0.5, 2.0)),
     _p("cite_release_prob", 0.0, PROBABILITY, "lever: county discretion to cite and release minor public-order "
        "and traffic offenses instead of booking (0 reproduces UCR arrest volume)"),
     # --- the federal pathway ---
     _p("sharing_active", True, Boolean(), "federal switch: FBI-DHS fingerprint sharing (Secure Communities); "
-       "no county can turn it off (NILC 2011; Kubrin 2014)"),
-    _p("activation_week", 52, count(0, 5_200), "week the federal program reaches the county (rollout 2008-2013)"),
+       "no county can turn it off (NILC 2011; Kubrin 2014)", program=True),
+    _p("activation_week", 52, count(0, 5_200), "week the federal program reaches the county (rollout 2008-2013)",
+       program=True),
     _p("detainer_policy", "full", Schedule(DETAINER_POLICIES), "county lever: what the jail does with a detainer, "
        "a table of named rules in agents/policies.py (TRAC 330, 2013; Hennessey 2011; CA TRUST Act, AB 4 2013; "
        "Miranda-Olivares 2014); one policy or a schedule of them, for a county that changed its policy "
-       "(`full;trust_act@300`: full cooperation until week 300, the TRUST Act from then)"),
+       "(`full;trust_act@300`: full cooperation until week 300, the TRUST Act from then)", program=True),
     _p("enforcement_regime", "sc", Schedule(ENFORCEMENT_REGIMES), "federal: ICE priorities (Morton memo 10072.1; "
        "Johnson memo 2014; EO 13768), one regime or a schedule of them (SC-era levels until Nov 2014, PEP "
        "2015-16, EO 13768 from Jan 2017)"),
     _p("detainer_prob", 0.7, PROBABILITY, "derived: Alsan & Yang Table A1 give P(detainer | match) about 0.31 "
        "over all matches, citizens and non-removable LPRs included; this is per removable priority match",
-       (0.31, 1.0)),
+       (0.31, 1.0), program=True),
     _p("detainer_decline_prob", 0.04, PROBABILITY, "TRAC 2016; ICE 2017: jails decline 2-7% of detainers "
-       "nationally", (0.02, 0.07)),
+       "nationally", (0.02, 0.07), program=True),
     _p("detainer_extra_jail_weeks", 1, count(0, 52), "8 CFR 287.7(d): the 48-hour hold past release, excluding "
-       "weekends and holidays (2-4 days), added to every honored detainer"),
+       "weekends and holidays (2-4 days), added to every honored detainer", program=True),
     _p("detainer_pretrial_weeks", 10, count(0, 104), "Justice Strategies 2010: with a detainer, pretrial release "
        "is lost in practice (NYC: +73 days in jail on drug charges); added to an honored detainer on a charge "
-       "that would go to bail (violent, property, drug, DUI)", (2, 11)),
+       "that would go to bail (violent, property, drug, DUI)", (2, 11), program=True),
     _p("pretrial_conviction_effect", 0.14, PROBABILITY, "Dobbie, Goldin & Yang 2018: pretrial release lowers "
        "the probability of conviction by 14 points (10.8 through fewer guilty pleas); added to "
-       "conviction_prob for a person a detainer keeps in jail before trial", (0.05, 0.2)),
+       "conviction_prob for a person a detainer keeps in jail before trial", (0.05, 0.2), program=True),
     _p("ice_pickup_prob", 0.6, PROBABILITY, "TRAC: ICE assumed custody after 72% (2008) to 55% (2012) of "
-       "detainers, under 40% under PEP", (0.40, 0.72)),
+       "detainers, under 40% under PEP", (0.40, 0.72), program=True),
     _p("ice_capacity_share", 0.0122, rate(10.0), "derived: Morton memo 10072.1, resources for about 400,000 "
        "removals a year, under 4% (0.036) of the unauthorized, times the interior share of removals (ICE FY2013: "
        "36%; FY2014: 32%): people ICE can take into custody from a county's interior a year, through every "
@@ -152,15 +173,15 @@ DECLARED = [
     _p("relief_prob", 0.02, PROBABILITY, "Warren Institute 2011: relief granted in about 2% of SC cases; relief "
        "makes the person a lawful permanent resident (not open to aggravated felons, INA 240A)"),
     _p("citizen_detainer_error_prob", 0.01, PROBABILITY, "assumption: matched naturalized citizens wrongly given "
-       "a detainer (Warren 2011: citizens 1-2% of SC arrests; contested by CIS 2012)", (0.0, 0.05)),
+       "a detainer (Warren 2011: citizens 1-2% of SC arrests; contested by CIS 2012)", (0.0, 0.05), program=True),
     _p("kin_care_prob", 0.9, PROBABILITY, "assumption: children left with no caregiver in the household go to "
        "relatives outside it rather than foster care (Wessler, ARC 2011, counts foster cases in the "
        "thousands nationally against about 400,000 removals a year)"),
     _p("at_large_arrest_prob", 0.2, PROBABILITY, "assumption: ICE arrests at large (home, work, court) a person "
        "the jail released despite a detainer (TRAC 2016; Kubrin 2014: refusals do not stop ICE from acting on "
-       "the match; no published rate)", (0.0, 0.5)),
+       "the match; no published rate)", (0.0, 0.5), program=True),
     _p("at_large_delay_weeks", 4, count(0, 104), "assumption: weeks from the release to ICE's at-large arrest",
-       (1, 13)),
+       (1, 13), program=True),
     _p("background_arrest_rate", 0.0052, rate(1.0), "derived: ICE arrests in the interior outside this jail's SC "
        "door (fugitive operations, worksite, jail interviews outside SC) per undocumented resident a year: "
        "FY2013 interior removals 133,551 (ICE) less SC's share of removals (about 20%, Alsan & Yang 2022) of "
@@ -193,13 +214,13 @@ DECLARED = [
     _p("reentry_mean_weeks", 52, count(1, 1040), "assumption: mean weeks abroad before a return (geometric)",
        (13, 156)),
     # --- fear and silence ---
-    _p("fear_sensitivity", 1.0, rate(20.0), "assumption: how strongly a tie's detention or removal "
-       "raises fear",
-       (0.25, 3.0)),
+    _p("fear_sensitivity", 1.0, rate(20.0), "assumption: fear gained per unit of exposure (a household "
+       "member's removal is 1) by a resident of susceptibility 1", (0.25, 3.0)),
     _p("detention_shock", 0.5, rate(10.0), "assumption: exposure from a tie taken into ICE custody"),
     _p("removal_shock", 1.0, rate(10.0), "assumption: exposure from a tie removed"),
-    _p("fear_contagion", 0.05, PROBABILITY, "assumption: weekly pull of a resident's fear up toward the "
-       "tie-weighted mean fear of their ties (worry told within families and friendships)", (0.0, 0.2)),
+    _p("fear_contagion", 0.05, PROBABILITY, "assumption: weekly pull of a resident's fear toward the "
+       "tie-weighted mean fear of their household, kin and friends, up or down (worry told, or calmed, within "
+       "families and friendships)", (0.0, 0.2)),
     _p("fear_decay", 0.02, PROBABILITY, "assumption: weekly decay of fear (half-life about 34 weeks)", (0.005, 0.1)),
     _p("chill_reporting_effect", 0.5, PROBABILITY, "assumption: how much a chilled victim cuts reporting, of the "
        "order of the gap between undocumented and legalized victims (17% against 37%, Comino et al. 2020); "
@@ -217,29 +238,50 @@ DECLARED = [
     _p("acquaintance_size_dispersion", 1.0, rate(3.0), "assumption: sigma of lognormal focus sizes, which makes "
        "network size very unequal across people (Zheng, Salganik & Gelman 2006)", (0.5, 1.5)),
     _p("acquaintance_knowing_prob", 0.05, PROBABILITY, "assumption: chance of knowing a given acquaintance's "
-       "immigration status or hearing of their detention (pinned by C9: 53% of Latinos know someone "
-       "unauthorized, Pew 2021/22)", (0.01, 0.3)),
-    _p("acquaintance_shock_weight", 0.05, rate(10.0), "assumption: fear exposure from an acquaintance's detention "
-       "or removal, against 1 for a household member", (0.01, 0.2)),
-    _p("salience_channel", True, Boolean(), "switch: news of enforcement reaches residents beyond their own ties "
-       "(Alsan & Yang 2022: a community-wide chill, damped where the county declares limits)"),
+       "immigration status, a private fact (pinned by C9: 53% of Latinos know someone unauthorized, Pew "
+       "2021/22); hearing of a detention is acquaintance_hears_prob", (0.01, 0.3)),
+    _p("acquaintance_shock_weight", 0.05, rate(10.0), "assumption: fear exposure from hearing of an acquaintance's "
+       "detention or removal, against 1 for a household member", (0.01, 0.2)),
+    _p("friend_hears_prob", 0.8, PROBABILITY, "assumption: chance that a friend of a detained person hears of the "
+       "detention (close ties learn of it from the family or notice the absence)", (0.5, 1.0)),
+    _p("acquaintance_hears_prob", 0.15, PROBABILITY, "assumption: chance that an acquaintance (a co-member of a "
+       "block, workplace or school, congregation) hears of a detention: coworkers and congregations notice an "
+       "absence and the household tells some; network scale-up studies find that people often do not know an "
+       "acquaintance's membership in a stigmatized group (transmission bias: Maltiel et al. 2015; Salganik et "
+       "al. 2011, the game of contacts)",
+       (0.05, 0.5)),
+    _p("retell_prob", 0.3, PROBABILITY, "assumption: chance that someone who knew the detained person tells each "
+       "of their own household, kin and friends (news heard second-hand: 'my coworker's cousin was taken')",
+       (0.1, 0.6)),
+    _p("second_hand_weight", 0.1, rate(10.0), "assumption: fear exposure from hearing of a detention second-hand, "
+       "against 1 for a household member's", (0.02, 0.3)),
+    _p("salience_channel", True, Boolean(), "switch: the news media: county-wide news of enforcement reaches "
+       "residents beyond the people who knew the detained (Alsan & Yang 2022: a community-wide chill, damped "
+       "where the county declares limits)"),
+    _p("media_audience", 50.0, rate(100_000.0, low=1.0), "assumption: residents of the detained person's ethnic "
+       "group who hear of one detention through local news, community radio, church bulletins or social media "
+       "(salience_cross_group times as many of the other group); a county's groups need at least this many "
+       "model residents for its rates to stay those of the real county (docs/ODD.md 7.9)", (10.0, 200.0)),
     _p("salience_activation_shock", 0.01, rate(10.0), "assumption: one-time exposure when the program reaches the "
-       "county and is announced", (0.0, 0.05)),
-    _p("salience_per_detention", 0.005, rate(10.0), "assumption: exposure added to the news stock by one "
-       "detention or removal per 1,000 residents of the listener's own group, times that event's shock "
-       "(detention_shock, removal_shock)", (0.0, 0.02)),
-    _p("salience_half_life_weeks", 26.0, rate(520.0, low=1.0), "assumption: half-life of the news stock in weeks",
+       "county and is announced", (0.0, 0.05), program=True),
+    _p("salience_per_detention", 0.005, rate(10.0), "assumption: the news media's weight: exposure one detention or "
+       "removal adds, on average, per 1,000 residents of the listener's own group, times that event's shock "
+       "(detention_shock, removal_shock); each of the media_audience hearers gets 1,000 / media_audience "
+       "times it", (0.0, 0.02)),
+    _p("salience_half_life_weeks", 26.0, rate(520.0, low=1.0), "assumption: half-life of a resident's memory of "
+       "the news in weeks",
        (8.0, 104.0)),
     _p("salience_cross_group", 0.25, PROBABILITY, "assumption: weight of enforcement against the other ethnic "
        "group (Hispanic or not) against one's own", (0.0, 1.0)),
     _p("outside_news", "0", Levels(1000.0, "detentions per 1,000 Hispanic residents a week"), "input: "
        "detentions in the county's surroundings heard about as news, per 1,000 Hispanic residents a week, a "
-       "level or a schedule of levels; each enters the news stock as a detention of a Hispanic resident of the "
-       "county would (salience_per_detention x detention_shock), treated run and twin alike. The county panel "
+       "level or a schedule of levels; each reaches the news media's audience as a detention of a Hispanic "
+       "resident of the county would (shock detention_shock), treated run and twin alike. The county panel "
        "sets it from the activation of the other counties of the state (spillover, docs/panel.md); 0: no news "
        "from outside"),
     _p("policy_salience_damping", 0.5, PROBABILITY, "assumption: share of the news signal a detainer policy "
-       "declared in public removes (Alsan & Yang 2022: damped, not eliminated, in sanctuary places)", (0.2, 0.8)),
+       "declared in public removes from the news of the jail's own transfers to ICE, from the week it is declared "
+       "(Alsan & Yang 2022: damped, not eliminated, in sanctuary places)", (0.2, 0.8), program=True),
     _p("fear_for_others", True, Boolean(), "switch: fear on behalf of the people one lives with (Theodore 2013 "
        "asks about 'the status of others they know'; Alsan & Yang 2022: citizens in mixed-status households)"),
     _p("fear_for_others_weight", 0.75, PROBABILITY, "assumption: a resident's susceptibility is at least this share "
@@ -288,7 +330,9 @@ PARAMETERS = apply_calibration(DECLARED)
 PARAMETER_TABLE = {p.name: p for p in PARAMETERS}
 DEFAULTS = {p.name: p.default for p in PARAMETERS}
 
-# Policy presets: only the program and policy levers, never the county's size.
+# Policy presets: only the program and policy levers, never the county's size. A preset acts only from
+# its date: before activation every preset is the same county (the regime of the SC era; a detainer
+# policy has nothing to act on before the program), so the later regimes change "@activation".
 PRESETS = {
     "pre_sc": {"sharing_active": False, "detainer_policy": "full", "enforcement_regime": "sc"},
     "sc_full": {"sharing_active": True, "activation_week": 52, "detainer_policy": "full",
@@ -300,9 +344,9 @@ PRESETS = {
     "sc_sanctuary": {"sharing_active": True, "activation_week": 52, "detainer_policy": "sanctuary",
                      "enforcement_regime": "sc"},
     "pep_2015": {"sharing_active": True, "activation_week": 52, "detainer_policy": "full",
-                 "enforcement_regime": "pep", "ice_pickup_prob": 0.40},
+                 "enforcement_regime": "sc;pep@activation", "ice_pickup_prob": 0.40},
     "eo_2017": {"sharing_active": True, "activation_week": 52, "detainer_policy": "full",
-                "enforcement_regime": "eo2017", "detainer_prob": 1.0},
+                "enforcement_regime": "sc;eo2017@activation", "detainer_prob": 1.0},
 }
 
 
@@ -374,7 +418,8 @@ def make_params(params: dict) -> Params:
         raise ValueError(f"unknown parameter(s) {unknown}; known parameters are listed in "
                          "model.parameters.PARAMETERS")
     full = {**DEFAULTS, **params}
-    checked = {name: PARAMETER_TABLE[name].parse(full[name]) for name in DEFAULTS}
+    activation = PARAMETER_TABLE["activation_week"].parse(full["activation_week"])
+    checked = {name: PARAMETER_TABLE[name].parse(full[name], activation) for name in DEFAULTS}
     migrants = checked["share_undocumented"] + checked["share_lpr"] + checked["share_naturalized"]
     if migrants > 1 + 1e-9:
         raise ValueError("share_undocumented + share_lpr + share_naturalized must sum to at most 1 "

@@ -47,6 +47,7 @@ class County:
     record: np.ndarray  # (n, columns) counts, see agents.codes.RECORD_COLUMNS
     record_week: np.ndarray  # (n, columns) week of the latest entry in each column (NEVER if none)
     parent_of_citizen_child: np.ndarray
+    second_generation: np.ndarray  # US-born adults with an immigrant parent (Pew's second generation)
 
 
 def _type_probs(params) -> np.ndarray:
@@ -149,9 +150,11 @@ def build_county(params, rng: np.random.Generator) -> County:
     record, record_week = _prior_records(params, rng, propensity, adult, status)
     history = _immigration_history(params, rng, record, record_week, adult & (status == Status.UNDOCUMENTED))
     in_ident |= history  # a removal or a removal order enrolled the person's biometrics
+    share = np.where(hispanic, params.second_generation_share_hispanic, params.second_generation_share_others)
+    second_generation = adult & (status == Status.US_BORN) & (rng.random(n) < share)
     return County(status, hispanic, female, adult, household_of.astype(np.int32), household_start,
                   neighborhood.astype(np.int32), propensity, in_ident, record, record_week,
-                  parent_of_citizen_child)
+                  parent_of_citizen_child, second_generation)
 
 
 def _draw_sex(params, rng, status, adult, is_partner, household_start, household_of):
@@ -216,23 +219,32 @@ def _rates_per_adult_year(params, status, adult):
     return rates
 
 
+SPIN_UP_CRIME_WEEKS = 26  # the last weeks of the spin-up run crime, arrests and the jail (model.spin_up)
+
+
+def simulated_record_weeks(params) -> int:
+    """The weeks before week 0 whose convictions the spin-up simulates (the rest are drawn at build)."""
+    return min(params.spin_up_weeks, SPIN_UP_CRIME_WEEKS, params.prior_record_years * WEEKS_PER_YEAR)
+
+
 def _prior_records(params, rng, propensity, adult, status):
-    """Convictions from ``prior_record_years`` of offending before the run, per adult in proportion
-    to propensity, with the run's offense mix, felony shares, conviction and wobbler chances;
-    each dated uniformly over those years."""
+    """Convictions from ``prior_record_years`` of offending before week 0, less the weeks the spin-up
+    simulates, per adult in proportion to propensity, with the run's offense mix, felony shares,
+    conviction and wobbler chances; each dated uniformly over those weeks."""
     n, k = len(propensity), len(RECORD_COLUMNS)
     record = np.zeros((n, k), dtype=RECORD_DTYPE)
     record_week = np.full((n, k), NEVER, dtype=WEEK_DTYPE)
     rates = _rates_per_adult_year(params, status, adult)
-    weeks = params.prior_record_years * WEEKS_PER_YEAR
-    expected = rates.sum() * params.prior_record_years * params.conviction_prob * propensity
+    simulated = simulated_record_weeks(params)
+    weeks = params.prior_record_years * WEEKS_PER_YEAR - simulated
+    expected = rates.sum() * weeks / WEEKS_PER_YEAR * params.conviction_prob * propensity
     counts = rng.poisson(expected)
     people = np.repeat(np.arange(n), counts)
     kinds = rng.choice(rates.size, size=len(people), p=(rates / rates.sum()).ravel())
     offenses, felony = kinds // 2, (kinds % 2).astype(bool)
     wobbler_possible = ~felony & np.isin(offenses, list(WOBBLER_OFFENSES))
     wobbler = wobbler_possible & (rng.random(len(people)) < params.wobbler_share)
-    when = -rng.integers(1, weeks + 1, size=len(people)) if weeks else np.full(len(people), -1)
+    when = 1 - simulated - rng.integers(1, weeks + 1, size=len(people)) if weeks else np.full(len(people), -1)
     for off in range(len(Offense)):
         for fel in (False, True):
             for wob in (False, True):
@@ -246,16 +258,17 @@ def _prior_records(params, rng, propensity, adult, status):
 
 
 def _immigration_history(params, rng, record, record_week, eligible):
-    """Prior removals and outstanding final orders among undocumented adults, dated uniformly
-    over the years before the run. Returns who has either."""
-    weeks = max(params.prior_record_years * WEEKS_PER_YEAR, 1)
+    """Prior removals and outstanding final orders among undocumented adults, dated uniformly over the
+    years of history before the spin-up. Returns who has either."""
+    start = params.spin_up_weeks - 1  # the spin-up's first week is 1 - spin_up_weeks
+    weeks = max(params.prior_record_years * WEEKS_PER_YEAR - start, WEEKS_PER_YEAR)
     n = len(eligible)
     history = np.zeros(n, dtype=bool)
     for column, share in ((PRIOR_REMOVAL, params.prior_removal_share_undocumented),
                           (FINAL_ORDER, params.final_order_share_undocumented)):
         has = eligible & (rng.random(n) < share)
         record[has, column] = 1
-        record_week[has, column] = -rng.integers(1, weeks + 1, size=int(has.sum()))
+        record_week[has, column] = -start - rng.integers(1, weeks + 1, size=int(has.sum()))
         history |= has
     return history
 

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 
 from agents.codes import DOORS, LEVEL_NAMES, OFFENSE_NAMES
 
+from .hearing import CHANNELS
 from .labels import (
-    CHANNEL_COLORS,
-    CHANNEL_LABELS,
     DOOR_COLORS,
     DOOR_LABELS,
     GROUP_COLORS,
@@ -53,8 +52,11 @@ CUMULATIVE_WINDOW = "so far (since week 1)"
 # Groups of victims for realized reporting, victimization and clearance.
 VICTIM_GROUPS = ("hispanic", "undocumented", "hispanic_citizen", "non_hispanic")
 # Groups whose chilled share is reported (C11: undocumented, all Latinos, US-born Latinos).
-CHILL_GROUPS = ("undocumented", "lpr", "hispanic", "hispanic_citizen", "hispanic_us_born", "non_hispanic")
-FEAR_GROUPS = ("undocumented", "lpr", "hispanic_citizen", "non_hispanic", "hispanic")
+# C13: US-born Hispanic adults with an immigrant parent (second generation) against those without.
+GENERATION_GROUPS = ("hispanic_second_generation", "hispanic_third_generation")
+CHILL_GROUPS = ("undocumented", "lpr", "hispanic", "hispanic_citizen", "hispanic_us_born", "non_hispanic",
+                *GENERATION_GROUPS)
+FEAR_GROUPS = ("undocumented", "lpr", "hispanic_citizen", "non_hispanic", "hispanic", *GENERATION_GROUPS)
 REPORTING_GROUPS = ("all",) + VICTIM_GROUPS
 
 
@@ -172,8 +174,7 @@ TABLE = [
     *_by_group(Measure("fear_mean", "mean", "Mean fear of enforcement", "mean fear (0-1)"), FEAR_GROUPS),
     *_by_group(Measure("chilled_share", "share", "Chilled (would keep away from the police)"), CHILL_GROUPS),
     *_family(Measure("fear_channel", "mean", "Fear of Hispanic residents", "mean fear (0-1)"),
-             {f"{c}_hispanic": CHANNEL_LABELS[c] for c in CHANNEL_LABELS},
-             {f"{c}_hispanic": CHANNEL_COLORS[c] for c in CHANNEL_LABELS}),
+             {f"{c.name}_hispanic": c.label for c in CHANNELS}, {f"{c.name}_hispanic": c.colour for c in CHANNELS}),
     *_family(Measure("share_hispanic_knows_detained", "share",
                      "Hispanic residents who know someone detained or removed in the past year",
                      colour=GROUP_COLORS["hispanic"])),
@@ -183,6 +184,9 @@ TABLE = [
     *_family(Measure("share_hispanic_adults_knows_detained_close", "share",
                      "Hispanic adults who know someone detained or removed in the past year (household, friends)",
                      colour=GROUP_COLORS["hispanic_citizen"])),
+    *_family(Measure("share_hispanic_adults_heard_detained", "share",
+                     "Hispanic adults who heard of a detention or removal in the past year, second hand included",
+                     colour=GROUP_COLORS["hispanic_us_born"])),
     *_family(Measure("share_hispanic_adults_knows_undocumented", "share",
                      "Hispanic adults who know someone undocumented", colour=GROUP_COLORS["undocumented"])),
     *_family(Measure("residents_present", "stock", "Residents in the county")),
@@ -202,6 +206,7 @@ RENAMED = {
     "households_separated": "separated_households",
     "citizen_children_separated": "separated_citizen_children",
     "share_hispanic_knows_removed": "share_hispanic_knows_detained",
+    "fear_channel_salience_hispanic": "fear_channel_media_hispanic",  # the news channel, now one of several
 }
 RENAMED.update({f"{old}{CUMULATIVE}": f"{new}{CUMULATIVE}" for old, new in list(RENAMED.items())
                 if old in ("households_separated", "citizen_children_separated")})

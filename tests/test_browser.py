@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from model.labels import CHANNEL_LABELS
 from viz.graph_view import DPI, GraphView
 from viz.plots import DPI as PLOT_DPI
 from viz.plots import FIGSIZE, PANELS, TICK_SIZE
@@ -336,7 +337,7 @@ def test_compare_mode_the_busy_sign_and_the_inspector(browser, server, tmp_path)
     story.get_by_text("Events so far").first.wait_for(timeout=10_000)
     text = story.inner_text()
     assert re.search(r"Resident \d+, household \d+", text) and text.count("Record:") == 2  # in both counties
-    for channel in ("Household", "Friends", "News of enforcement"):
+    for channel in CHANNEL_LABELS.values():
         assert channel in text
     with page.expect_download(timeout=30_000) as download:  # the readout as CSV, unrounded
         page.get_by_role("button", name="Readout (CSV)").click()

@@ -73,7 +73,7 @@ def test_same_seed_identical_graph(runs):
 def test_graph_matches_the_tie_arrays(runs):
     m = runs["a"]
     assert m.graph.number_of_nodes() == len(m.residents)
-    assert m.graph.number_of_edges() == len(m.ties.family) + len(m.ties.friends)
+    assert m.graph.number_of_edges() == len(m.ties.family) + len(m.ties.kin) + len(m.ties.friends)
     adjacency = nx.to_scipy_sparse_array(m.graph, nodelist=range(len(m.residents)), weight="weight", format="csr")
     assert abs(adjacency - m.ties.weights).max() == 0
 

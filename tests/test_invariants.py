@@ -9,6 +9,7 @@ undocumented resident into a lawful permanent resident; a child is in foster car
 no adult of the household is free; fear stays in [0, 1]; reporters stay in range.
 """
 
+import collections
 import math
 from unittest import mock
 
@@ -19,16 +20,17 @@ from hypothesis import strategies as st
 
 import model.crime as crime
 from agents import DETAINER_POLICIES, ENFORCEMENT_REGIMES
-from agents.codes import DOORS, KNOWING_WINDOW_WEEKS, Custody, Status
+from agents.codes import DOORS, Custody, Status
 from model import PARAMETERS, PRESETS, SecureCommunitiesModel, scenario, validate_parameters
 from model.constraints import PROBABILITY
+from model.hearing import CHANNEL_NAMES
 from model.reporters import FLOWS, STATE
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 FUNNEL = ("removals_sc", "ice_pickups", "detainers_issued", "ident_matches", "bookings", "arrests")
 RATE_REPORTERS = [s for s in STATE if s.startswith(("reporting_rate", "fear_", "share_", "clearance", "realized_",
-                                                    "chilled_"))]
+                                                    "chilled_")) and s != "fear_channel_contagion_hispanic"]
 
 unit = st.floats(0.0, 1.0)
 # large enough for the whole pathway to run in a short simulation
@@ -117,7 +119,7 @@ def check_week(m, n):
     assert np.array_equal(m.ice._weight, m.ice._weights(m.ice.undocumented_adults))
     t = m.totals
     # removed residents: removals less returns; those due back are removed, and due later
-    assert counts[Custody.REMOVED] == t["removals"] - t["re_entries"]
+    assert counts[Custody.REMOVED] == m.initial_removed + t["removals"] - t["re_entries"]  # abroad at week 0 too
     returning = [r for week in m.reentry_schedule.values() for r in week]
     assert len(returning) == len(set(returning)) and all(custody[r] == Custody.REMOVED for r in returning)
     assert all(week > m.week for week in m.reentry_schedule)
@@ -131,16 +133,19 @@ def check_week(m, n):
     # every removal went through one door and has one level
     assert t["removals"] == sum(t[f"removals_{door}"] for door in DOORS)
     assert t["removals"] == sum(t[f"removals_{lv}"] for lv in ("level1", "level2", "level3", "noncriminal"))
-    assert t["removals_at_large"] <= t["at_large_arrests"] and t["removals_background"] <= t["background_arrests"]
+    # (people in ICE custody at week 0, taken during the spin-up, may be removed in the run)
+    held = m.initial_in_ice
+    assert t["removals_at_large"] <= t["at_large_arrests"] + held.get("at_large", 0)
+    assert t["removals_background"] <= t["background_arrests"] + held.get("background", 0)
     detentions = t["ice_pickups"] + t["at_large_arrests"] + t["background_arrests"]
-    assert t["removals"] + t["reliefs"] <= detentions
+    assert t["removals"] + t["reliefs"] <= detentions + sum(held.values())
     assert t["removals"] - t["removals_background"] == sum(
         t[f"removals_after_{o}"] for o in ("violent", "property", "drug", "dui", "public_order", "traffic"))
     assert t["repeat_removals"] <= min(t["re_entries"], t["reinstatements"])
     # families: distinct households and children, foster care only while no adult is free
     assert t["separated_households"] <= t["separations"] <= t["removals"]
     assert t["foster_children"] <= t["foster_placements"]
-    assert int(m.in_foster_care.sum()) == t["foster_placements"] - t["reunifications"]
+    assert int(m.in_foster_care.sum()) == m.initial_foster + t["foster_placements"] - t["reunifications"]
     if m.in_foster_care.any():
         free_adults = np.bincount(m.household_of, weights=m.adult & (custody == Custody.FREE),
                                   minlength=len(m.households))
@@ -165,19 +170,23 @@ def check_week(m, n):
         total = t["crimes" if kind == "victimizations" else kind.replace("victimizations_", "crimes_")]
         assert t[f"{kind}_hispanic"] + t[f"{kind}_non_hispanic"] == total, kind
         assert t[f"{kind}_hispanic_citizen"] <= t[f"{kind}_hispanic"]
-    # fear: in [0, 1], the channels add up to it exactly, and the chilled are those above their threshold
+    # fear: in [0, 1], the channels add up to it exactly (contagion may be negative: calming), and the
+    # chilled are those above their threshold
     fp = m.fear_process
     assert np.all((m.fear >= 0) & (m.fear <= 1))
-    assert np.all(fp.channels >= -1e-12) and np.allclose(fp.channels.sum(axis=0), m.fear, atol=1e-9)
+    sources = np.delete(fp.channels, CHANNEL_NAMES.index("contagion"), axis=0)
+    assert np.all(sources >= -1e-12) and np.allclose(fp.channels.sum(axis=0), m.fear, atol=1e-9)
     assert np.array_equal(fp.chilled, m.fear > fp.threshold)
-    # the running counts of who knows whom equal a count from scratch
+    assert np.all(fp.media.memory >= 0)
+    # what residents heard: close ties are first-hand, first-hand is heard; nobody heard in the future
+    heard_any, first_hand, close_ties = fp.last_heard
+    assert np.all(close_ties <= first_hand) and np.all(first_hand <= heard_any) and np.all(heard_any <= m.week)
+    # the running counts of who knows an undocumented resident equal a count from scratch
     present = custody != Custody.REMOVED
-    recent = (m.week - m.last_ice_week) < KNOWING_WINDOW_WEEKS
     undocumented = present & (m.status == Status.UNDOCUMENTED)
     close = (m.ties.weights > 0).astype(np.float64)
-    for counts, members in ((fp.recent, recent), (fp.undocumented, undocumented)):
-        assert np.allclose(counts.close, close @ members), "close-tie counts drifted"
-        assert np.allclose(counts.acquaintances, m.foci.co_members(members.astype(np.float64))), "drift"
+    assert np.allclose(fp.undocumented.close, close @ undocumented), "close-tie counts drifted"
+    assert np.allclose(fp.undocumented.acquaintances, m.foci.co_members(undocumented.astype(np.float64))), "drift"
     metrics = m.metrics
     for name in FLOWS:
         assert metrics[name] >= 0 and metrics[f"{name}_cumulative"] == t[name]
@@ -217,12 +226,16 @@ def run_and_check(params, seed, weeks):
     """Step the model, checking the invariants every week; return the model."""
     m = SecureCommunitiesModel(rng=seed, **params)
     m.initial_statuses = np.bincount(m.status, minlength=4)
+    removed_at_start = m.custody == Custody.REMOVED  # abroad after a removal during the spin-up
+    m.initial_removed = int(removed_at_start.sum())
+    m.initial_foster = int(m.in_foster_care.sum())
+    m.initial_in_ice = collections.Counter(door for door, _, _ in m.ice.detained.values())
     n = params["n_residents"]
     assert len(m.residents) == n and m.graph.number_of_nodes() == n
     agents_custody = np.array([int(r.custody) for r in m.residents])
     assert np.array_equal(agents_custody, m.custody)
     check_week(m, n)
-    removed_before = set()
+    removed_before = set(np.flatnonzero(removed_at_start).tolist())
     with spy(m):
         for week in range(1, weeks + 1):
             due_back = set(m.reentry_schedule.get(week, []))
@@ -243,12 +256,15 @@ def run_and_check(params, seed, weeks):
     events = m.event_log()
     removals = events[events.stage == "removal"]
     assert len(removals) == m.totals["removals"]
-    assert set(np.flatnonzero(m.custody == Custody.REMOVED)) <= set(removals.resident_id)
+    assert set(np.flatnonzero(m.custody == Custody.REMOVED)) <= set(removals.resident_id) | set(
+        np.flatnonzero(removed_at_start))
     assert set(removals.door) <= set(DOORS) and removals.rule.notna().all()
     # per person, removals and re-entries alternate: no one is removed again while still removed;
     # between a removal and the return the only event about them is the household's separation
-    for resident, mine in events[events.resident_id.isin(removals.resident_id)].groupby("resident_id"):
-        away_since = None
+    returned = events[(events.stage == "re_entry")].resident_id
+    for resident, mine in events[events.resident_id.isin(set(removals.resident_id) | set(returned))].groupby(
+            "resident_id"):
+        away_since = 0 if removed_at_start[resident] else None
         for row in mine.itertuples():
             if row.stage == "removal":
                 assert away_since is None, f"resident {resident} removed again while removed"
@@ -314,7 +330,12 @@ def test_books_balance_in_a_busy_county(policy, regime):
 def test_drawn_parameters_are_valid(params):
     checked = validate_parameters(params)
     for name, value in params.items():
+        if isinstance(value, str) and value.endswith("@activation"):  # the change week, resolved
+            first, then = value.split(";")
+            assert checked[name] == f"{first};{then.split('@')[0]}@{max(checked['activation_week'], 1)}"
+            continue
         assert checked[name] == value
+    assert validate_parameters(checked) == checked  # plain values read back as themselves
 
 
 PROBS = [p.name for p in PARAMETERS if p.constraint == PROBABILITY]
@@ -339,7 +360,7 @@ def test_a_county_without_ties_runs():
               "couples_with_children_share_undocumented": 0.0, "couples_with_children_share_legal_immigrant": 0.0,
               "couples_with_children_share_us_born": 0.0, "single_parent_share": 0.0, "single_adult_share": 1.0,
               "share_undocumented": 0.3, "proactive_arrest_rate": 0.5, "detainer_prob": 1.0, "ice_pickup_prob": 1.0}
-    params |= {"acquaintance_channel": False, "salience_channel": False,  # no weak ties, no news either
+    params |= {"acquaintance_channel": False, "salience_channel": False, "parent_nearby_prob": 0.0,  # no kin
                "background_arrest_rate": 0.0}
     m = run_and_check(params, seed=1, weeks=60)
     assert m.ties.weights.nnz == 0 and m.graph.number_of_edges() == 0 and m.foci.membership.nnz == 0
@@ -347,7 +368,8 @@ def test_a_county_without_ties_runs():
     assert m.totals["separated_households"] == 0 and np.all(m.fear == 0)  # nobody to separate or frighten
     # the news still reaches people with no ties at all
     heard = run_and_check(params | {"salience_channel": True}, seed=1, weeks=60)
-    assert heard.fear.max() > 0 and heard.fear_process.channels[[0, 1, 2, 5]].max() == 0
+    people = [CHANNEL_NAMES.index(c) for c in ("household", "kin", "friends", "acquaintances", "second_hand")]
+    assert heard.fear.max() > 0 and heard.fear_process.channels[people].max() == 0
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))

@@ -89,9 +89,9 @@ def test_a_burn_in_runs_first_and_keeps_the_panels_weeks_and_dates():
     before = COUNTY["activation_week"] - 1  # panel weeks 1 .. activation - 1: the twin is the treated run
     for name in WEEKLY:
         np.testing.assert_array_equal(treated[name][:before], twin[name][:before])
-    # the point of it: after three years of burn-in, fear from ICE's other doors and the news has built up
-    # before week 1; without it every county starts the panel unafraid
+    # every county now starts at rest (the model's own spin-up); without it, a county would start the
+    # panel unafraid, and a burn-in was the panel's way round that
     busy = {**params, "background_arrest_rate": 0.05}  # enough of ICE's own arrests in 3,000 residents
-    fresh, _ = run_county(busy, 11, 13, WEEKLY)
-    warm, _ = run_county(shift_weeks(busy, 156), 11, 13, WEEKLY, burn_in=156)
-    assert fresh["chilled_share_hispanic"][0] < 0.01 < warm["chilled_share_hispanic"][0]
+    cold, _ = run_county({**busy, "spin_up_weeks": 0}, 11, 13, WEEKLY)
+    warm, _ = run_county(busy, 11, 13, WEEKLY)
+    assert cold["chilled_share_hispanic"][0] < 0.01 < warm["chilled_share_hispanic"][0]

@@ -256,8 +256,8 @@ def test_presets_policies():
     assert scenario("sc_hennessey")["detainer_policy"] == "hennessey"
     assert scenario("sc_trust_act")["detainer_policy"] == "trust_act"
     assert scenario("sc_sanctuary")["detainer_policy"] == "sanctuary"
-    assert scenario("pep_2015")["enforcement_regime"] == "pep"
-    assert scenario("eo_2017")["enforcement_regime"] == "eo2017"
+    assert scenario("pep_2015")["enforcement_regime"] == "sc;pep@activation"  # from its date
+    assert scenario("eo_2017")["enforcement_regime"] == "sc;eo2017@activation"
 
 
 def test_scenario_returns_a_copy():

@@ -56,7 +56,8 @@ def test_prior_records_look_like_what_the_run_produces():
     for seed in (5, 6, 7, 8):
         m, start = records_run(seed)
         adults = int(m.adult.sum())
-        before += start[:, columns].sum(axis=0) / (adults * m.params.prior_record_years)
+        before += start[:, columns].sum(axis=0) / (adults * m.params.prior_record_years)  # drawn, and the
+        # spin-up's last 26 weeks simulated: the same years of history either way
         during += (m.record - start)[:, columns].sum(axis=0) / (adults * 3.0)
         n_during += (m.record - start)[:, columns].sum(axis=0)
     assert n_during[1] > 4000 and n_during[2] > 200  # the comparison is not noise
@@ -83,15 +84,22 @@ def test_men_are_sixty_percent_of_undocumented_adults():
 
 
 def test_a_share_of_the_undocumented_have_an_immigration_history():
-    m = national_county()
-    undocumented = (m.status == Status.UNDOCUMENTED) & m.adult
-    for column, name in ((PRIOR_REMOVAL, "prior_removal_share_undocumented"),
-                         (FINAL_ORDER, "final_order_share_undocumented")):
-        has = m.record[:, column] > 0
-        assert has[undocumented].mean() == pytest.approx(getattr(m.params, name), abs=0.01)
-        assert not has[~undocumented].any()
-        assert m.in_ident[has].all()  # a removal or an order enrolled their prints
-        assert np.all(m.record_week[has, column] < 0)  # dated before the run
+    """Drawn at build (before the spin-up) at the parameters' shares; the spin-up's removals and returns
+    then add prior removals, and a removal executes a final order."""
+    cold = SecureCommunitiesModel(rng=8, n_residents=60_000, **NATIONAL, spin_up_weeks=0)
+    warm = national_county()
+    for m in (cold, warm):
+        undocumented = (m.status == Status.UNDOCUMENTED) & m.adult
+        for column, name in ((PRIOR_REMOVAL, "prior_removal_share_undocumented"),
+                             (FINAL_ORDER, "final_order_share_undocumented")):
+            has = m.record[:, column] > 0
+            if m is cold:
+                assert has[undocumented].mean() == pytest.approx(getattr(m.params, name), abs=0.01)
+                assert not has[~undocumented].any()
+            assert m.in_ident[has].all()  # a removal or an order enrolled their prints
+            assert np.all(m.record_week[has, column] <= 0)  # dated before the run
+    prior = [(m.record[(m.status == Status.UNDOCUMENTED) & m.adult, PRIOR_REMOVAL] > 0).mean() for m in (cold, warm)]
+    assert prior[1] > prior[0]  # five years of ICE's own operations before week 0
 
 
 # --- ICE's capacity and its priorities ---

@@ -286,8 +286,8 @@ def test_a_county_that_changes_its_policy_decides_by_the_old_rules_before_the_ch
 
 def test_a_declared_policy_damps_the_news_from_the_week_it_is_declared():
     """Same seed, full cooperation throughout against a county that declares the Hennessey rule in
-    week W: the two runs are identical until W; from W the news reaches residents damped by
-    ``policy_salience_damping``."""
+    week W: the two runs are identical until W; from W the news of the jail's own transfers to ICE reaches
+    residents damped by ``policy_salience_damping``."""
     change, damping = 70, PARAMETER_TABLE["policy_salience_damping"].default
     runs = [SecureCommunitiesModel(rng=5, n_residents=2000, activation_week=20, detainer_policy=p)
             for p in ("full", f"full;hennessey@{change}")]
@@ -295,11 +295,10 @@ def test_a_declared_policy_damps_the_news_from_the_week_it_is_declared():
         for m in runs:
             m.step()
         assert np.array_equal(runs[0].fear, runs[1].fear), week
-    assert runs[1].fear_process.salience_scale == 1.0
-    for m in runs:
-        m.step()
-    assert runs[1].fear_process.salience_scale == pytest.approx(1.0 - damping)
-    assert runs[0].fear_process.salience_scale == 1.0
+    media = [m.fear_process.media for m in runs]
+    assert media[1].transfer_scale.at(change - 1) == 1.0
+    assert media[1].transfer_scale.at(change) == pytest.approx(1.0 - damping)  # the jail's transfers, from W
+    assert media[0].transfer_scale.at(change) == 1.0
 
 
 def test_a_policy_schedule_is_validated_like_the_regime_schedule():

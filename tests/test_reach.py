@@ -13,7 +13,8 @@ import pytest
 from agents.codes import Custody, Status
 from model import SecureCommunitiesModel, crime, scenario
 from model.acquaintances import build_foci
-from model.fear import CHANNELS, household_max_excluding_self
+from model.fear import household_max_excluding_self
+from model.hearing import CHANNEL_NAMES
 from model.parameters import make_params
 
 N, WEEKS, ACTIVATION, SEEDS = 20_000, 156, 52, (1, 2)
@@ -127,8 +128,8 @@ def test_without_acquaintances_knowing_someone_detained_falls_to_the_strong_tie_
 
 def test_knowing_grows_with_the_chance_of_knowing_an_acquaintance_s_status():
     """The same county with a higher chance of knowing each acquaintance: everyone who knew still knows."""
-    low = county(n=5_000, acquaintance_knowing_prob=0.02).fear_process.knowing()["knows_undocumented"]
-    high = county(n=5_000, acquaintance_knowing_prob=0.1).fear_process.knowing()["knows_undocumented"]
+    low = county(n=5_000, acquaintance_knowing_prob=0.02).fear_process.knowing(0)["knows_undocumented"]
+    high = county(n=5_000, acquaintance_knowing_prob=0.1).fear_process.knowing(0)["knows_undocumented"]
     assert np.all(high[low]) and high.sum() > low.sum()
 
 
@@ -141,7 +142,7 @@ def test_with_the_news_fear_rises_at_activation_before_any_local_detention(seed)
     assert first_pickup > ACTIVATION
     f = m.frame
     assert (f.loc[:ACTIVATION - 1, "fear_mean_hispanic"] == 0).all()
-    assert f.loc[ACTIVATION, "fear_channel_salience_hispanic"] > 0
+    assert f.loc[ACTIVATION, "fear_channel_media_hispanic"] > 0  # the program's announcement
     assert f.loc[ACTIVATION, "chilled_share_undocumented"] > 0
     assert f.loc[ACTIVATION, "reporting_rate_cohort_undocumented"] < f.loc[ACTIVATION - 1,
                                                                            "reporting_rate_cohort_undocumented"]
@@ -155,21 +156,32 @@ def test_without_the_news_there_is_no_drop_before_the_first_local_detention(seed
     assert (f.loc[:first_pickup - 1, "fear_mean_hispanic"] == 0).all()
     before = f.loc[:first_pickup - 1, "reporting_rate_cohort_hispanic"]
     assert (before == f.loc[0, "reporting_rate_cohort_hispanic"]).all()
-    assert (f["fear_channel_salience_hispanic"] == 0).all()
+    assert (f["fear_channel_media_hispanic"] == 0).all()
 
 
-def test_a_policy_declared_in_public_damps_the_news_by_the_damping_share():
-    """At activation the two counties are identical but for the jail's declared policy."""
-    full, sanctuary = run("sc_full", 1, **CLOSED), run("sc_sanctuary", 1, **CLOSED)
-    damping = full.params.policy_salience_damping
-    a = full.frame.loc[ACTIVATION, "fear_channel_salience_hispanic"]
-    b = sanctuary.frame.loc[ACTIVATION, "fear_channel_salience_hispanic"]
-    assert a > 0 and b == pytest.approx((1 - damping) * a, rel=0.02)  # exact up to the saturation term
+def test_a_policy_declared_in_public_damps_the_news_of_the_jail_s_transfers_by_the_damping_share():
+    """Under a declared policy (Hennessey) a transfer from the jail to ICE reaches 1 - damping as many
+    residents through the news as under full cooperation; ICE's own arrests, and the program's
+    announcement, reach as many under both."""
+    reached = {}
+    for preset in ("sc_full", "sc_hennessey"):
+        m = county(n=5_000, **scenario(preset))
+        media, present = m.fear_process.media, m.fear_process.present
+        hispanic = np.flatnonzero(m.hispanic & present)[:400]
+        rng = np.random.default_rng(1)
+        for transfer in (True, False):
+            (who, _, _), _ = media.audience(rng, ACTIVATION + 1, present, hispanic, np.full(len(hispanic), transfer))
+            reached[preset, transfer] = len(who) / len(hispanic)
+    damping = m.params.policy_salience_damping
+    assert reached["sc_hennessey", True] == pytest.approx((1 - damping) * reached["sc_full", True], rel=0.05)
+    assert reached["sc_hennessey", False] == pytest.approx(reached["sc_full", False], rel=0.05)
+    assert run("sc_full", 1).frame.loc[ACTIVATION, "fear_channel_media_hispanic"] > 0
 
 
 def test_the_news_carries_more_to_the_group_enforcement_falls_on():
     m = run("sc_full", 1)
-    assert m.fear_process.salience[1] > m.fear_process.salience[0]  # Hispanic listeners hear more
+    memory = m.fear_process.media.memory
+    assert memory[m.hispanic].mean() > memory[~m.hispanic].mean()  # Hispanic listeners hear more
 
 
 # --- fear on behalf of others ---
@@ -183,7 +195,7 @@ def test_household_max_excluding_self():
 def test_citizens_who_live_with_the_undocumented_fear_on_their_behalf():
     m = county()
     fp = m.fear_process
-    undocumented = m.status == Status.UNDOCUMENTED
+    undocumented = (m.status == Status.UNDOCUMENTED) & (m.custody != Custody.REMOVED)  # still in the county
     lives_with_undocumented = np.bincount(m.household_of, weights=undocumented)[m.household_of] - undocumented > 0
     us_born = m.status == Status.US_BORN
     w = m.params.fear_for_others_weight
@@ -231,9 +243,10 @@ def test_a_chilled_victim_reports_less_by_the_chill_effect():
 def test_every_channel_adds_up_to_fear():
     m = run("sc_full", 2)
     assert np.allclose(m.fear_process.channels.sum(axis=0), m.fear)
-    assert set(CHANNELS) == {"household", "friends", "acquaintances", "salience", "others", "contagion"}
+    assert set(CHANNEL_NAMES) == {"household", "kin", "friends", "acquaintances", "second_hand", "media", "others",
+                                  "contagion"}
     f = m.frame.iloc[-1]
-    assert sum(f[f"fear_channel_{c}_hispanic"] for c in CHANNELS) == pytest.approx(f["fear_mean_hispanic"])
+    assert sum(f[f"fear_channel_{c}_hispanic"] for c in CHANNEL_NAMES) == pytest.approx(f["fear_mean_hispanic"])
 
 
 # --- the fixed cohort and the present population ---
@@ -352,15 +365,15 @@ def test_the_witnesses_are_ties_and_acquaintances_still_in_the_county():
 
 def test_build_is_independent_of_the_switches_that_act_only_in_the_run():
     """Switching off the news, the witnesses or fear on behalf of others leaves the county drawn at
-    week 0 unchanged. Offenders' response is not one of them: prior records mirror the arrests the
-    run makes, and whom offenders pick changes who is arrested, so the records (and every draw after
-    them) differ; the people do not."""
-    base = county(n=3_000)
+    week 0 unchanged (the build; the spin-up then runs these switches). Offenders' response is not one
+    of them: prior records mirror the arrests the run makes, and whom offenders pick changes who is
+    arrested, so the records (and every draw after them) differ; the people do not."""
+    base = county(n=3_000, spin_up_weeks=0)
     for switch in ("salience_channel", "witness_channel", "fear_for_others"):
-        other = SecureCommunitiesModel(rng=1, n_residents=3_000, **{switch: False})
+        other = SecureCommunitiesModel(rng=1, n_residents=3_000, spin_up_weeks=0, **{switch: False})
         assert np.array_equal(other.status, base.status) and _same_foci(other, base)
         assert np.array_equal(other.record, base.record)
-    other = SecureCommunitiesModel(rng=1, n_residents=3_000, offenders_target_nonreporters=False)
+    other = SecureCommunitiesModel(rng=1, n_residents=3_000, spin_up_weeks=0, offenders_target_nonreporters=False)
     assert np.array_equal(other.status, base.status) and np.array_equal(other.hispanic, base.hispanic)
     assert not np.array_equal(other.record, base.record)
 
@@ -381,7 +394,7 @@ def test_witness_chill_equals_the_matrix_formula():
     present = (m.custody != Custody.REMOVED).astype(np.float64)
     chilled = m.fear_process.chilled * present
     victims = np.concatenate([np.flatnonzero(m.custody == Custody.FREE)[:300], [5, 5, 7]])
-    w = m.ties.weights[victims]
+    w = m.ties.local_weights[victims]  # household and friends (kin live elsewhere)
     acq = (m.foci.membership @ m.foci.membership_t).tolil()
     acq.setdiag(0)
     a = acq.tocsr()[victims]

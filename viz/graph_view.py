@@ -198,5 +198,5 @@ def graph_heading(model) -> tuple[str, str]:
               f"{int(chilled_now(model).sum()):,} too afraid to report a crime (black dots). "
               f"So far: {removals:,} removal{'s' if removals != 1 else ''}")
     if back:
-        counts += f"; {back:,} of them came back (their dots filled in again)"
+        counts += f"; {back:,} removed resident{'s' if back != 1 else ''} came back (their dots filled in again)"
     return f"Week {model.steps}: {model.label}", counts + "."

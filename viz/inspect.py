@@ -3,11 +3,12 @@ household, their record, their fear and where it came from, and what happened to
 
 Everything is read from the model as it is this week: the per-resident arrays, the fear
 process's channels (``model.fear_process.channels[:, i]``, which sum to the resident's fear) and
-the event log (``model.events.select(resident_id=i)``). Words come from ``model.labels``.
+the event log (``model.events.select(resident_id=i)``). Words come from ``model.labels``; the channels
+are those ``model.hearing.CHANNELS`` declares.
 """
 
 from agents.codes import FINAL_ORDER, LEVEL_NAMES, RECORD_COLUMNS, SERIOUS_VIOLENT, Custody, Status, sc_level
-from model.fear import CHANNELS
+from model.hearing import CHANNEL_NAMES
 from model.labels import (
     CHANNEL_COLORS,
     CHANNEL_LABELS,
@@ -87,7 +88,7 @@ def story(model, i: int) -> dict:
         "fear": fear,
         "chilled": bool(model.fear_process.chilled[i]),
         "threshold": float(model.fear_process.threshold[i]),
-        "channels": [(CHANNEL_LABELS[c], CHANNEL_COLORS[c], float(channels[k])) for k, c in enumerate(CHANNELS)],
+        "channels": [(CHANNEL_LABELS[c], CHANNEL_COLORS[c], float(channels[k])) for k, c in enumerate(CHANNEL_NAMES)],
         "household": int(model.household_of[i]),
         "members": [(j, who(model, j), CUSTODY_LABELS[custody_of(model, j)], float(model.fear[j]))
                     for j in household_members(model, i)],

@@ -45,6 +45,7 @@ DERIVED = {  # counts no reporter holds: name -> function of a model
     "minor_charge_pickups": tally.minor_charge_pickups,
     "minor_charge_pickups_serious": tally.minor_charge_pickups_with_serious_record,
     "away_now": tally.away_now,
+    "away_at_start": tally.away_at_start,
 }
 
 SECTIONS = (
@@ -65,8 +66,10 @@ SECTIONS = (
         Row("removals_at_large_cumulative"),
         Row("removals_background_cumulative"),
         Row("removals_cumulative"),
-        Row("re_entries_cumulative", level=1, note="their hollow dots fill in again"),
-        Row("away_now", label="Away now (the hollow dots)", note="removals so far, less those who came back"),
+        Row("re_entries_cumulative", note="their hollow dots fill in again"),
+        Row("away_now", label="Away now (the hollow dots)",
+            note="those away at week 0, plus removals so far, less those who came back"),
+        Row("away_at_start", label="away already at week 0", level=1, note="removed before the record starts"),
     )),
     Section("Families split by removals", SO_FAR, (
         Row("separated_households_cumulative"),

@@ -36,6 +36,12 @@ def away_now(model) -> int:
     return int((model.custody == Custody.REMOVED).sum())
 
 
+def away_at_start(model) -> int:
+    """Residents already away at week 0 (removed in the years the county ran before its record starts):
+    away now = away at week 0 + removals so far - returns so far."""
+    return away_now(model) - int(model.metrics["removals_cumulative"]) + int(model.metrics["re_entries_cumulative"])
+
+
 def tied_to_removed(model) -> np.ndarray:
     """Residents with a family or friendship tie to someone away after removal (O10's "near")."""
     removed = model.custody == Custody.REMOVED

@@ -1,0 +1,186 @@
+"""The county before week 0, and safe copies of a model's state.
+
+**The spin-up.** A county does not start with nobody afraid and nobody knowing anyone detained: it
+starts where the world before the program has brought it. The model runs ``spin_up_weeks`` weeks
+up to week 0, unrecorded (weeks ``1 - spin_up_weeks`` to ``0``): ICE's own operations under the regime in
+force before week 0, removals and returns, the news of them, fear and what people know. Before the
+program, crime leaves no trace in the county's state but records and the jail's occupancy: records of
+the years before are drawn at build, and only the last ``SPIN_UP_CRIME_WEEKS`` (26) weeks run crime,
+arrests and the jail, which brings the jail to its own rest. The federal program cannot act then
+(it acts from week ``max(activation_week, 1)``), nor can any parameter marked ``program`` in the parameter
+table. Then every count starts again at week 0; who is where, what people fear and know, records and
+who is abroad stay as the spin-up left them.
+
+**Shared between runs.** Runs of one integer seed whose parameters differ only in the program's
+levers (the presets, a detainer policy, ICE's pickup rate...) have the same spin-up. The first one
+keeps a safe copy of its state at week 0 (``snapshot``: plain data, no live objects) and the others
+``restore`` it instead of running the same weeks again, with identical results (tested). The copies
+are kept in this process, the most recently used first, within ``CACHE_BYTES``.
+
+**Snapshots.** ``snapshot(model)`` is every piece of the model's changing state as plain data (numpy
+arrays, numbers, lists and dicts): the county's arrays, the random generators, the jail's and ICE's
+queues, fear and what residents know, the households' and officers' counts, the event log and the
+recorded weeks. ``restore(model, snap)`` puts it into a model built with the same seed and the same
+parameters, as far as they can have acted by the snapshot's week, which then runs as the original would.
+"""
+
+from collections import OrderedDict
+
+import numpy as np
+
+from . import crime
+from .constraints import Timeline
+from .parameters import PARAMETERS, make_params
+from .population import simulated_record_weeks
+from .reporters import FLOWS
+
+CACHE_BYTES = 512 * 2**20  # keep at most this much of spun-up counties in a process
+_CACHE: OrderedDict = OrderedDict()
+
+MODEL_ARRAYS = ("status", "custody", "record", "record_week", "in_ident", "last_ice_week", "in_foster_care",
+                "ever_fostered", "ever_separated_child", "ever_wrongly_held", "removed_in_run")
+RUN_FLAGS = ("ever_fostered", "ever_separated_child", "ever_wrongly_held", "removed_in_run")
+
+
+def acted_by(params, week: int) -> tuple:
+    """Every parameter value that can have acted on a county by the end of ``week`` (the spin-up's weeks
+    are 0 and before): for a schedule, the steps in force by then; the program's parameters (``program``)
+    only once the program has reached the county. Two counties built from one seed with the same
+    ``acted_by`` are the same county up to that week."""
+    program_on = params.sharing_active and week >= max(params.activation_week, 1)
+    items = []
+    for p in PARAMETERS:
+        if p.program and not program_on:
+            continue
+        value = getattr(params, p.name)
+        if isinstance(value, Timeline):
+            value = tuple(step for step in value.steps if step[0] <= max(week, 0))
+        items.append((p.name, value))
+    return tuple(items)
+
+
+def spin_up_key(params, seed) -> tuple | None:
+    """What a spin-up depends on: the integer seed and every parameter that can act before week 0.
+    None when the seed is not a plain integer (a generator, or None: then nothing is shared)."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        return None
+    return int(seed), acted_by(params, 0)
+
+
+def spin_up(model, seed) -> None:
+    """Bring a freshly built model to week 0 (see the module's docstring)."""
+    weeks = model.params.spin_up_weeks
+    if weeks == 0:
+        return
+    key = spin_up_key(model.params, seed)
+    cached = _CACHE.get(key) if key is not None else None
+    if cached is not None:
+        _CACHE.move_to_end(key)
+        restore(model, cached)
+        return
+    model.recording = False
+    crime_from = 1 - simulated_record_weeks(model.params)
+    try:
+        for week in range(1 - weeks, 1):  # weeks -spin_up_weeks + 1 .. 0; the first recorded week is 1
+            model._spin_week = week
+            model.advance(crime_and_jail=week >= crime_from)
+    finally:
+        model._spin_week = None
+        model.recording = True
+    start_counting(model)
+    if key is not None:
+        _remember(key, snapshot(model))
+
+
+def start_counting(model) -> None:
+    """Every count starts again (week 0 after the spin-up); the county's state stays."""
+    model.flows = dict.fromkeys(FLOWS, 0)
+    model.totals = dict.fromkeys(FLOWS, 0)
+    for name in RUN_FLAGS:
+        getattr(model, name)[:] = False
+    for household in model.households.made():
+        household.reset_counts()
+    for officer in model.officers:
+        officer.set_state(dict.fromkeys(officer.COUNTS, 0))
+    model.events.set_state({"rows": [], "counts": {}})
+
+
+def _size(snap) -> int:
+    total = 0
+    stack = [snap]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, np.ndarray):
+            total += item.nbytes
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            total += 8 * len(item)
+            stack.extend(x for x in item if isinstance(x, (np.ndarray, dict, list, tuple)))
+    return total
+
+
+def _remember(key, snap) -> None:
+    size = _size(snap)
+    if size > CACHE_BYTES:
+        return
+    _CACHE[key] = snap
+    while sum(_size(s) for s in _CACHE.values()) > CACHE_BYTES:
+        _CACHE.popitem(last=False)
+
+
+def clear_cache() -> None:
+    """Forget the spun-up counties kept in this process."""
+    _CACHE.clear()
+
+
+def snapshot(model) -> dict:
+    """Every piece of the model's changing state, as plain data (a safe copy: nothing in it is shared
+    with the model, and the model's later weeks leave it unchanged)."""
+    return {
+        "params": model.params.as_dict(),
+        "steps": int(model.steps), "time": float(model.time),
+        "arrays": {name: getattr(model, name).copy() for name in MODEL_ARRAYS},
+        "foster_households": sorted(int(h) for h in model.foster_households),
+        "reentry_schedule": {int(w): [int(r) for r in v] for w, v in model.reentry_schedule.items()},
+        "rng": model.rng.bit_generator.state, "random": model.random.getstate(),
+        "flows": dict(model.flows), "totals": dict(model.totals),
+        "cohort": None if model.cohort is None else model.cohort.copy(),
+        "recorded": {name: list(values) for name, values in model.datacollector.model_vars.items()},
+        "events": model.events.state(),
+        "households": {int(h.index): h.state() for h in model.households.made()},
+        "officers": [o.state() for o in model.officers],
+        "jail": model.jail.state(), "ice": model.ice.state(), "fear": model.fear_process.state(),
+    }
+
+
+def restore(model, snap: dict) -> None:
+    """Put a snapshot into ``model``, built with the same seed and the same parameters as far as they can
+    have acted by the snapshot's week (``acted_by``; ValueError otherwise). The model then runs on as the
+    one the snapshot was taken from."""
+    week = snap["steps"]
+    theirs = dict(acted_by(make_params(snap["params"]), week))
+    ours = dict(acted_by(model.params, week))
+    differ = sorted(name for name in set(theirs) | set(ours) if theirs.get(name) != ours.get(name))
+    if differ:
+        raise ValueError(f"the snapshot was taken from a county whose parameters differ in what has acted by "
+                         f"week {max(week, 0)}: {differ}")
+    for name, values in snap["arrays"].items():
+        getattr(model, name)[...] = values
+    model.foster_households = set(snap["foster_households"])
+    model.reentry_schedule = {w: list(v) for w, v in snap["reentry_schedule"].items()}
+    model.rng.bit_generator.state = snap["rng"]
+    model.random.setstate(snap["random"])
+    model.flows, model.totals = dict(snap["flows"]), dict(snap["totals"])
+    model.cohort = None if snap["cohort"] is None else snap["cohort"].copy()
+    model.events.set_state(snap["events"])
+    for h, state in snap["households"].items():
+        model.households[h].set_state(state)
+    for officer, state in zip(model.officers, snap["officers"], strict=True):
+        officer.set_state(state)
+    model.jail.set_state(snap["jail"])
+    model.ice.set_state(snap["ice"])
+    model.fear_process.set_state(snap["fear"])
+    model.report_prob = crime.reporting_probability(model)
+    if snap["steps"]:
+        model.restart_clock(snap["steps"], snap["time"], snap["recorded"])
