@@ -4,265 +4,145 @@ counties under two presets side by side, each read against the same county witho
 Run it with ``make viz`` (``solara run app.py``; the page's JS/CSS come from the ``solara-assets``
 wheel, so it works offline with no npm). The page is built from Solara components around the
 project's own drawings (``viz/``) rather than Mesa's generic ``SolaraViz`` frame, whose tabs,
-parameter card and Play/Render-interval/thread controls mean nothing to a class: the "Run" card
-here has Step (a week), Play/Pause, Run 1 year and Reset, each explained on the page. The
-counties are ordinary Mesa models (``ClassroomCounty``), stepped together by ``viz.session``.
+parameter card and Play/Render-interval/thread controls mean nothing to a class: the run bar
+has Step (a week), Play/Pause at a chosen speed, Run 1 year and Reset, each explained on the page.
+The counties are ordinary Mesa models (``ClassroomCounty``), stepped together by ``viz.session``.
+
+The layout is for a projector (``viz/style.py``): the run bar stays at the top; the explainer and
+the settings are panels that fold away; the graph is never taller than the window; plots go two
+to a row. A new seed, preset or comparison is built in a thread while the page says so.
 """
 
-import time
+import html
 
-import reacton.ipywidgets as rw
 import solara
 import solara.server.settings
 from solara.alias import rv as v
 
-from agents.codes import WEEKS_PER_YEAR
-from viz.explainer import EXPLAINER_HTML
-from viz.graph_view import GraphView
-from viz.layout import layout_for
-from viz.plots import PANELS, TimeSeriesPanel, compare_panels
-from viz.readout import readout_html
-from viz.session import LESSON_WEEKS, Counties
-from viz.settings import (
-    DETAINER_LABELS,
-    LEVERS,
-    PRESET_LABELS,
-    CountySettings,
-    SettingsError,
-    validated,
-)
+from viz.cards import CountyGraph, InspectorCard, LessonCard, PlotCard, ReadoutCard
+from viz.controls import DEFAULT_SPEED, RunBar, SettingsPanel, in_use_text, run_help
+from viz.delivery import Delivery
+from viz.explainer import EXPLAINER_HTML, EXPLAINER_TITLE
+from viz.plots import PANELS, compare_panels, county_panels
+from viz.readout import column_name
+from viz.session import Counties
+from viz.settings import PRESET_LABELS, CountySettings
+from viz.style import PAGE_CSS
 
-PRESET_BY_LABEL = {label: key for key, label in PRESET_LABELS.items()}
-DETAINER_BY_LABEL = {label: key for key, label in DETAINER_LABELS.items()}
-NO_COMPARISON = "(one county only)"
-PLAY_PAUSE_S = 0.15  # the pause between weeks while playing
 TITLE = "Secure Communities: one county, week by week"
 
-# Solara's "This website runs on Solara" banner sits over the page's bottom right corner (the
-# sources line): off for this server. ``make viz`` also sets SOLARA_THEME_SHOW_BANNER=False.
+# Solara's "This website runs on Solara" banner sits over the page's bottom right corner: off for this
+# server. ``make viz`` also sets SOLARA_THEME_SHOW_BANNER=False.
 solara.server.settings.theme.show_banner = False
 
-PAGE_CSS = """
-.sc-graph img { max-width: 100%; height: auto; }
-.sc-plot img { width: 100%; height: auto; }
-.v-application { font-size: 17px; }
-.sc-run .v-btn { font-size: 1rem; }
-.sc-help, .sc-settings .sc-note { font-size: 0.95rem; line-height: 1.35; }
-.sc-readout-table { border-collapse: collapse; font-size: 1.05rem; width: 100%; }
-.sc-readout-table th, .sc-readout-table td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
-.sc-readout-table th:first-child, .sc-readout-table td:first-child { text-align: left; }
-.sc-explainer { font-size: 1.05rem; line-height: 1.45; padding-bottom: 48px; }
-"""
 
-
-def FigureImage(drawing, models, frame: int, classes):
-    """A drawing's PNG for this week (rendered once per frame), in a column the tests can find."""
-    data = solara.use_memo(lambda: drawing.png(models), [drawing, frame])
-    with solara.Column(classes=classes) as card:
-        rw.Image(value=data, format="png")
-    return card
+def building_text(settings: CountySettings) -> str:
+    what = PRESET_LABELS[settings.preset]
+    if settings.compare_with:
+        what += f" and {PRESET_LABELS[settings.compare_with]}"
+    return f"Building the county ({what}, seed {settings.seed or '(default)'}): a few seconds..."
 
 
 @solara.component
-def SocialGraph(model, frame: int):
-    """One county's households: the figure is built once per county and recolored each week."""
-    view = solara.use_memo(lambda: GraphView(model, layout_for(model), model.label), [model])
-    return FigureImage(view, model, frame, ["sc-graph"])
+def Panel(title: str, subtitle: str = "", children=()):
+    """One fold-away panel (its header says what is inside)."""
+    header = v.ExpansionPanelHeader(children=[solara.HTML(tag="div", unsafe_innerHTML=(
+        f"{title}" + (f'<div class="sc-in-use">{subtitle}</div>' if subtitle else "")))])
+    return v.ExpansionPanel(children=[header, v.ExpansionPanelContent(children=list(children))])
 
 
 @solara.component
-def PlotCard(spec, models, frame: int):
-    panel = solara.use_memo(lambda: TimeSeriesPanel(spec, models), [spec, *models])
-    return FigureImage(panel, models, frame, ["sc-plot", f"sc-plot-{spec.key}"])
-
-
-def use_release(slider_element, on_value, value):
-    """Call ``on_value`` with the value a slider was let go at (Vuetify's ``change`` event carries it;
-    the widget's own v_model may still lag behind the drag when the event arrives). If ``on_value``
-    refuses it (returns False), the slider goes back to ``value``, what the county has."""
-    callback = solara.use_ref(on_value)
-    callback.current = on_value
-    shown = solara.use_ref(value)
-    shown.current = value
-
-    def attach():
-        widget = solara.get_widget(slider_element)
-
-        def on_change(_widget, _event, data):
-            if callback.current(data) is False:
-                widget.v_model = shown.current
-
-        widget.on_event("change", on_change)
-        return lambda: widget.on_event("change", on_change, remove=True)
-
-    solara.use_effect(attach, [])
-
-
-@solara.component
-def LabeledSlider(name: str, label: str, value, low, high, step, on_value):
-    """A slider with its label (and current value) on a line of its own, readable on a projector.
-
-    It reports a value only when the student lets go (Vuetify's ``change`` event), not at every
-    position on the way: each new value rebuilds the county. ``name`` tags the slider widget
-    (``meta_ref``) so tests can find it."""
-    with solara.Column(gap="0px", classes=["sc-slider"]) as column:
-        solara.Text(label, style={"font-size": "1rem"})
-        slider = v.Slider(v_model=value, min=low, max=high, step=step, thumb_label=True,
-                          hide_details=True).meta(ref=name)
-        use_release(slider, on_value, value)
-    return column
-
-
-@solara.component
-def SettingsPanel(settings: CountySettings, on_settings):
-    """The preset, the comparison and the levers. Every change is checked on the server
-    (``validated``: the slider's bounds and the model's own validation, never rounding) and, if
-    good, hands new settings to ``on_settings``; if not, the county stays and the card shows why."""
-    error, set_error = solara.use_state(None)
-
-    def change(**changes) -> bool:
-        try:
-            new = validated(settings.with_changes(**changes))
-        except SettingsError as e:
-            set_error(str(e))
-            return False
-        set_error(None)
-        on_settings(new)
-        return True
-
-    def slider(name, label):
-        low, high, step = LEVERS[name]
-        LabeledSlider(name, label, getattr(settings, name), low, high, step, lambda v: change(**{name: v}))
-
-    compare_values = [NO_COMPARISON, *PRESET_LABELS.values()]
-    with solara.Card("County and policy", classes=["sc-settings"]):
-        solara.Select("Preset", values=list(PRESET_LABELS.values()), value=PRESET_LABELS[settings.preset],
-                      on_value=lambda label: change(preset=PRESET_BY_LABEL.get(label, label)))
-        solara.Select("Compare with (same county, side by side)", values=compare_values,
-                      value=PRESET_LABELS.get(settings.compare_with, NO_COMPARISON),
-                      on_value=lambda label: change(compare_with=PRESET_BY_LABEL.get(label, "")))
-        solara.Select("What the jail does with a detainer", values=list(DETAINER_LABELS.values()),
-                      value=DETAINER_LABELS[settings.detainer_policy],
-                      on_value=lambda label: change(detainer_policy=DETAINER_BY_LABEL.get(label, label)))
-        slider("activation_week", f"Program reaches the county: week {settings.activation_week}")
-        slider("policing_intensity", f"Policing intensity: {settings.policing_intensity:g} x typical arrests")
-        slider("fear_sensitivity", f"Fear sensitivity: {settings.fear_sensitivity:g}")
-        slider("n_residents", f"Residents: {settings.n_residents:,}")
-        solara.InputText("Seed (any text; Enter to apply)", value=settings.seed,
-                         on_value=lambda text: change(seed=text or ""))
-        if error:
-            solara.Error(f"Not applied: {error}", classes=["sc-settings-error"])
-        solara.Text("Any change here starts the counties again at week 0. The defaults are the lesson's "
-                    "settings (docs/classroom.md).", classes=["sc-note"])
-
-
-@solara.component
-def RunCard(counties: Counties, frame: solara.Reactive, on_reset):
-    """Step, Play/Pause, Run 1 year and Reset, with what each does written under them."""
-    playing = solara.use_reactive(False)
-    frame.get()  # the week shown below changes with every frame
-
-    def redraw():
-        frame.set(frame.value + 1)
-
-    def step():
-        counties.step()
-        redraw()
-
-    def run_year():
-        counties.step(WEEKS_PER_YEAR)
-        redraw()
-
-    def play_loop():
-        while playing.value:
-            if counties.steps >= LESSON_WEEKS:
-                playing.set(False)
-                break
-            counties.step()
-            redraw()
-            time.sleep(PLAY_PAUSE_S)
-
-    solara.lab.use_task(play_loop, dependencies=[playing.value, counties], prefer_threaded=True)
-
-    def reset():
-        playing.set(False)
-        on_reset()
-
-    with solara.Card("Run", classes=["sc-run"]):
-        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
-            solara.Button("Step", color="primary", on_click=step, disabled=playing.value)
-            solara.Button("Pause" if playing.value else "Play", color="primary",
-                          on_click=lambda: playing.set(not playing.value))
-            solara.Button(f"Run 1 year ({WEEKS_PER_YEAR} weeks)", color="primary", on_click=run_year,
-                          disabled=playing.value)
-            solara.Button("Reset", on_click=reset)
-        years = counties.steps / WEEKS_PER_YEAR
-        solara.Text(f"Now at week {counties.steps} (year {years:.1f}).", classes=["sc-week"],
-                    style={"font-size": "1.2rem", "font-weight": "bold"})
-        solara.HTML(tag="div", classes=["sc-help"], unsafe_innerHTML=(
-            f"<b>Step</b>: one week. <b>Play</b>: a week at a time until Pause (it stops by itself at week "
-            f"{LESSON_WEEKS}, five years). <b>Run 1 year</b>: {WEEKS_PER_YEAR} weeks at once. <b>Reset</b>: the "
-            "same counties back to week 0 (same seed, same people)."))
-
-
-@solara.component
-def Readout(counties: Counties, frame: int):
-    title = ("The two counties and no program, so far" if counties.right is not None
-             else "Compared with no program (the same county, same seed, without Secure Communities)")
-    with solara.Card(title, classes=["sc-readout"]):
-        solara.HTML(tag="div", unsafe_innerHTML=readout_html(counties))
+def County(run: Counties, frame: solara.Reactive, selected, on_select, delivery=None):
+    """The graph(s), the inspector, the readout, the lesson's observations and the plots. Only this
+    part of the page (and the run bar's week) is drawn again each week: it alone reads ``frame``."""
+    frame = frame.value
+    compare = run.right is not None
+    if compare:
+        with solara.Div(classes=["sc-pair"]):
+            for model in run.shown:
+                CountyGraph(model, frame, selected, on_select, pair=True, delivery=delivery)
+        with solara.Div(classes=["sc-top"], style={"margin-top": "12px"}):
+            InspectorCard(run, frame, selected, on_select)
+            ReadoutCard(run, frame)
+    else:
+        with solara.Div(classes=["sc-top"]):
+            CountyGraph(run.left, frame, selected, on_select, delivery=delivery)
+            with solara.Div(classes=["sc-side"]):
+                InspectorCard(run, frame, selected, on_select)
+                ReadoutCard(run, frame)
+    with solara.Div(style={"margin-top": "12px"}):
+        LessonCard(run, frame)
+    if not compare:
+        with solara.Div(classes=["sc-plots"]):
+            for spec in PANELS:
+                PlotCard(spec, [run.left], frame)
+        return
+    with solara.Div(classes=["sc-plots"]):
+        for spec in compare_panels(run):
+            PlotCard(spec, [*run.shown, run.baseline], frame)
+    left, right = (column_name(m) for m in run.shown)
+    solara.HTML(tag="h3", classes=["sc-plots-title"], unsafe_innerHTML=html.escape(
+        f"Each county's plots, side by side on the same scale: {left} on the left, {right} on the right"))
+    with solara.Div(classes=["sc-plots"]):
+        for spec, shown, scale_with in county_panels(run):
+            PlotCard(spec, shown, frame, scale_with)
 
 
 @solara.component
 def Page(counties: solara.Reactive | None = None, settings: solara.Reactive | None = None):
     """The page. ``counties`` and ``settings`` may be handed in (reactive variables) to watch them from
-    outside, as the tests do; otherwise each browser session gets its own."""
+    outside, as the tests do; otherwise each browser session gets its own. ``settings`` are what the
+    panel asks for; ``counties`` what runs: a change of settings builds new counties in a thread
+    (the run bar says so meanwhile) and shows them when they are ready."""
     if settings is None:
         settings = counties.value.settings if counties is not None else CountySettings()
     settings = solara.use_reactive(settings)
     first = solara.use_memo(lambda: counties.value if counties is not None else Counties(settings.value), [])
     counties = solara.use_reactive(counties if counties is not None else first)
+    generation = solara.use_reactive(0)  # Reset: the same settings built again
+    built = solara.use_ref((first.settings, 0))  # what the counties on screen were built from
     frame = solara.use_reactive(0)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(DEFAULT_SPEED)
+    selected = solara.use_reactive(None)
+    delivery = solara.use_memo(Delivery, [])  # the browser reports each frame it drew; Play waits for it
+    panels, set_panels = solara.use_state([0, 1])  # both panels open at first: the explainer, the settings
+
+    def build():
+        wanted = (settings.value, generation.value)
+        if built.current == wanted:
+            return
+        new = Counties(wanted[0])
+        if (settings.value, generation.value) == wanted:  # nothing newer was asked for meanwhile
+            built.current = wanted
+            counties.set(new)
+
+    solara.lab.use_task(build, dependencies=[settings.value, generation.value], prefer_threaded=True)
+    busy = "" if built.current == (settings.value, generation.value) else building_text(settings.value)
 
     def apply(new: CountySettings):
+        playing.set(False)
         settings.set(new)
-        counties.set(Counties(new))
+
+    def reset():
+        generation.set(generation.value + 1)
 
     run = counties.value
     solara.Style(PAGE_CSS)
     solara.Title(TITLE)
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
-    with solara.Sidebar():
-        RunCard(run, frame, lambda: counties.set(Counties(settings.value)))
-        SettingsPanel(settings.value, apply)
-    models = [*run.shown, run.baseline]
-    with solara.Column(style={"padding": "8px"}):
-        if run.right is None:
-            with solara.Columns([7, 5]):
-                SocialGraph(run.left, frame.value)
-                with solara.Column():
-                    Readout(run, frame.value)
-            with solara.Columns([1, 1, 1]):
-                for spec in PANELS[:3]:
-                    PlotCard(spec, [run.left], frame.value)
-            with solara.Columns([1, 1, 1]):
-                for spec in PANELS[3:]:
-                    PlotCard(spec, [run.left], frame.value)
-        else:
-            with solara.Columns([1, 1]):
-                SocialGraph(run.left, frame.value)
-                SocialGraph(run.right, frame.value)
-            with solara.Columns([7, 5]):
-                Readout(run, frame.value)
-                with solara.Column():
-                    for spec in compare_panels(run)[:1]:
-                        PlotCard(spec, models, frame.value)
-            with solara.Columns([1, 1]):
-                for spec in compare_panels(run)[1:]:
-                    PlotCard(spec, models, frame.value)
-        with solara.Card("What you are watching", classes=["sc-explainer"]):
-            solara.HTML(tag="div", unsafe_innerHTML=EXPLAINER_HTML)
+    with solara.Div(classes=["sc-main"]):
+        RunBar(run, frame, playing, speed, busy, reset, delivery)
+        solara.HTML(tag="div", classes=["sc-help"], unsafe_innerHTML=run_help())
+        with v.ExpansionPanels(multiple=True, v_model=panels, on_v_model=set_panels, class_="sc-panels",
+                               style_="margin: 8px 0 12px 0"):
+            Panel(EXPLAINER_TITLE, children=[solara.HTML(tag="div", classes=["sc-explainer"],
+                                                         unsafe_innerHTML=EXPLAINER_HTML)])
+            Panel("County and policy", f"In use: {in_use_text(run.settings)}",
+                  children=[SettingsPanel(settings.value, apply)])
+        with solara.Div(classes=["sc-stale"] if busy else []):
+            County(run, frame, selected.value, selected.set, delivery)
 
 
 page = Page

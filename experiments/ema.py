@@ -11,11 +11,14 @@ with the uncertainties and levers taken from the parameter table.
 Uncertainties range over each parameter's sweep range (or its allowed interval where it has
 none); levers over a categorical parameter's choices. Each replication is seeded from
 ``seed + replicate``, so an experiment is reproducible; the outcomes are the model's reporters
-at the last week (``_cumulative`` reporters are totals since week 0).
+at the last week (``_cumulative`` reporters are totals since week 0). With ``replications`` > 1
+EMA Workbench hands each outcome one value per replication; ``aggregate`` reduces them to the
+experiment's scalar (the mean by default; ``np.median`` or any function of a list of numbers).
 """
 
 from functools import partial
 
+import numpy as np
 from ema_workbench import (
     BooleanParameter,
     CategoricalParameter,
@@ -58,14 +61,19 @@ def _parameter(name: str):
 
 
 def ema_model(uncertainties, levers=(), fixed=None, outcomes=DEFAULT_OUTCOMES, steps=156, replications=1,
-              seed=0, name="secure_communities"):
-    """An EMA Workbench model of the county: ``uncertainties`` and ``levers`` are parameter names."""
+              seed=0, name="secure_communities", aggregate=np.mean):
+    """An EMA Workbench model of the county: ``uncertainties`` and ``levers`` are parameter names;
+    ``aggregate`` reduces an outcome's replications to one number (used when ``replications`` > 1)."""
     unknown = sorted((set(uncertainties) | set(levers) | set(fixed or {})) - set(PARAMETER_TABLE))
     if unknown:
         raise ValueError(f"unknown parameter(s) {unknown}; see model.parameters.PARAMETERS")
     missing = sorted(set(outcomes) - set(REPORTERS))
     if missing:
         raise ValueError(f"unknown outcome(s) {missing}; see model.reporters.REPORTERS")
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise ValueError(f"replications must be a whole number >= 1, got {replications!r}")
+    if not callable(aggregate):
+        raise ValueError(f"aggregate must be a function of a list of numbers (e.g. np.mean), got {aggregate!r}")
     function = partial(run_county, int(steps), tuple(outcomes))
     if replications > 1:
         model = ReplicatorModel(name, function=function)
@@ -78,5 +86,12 @@ def ema_model(uncertainties, levers=(), fixed=None, outcomes=DEFAULT_OUTCOMES, s
     if replications == 1:
         constants.append(Constant("seed", seed))
     model.constants = constants
-    model.outcomes = [ScalarOutcome(o) for o in outcomes]
+    reduce = partial(_reduce, aggregate) if replications > 1 else None
+    model.outcomes = [ScalarOutcome(o, function=reduce) for o in outcomes]
     return model
+
+
+def _reduce(aggregate, values) -> float:
+    """EMA Workbench's ``ScalarOutcome`` function: the replications' values to one float (a
+    module-level function under ``partial``, so a multiprocessing evaluator can pickle it)."""
+    return float(aggregate(np.asarray(values, dtype=float)))

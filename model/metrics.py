@@ -1,5 +1,7 @@
 """What the model measures each week (the reporters declared in ``model.reporters``) and its event log."""
 
+from operator import itemgetter
+
 import numpy as np
 import pandas as pd
 
@@ -162,6 +164,20 @@ class EventLog:
                           bool(model.hispanic[resident]),
                           "female" if model.female[resident] else "male",
                           bool(model.parent_of_citizen_child[resident]), door, rule))
+
+    def select(self, **where) -> list[dict]:
+        """The events so far whose columns have the given values, oldest first, each as a dict keyed by
+        ``EVENT_COLUMNS``: ``select(resident_id=7)`` is one resident's story (the page's inspector),
+        ``select(stage="declined", rule="background_decline")`` one kind of event. A scan of the log,
+        for the few questions a page asks; analyses read ``frame()``."""
+        unknown = sorted(set(where) - set(EVENT_COLUMNS))
+        if unknown:
+            raise KeyError(f"no event column {unknown}; the columns are {EVENT_COLUMNS}")
+        if not where:
+            return [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in self.rows]
+        key = itemgetter(*(EVENT_COLUMNS.index(name) for name in where))
+        wanted = tuple(where.values()) if len(where) > 1 else next(iter(where.values()))
+        return [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in self.rows if key(row) == wanted]
 
     def state(self) -> dict:
         return {"rows": list(self.rows), "counts": dict(self.counts)}

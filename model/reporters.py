@@ -158,8 +158,8 @@ TABLE = [
     *_flow("separations", "Removals that left family behind", STAGE_COLORS["separations"]),
     *_flow("separated_households", "Families separated", STAGE_COLORS["separations"]),
     *_flow("separated_citizen_children", "Citizen children separated from a parent", "#D55E00"),
-    *_flow("foster_placements", "Children placed in foster care (placements)", "#999999"),
-    *_flow("foster_children", "Children placed in foster care (each once)", "#999999"),
+    *_flow("foster_placements", "Children placed in foster care (placements)", "#777777"),
+    *_flow("foster_children", "Children placed in foster care (each once)", "#777777"),
     *_flow("reunifications", "Children back from foster care"),
     # --- crime, reporting and policing (flows) ---
     *_flow("crimes", "Crimes with a victim", unit="crimes"),
@@ -216,6 +216,7 @@ TABLE = [
 ]
 
 BY_NAME = {r.name: r for r in TABLE}
+# (PAGE_LABELS, below, holds the page's few row labels of its own.)
 assert len(BY_NAME) == len(TABLE), "a reporter is declared twice"
 FLOWS = tuple(r.name for r in TABLE if r.kind == "flow")
 STATE = tuple(r.name for r in TABLE if r.kind != "flow")
@@ -266,6 +267,21 @@ def short_label(name: str) -> str:
         return reporter(name).short
     except KeyError:
         return name.replace("_", " ")
+
+
+# The page's readout groups rows under a heading that names the window ("so far", "now"), so most
+# rows read by their short label; these few need words of their own there (one or two lines).
+PAGE_LABELS = {
+    "removals": "All doors (every removal)",
+    "share_hispanic_adults_knows_detained": "Hispanic adults who know someone detained or removed",
+}
+
+
+def page_label(name: str) -> str:
+    """A reporter's row label in the page's readout: its page label or its short label (a running
+    total, ``<flow>_cumulative``, reads as its flow)."""
+    base = name[: -len(CUMULATIVE)] if name.endswith(CUMULATIVE) else name
+    return PAGE_LABELS.get(base) or short_label(name)
 
 
 def unit(name: str) -> str:

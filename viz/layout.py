@@ -1,10 +1,12 @@
-"""A seeded, stable layout of the social graph in which households visibly cluster.
+"""A seeded, stable layout of the social graph, readable from the back of a classroom.
 
 Households are laid out first, as points of a smaller graph whose edges count the friendships
-between them (a Fruchterman-Reingold force layout in numpy, seeded); each household's members
-then sit on a small circle around its point. Family ties are therefore short and inside a
-cluster, friendships run between clusters, and neighborhoods (where most friendships are) end
-up near one another. The same county (same seed and size) always gets the same picture.
+between them (a Fruchterman-Reingold force layout in numpy, seeded). The points are then snapped
+to a grid of equal cells, one household each, keeping their order left to right and, within a
+column, bottom to top: neighborhoods (where most friendships are) stay next to one another, but
+no cluster is so dense that its residents overlap, so every dot can be drawn large. Each
+household's members sit on a small ring inside its cell. Positions are in cell units: the grid
+spans ``[0, columns] x [0, rows]``. The same county (same seed and size) always gets the same picture.
 """
 
 import numpy as np
@@ -13,6 +15,8 @@ import numpy as np
 _CACHE: dict = {}
 _CACHE_SIZE = 8
 GRAVITY = 0.05  # pull toward the middle, relative to the repulsion of the whole crowd
+MEMBER_SPACING = 0.34  # household members sit this far apart on their ring (cell units): a dot is 0.3 wide
+MAX_RING = 0.34  # no dot reaches into the next cell (a household of seven or more is a little tighter)
 
 
 def household_graph(household_of: np.ndarray, friends: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
@@ -55,8 +59,9 @@ def force_layout(n: int, pairs: np.ndarray, weights: np.ndarray, seed: int, iter
     return pos
 
 
-def member_offsets(household_of: np.ndarray, radius: float) -> np.ndarray:
-    """Each resident's offset from its household's point: members evenly spaced on a circle."""
+def member_offsets(household_of: np.ndarray, spacing: float = MEMBER_SPACING) -> np.ndarray:
+    """Each resident's offset from its household's point: members evenly spaced on a circle,
+    ``spacing`` apart (a lone resident sits on the point)."""
     order = np.argsort(household_of, kind="stable")
     sizes = np.bincount(household_of)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -64,28 +69,47 @@ def member_offsets(household_of: np.ndarray, radius: float) -> np.ndarray:
     rank[order] = np.arange(len(household_of)) - np.repeat(starts, sizes)
     size = sizes[household_of]
     angle = 2 * np.pi * rank / np.maximum(size, 1) + 0.3
-    r = np.where(size > 1, radius * np.sqrt(size / 4.0), 0.0)
+    r = np.where(size > 1, np.minimum(spacing / (2.0 * np.sin(np.pi / np.maximum(size, 2))), MAX_RING), 0.0)
     return np.stack([r * np.cos(angle), r * np.sin(angle)], axis=1)
 
 
-def household_layout(household_of: np.ndarray, friends: np.ndarray, seed: int) -> np.ndarray:
-    """Positions (n, 2) in [0, 1]^2: households placed by force layout, members around them."""
+def grid_shape(n: int, aspect: float) -> tuple[int, int]:
+    """(columns, rows) of the smallest grid of about ``aspect`` (width / height) holding n cells."""
+    columns = max(1, int(np.ceil(np.sqrt(n * aspect))))
+    return columns, max(1, int(np.ceil(n / columns)))
+
+
+def snap_to_grid(points: np.ndarray, aspect: float) -> np.ndarray:
+    """Each point to the centre of a cell of its own (cell units), keeping the points' order: sorted
+    by x they fill the columns, and each column is sorted by y (a partly filled last column is centred)."""
+    n = len(points)
+    columns, rows = grid_shape(n, aspect)
+    order = np.argsort(points[:, 0], kind="stable")
+    cells = np.empty((n, 2))
+    for column in range(columns):  # a few dozen columns, never a loop over residents
+        members = order[column * rows:(column + 1) * rows]
+        members = members[np.argsort(points[members, 1], kind="stable")]
+        cells[members, 0] = column
+        cells[members, 1] = np.arange(len(members)) + (rows - len(members)) // 2
+    return cells + 0.5
+
+
+def household_layout(household_of: np.ndarray, friends: np.ndarray, seed: int, aspect: float = 1.6) -> np.ndarray:
+    """Positions (n, 2) in cell units: households placed by force layout, snapped to a grid of
+    about ``aspect`` (width / height), members on a ring inside their household's cell."""
     household_of = np.asarray(household_of, dtype=np.int64)
     n_households, pairs, weights = household_graph(household_of, np.asarray(friends, dtype=np.int64))
-    centers = force_layout(n_households, pairs, weights, seed)
-    low, high = np.percentile(centers, [1, 99], axis=0) if n_households else (0.0, 1.0)
-    span = np.where(high - low > 0, high - low, 1.0)
-    centers = np.clip((centers - low) / span, -0.03, 1.03)  # a stray household cannot shrink the rest
-    radius = 0.35 / np.sqrt(max(n_households, 1))  # well under the spacing between households
-    pos = centers[household_of] + member_offsets(household_of, radius)
-    return pos
+    centers = snap_to_grid(force_layout(n_households, pairs, weights, seed), aspect)
+    return centers[household_of] + member_offsets(household_of)
 
 
-def layout_for(model, seed: int = 0) -> np.ndarray:
+
+def layout_for(model, seed: int = 0, aspect: float = 1.6) -> np.ndarray:
     """The cached layout of a model's graph (the same ties always give the same positions)."""
-    key = (len(model.household_of), hash(model.household_of.tobytes()), hash(model.ties.friends.tobytes()), seed)
+    key = (len(model.household_of), hash(model.household_of.tobytes()), hash(model.ties.friends.tobytes()), seed,
+           aspect)
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = household_layout(model.household_of, model.ties.friends, seed)
+        _CACHE[key] = household_layout(model.household_of, model.ties.friends, seed, aspect)
     return _CACHE[key]

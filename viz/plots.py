@@ -1,21 +1,34 @@
 """Time-series panels read from the model's DataCollector, with the activation week marked.
 
-Each ``TimeSeriesPanel`` owns a small matplotlib figure whose lines are created once and given
-new data each week (no re-plotting). Axis limits only grow, in round steps (the x axis a year at a
-time), so most weeks only the lines are redrawn over a stored background (see ``render.py``).
+Each ``TimeSeriesPanel`` owns a small matplotlib figure (the axes, their ticks and labels) whose
+lines are created once and given new data each week (no re-plotting). The panel's title and key
+are HTML on the page (``PanelSpec.title``, ``legend_items``): sharp at any size, never over the
+lines. Axis limits only grow, in round steps (the x axis a year at a time), so most weeks only the
+lines are redrawn over a stored background (see ``render.py``).
+
+Sizes are set for a projector: the figure is ``FIGSIZE`` at ``DPI`` and its smallest text
+``TICK_SIZE`` points, so two plots side by side in a 1024-pixel-wide window still show text of
+at least 14 pixels (the browser test measures it).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from agents.codes import WEEKS_PER_YEAR
-from model.labels import PRESET_COLORS
+from model.labels import LEVEL_LABELS, PRESET_COLORS, RULE_LABELS
 from model.reporters import colour, short_label
 
 from .readout import column_name
 from .render import BlitRenderer
+
+DPI = 100
+FIGSIZE = (5.8, 3.8)  # inches: 580 x 380 pixels
+TICK_SIZE = LABEL_SIZE = 13.5  # points: 18.75 pixels in the picture, 14+ pixels at 0.75 of its width
+ACTIVATION_COLOR = "#D62728"
+NO_PROGRAM = "no program (same seed)"
 
 
 @dataclass(frozen=True)
@@ -42,34 +55,38 @@ class PanelSpec:
     yscale: str = "linear"  # "symlog" for the funnel, whose stages differ by orders of magnitude
     indexed: bool = False  # shown as % of each series' week-0 value (small changes in a rate show)
     min_top: float = 5.0  # the y axis reaches at least this high, so a flat start reads as "none yet"
+    whole: bool = False  # counts of people: ticks on whole numbers only
+    county: str = ""  # compare mode: whose county the panel shows (in its title)
+
+
+def _level(name: str) -> str:
+    return f"{LEVEL_LABELS[name]} ({RULE_LABELS[name]})" if name in RULE_LABELS else LEVEL_LABELS[name]
 
 
 PANELS = (
-    PanelSpec("funnel", "The pathway, cumulative: arrests to removals", "people (log scale)", (
+    PanelSpec("funnel", "The pathway so far: arrests to removals", "people so far (log scale)", (
         Series("arrests_cumulative"),
         Series("ident_matches_cumulative"),
         Series("detainers_issued_cumulative"),
-        Series("detainers_declined_cumulative", style="--"),
         Series("ice_pickups_cumulative"),
         Series("removals_cumulative"),
+        Series("detainers_declined_cumulative", style="--"),  # last: drawn over the issued line it may follow
     ), yscale="symlog"),
-    PanelSpec("levels", "Removals by ICE priority level, cumulative", "people removed", (
-        Series("removals_level1_cumulative", "Level 1 (aggravated felony, 2+ felonies)"),
-        Series("removals_level2_cumulative", "Level 2 (a felony, 3+ misdemeanors)"),
-        Series("removals_level3_cumulative", "Level 3 (misdemeanors)"),
+    PanelSpec("levels", "Removals so far, by ICE priority level", "people removed so far", (
+        *(Series(f"removals_{name}_cumulative", _level(name)) for name in ("level1", "level2", "level3")),
         Series("removals_noncriminal_cumulative"),
-    )),
-    PanelSpec("reporting", "Chance of reporting a crime, % of its level at week 0", "% of week-0 level", (
+    ), whole=True),
+    PanelSpec("reporting", "Chance of reporting a crime, % of its week-0 level", "% of week-0 level", (
         Series("reporting_rate_non_hispanic"),
         Series("reporting_rate_hispanic_citizen"),
         Series("reporting_rate_undocumented"),
     ), indexed=True),
-    PanelSpec("families", "Families split by removals, cumulative", "count", (
+    PanelSpec("families", "Families split by removals, so far", "count so far", (
         Series("separated_households_cumulative"),
         Series("separated_citizen_children_cumulative"),
         Series("foster_placements_cumulative", style="--"),
-    )),
-    PanelSpec("fear", "Mean fear of enforcement, by group", "mean fear (0-1)", (
+    ), whole=True),
+    PanelSpec("fear", "Mean fear of enforcement now, by group", "mean fear (0-1)", (
         Series("fear_mean_undocumented"),
         Series("fear_mean_lpr"),
         Series("fear_mean_hispanic_citizen"),
@@ -105,74 +122,82 @@ def nice_ceiling(x: float) -> float:
 
 
 def week_limit(model, weeks_so_far: int) -> int:
-    """Right end of the x axis: two years at first, then whole years."""
-    whole_years = WEEKS_PER_YEAR * np.ceil((weeks_so_far + 1) / WEEKS_PER_YEAR)
+    """Right end of the x axis: two years at first, then whole years (week 260 ends on 260)."""
+    whole_years = WEEKS_PER_YEAR * np.ceil(weeks_so_far / WEEKS_PER_YEAR)
     return int(max(MIN_WEEKS_SHOWN, model.params.activation_week + 8, whole_years))
 
 
 def activation_label(model) -> str:
     if not model.params.sharing_active:
-        return "program off (pre-Secure Communities)"
+        return "program off (before Secure Communities)"
     return f"program reaches the county (week {model.params.activation_week})"
 
 
-TITLE_SIZE, LABEL_SIZE, TICK_SIZE, LEGEND_SIZE = 15, 13, 12, 12  # points, read from the back of a classroom
+def legend_items(spec: PanelSpec, models) -> list[dict]:
+    """The panel's key, for the page to draw in HTML: each line's colour, style and words."""
+    models = list(models) if isinstance(models, (list, tuple)) else [models]
+    items = [{"color": s.color, "style": s.style, "label": s.label} for s in spec.series]
+    active = [m for m in models if m.params.sharing_active] or models
+    items.append({"color": ACTIVATION_COLOR, "style": ":", "label": activation_label(active[0])})
+    return items
 
 
 def compare_panels(counties) -> tuple:
-    """Compare mode's panels: each key quantity for both counties and the no-program twin, in each
+    """Compare mode's overlays: each key quantity for both counties and the no-program twin, in each
     preset's own colour (the twin grey and dashed)."""
     models = [*counties.shown, counties.baseline]
-    names = [column_name(m) for m in models[:-1]] + ["no program (same seed)"]
+    names = [column_name(m) for m in models[:-1]] + [NO_PROGRAM]
 
     def series(reporter):
         return tuple(Series(reporter, name, PRESET_COLORS[m.settings.preset], "--" if i == len(models) - 1 else "-",
                             county=i) for i, (m, name) in enumerate(zip(models, names, strict=True)))
 
     return (
-        PanelSpec("compare_removals", "People removed, cumulative (all of ICE's doors)", "people",
-                  series("removals_cumulative")),
-        PanelSpec("compare_chilled", "Undocumented residents too afraid to report", "share chilled (0-1)",
-                  series("chilled_share_undocumented"), min_top=0.2),
-        PanelSpec("compare_reporting", "Crime reporting by undocumented residents", "% of week-0 reporting rate",
-                  series("reporting_rate_undocumented"), indexed=True),
+        PanelSpec("compare_removals", "People removed so far (all of ICE's doors)", "people removed so far",
+                  series("removals_cumulative"), whole=True),
+        PanelSpec("compare_chilled", "Undocumented residents too afraid to report a crime, now",
+                  "share chilled (0-1)", series("chilled_share_undocumented"), min_top=0.2),
+        PanelSpec("compare_reporting", "Crime reporting by undocumented residents, % of its week-0 level",
+                  "% of week-0 level", series("reporting_rate_undocumented"), indexed=True),
     )
 
 
-class TimeSeriesPanel:
-    """One plot of several reporters over the weeks, from one county or several (compare mode)."""
+def county_panels(counties) -> list[tuple]:
+    """Compare mode's panels for each county: every plot the lesson uses, as (spec, models, scale_with)
+    in pairs (left county, right county) that share their y axis."""
+    return [(replace(spec, key=f"{spec.key}_{side}", county=column_name(model)), [model], list(counties.shown))
+            for spec in PANELS for side, model in enumerate(counties.shown)]
 
-    def __init__(self, spec: PanelSpec, models, figsize=(6.4, 5.6), dpi: int = 90):
+
+class TimeSeriesPanel:
+    """One plot of several reporters over the weeks, from one county or several (compare mode).
+    ``scale_with`` (default: ``models``) are the counties whose values set the y axis, so the two
+    panels of a compare-mode pair read on one scale."""
+
+    def __init__(self, spec: PanelSpec, models, scale_with=None, figsize=FIGSIZE, dpi: int = DPI):
         models = list(models) if isinstance(models, (list, tuple)) else [models]
         self.spec = spec
+        self.scale_with = list(scale_with) if scale_with is not None else None
         self.figure = Figure(figsize=figsize, dpi=dpi)
         ax = self.ax = self.figure.add_subplot()
-        ax.set_title(spec.title, fontsize=TITLE_SIZE)
         ax.set_ylabel(spec.ylabel, fontsize=LABEL_SIZE)
         ax.set_xlabel("week", fontsize=LABEL_SIZE)
         ax.tick_params(labelsize=TICK_SIZE)
-        ax.grid(alpha=0.25)
+        ax.grid(alpha=0.3)
         if spec.yscale == "symlog":
             ax.set_yscale("symlog", linthresh=1.0)
-        self.lines = {(s.county, s.reporter): ax.plot([], [], s.style, color=s.color, label=s.label, linewidth=2.2)[0]
-                      for s in spec.series}
+        elif spec.whole:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        self.lines = {(s.county, s.reporter): ax.plot([], [], s.style, color=s.color, linewidth=2.6, zorder=3)[0]
+                      for s in spec.series}  # over the frame (zorder 2.5): a line at zero stays visible
         active = [m for m in models if m.params.sharing_active]
         if active:
-            ax.axvline(active[0].params.activation_week, color="#d62728", linestyle=":", linewidth=1.6,
-                       label=activation_label(active[0]))
-        else:
-            ax.plot([], [], linestyle="", label=activation_label(models[0]))
-        # the legend sits below the axes: drawn once with the background, never over the lines
-        n_entries = len(self.lines) + 1
-        ncol = 1 if n_entries <= 4 else 2
-        rows = -(-n_entries // ncol)
-        self.figure.subplots_adjust(left=0.15, right=0.97, top=0.92, bottom=0.15 + 0.05 * rows)
-        self.figure.legend(loc="lower center", ncol=ncol, fontsize=LEGEND_SIZE if ncol == 1 else LEGEND_SIZE - 1.5,
-                           frameon=False, handlelength=1.6, columnspacing=0.8)
+            ax.axvline(active[0].params.activation_week, color=ACTIVATION_COLOR, linestyle=":", linewidth=2.0,
+                       zorder=1.5)  # under the lines, as the fast redraws draw it
+        self.figure.subplots_adjust(left=0.17, right=0.97, top=0.96, bottom=0.19)
         self.top = 0.0 if not spec.indexed else 100.5
         self.bottom = 0.0 if not spec.indexed else 99.0
-        # the frame's pixels are pasted back over the lines, as a full draw has them
-        self.renderer = BlitRenderer(self.figure, animated=list(self.lines.values()), overlays=[*ax.spines.values()])
+        self.renderer = BlitRenderer(self.figure, animated=list(self.lines.values()))
         self.update(models)
 
     def values(self, model, reporter: str) -> np.ndarray:
@@ -183,14 +208,15 @@ class TimeSeriesPanel:
         """Give every line the weeks so far; widen the axes (in round steps) if the data left them."""
         models = list(models) if isinstance(models, (list, tuple)) else [models]
         n_weeks = 0
-        top, bottom = -np.inf, np.inf
         for (county, reporter), line in self.lines.items():
             values = self.values(models[county], reporter)
             n_weeks = len(values)
             line.set_data(np.arange(n_weeks), values)
-            finite = values[np.isfinite(values)]
-            if len(finite):
-                top, bottom = max(top, float(finite.max())), min(bottom, float(finite.min()))
+        scale = [(m, s.reporter) for m in self.scale_with for s in self.spec.series] if self.scale_with else \
+            [(models[s.county], s.reporter) for s in self.spec.series]
+        finite = [v[np.isfinite(v)] for v in (self.values(m, r) for m, r in scale)]
+        finite = np.concatenate(finite) if finite else np.zeros(0)
+        top, bottom = (float(finite.max()), float(finite.min())) if len(finite) else (-np.inf, np.inf)
         self.ax.set_xlim(0, week_limit(models[0], n_weeks - 1))
         if self.spec.indexed:
             if np.isfinite(bottom) and bottom < self.bottom:

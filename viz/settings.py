@@ -1,10 +1,11 @@
-"""What the sidebar controls: a preset plus a few levers, turned into model keywords.
+"""What the settings panel controls: a preset plus a few levers, turned into model keywords.
 
-``CountySettings`` is what the sidebar shows; ``validated`` checks every value the browser sends
+``CountySettings`` is what the panel shows; ``validated`` checks every value the browser sends
 (the page's slider bounds, then the model's own ``validate_parameters``) and never rounds or
 truncates one; ``model_kwargs`` turns settings into the model's keyword parameters (the preset's
 policy first, then the levers); ``ClassroomCounty`` is the model the page runs: a
-``SecureCommunitiesModel`` built from settings, so Mesa's Reset button can rebuild it.
+``SecureCommunitiesModel`` built from settings, so the page's Reset (and the lesson's tests)
+rebuild exactly the county the settings name.
 """
 
 import math
@@ -35,7 +36,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class CountySettings:
-    """The sidebar's values. ``seed`` is text, as a text box hands it over.
+    """The settings panel's values. ``seed`` is text, as a text box hands it over.
 
     The defaults are the lesson's settings (docs/classroom.md): 2,000 residents, policing
     intensity 2, fear sensitivity 3, seed 42, the program arriving in week 52.
@@ -127,11 +128,9 @@ def current(settings) -> CountySettings:
 
 
 class ClassroomCounty(SecureCommunitiesModel):
-    """The county the page shows: a SecureCommunitiesModel built from sidebar settings.
+    """The county the page shows: a SecureCommunitiesModel built from the settings panel's values.
 
-    ``settings`` may be a ``CountySettings`` or a reactive variable holding one; Mesa's Reset
-    button calls ``ClassroomCounty(settings=...)`` with the page's reactive settings, so a reset
-    rebuilds exactly what the sidebar shows.
+    ``settings`` may be a ``CountySettings`` or a reactive variable holding one (its value is read).
     """
 
     def __init__(self, settings=None):
