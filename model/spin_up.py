@@ -35,7 +35,8 @@ from .population import simulated_record_weeks
 from .reporters import FLOWS
 
 CACHE_BYTES = 512 * 2**20  # keep at most this much of spun-up counties in a process
-_CACHE: OrderedDict = OrderedDict()
+_CACHE: OrderedDict = OrderedDict()  # key -> (snapshot, its size in bytes), the most recently used last
+_CACHED_BYTES = [0]  # the sizes of what _CACHE holds, summed as entries come and go
 
 MODEL_ARRAYS = ("status", "custody", "record", "record_week", "in_ident", "last_ice_week", "in_foster_care",
                 "ever_fostered", "ever_separated_child", "ever_wrongly_held", "removed_in_run", "departed",
@@ -78,7 +79,7 @@ def spin_up(model, seed) -> None:
     cached = _CACHE.get(key) if key is not None else None
     if cached is not None:
         _CACHE.move_to_end(key)
-        restore(model, cached)
+        restore(model, cached[0])
         return
     model.recording = False
     crime_from = 1 - simulated_record_weeks(model.params)
@@ -123,17 +124,24 @@ def _size(snap) -> int:
 
 
 def _remember(key, snap) -> None:
+    """Keep a snapshot, then forget the least recently used ones beyond ``CACHE_BYTES``. Each entry's size
+    is measured once, when it comes in (a calibration brings a new county with every particle: summing
+    the sizes of all of them at every insertion made a long calibration slower and slower)."""
     size = _size(snap)
     if size > CACHE_BYTES:
         return
-    _CACHE[key] = snap
-    while sum(_size(s) for s in _CACHE.values()) > CACHE_BYTES:
-        _CACHE.popitem(last=False)
+    if key in _CACHE:
+        _CACHED_BYTES[0] -= _CACHE.pop(key)[1]
+    _CACHE[key] = (snap, size)
+    _CACHED_BYTES[0] += size
+    while _CACHED_BYTES[0] > CACHE_BYTES:
+        _CACHED_BYTES[0] -= _CACHE.popitem(last=False)[1][1]
 
 
 def clear_cache() -> None:
     """Forget the spun-up counties kept in this process."""
     _CACHE.clear()
+    _CACHED_BYTES[0] = 0
 
 
 def snapshot(model) -> dict:
