@@ -22,8 +22,8 @@ run: setup  ## the presets side by side: results/policy_comparison/
 	$(PYTHON) -m experiments run experiments/specs/policy_comparison.toml --out results/policy_comparison
 	$(PYTHON) -m experiments report results/policy_comparison
 
-test: setup  ## the whole suite, browser tests included where Chromium is installed
-	$(PYTHON) -m pytest
+test: setup  ## the whole suite on every core (a test file per worker), browser tests included where Chromium is installed
+	$(PYTHON) -m pytest -n auto --dist loadfile
 
 bench: setup  ## build time, resident-steps per second and peak memory
 	$(PYTHON) -m experiments.bench

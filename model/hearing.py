@@ -60,13 +60,13 @@ class Channel:
 # ``WordOfMouth.spread``; the fear process, the reporters and the labels read this table.
 CHANNELS = (
     Channel("household", "Household", "#D55E00", close=True, first_hand=True),
-    Channel("kin", "Family in another household", "#E69F00", close=True, first_hand=True),
+    Channel("kin", "Family in another household", "#7F0000", close=True, first_hand=True),
     Channel("friends", "Friends", "#F0E442", close=True, first_hand=True),
     Channel("acquaintances", "Acquaintances", "#009E73", first_hand=True),
     Channel("second_hand", "Told by someone who knew", "#56B4E9"),
-    Channel("media", "News media", "#0072B2"),
+    Channel("media", "News media", "#332288"),
     Channel("others", "Fear for family members", "#CC79A7"),
-    Channel("contagion", "Worry passed on or calmed by close ties", "#999999"),
+    Channel("contagion", "Worry passed on or calmed by close ties", "#555555"),
 )
 CHANNEL_NAMES = tuple(c.name for c in CHANNELS)
 INDEX = {name: i for i, name in enumerate(CHANNEL_NAMES)}

@@ -133,6 +133,10 @@ EVENT_LABELS = {
     "at_large_arrest": "arrested by ICE at large (at home, at work or at court)",
     "background_arrest": "arrested in ICE's own operations",
     "removal": "removed (deported)",
+    "voluntary_departure": "left the country under voluntary departure (no removal order)",
+    "ice_release": "released from ICE custody on bond or recognizance; the immigration case goes on",
+    "discretion": "ICE closed the case (prosecutorial discretion)",
+    "termination": "the immigration judge terminated the case or the person won it",
     "relief": "granted relief by an immigration judge (now a lawful permanent resident)",
     "citizen_release": "released by ICE: a US citizen",
     "separation": "the removal left family behind in the county",
@@ -149,6 +153,7 @@ RULE_LABELS = {
     "no_pickup": "ICE did not come for them in time",
     "capacity": "ICE had no room left",
     "detainer": "held on the detainer (no priority of the regime applies)",
+    "removal_order": "ordered removed by an immigration judge at the hearing",
 }
 
 # Fear channels: declared with their mechanism in model.hearing.CHANNELS.

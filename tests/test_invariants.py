@@ -309,6 +309,7 @@ def run_and_check(params, seed, weeks):
     m.initial_removed = int(removed_at_start.sum())
     m.initial_foster = int(m.in_foster_care.sum())
     m.initial_in_ice = collections.Counter(door for door, _, _ in m.ice.detained.values())
+    m.initial_in_ice.update(door for door, _ in m.court.cases.values())  # out on bond with a case pending
     m.initial_pending = int((m.case_due_week != NO_CASE).sum())
     m.in_ice_at_start = frozenset(m.ice.detained)
     m.pending_at_start = frozenset(np.flatnonzero(m.case_due_week != NO_CASE).tolist())
@@ -410,8 +411,11 @@ def test_books_balance_in_a_busy_county(policy, regime):
     assert t["separated_households"] > 0 and t["background_arrests"] > 0
     assert t["re_entries"] > 0 and t["repeat_removals"] > 0  # people come back, and some are removed again
     assert t["ice_releases"] > 0 and t["voluntary_departures"] > 0 and t["removals_after_hearing"] > 0
-    assert t["case_terminations"] > 0 and (t["discretion_closures"] > 0) == (regime != "eo2017")
-    if policy == "full":
+    assert t["case_terminations"] > 0
+    if regime == "eo2017":  # EO 13768 exempts no class of removable person
+        assert t["discretion_closures"] == 0
+    if policy == "full":  # (a jail that declines minor charges leaves ICE few of the ranks discretion covers)
+        assert (t["discretion_closures"] > 0) == (regime != "eo2017")
         assert t["citizens_wrongly_held"] > 0 and t["reliefs"] > 0 and t["foster_placements"] > 0
         assert t["reunifications"] > 0
         assert (m.event_log().stage == "citizen_release").any()

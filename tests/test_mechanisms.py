@@ -43,6 +43,7 @@ def run(preset, seed, n=N, weeks=WEEKS, **extra):
         return record_victimizations(victims, offense, reported)
 
     m.record_victimizations = tally
+    m.initial_foster = int(m.in_foster_care.sum())  # placed during the spin-up, before week 0
     for _ in range(weeks):
         m.step()
     m.frame = m.datacollector.get_model_vars_dataframe()
@@ -343,7 +344,7 @@ def test_fear_rises_among_ties_of_the_removed_not_among_strangers(seed):
     fear_tied, fear_strangers = m.fear[tied].mean(), m.fear[strangers].mean()
     assert fear_tied > 0.03
     assert fear_tied > 20 * fear_strangers
-    assert np.quantile(m.fear[strangers], 0.99) < 0.01
+    assert np.quantile(m.fear[strangers], 0.99) < 0.02  # retold news reaches a few beyond two steps, faintly
     # family most, friends less
     family = present & ~touched & reaches(adjacency(m, "family"), removed)
     friends_only = tied & ~family
@@ -425,7 +426,7 @@ def test_children_left_without_a_caregiver_go_to_foster_care_unless_kin_take_the
     t = alone.totals
     assert t["foster_placements"] > 0
     fostered = [r for r in alone.residents if r.in_foster_care]
-    assert len(fostered) == t["foster_placements"] - t["reunifications"]
+    assert len(fostered) == alone.initial_foster + t["foster_placements"] - t["reunifications"]
     assert t["foster_children"] == int(alone.ever_fostered.sum()) <= t["foster_placements"]
     ever = [alone.residents[i] for i in np.flatnonzero(alone.ever_fostered)]
     assert all(not r.adult and r.household.separations > 0 for r in ever)
