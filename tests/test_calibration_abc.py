@@ -74,7 +74,7 @@ def populations(out) -> list:
 @pytest.mark.parametrize("changes, message", [
     ({"parameters.fear_sensitivty": {}}, r"parameters\.fear_sensitivty: unknown model parameter \(did you mean "
                                          r"'fear_sensitivity'\?\)"),
-    ({"targets": ["C8a", "C13"]}, r"targets\[1\]: unknown target 'C13'"),
+    ({"targets": ["C8a", "C14"]}, r"targets\[1\]: unknown target 'C14'"),
     ({"check_targets": ["C99"]}, r"check_targets\[0\]: unknown target 'C99'"),
     ({"parameters.clearance_prob_violent": {"min": 0.7, "max": 0.3}},
      r"parameters\.clearance_prob_violent: bad prior: min \(0\.7\) must be less than max"),
@@ -124,7 +124,7 @@ def test_shipped_specs_are_valid():
 
     full = load_calibration_spec(ROOT / "experiments/specs/calibration.toml")
     smoke = load_calibration_spec(ROOT / "experiments/specs/calibration_smoke.toml")
-    assert {t.id.rstrip("abc") for t in full.targets} == {f"C{i}" for i in range(1, 13)}  # C1-C12, nothing else
+    assert {t.id.rstrip("abc") for t in full.targets} == {f"C{i}" for i in range(1, 14)}  # C1-C13, nothing else
     assert full.population_size(full.generations - 1) >= 500
     assert all(c["params"]["n_residents"] >= 20_000 for c in full.counties.values())
     assert smoke.targets and smoke.priors

@@ -1,4 +1,4 @@
-"""Calibration: fit the uncertain parameters to the published patterns (C1-C12) by ABC-SMC (pyabc).
+"""Calibration: fit the uncertain parameters to the published patterns (C1-C13) by ABC-SMC (pyabc).
 
     from experiments.calibrate import calibrate
     calibrate("experiments/specs/calibration_smoke.toml", out="results/calibration_smoke", workers=2)

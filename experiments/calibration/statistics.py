@@ -1,6 +1,6 @@
 """The calibration targets' statistics: one function per target, each a pure function of runs.
 
-``experiments/targets.toml`` says, for every target (C1-C12), which function computes it, in which
+``experiments/targets.toml`` says, for every target (C1-C13), which function computes it, in which
 county types and over which window of weeks, and what the published value and tolerance are
 (``experiments.calibration.targets`` reads it). A statistic takes the runs of its counties (``Run``:
 the weekly reporters, the event log and the county as built) and the window, and returns a float
@@ -27,7 +27,8 @@ REPORTERS_USED = ("arrests", "bookings", "ident_matches", "detainers_issued", "d
                   "crimes_reported_property", "crimes_cleared_violent", "crimes_cleared_property",
                   "victimizations_undocumented", "victimizations_reported_undocumented",
                   "share_hispanic_adults_knows_undocumented", "chilled_share_undocumented", "chilled_share_hispanic",
-                  "chilled_share_hispanic_us_born")
+                  "chilled_share_hispanic_us_born", "chilled_share_hispanic_second_generation",
+                  "chilled_share_hispanic_third_generation")
 
 
 @dataclass
@@ -208,6 +209,15 @@ def chilled_hispanic_us_born(runs, window) -> float:
     return _state(runs, window, "chilled_share_hispanic_us_born")
 
 
+def chill_generation_ratio(runs, window) -> float:
+    """C13: the chilled share of US-born Hispanic adults with an immigrant parent (the second generation)
+    over that of US-born Hispanic adults without one (third generation or higher), each averaged over the
+    window and the runs. A county-wide signal reaches both alike; only fear carried by ties to immigrants
+    makes the ratio exceed 1."""
+    return _ratio(_state(runs, window, "chilled_share_hispanic_second_generation"),
+                  _state(runs, window, "chilled_share_hispanic_third_generation"))
+
+
 def removals_per_undocumented_year(runs, window) -> float:
     """C12: removals through every door in the window, per undocumented resident (as built) per year."""
     years = _years(runs, window, who=lambda r: r.status == Status.UNDOCUMENTED)
@@ -218,7 +228,7 @@ STATISTICS = {f.__name__: f for f in (
     match_given_booked, detainer_given_match, pickup_given_honored, arrests_per_100k, male_share_of_arrests,
     violent_victimization_per_1000, reported_share_violent, reported_share_property, reported_share_undocumented,
     clearance_violent, clearance_property, knows_undocumented, male_share_undocumented_adults, chilled_undocumented,
-    chilled_hispanic, chilled_hispanic_us_born, removals_per_undocumented_year)}
+    chilled_hispanic, chilled_hispanic_us_born, chill_generation_ratio, removals_per_undocumented_year)}
 
 
 def compute(targets, runs_by_county: dict) -> dict:

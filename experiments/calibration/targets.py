@@ -1,4 +1,4 @@
-"""The calibration targets (``experiments/targets.toml``): C1-C12 as data, each a statistic of runs in some
+"""The calibration targets (``experiments/targets.toml``): C1-C13 as data, each a statistic of runs in some
 county types over a window of weeks, with its published value, tolerance and source; the county types'
 composition; and ``TargetCounty``, the project's model in one of those counties (``county = "national"``),
 registered for sweeps as ``model = "target_county"`` (``experiments.sweep.registry``): the Morris screening
