@@ -135,3 +135,12 @@ def test_one_make_run_time_and_the_report_wrote_it():
     for name in ("policy_comparison.toml", "sensitivity.toml"):
         text = (root / "experiments" / "specs" / name).read_text()
         assert not re.search(r"\b\d+ s\b|minutes", text), name
+
+
+def test_a_paired_sweep_without_the_door_flows_says_why_it_has_no_ripple(tmp_path):
+    """The ripple counts ICE's detentions through its three doors: a sweep that kept other outputs only
+    (like experiments/specs/reach.toml did) gets a line naming what is missing instead of a crash."""
+    text = PAIRED.replace('steps = 70', 'steps = 70\noutputs = ["removals_cumulative", "reporting_rate_cohort_hispanic"]')
+    _, report = report_of(tmp_path, text, "no_doors")
+    ripple = report[report.index("## The ripple"):]
+    assert "Not drawn" in ripple and "`ice_pickups_cumulative`" in ripple

@@ -51,6 +51,12 @@ def ripple(r: SweepResults, doc) -> None:
     focus = "sc_full" if "sc_full" in present else (present[0] if present else None)
     if not focus:
         return
+    missing = [f"{f}_cumulative" for f in story.DOOR_FLOWS if f"{f}_cumulative" not in df]
+    if missing:
+        doc.heading("The ripple")
+        doc.text(f"Not drawn: the ripple counts ICE's detentions through its three doors, and this sweep did not "
+                 f"keep {', '.join(f'`{m}`' for m in missing)} (add them to the spec's outputs).")
+        return
     rip = story.ripple_table(df, act, r.dens, focus=focus, baseline=baseline, level=level)
     doc.csv(rip, "ripple.csv")
     paths = plots.ripple(rip, doc.figures, activation=act)
