@@ -140,7 +140,8 @@ def test_one_make_run_time_and_the_report_wrote_it():
 def test_a_paired_sweep_without_the_door_flows_says_why_it_has_no_ripple(tmp_path):
     """The ripple counts ICE's detentions through its three doors: a sweep that kept other outputs only
     (like experiments/specs/reach.toml did) gets a line naming what is missing instead of a crash."""
-    text = PAIRED.replace('steps = 70', 'steps = 70\noutputs = ["removals_cumulative", "reporting_rate_cohort_hispanic"]')
+    outputs = 'outputs = ["removals_cumulative", "reporting_rate_cohort_hispanic"]'
+    text = PAIRED.replace("steps = 70", f"steps = 70\n{outputs}")
     _, report = report_of(tmp_path, text, "no_doors")
     ripple = report[report.index("## The ripple"):]
     assert "Not drawn" in ripple and "`ice_pickups_cumulative`" in ripple
