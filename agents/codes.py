@@ -76,7 +76,8 @@ PRIOR_REMOVAL = 6  # removals from the United States (an order that ICE can rein
 FINAL_ORDER = 7  # an outstanding final order of removal (an immigration-court fugitive)
 RECORD_COLUMNS = ("felony", "misdemeanor", "serious_violent", "significant_misdemeanor", "wobbler",
                   "listed_felony", "prior_removal", "final_order")
-RECORD_DTYPE = np.int16  # counts
+RECORD_DTYPE = np.int32  # counts (int16 wrapped at allowed parameter values: issue 22)
+RECORD_MAX = 2**30  # prior convictions drawn at build stop here; a run adds at most a few a week, so no count wraps
 WEEK_DTYPE = np.int32  # weeks; compare as ``when >= week - window`` (no subtraction from NEVER)
 NEVER = -(2**30)  # record_week of a column with no entry
 

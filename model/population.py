@@ -20,6 +20,7 @@ from agents.codes import (
     PRIOR_REMOVAL,
     RECORD_COLUMNS,
     RECORD_DTYPE,
+    RECORD_MAX,
     WEEK_DTYPE,
     WEEKS_PER_YEAR,
     WOBBLER_OFFENSES,
@@ -280,7 +281,7 @@ def _prior_records(params, rng, propensity, adult, status):
     simulated = simulated_record_weeks(params)
     weeks = params.prior_record_years * WEEKS_PER_YEAR - simulated
     expected = rates.sum() * weeks / WEEKS_PER_YEAR * params.conviction_prob * propensity
-    counts = rng.poisson(expected)
+    counts = np.minimum(rng.poisson(expected), RECORD_MAX)
     people = np.repeat(np.arange(n), counts)
     kinds = rng.choice(rates.size, size=len(people), p=(rates / rates.sum()).ravel())
     offenses, felony = kinds // 2, (kinds % 2).astype(bool)

@@ -25,6 +25,8 @@ from agents.codes import (
     CHARGE_NAMES,
     CHARGE_PENDING,
     DOORS,
+    PRIOR_REMOVAL,
+    RECORD_DTYPE,
     WEEKS_PER_YEAR,
     Custody,
     Status,
@@ -180,6 +182,11 @@ def check_week(m, n):
     assert t["removals"] == sum(t[f"removals_charge_{c}"] for c in CHARGE_NAMES.values())
     assert t["removals"] == sum(t[f"removals_age_{g}"] for g in AGE_GROUPS)
     assert t["arrests"] == sum(t[f"arrests_age_{g}"] for g in AGE_GROUPS) and t["arrests_age_under_18"] == 0
+    # records: counts never negative (no wrap-around), and a count never falls during a run
+    assert m.record.dtype == RECORD_DTYPE and m.record.min() >= 0 and m.record.max() < np.iinfo(RECORD_DTYPE).max
+    if getattr(m, "last_record", None) is not None:
+        assert np.all(m.record[:, :PRIOR_REMOVAL] >= m.last_record[:, :PRIOR_REMOVAL])
+    m.last_record = m.record.copy()
     # ages: a year older every 52 weeks, adults 18 or more, children under 18 at the start; offending follows age
     assert np.array_equal(m.age, m.initial_age + m.week // WEEKS_PER_YEAR)
     assert np.all(m.age[m.adult] >= 18) and np.all(m.initial_age[~m.adult] < 18)
@@ -473,3 +480,16 @@ def test_a_county_without_ties_runs():
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_the_smallest_county_runs(preset):
     run_and_check({"n_residents": 20, "neighborhood_size": 10, **scenario(preset)}, seed=2, weeks=60)
+
+
+def test_records_cannot_wrap_at_the_parameters_ceilings():
+    """Issue 22, item 2: with every offending and conviction parameter at its ceiling and 50 years of prior
+    records, record counts stayed int16 and wrapped to -31343 at build, then broke the SC level lookup."""
+    ceilings = {"prior_record_years": 50, "offending_concentration": 3.0, "male_offending_ratio": 20.0,
+                "violent_victimization_rate": 1.0, "property_victimization_rate": 2.0, "proactive_arrest_rate": 2.0,
+                "conviction_prob": 1.0}
+    for name, value in ceilings.items():  # each is the top of its parameter's constraint
+        with pytest.raises(ValueError):
+            validate_parameters({name: value * 1.01 + (1 if isinstance(value, int) else 0)})
+    m = run_and_check({"n_residents": 2000, **ceilings}, seed=1, weeks=4)
+    assert m.record.max() > np.iinfo(np.int16).max  # counts beyond what int16 held, kept exactly
