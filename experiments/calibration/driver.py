@@ -37,7 +37,15 @@ import numpy as np
 import pandas as pd
 
 from ..core.runner import DaskExecutor, ProcessExecutor, SerialExecutor, run_seed
-from ..core.store import Store, StoreError, StoreMismatch, git_commit, package_versions, write_json, write_parquet
+from ..core.store import (
+    Store,
+    StoreMismatch,
+    git_commit,
+    package_versions,
+    safe_target,
+    write_json,
+    write_parquet,
+)
 from .abc import build_abc, pyabc_module
 from .folder import HISTORY, KIND, POSTERIOR, PREDICTIVE, STATE, CalibrationError, read_state
 from .posterior import posterior_sample
@@ -78,9 +86,8 @@ def _executor(workers, scheduler, max_retries=2):
 def _check_folder(out: Path, fingerprint: str):
     store = Store(out, parts=())
     existing = store.check_target()
-    for name in (HISTORY, STATE, POSTERIOR, PREDICTIVE):
-        if (out / name).is_symlink():
-            raise StoreError(f"{out}/{name} is a symbolic link; refusing to write through it")
+    for name in (HISTORY, STATE, POSTERIOR, PREDICTIVE):  # no link or special file where they go
+        safe_target(out / name, out)
     if existing is not None:
         if existing.get("kind") != KIND:
             raise StoreMismatch(f"{out} holds a sweep, not a calibration; give another --out folder")
@@ -154,7 +161,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
                 if t >= 0:
                     log[str(t + 1)] = entry
                     write_json(out / STATE, {"finished": False, "stopped": None, "planned": spec.generations,
-                                             "generations": log})
+                                             "generations": log}, out)
 
             sampler = make_sampler(spec.seed, executor, quiet, spec.generations, progress)
             abc = build_abc(spec, sampler)
@@ -216,10 +223,11 @@ def _finish(out: Path, spec: CalibrationSpec, n_done: int, executor, quiet: bool
 
     log = {k: v for k, v in log.items() if int(k) <= n_done}  # a generation sampled but not stored
     posterior = posterior_sample(out, spec)
-    atomic_write(out / POSTERIOR, lambda p: posterior.to_csv(p, index=False, float_format="%.10g"))
+    atomic_write(out / POSTERIOR, lambda p: posterior.to_csv(p, index=False, float_format="%.10g"), out)
     if spec.predictive and _predictive_generation(out) != n_done:
-        write_parquet(out / PREDICTIVE, run_predictive(spec, posterior, executor, quiet, n_done))
-    write_json(out / STATE, {"finished": True, "stopped": stopped, "planned": spec.generations, "generations": log})
+        write_parquet(out / PREDICTIVE, run_predictive(spec, posterior, executor, quiet, n_done), out)
+    write_json(out / STATE, {"finished": True, "stopped": stopped, "planned": spec.generations, "generations": log},
+               out)
 
 
 def _stopped(history, spec) -> str | None:

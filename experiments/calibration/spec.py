@@ -15,6 +15,7 @@ from model.parameters import DEFAULTS
 from ..core.schema import (
     ANY,
     PRESET_KEY,
+    PROSE,
     REQUIRED,
     Choice,
     Int,
@@ -24,7 +25,6 @@ from ..core.schema import (
     SpecError,
     Strings,
     Table,
-    Text,
     fail,
     read_toml,
     suggestion,
@@ -180,7 +180,7 @@ ABC = Table({
 SPEC = Table({
     "name": Key(PlainName(), REQUIRED, "the calibration's name (results/<name>)",
                 missing=f"required; {PlainName.allowed}, got None"),
-    "description": Key(Text(), "", "what the calibration fits"),
+    "description": Key(PROSE, "", "what the calibration fits"),
     "seed": Key(Int(minimum=0), 0, "the root seed"),
     "targets": Key(ANY, REQUIRED, "\"all\" or a list of target ids (experiments/targets.toml) to fit",
                    missing="required: \"all\" or a list of target ids from experiments/targets.toml"),

@@ -167,14 +167,40 @@ class Bool(Check):
 
 @dataclass(frozen=True)
 class Text(Check):
-    """A string."""
+    """Text: a string of at most ``length`` characters and ``lines`` lines, each printable (no control
+    characters, no terminal escapes). A file name is one line; a description a short paragraph or a few."""
 
-    allowed = "a string"
+    length: int = 1000
+    lines: int = 1
+
+    @property
+    def allowed(self):
+        return f"text: at most {self.length} printable characters" + (
+            " on one line" if self.lines == 1 else f" on at most {self.lines} lines")
 
     def __call__(self, value, key, where=""):
         if not isinstance(value, str):
-            fail(key, "must be a string", where)
+            fail(key, f"must be text, got {_short(value)}", where)
+        if len(value) > self.length:
+            fail(key, f"must be at most {self.length} characters, got {len(value)}", where)
+        lines = value.splitlines() or [""]
+        if len(lines) > self.lines:
+            fail(key, f"must be at most {self.lines} line{'s' if self.lines > 1 else ''}, got {len(lines)}", where)
+        for n, line in enumerate(lines, 1):
+            bad = next((ch for ch in line if not (ch.isprintable() or ch == "\t")), None)
+            if bad is not None:
+                at = f" (line {n})" if len(lines) > 1 else ""
+                fail(key, f"must be printable text, got the control character {bad!r}{at}", where)
         return value
+
+
+PROSE = Text(length=2000, lines=20)  # a spec's description
+
+
+def _short(value, n: int = 60) -> str:
+    """``repr(value)``, cut to ``n`` characters: a message stays one short line."""
+    text = repr(value)
+    return text if len(text) <= n else text[:n - 3] + "..."
 
 
 @dataclass(frozen=True)

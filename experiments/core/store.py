@@ -37,6 +37,7 @@ import os
 import platform
 import re
 import socket
+import stat
 import subprocess
 import uuid
 from dataclasses import dataclass, field
@@ -83,9 +84,38 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def atomic_write(path: Path, write) -> tuple:
-    """Call ``write(tmp_path)``, fsync, rename onto ``path``; return (size, sha256) of what was written."""
+def safe_target(path: Path, root=None) -> Path:
+    """``path``, once it is known to be safe to write: every folder from ``root`` (the results folder; default
+    the file's own folder) down to it is a real folder, not a symbolic link, and the file itself is absent
+    or a regular file (not a link, a FIFO, a device or a folder). Anything else raises ``StoreError`` naming
+    it: writing through it would write outside the folder, or block."""
     path = Path(path)
+    root = Path(root) if root is not None else path.parent
+    try:
+        between = path.parent.relative_to(root).parts
+    except ValueError:
+        raise StoreError(f"{path} is not inside {root}; refusing to write it") from None
+    folder = root
+    for part in ("", *between):
+        folder = folder / part if part else folder
+        if part and folder.is_symlink():
+            raise StoreError(f"{folder} is a symbolic link; refusing to write through it")
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"{folder} is not a folder; refusing to write into it")
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return path
+    if not stat.S_ISREG(mode):
+        what = "a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise StoreError(f"{path} is {what}; refusing to write through it")
+    return path
+
+
+def atomic_write(path: Path, write, root=None) -> tuple:
+    """The one way a file under a results folder is written: check it (``safe_target``: no link or special
+    file from ``root`` down), call ``write(tmp_path)``, fsync, rename onto ``path``; return (size, sha256)."""
+    path = safe_target(path, root)
     tmp = path.with_name(f".{path.name}.{TMP_MARK}-{uuid.uuid4().hex[:16]}")
     try:
         write(tmp)
@@ -95,7 +125,7 @@ def atomic_write(path: Path, write) -> tuple:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
+        if tmp.exists() or tmp.is_symlink():
             tmp.unlink()
     return size, digest
 
@@ -106,13 +136,17 @@ def file_digest(path: Path) -> tuple:
         return fh.tell(), digest
 
 
-def write_json(path: Path, obj) -> tuple:
-    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str)))  # keeps key order
+def write_json(path: Path, obj, root=None) -> tuple:
+    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str)), root)  # keeps order
 
 
-def write_parquet(path: Path, df: pd.DataFrame) -> tuple:
+def write_text(path: Path, text: str, root=None) -> tuple:
+    return atomic_write(path, lambda p: p.write_text(text), root)
+
+
+def write_parquet(path: Path, df: pd.DataFrame, root=None) -> tuple:
     table = pa.Table.from_pandas(df, preserve_index=False)
-    return atomic_write(path, lambda p: pq.write_table(table, p))
+    return atomic_write(path, lambda p: pq.write_table(table, p), root)
 
 
 def git_commit(cwd=None) -> dict:
@@ -309,18 +343,18 @@ class Store:
             else:
                 manifest = {"store": STORE_FORMAT, "name": name, "fingerprint": fingerprint, **meta,
                             "created": session["started"], "tables": {}, "sessions": [session]}
-                write_json(self.root / MANIFEST, manifest)  # first: from now on the folder is a store
+                write_json(self.root / MANIFEST, manifest, self.root)  # first: from now on the folder is a store
             tables_meta = manifest.setdefault("tables", {})
             self.repaired = []
             for fname, frame in tables.items():
                 if self._table_problem(fname, tables_meta) is not None:
                     if fname in tables_meta:
                         self.repaired.append(fname)
-                    size, digest = write_parquet(self.root / fname, frame)
+                    size, digest = write_parquet(self.root / fname, frame, self.root)
                     tables_meta[fname] = {"size": size, "sha256": digest}
             for d in (self.runs_dir, *(self.root / p for p in self.parts)):
                 d.mkdir(exist_ok=True)
-            write_json(self.root / MANIFEST, manifest)
+            write_json(self.root / MANIFEST, manifest, self.root)
             self.opened = manifest
             return manifest
         except BaseException:
@@ -332,7 +366,7 @@ class Store:
         if not self.lock.held or getattr(self, "opened", None) is None:
             return
         self.opened["sessions"][-1].update(fields)
-        write_json(self.root / MANIFEST, self.opened)
+        write_json(self.root / MANIFEST, self.opened, self.root)
 
     def close(self) -> None:
         self.lock.release()
@@ -390,10 +424,10 @@ class Store:
                 raise ValueError(f"unknown part {part!r}; this store keeps {self.parts}")
             if frame is None:
                 continue
-            size, digest = write_parquet(self._run_path(part, run_id), frame)
+            size, digest = write_parquet(self._run_path(part, run_id), frame, self.root)
             files[part] = {"path": f"{part}/{run_id}.parquet", "size": size, "sha256": digest}
         rec["files"] = files
-        write_json(self.runs_dir / f"{run_id}.json", rec)
+        write_json(self.runs_dir / f"{run_id}.json", rec, self.root)
         return rec
 
     def write(self, result: dict) -> dict:
@@ -452,8 +486,9 @@ class Store:
         while (self.root / "damaged" / f"{damage.run_id}.{k}").exists():
             k += 1
         dest = self.root / "damaged" / f"{damage.run_id}.{k}"
+        safe_target(dest / "problem.txt", self.root)
         dest.mkdir(parents=True)
-        (dest / "problem.txt").write_text(damage.problem + "\n")
+        write_text(dest / "problem.txt", damage.problem + "\n", self.root)
         for src in (self.runs_dir / f"{damage.run_id}.json",
                     *(self._run_path(p, damage.run_id) for p in self.parts)):
             if src.is_file():
@@ -477,7 +512,7 @@ class Store:
         if recs.empty:
             return recs
         table = recs.merge(self.points(), on="point_id", how="left").sort_values("run_id").reset_index(drop=True)
-        write_parquet(self.root / "runs.parquet", table)
+        write_parquet(self.root / "runs.parquet", table, self.root)
         return table
 
     def _read_parts(self, part: str, scan: Scan) -> pd.DataFrame:

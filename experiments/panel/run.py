@@ -61,11 +61,11 @@ def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_ret
         if not (out / "panel.json").exists():
             write_json(out / "panel.json", {"spec": spec.to_dict(), "table": str(spec.table_path.resolve()),
                                             "base": str(spec.base.resolve()), "counties": len(design),
-                                            "weeks": spec.weeks, "replications": spec.replications})
+                                            "weeks": spec.weeks, "replications": spec.replications}, out)
 
     def finish(complete):
         if complete:
-            write_parquet(out / "panel_quarter.parquet", load_panel(out, "quarter"))
+            write_parquet(out / "panel_quarter.parquet", load_panel(out, "quarter"), out)
 
     job = Job(spec.name, spec.fingerprint(),
               {"kind": "panel", "spec": spec.to_dict()},

@@ -52,6 +52,7 @@ from model.reporters import REPORTERS
 
 from ..core.schema import (
     ANY,
+    PROSE,
     REQUIRED,
     Choice,
     Date,
@@ -112,7 +113,7 @@ ESTIMATION = Table({
 SPEC = Table({
     "name": Key(PlainName(), REQUIRED, "the panel's name (results/<name>)",
                 missing=f"required; {PlainName.allowed}, got None"),
-    "description": Key(Text(), "", "what the panel asks"),
+    "description": Key(PROSE, "", "what the panel asks"),
     "seed": Key(Int(minimum=0), 0, "root seed: the rollout noise and every county's runs derive from it"),
     "replications": Key(Int(minimum=1), 1, "whole panels, each with fresh model randomness (same rollout)"),
     "weeks": Key(Int(minimum=WEEKS_PER_QUARTER), 520, "simulated weeks (13 to a quarter)"),

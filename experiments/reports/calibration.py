@@ -267,7 +267,7 @@ def what_ran(r: CalibrationResults, doc) -> None:
     manifest, spec, abc, state, done, targets, fitted = (r.manifest, r.spec, r.abc, r.state, r.done, r.targets,
                                                           r.fitted)
     if spec.get("description"):
-        doc.text(spec["description"])
+        doc.prose(spec["description"])
     status = (f"finished: {state.get('stopped')}" if state.get("finished") else
               f"in progress or interrupted: {done} of {r.planned} generations finished (this report shows the "
               "last finished one; run the same `calibrate` command to go on)")

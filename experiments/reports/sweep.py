@@ -241,7 +241,7 @@ def timing(r) -> str:
 def what_ran(r: SweepResults, doc) -> None:
     spec, manifest, runs = r.spec, r.manifest, r.runs
     if spec.description:
-        doc.text(spec.description)
+        doc.prose(spec.description)
     ok = int((runs["status"] == "ok").sum()) if len(runs) else 0
     git = manifest["git"]
     bars = (" (bars in the policy comparison: seaborn's percentile bootstrap 95% CI over runs)"
