@@ -161,3 +161,69 @@ def test_a_description_must_be_short_printable_text(kind, description, message):
     with pytest.raises(SpecError, match="^" + re.escape("description: " + message)) as e:
         PARSERS[kind](description)
     assert "\n" not in str(e.value)
+
+
+# --- item 3: numbers that do not fit are refused, naming file, line and column ------------------------------
+HEADER = "county_id,population,share_undocumented,share_lpr,share_naturalized,hispanic_share,border," \
+    "policing_intensity,detainer_policy"
+
+
+def _csv(tmp_path, *rows) -> Path:
+    path = tmp_path / "counties.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("1,10000000000000000000,0.1,0.1,0.1,0.5,False,1.0,full",
+     "counties.csv line 2 (county_id 1), population: must be <= 1000000000, got 10000000000000000000"),
+    ("1,9223372036854775807,0.1,0.1,0.1,0.5,False,1.0,full",
+     "counties.csv line 2 (county_id 1), population: must be <= 1000000000, got 9223372036854775807"),
+    ("1e23,5000,0.1,0.1,0.1,0.5,False,1.0,full",
+     "counties.csv line 2 (county_id 1e23), county_id: must be <= 9223372036854775807, got 1e23"),
+    ("12345678901234567891,5000,0.1,0.1,0.1,0.5,False,1.0,full",
+     "counties.csv line 2 (county_id 12345678901234567891), county_id: must be <= 9223372036854775807, "
+     "got 12345678901234567891"),
+])
+def test_a_csv_number_that_does_not_fit_is_refused_with_its_line_and_column(tmp_path, row, message):
+    from experiments.panel.counties import CountyTableError, read_counties
+
+    ok = "2,5000,0.1,0.1,0.1,0.5,False,1.0,full"
+    with pytest.raises(CountyTableError) as e:
+        read_counties(_csv(tmp_path, row, ok))
+    assert str(e.value).splitlines()[1].strip() == message
+
+
+def test_a_big_whole_number_is_read_exactly_not_through_a_float(tmp_path):
+    from experiments.panel.counties import read_counties
+
+    table = read_counties(_csv(tmp_path, "9007199254740993,5000,0.1,0.1,0.1,0.5,False,1.0,full"))
+    assert table["county_id"].tolist() == [9007199254740993]  # 2^53 + 1: a float would give ...992
+
+
+def test_parquet_columns_that_do_not_fit_are_refused_with_row_and_column(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from experiments.panel.counties import CountyTableError, read_counties
+
+    base = pd.read_csv(_csv(tmp_path, "1,5000,0.1,0.1,0.1,0.5,False,1.0,full", "2,6000,0.1,0.1,0.1,0.5,False,1.0,full"))
+    base["border"] = base["border"].astype(bool)
+    cases = {
+        "population": (base.assign(population=np.array([5000, 10**19], dtype=np.uint64)),
+                       "counties.parquet row 1 (county_id 2), population: must be <= 1000000000, "
+                       "got 10000000000000000000"),
+        "county_id": (base.assign(county_id=np.array([1, 2**64 - 1], dtype=np.uint64)),
+                      "counties.parquet row 1 (county_id 18446744073709551615), county_id: must be <= "
+                      "9223372036854775807, got 18446744073709551615"),
+        "share_lpr": (base.assign(share_lpr=[[0.1, 0.2], [0.1]]),
+                      "counties.parquet row 0 (county_id 1), share_lpr: must be a number, got a list"),
+        "detainer_policy": (base.assign(detainer_policy=[["full"], ["full"]]),
+                            "counties.parquet row 0 (county_id 1), detainer_policy: must be one of"),
+    }
+    for column, (frame, message) in cases.items():
+        path = tmp_path / "counties.parquet"
+        frame.to_parquet(path)
+        with pytest.raises(CountyTableError) as e:
+            read_counties(path)
+        assert str(e.value).splitlines()[1].strip().startswith(message), column

@@ -81,11 +81,12 @@ class Int(Check):
         return "an integer" + _bounds(self.minimum, self.maximum)
 
     def __call__(self, value, key, where=""):
+        shown = value.strip() if isinstance(value, str) else value
         if self.text and not isinstance(value, bool):
             value = _from_text(value, key, where, whole=True)
         if isinstance(value, bool) or not isinstance(value, int):
-            fail(key, f"must be an integer, got {value!r}", where)
-        _within(value, key, where, self.minimum, self.maximum)
+            fail(key, f"must be an integer, got {_short(value)}", where)
+        _within(value, key, where, self.minimum, self.maximum, shown)
         return value
 
 
@@ -110,9 +111,9 @@ class Number(Check):
         if self.text and not isinstance(value, bool):
             value = _from_text(value, key, where)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            fail(key, f"must be a number, got {shown!r}", where)
+            fail(key, f"must be a number, got {_short(shown)}", where)
         if not math.isfinite(value):
-            fail(key, f"must be a finite number, got {shown!r}", where)
+            fail(key, f"must be a finite number, got {_short(shown)}", where)
         if self.above is not None and value <= self.above:
             fail(key, f"must be > {self.above}, got {value}", where)
         if self.below is not None and value >= self.below:
@@ -132,7 +133,7 @@ class Share(Check):
         shown = value
         value = Number(text=self.text)(value, key, where)
         if not 0 <= value <= 1:
-            fail(key, f"must be in [0, 1], got {shown!r}", where)
+            fail(key, f"must be in [0, 1], got {_short(shown)}", where)
         return value
 
 
@@ -144,7 +145,7 @@ class Level(Check):
 
     def __call__(self, value, key, where=""):
         if isinstance(value, bool) or not isinstance(value, float) or not 0 < value < 1:
-            fail(key, f"must be a level in (0, 1), e.g. 0.95, got {value!r}", where)
+            fail(key, f"must be a level in (0, 1), e.g. 0.95, got {_short(value)}", where)
         return value
 
 
@@ -161,7 +162,7 @@ class Bool(Check):
         if self.text and isinstance(value, str) and value.strip().lower() in TRUE | FALSE:
             return value.strip().lower() in TRUE
         if not isinstance(value, bool):
-            fail(key, f"must be true or false, got {value!r}", where)
+            fail(key, f"must be true or false, got {_short(value)}", where)
         return value
 
 
@@ -211,7 +212,7 @@ class PlainName(Check):
 
     def __call__(self, value, key, where=""):
         if not plain_name(value):
-            fail(key, f"required; {self.allowed}, got {value!r}", where)
+            fail(key, f"required; {self.allowed}, got {_short(value)}", where)
         return value
 
 
@@ -229,8 +230,8 @@ class Choice(Check):
     def __call__(self, value, key, where=""):
         if self.text and isinstance(value, str):
             value = value.strip()
-        if value not in self.options:
-            fail(key, f"must be one of {tuple(self.options)}, got {value!r}", where)
+        if not _single(value) or value not in self.options:
+            fail(key, f"must be one of {tuple(self.options)}, got {_short(value)}", where)
         return value
 
 
@@ -269,7 +270,7 @@ class Strings(Check):
 
     def __call__(self, value, key, where=""):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            fail(key, f"must be {self.allowed}, got {value!r}", where)
+            fail(key, f"must be {self.allowed}, got {_short(value)}", where)
         return value
 
 
@@ -289,7 +290,7 @@ class Date(Check):
         try:
             return dt.date.fromisoformat(str(value).strip())
         except ValueError:
-            fail(key, f"must be a date YYYY-MM-DD, got {value!r}", where)
+            fail(key, f"must be a date YYYY-MM-DD, got {_short(value)}", where)
 
 
 @dataclass(frozen=True)
@@ -383,26 +384,35 @@ def _bounds(low, high) -> str:
     return " and".join(parts)
 
 
-def _within(value, key, where, low, high) -> None:
+def _within(value, key, where, low, high, shown=None) -> None:
+    shown = value if shown is None else shown  # as written (``1e23``), not as converted
     if low is not None and value < low:
-        fail(key, f"must be >= {low}, got {value}", where)
+        fail(key, f"must be >= {low}, got {shown}", where)
     if high is not None and value > high:
-        fail(key, f"must be <= {high}, got {value}", where)
+        fail(key, f"must be <= {high}, got {shown}", where)
+
+
+def _single(value) -> bool:
+    """One value, not a list, a table or an array (a Parquet list column gives arrays)."""
+    return not isinstance(value, (list, tuple, dict, set, frozenset)) and not getattr(value, "ndim", 0)
 
 
 def _from_text(value, key, where, whole=False):
-    """A number written as text (a CSV cell), or numpy's; other values as they are."""
+    """A number written as text (a CSV cell), or numpy's; other values as they are. A whole number written
+    as digits is read exactly (not through a float, which has 53 bits)."""
     shown = value
+    if not _single(value):
+        fail(key, f"must be a number, got a {'list' if getattr(value, 'ndim', 1) else 'table'}", where)
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()  # numpy scalars, from a Parquet table
     if isinstance(value, str):
         try:
-            value = float(value.strip())
+            value = int(value.strip()) if whole and value.strip().lstrip("+-").isdigit() else float(value.strip())
         except ValueError:
-            fail(key, f"must be a number, got {shown!r}", where)
+            fail(key, f"must be a number, got {_short(shown)}", where)
     if whole and isinstance(value, float):
         if not math.isfinite(value) or value != int(value):
-            fail(key, f"must be a whole number, got {shown!r}", where)
+            fail(key, f"must be a whole number, got {_short(shown)}", where)
         value = int(value)
     return value
 

@@ -41,9 +41,11 @@ from model.parameters import PARAMETER_TABLE
 from ..core.schema import Bool, Checks, Choice, Date, Int, Number, Share, SpecError, Via
 
 # --- the declaration: every column a county table may hold (checked by the spec engine, cell by cell) ---------
+INT64 = 2**63 - 1  # county ids and weeks are stored as int64: a larger one would wrap
+MAX_POPULATION = 10**9  # real residents of one county (the largest US county has about 10 million)
 COLUMNS = {
-    "county_id": Int(minimum=0, text=True),
-    "population": Int(minimum=1, text=True),
+    "county_id": Int(minimum=0, maximum=INT64, text=True),
+    "population": Int(minimum=1, maximum=MAX_POPULATION, text=True),
     "share_undocumented": Share(text=True),
     "share_lpr": Share(text=True),
     "share_naturalized": Share(text=True),
@@ -57,7 +59,7 @@ OPTIONAL_COLUMNS = {
     "policy_change_date": Date(),
     "detainer_policy_after": Choice(DETAINER_POLICIES, text=True),
     "activation_date": Date(),
-    "activation_week": Int(minimum=0, text=True),
+    "activation_week": Int(minimum=0, maximum=INT64, text=True),
 }
 REQUIRED = tuple(COLUMNS)
 OPTIONAL = tuple(OPTIONAL_COLUMNS)
