@@ -227,3 +227,94 @@ def test_parquet_columns_that_do_not_fit_are_refused_with_row_and_column(tmp_pat
         with pytest.raises(CountyTableError) as e:
             read_counties(path)
         assert str(e.value).splitlines()[1].strip().startswith(message), column
+
+
+# --- item 4: a received folder with /dev/zero or a FIFO in place of a file ----------------------------------
+TINY = """
+name = "tiny"
+replications = 2
+seed = 1
+steps = 4
+outputs = ["removals_cumulative"]
+[fixed]
+n_residents = 100
+"""
+
+
+@pytest.fixture()
+def tiny_sweep(tmp_path):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY)
+    out = tmp_path / "out"
+    assert main(["run", str(spec), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    return spec, out
+
+
+def _cli(capsys, *argv) -> tuple:
+    with no_hang(60):
+        code = main(list(argv))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_a_record_that_is_a_device_or_fifo_is_damaged_set_aside_and_redone(tiny_sweep, capsys, special):
+    spec, out = tiny_sweep
+    record = sorted((out / "runs").iterdir())[0]
+    record.unlink()
+    os.mkfifo(record) if special == "fifo" else record.symlink_to(special)
+    code, text, _ = _cli(capsys, "status", str(out))
+    assert code == 0 and "1 damaged" in text and "not a readable JSON record" in text
+    code, _, err = _cli(capsys, "run", str(spec), "--out", str(out), "--quiet", "--workers", "1")
+    assert code == 0, err
+    code, text, _ = _cli(capsys, "status", str(out))
+    assert code == 0 and "2/2 finished" in text
+    assert len(list((out / "damaged").iterdir())) == 1
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_a_manifest_that_is_a_device_or_fifo_is_refused_in_one_line(tiny_sweep, capsys, special):
+    spec, out = tiny_sweep
+    (out / "manifest.json").unlink()
+    os.mkfifo(out / "manifest.json") if special == "fifo" else (out / "manifest.json").symlink_to(special)
+    for argv in (["status", str(out)], ["report", str(out), "--quiet"],
+                 ["run", str(spec), "--out", str(out), "--quiet", "--workers", "1"]):
+        code, _, err = _cli(capsys, *argv)
+        assert code == 2 and err.count("\n") == 1, (argv, err)
+        assert "manifest.json" in err and ("symbolic link" in err or "not a regular file" in err), (argv, err)
+
+
+def test_a_data_file_that_is_a_device_is_damaged_not_read(tiny_sweep, capsys):
+    spec, out = tiny_sweep
+    data = sorted((out / "data").iterdir())[0]
+    data.unlink()
+    data.symlink_to("/dev/zero")
+    code, text, _ = _cli(capsys, "status", str(out))
+    assert code == 0 and "1 damaged" in text and "is a symbolic link" in text
+
+
+def test_a_lock_that_is_a_fifo_or_garbage_is_named(tiny_sweep, capsys):
+    spec, out = tiny_sweep
+    lock = out / ".store.lock"
+    lock.write_text('["garbage"]')
+    code, _, err = _cli(capsys, "run", str(spec), "--out", str(out), "--workers", "1")
+    assert code == 0 and "took over the lock left by a holder its lock file does not name" in err
+    assert "None" not in err
+    lock.unlink()
+    os.mkfifo(lock)
+    code, _, err = _cli(capsys, "run", str(spec), "--out", str(out), "--quiet", "--workers", "1")
+    assert code == 2 and err.strip() == f"error: {lock} is not a regular file (a FIFO, a device or a socket); " \
+        "remove it, then run again"
+
+
+def test_a_spec_or_county_table_that_is_a_fifo_is_refused_not_waited_for(tmp_path, capsys):
+    spec = tmp_path / "fifo.toml"
+    os.mkfifo(spec)
+    code, _, err = _cli(capsys, "run", str(spec), "--out", str(tmp_path / "out"))
+    assert code == 2 and "not a regular file" in err
+    from experiments.panel.counties import CountyTableError, read_counties
+
+    os.mkfifo(tmp_path / "counties.csv")
+    with pytest.raises(CountyTableError, match="not a regular file"), no_hang(60):
+        read_counties(tmp_path / "counties.csv")

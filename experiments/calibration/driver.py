@@ -152,8 +152,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
         store.open(spec.name, fingerprint, meta, {})
         try:
             if store.lock.stale:
-                s = store.lock.stale
-                print(f"{out}: took over the lock left by pid {s.get('pid')} on {s.get('host')}", file=sys.stderr)
+                print(f"{out}: took over the lock left by {store.lock.who(store.lock.stale)}", file=sys.stderr)
             executor = _executor(workers, scheduler, max_retries)
             log = dict(read_state(out).get("generations", {}))
 

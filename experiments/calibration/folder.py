@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core.files import MANIFEST_BYTES, read_text
 from ..core.store import Store, StoreError
 from .spec import Prior
 
@@ -23,7 +24,7 @@ class CalibrationError(RuntimeError):
 def read_state(out: Path) -> dict:
     """calibration.json: the driver's bookkeeping per generation ({} when there is none yet)."""
     try:
-        state = json.loads((out / STATE).read_text())
+        state = json.loads(read_text(Path(out) / STATE, MANIFEST_BYTES))
         return state if isinstance(state, dict) else {}
     except (OSError, ValueError):
         return {}

@@ -122,9 +122,7 @@ def run_tasks(job: Job, store: Store, out: Path, *, workers: int, scheduler=None
                        {**job.manifest, "total_runs": job.total, "git": git_commit(), "packages": package_versions()},
                        job.tables)
             if store.lock.stale:
-                s = store.lock.stale
-                say(f"{out}: took over the lock left by pid {s.get('pid')} on {s.get('host')} (since "
-                    f"{s.get('since')}), which is no longer running")
+                say(f"{out}: took over the lock left by {store.lock.who(store.lock.stale)}, which is no longer running")
             for name in store.repaired:
                 say(f"{out}: {name} was damaged; written again from the spec")
             job.opened()

@@ -24,6 +24,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import SPEC_BYTES, NotARegularFile, read_text
+
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")  # plain names: sweeps, calibrations, panels, models, folders
 PRESET_KEY = "preset"  # a pseudo-parameter of sweep and calibration specs: the named preset's policy levers
 REQUIRED = object()  # a key without a default
@@ -421,11 +423,13 @@ def read_toml(path: Path) -> dict:
     """A spec file's TOML, or a one-line ``SpecError`` naming the file (missing, a folder, not text,
     not TOML). Sweep, calibration and panel specs are all read through it."""
     try:
-        return tomllib.loads(Path(path).read_text())
+        return tomllib.loads(read_text(path, SPEC_BYTES))
     except FileNotFoundError:
         raise SpecError(f"{path}: no such spec file") from None
     except IsADirectoryError:
         raise SpecError(f"{path}: a folder, not a spec file") from None
+    except NotARegularFile as e:
+        raise SpecError(str(e)) from None
     except UnicodeDecodeError as e:
         raise SpecError(f"{path}: not a text file ({e.reason})") from None
     except tomllib.TOMLDecodeError as e:

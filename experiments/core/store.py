@@ -49,6 +49,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .files import MANIFEST_BYTES, RECORD_BYTES, open_regular, read_text
+
 PACKAGES = ("mesa", "numpy", "pandas", "scipy", "networkx", "SALib", "pyarrow", "dask", "distributed",
             "seaborn", "matplotlib")
 TIMING_COLUMNS = ("wall_time", "started", "finished", "host", "pid")  # differ between identical sweeps
@@ -131,7 +133,8 @@ def atomic_write(path: Path, write, root=None) -> tuple:
 
 
 def file_digest(path: Path) -> tuple:
-    with open(path, "rb") as fh:
+    """(size, sha256) of a regular file (a link, FIFO or device in its place raises ``OSError``, never blocks)."""
+    with open_regular(path) as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
         return fh.tell(), digest
 
@@ -189,14 +192,28 @@ class StoreLock:
     def _read(self, fd) -> dict:
         try:
             text = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
-            return json.loads(text) if text else {}
+            holder = json.loads(text) if text else {}
         except (OSError, ValueError):
             return {"holder": "unreadable"}
+        return holder if isinstance(holder, dict) else {"holder": "unreadable"}
+
+    @staticmethod
+    def who(holder: dict) -> str:
+        """The holder a lock names, in words: "pid 12 on host (since ...)", or what is known of it."""
+        pid, host, since = holder.get("pid"), holder.get("host"), holder.get("since")
+        if isinstance(pid, int) and not isinstance(pid, bool) and isinstance(host, str):
+            return f"pid {pid} on {host}" + (f", since {since}" if isinstance(since, str) else "")
+        return "a holder its lock file does not name (the file holds no pid and host)"
 
     def acquire(self) -> "StoreLock":
         import fcntl
 
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0),
+                     0o644)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise StoreError(f"{self.path} is not a regular file (a FIFO, a device or a socket); remove it, then run "
+                             "again")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
@@ -204,8 +221,7 @@ class StoreLock:
             os.close(fd)
             if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
-            who = (f"pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('since')}"
-                   if holder.get("pid") else "another process")
+            who = self.who(holder) if holder.get("pid") else "another process"
             raise StoreLocked(f"{self.path.parent} is in use by another driver ({who}); wait for it to finish "
                               "or stop it, then run again") from None
         previous = self._read(fd)
@@ -274,12 +290,13 @@ class Store:
 
     # --- what is there ---
     def exists(self) -> bool:
-        return (self.root / MANIFEST).is_file()
+        """A manifest is there (a link or special file in its place too: ``manifest`` then refuses it)."""
+        return os.path.lexists(self.root / MANIFEST)
 
     def manifest(self) -> dict:
         path = self.root / MANIFEST
         try:
-            manifest = json.loads(path.read_text())
+            manifest = json.loads(read_text(path, MANIFEST_BYTES))
         except FileNotFoundError:
             raise FileNotFoundError(f"{self.root}: no sweep here (no {MANIFEST})") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -376,9 +393,12 @@ class Store:
         path = self.root / fname
         if not isinstance(expected, dict):
             return f"{fname} has no checksum in {MANIFEST}"
-        if not path.is_file():
+        if not (path.exists() or path.is_symlink()):
             return f"{fname} is missing"
-        size, digest = file_digest(path)
+        try:
+            size, digest = file_digest(path)
+        except OSError as e:
+            return str(e)
         if size != expected.get("size") or digest != expected.get("sha256"):
             return f"{fname} does not match its size and checksum in {MANIFEST}"
         return None
@@ -402,7 +422,7 @@ class Store:
 
     def _read_record(self, path: Path):
         try:
-            return json.loads(path.read_text())
+            return json.loads(read_text(path, RECORD_BYTES))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             return None
 
@@ -445,9 +465,12 @@ class Store:
                 return f"runs/{run_id}.json lists an unknown file {part!r}"
             rel = f"{part}/{run_id}.parquet"
             path = self._run_path(part, run_id)
-            if not path.is_file():
+            if not (path.exists() or path.is_symlink()):
                 return f"{rel} is missing"
-            size, digest = file_digest(path)
+            try:
+                size, digest = file_digest(path)
+            except OSError as e:
+                return f"{rel}: {e}"
             if size != meta.get("size"):
                 return f"{rel} has {size} bytes, its record says {meta.get('size')}"
             if digest != meta.get("sha256"):
@@ -491,7 +514,7 @@ class Store:
         write_text(dest / "problem.txt", damage.problem + "\n", self.root)
         for src in (self.runs_dir / f"{damage.run_id}.json",
                     *(self._run_path(p, damage.run_id) for p in self.parts)):
-            if src.is_file():
+            if src.exists() or src.is_symlink():  # a link or a FIFO too: moved (not followed, not read)
                 os.replace(src, dest / f"{src.parent.name}-{src.name}")
         return dest
 

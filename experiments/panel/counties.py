@@ -38,6 +38,7 @@ from agents.policies import DETAINER_POLICIES
 from model import DEFAULTS
 from model.parameters import PARAMETER_TABLE
 
+from ..core.files import NotARegularFile, open_regular
 from ..core.schema import Bool, Checks, Choice, Date, Int, Number, Share, SpecError, Via
 
 # --- the declaration: every column a county table may hold (checked by the spec engine, cell by cell) ---------
@@ -79,12 +80,17 @@ def read_counties(path, hispanic_share_undocumented: float | None = None) -> pd.
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such county table")
-    if path.suffix.lower() == ".parquet":
-        raw = pd.read_parquet(path)
-    elif path.suffix.lower() == ".csv":
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    else:
+    if path.suffix.lower() not in (".csv", ".parquet"):
         raise CountyTableError(f"{path}: a county table must be .csv or .parquet")
+    try:
+        fh = open_regular(path)
+    except NotARegularFile as e:
+        raise CountyTableError(str(e)) from None
+    with fh:
+        if path.suffix.lower() == ".parquet":
+            raw = pd.read_parquet(fh)
+        else:
+            raw = pd.read_csv(fh, dtype=str, keep_default_na=False)
     return validate_counties(raw, source=path.name, csv=path.suffix.lower() == ".csv",
                              hispanic_share_undocumented=hispanic_share_undocumented)
 

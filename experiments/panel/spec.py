@@ -50,6 +50,7 @@ from model import validate_parameters
 from model.parameters import PARAMETER_TABLE
 from model.reporters import REPORTERS
 
+from ..core.files import open_regular
 from ..core.schema import (
     ANY,
     PROSE,
@@ -175,7 +176,7 @@ class PanelSpec:
 
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
