@@ -34,6 +34,17 @@ def _positive(text: str) -> int:
     return value
 
 
+def _limit_flags(parser) -> None:
+    """The size limits, the same flags for every kind of spec (sweep, calibration, panel)."""
+    for what, flag in FLAGS.items():
+        parser.add_argument(flag, type=_positive, default=None, dest=f"max_{what}",
+                            help=f"refuse specs above this many {what} (default {getattr(DEFAULT_LIMITS, what):,})")
+
+
+def _limits(args) -> Limits:
+    return Limits(**{w: getattr(args, f"max_{w}") or getattr(DEFAULT_LIMITS, w) for w in FLAGS})
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -48,10 +59,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="register a model for this run (imports that code); the spec names it as model = NAME")
     run.add_argument("--retries", type=int, default=2,
                      help="times a run whose worker process died is tried again before it is recorded failed (2)")
-    for what, flag in FLAGS.items():
-        run.add_argument(flag, type=_positive, default=None, dest=f"max_{what}",
-                         help=f"refuse specs above this many {what} (default {getattr(DEFAULT_LIMITS, what):,})")
     run.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
+    _limit_flags(run)
     cal = sub.add_parser("calibrate", help="fit parameters to the calibration targets (ABC-SMC); run it again to "
                                           "resume from the last finished generation")
     cal.add_argument("spec", help="a TOML calibration spec, e.g. experiments/specs/calibration_smoke.toml")
@@ -64,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--retries", type=int, default=2,
                      help="times an evaluation whose worker process died is tried again (2)")
     cal.add_argument("--quiet", action="store_true", help="no progress bars (CI)")
+    _limit_flags(cal)
     panel = sub.add_parser("panel", help="run a county panel (docs/panel.md); run it again to resume")
     panel.add_argument("spec", help="a TOML panel spec, e.g. experiments/specs/panel_smoke.toml")
     panel.add_argument("--out", help="results folder (default results/<spec name>)")
@@ -71,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="local worker processes (default: the cores); 1 = serial, in this process")
     panel.add_argument("--scheduler", help="run on a Dask distributed cluster at tcp://HOST:PORT")
     panel.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
+    _limit_flags(panel)
     status = sub.add_parser("status", help="show a sweep's, a calibration's or a panel's progress")
     status.add_argument("dir")
     report = sub.add_parser("report", help="analyze a sweep, a calibration or a panel; write figures and report.md "
@@ -89,7 +100,7 @@ def _run(args) -> int:
             register_from_flag(text)
         except ValueError as e:
             raise SpecError(str(e)) from None
-    limits = Limits(**{w: getattr(args, f"max_{w}") or getattr(DEFAULT_LIMITS, w) for w in FLAGS})
+    limits = _limits(args)
     if args.retries < 0:
         raise SpecError(f"--retries must be >= 0, got {args.retries}")
     result = run_sweep(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
@@ -104,7 +115,7 @@ def _calibrate(args) -> int:
     if args.retries < 0:
         raise SpecError(f"--retries must be >= 0, got {args.retries}")
     print(calibrate(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
-                    max_retries=args.retries, generations=args.generations))
+                    max_retries=args.retries, generations=args.generations, limits=_limits(args)))
     return 0
 
 
@@ -140,7 +151,7 @@ def main(argv=None) -> int:
             from .panel import run_panel
 
             result = run_panel(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                               quiet=args.quiet)
+                               quiet=args.quiet, limits=_limits(args))
             print(result)
             return 0 if result.failed == 0 else 3
         if args.command == "status":

@@ -318,3 +318,85 @@ def test_a_spec_or_county_table_that_is_a_fifo_is_refused_not_waited_for(tmp_pat
     os.mkfifo(tmp_path / "counties.csv")
     with pytest.raises(CountyTableError, match="not a regular file"), no_hang(60):
         read_counties(tmp_path / "counties.csv")
+
+
+# --- item 5: calibrations and panels are held against the sweep's size limits ------------------------------
+@pytest.fixture()
+def no_model(monkeypatch):
+    """Building a model fails the test: a size must be refused from the spec alone."""
+    import model
+
+    def built(*_, **__):
+        raise AssertionError("a model was built")
+    monkeypatch.setattr(model.SecureCommunitiesModel, "__init__", built)
+
+
+@pytest.mark.parametrize(("change", "key", "says"), [
+    ({"steps": 100_000_000}, "steps", "100,000,000 weeks per run, above the limit of 10,000 steps (raise it with "
+                                      "--max-steps"),
+    ({"activation_week": 1_000_000}, "activation_week", "weeks per run, above the limit of 10,000 steps"),
+    ({"abc": {"population": 1_000_000_000, "generations": 3}}, "abc.population",
+     "1,000,000,000 particles in a generation, above the limit of 100,000 points (raise it with --max-points"),
+    ({"abc": {"population": 20, "generations": 1_000_000_000}}, "abc.generations",
+     "1,000,000,000 generations x up to 20 particles x 1 replications x 2 counties = 40,000,000,000 runs, above the "
+     "limit of 1,000,000 runs (raise it with --max-runs"),
+    ({"replications": 1_000_000}, "replications", "runs, above the limit of 1,000,000 runs"),
+    ({"predictive": 1_000_000_000}, "predictive", "1,000,000,000 draws x 1 replications x 2 counties = "
+                                                  "2,000,000,000 predictive runs, above the limit of 1,000,000 runs"),
+])
+def test_a_calibration_too_big_is_refused_naming_the_key(no_model, change, key, says):
+    raw = {**CALIBRATION, **change}
+    if "abc" in change:
+        raw["abc"] = {**CALIBRATION["abc"], **change["abc"]}
+    with pytest.raises(SpecError) as e:
+        parse_calibration_spec(raw)
+    assert str(e.value).startswith(f"{key}: ") and says in str(e.value), str(e.value)
+
+
+def _panel_spec(tmp_path, **change) -> Path:
+    text = PANEL
+    for k, v in change.items():
+        text = text.replace(f"\n{k} = ", f"\n{k} = {v}\n# was: ") if f"\n{k} = " in text else \
+            text.replace('\nseed = 5', f"\nseed = 5\n{k} = {v}")
+    path = tmp_path / "panel.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(("change", "key", "says"), [
+    ({"weeks": 1_000_000_000}, "weeks", "1,000,000,000 weeks + 0 burn-in weeks per run, above the limit of 10,000"),
+    ({"burn_in_weeks": 20_000}, "burn_in_weeks", "104 weeks + 20,000 burn-in weeks per run, above the limit"),
+    ({"replications": 1_000_000_000}, "replications", "12 counties x 1,000,000,000 replications x 2 (each county and "
+                                                      "its twin) = 24,000,000,000 runs, above the limit of 1,000,000"),
+    ({"weeks": 9_000, "replications": 200}, "weeks", "12 counties x 200 replications x 9,000 weeks = 21,600,000 "
+                                                     "county-weeks to store, above the limit of 20,000,000 rows"),
+])
+def test_a_panel_too_big_is_refused_naming_the_key_and_raised_with_the_flag(tmp_path, capsys, no_model, change, key,
+                                                                           says):
+    from experiments.panel.spec import load_panel_spec
+
+    path = _panel_spec(tmp_path, **change)
+    with pytest.raises(SpecError) as e:
+        load_panel_spec(path)
+    assert str(e.value).startswith(f"{path}: {key}: ") and says in str(e.value), str(e.value)
+    code, _, err = _cli(capsys, "panel", str(path), "--out", str(tmp_path / "out"), "--quiet")
+    assert code == 2 and err.strip() == f"error: {e.value}"
+    assert not (tmp_path / "out").exists()
+    if "rows" not in says:
+        return
+    flags = ["--max-steps", "10" * 9, "--max-runs", "10" * 9, "--max-rows", "10" * 9]  # the sweep's flags raise it:
+    code, _, err = _cli(capsys, "panel", str(path), "--out", str(tmp_path / "out"), "--quiet", "--workers", "1",
+                        *flags, "--scheduler", "tcp://127.0.0.1:1")
+    assert code == 2 and "limit" not in err  # past the size check: the (absent) scheduler is what stops it
+
+
+def test_a_hundred_thousand_county_table_is_refused_before_it_is_read(tmp_path, no_model):
+    from experiments.panel.spec import load_panel_spec
+
+    table = tmp_path / "big.csv"
+    table.write_text(HEADER + "\n" + "".join(f"{i},5000,0.1,0.1,0.1,0.5,False,1.0,full\n" for i in range(1, 100_001)))
+    path = tmp_path / "panel.toml"
+    path.write_text(PANEL.replace(str(TABLE), str(table)).replace("sample = 12\n", ""))
+    with pytest.raises(SpecError, match=r"counties.table: 100,000 counties x 1 replications x 104 weeks = "
+                                        r"10,400,000 county-weeks"):
+        load_panel_spec(path, limits=__import__("experiments.core.schema").core.schema.Limits(rows=10_000_000))

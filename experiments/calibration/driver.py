@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.runner import DaskExecutor, ProcessExecutor, SerialExecutor, run_seed
+from ..core.schema import DEFAULT_LIMITS
 from ..core.store import (
     Store,
     StoreMismatch,
@@ -113,7 +114,7 @@ def _history_ok(db: Path) -> None:
 
 
 def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observed=None,
-              max_retries: int = 2, generations: int | None = None) -> CalibrationResult:
+              max_retries: int = 2, generations: int | None = None, limits=None) -> CalibrationResult:
     """Run a calibration, or resume it from its history; then write the posterior and the predictive runs.
 
     spec: a path or a ``CalibrationSpec``. out: the folder (default ``results/<name>``). workers: local
@@ -121,7 +122,8 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
     cluster. observed: values to fit instead of the published ones (synthetic targets), by target id.
     generations: run up to this many generations instead of the spec's ``abc.generations`` (a finished
     calibration goes on from its last generation). Everything is checked before the folder is created;
-    then it is locked (one driver per folder).
+    then it is locked (one driver per folder). limits: the sizes refused (``core.schema.Limits``; default the
+    sweep's defaults).
     """
     import logging
 
@@ -129,7 +131,9 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
     from ..core.runner import check_scheduler
 
     t_start = time.perf_counter()
-    spec = with_generations(spec if isinstance(spec, CalibrationSpec) else load_calibration_spec(spec), generations)
+    if not isinstance(spec, CalibrationSpec):
+        spec = load_calibration_spec(spec, limits or DEFAULT_LIMITS)
+    spec = with_generations(spec, generations)
     obs = observed_values(spec, observed)
     fingerprint = spec.fingerprint(observed)
     out = Path(out) if out is not None else Path("results") / spec.name

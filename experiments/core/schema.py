@@ -36,6 +36,43 @@ class SpecError(ValueError):
     """A spec that cannot be run; the message names the key."""
 
 
+# --- sizes: every kind of spec is held against the same limits, computed from the spec before anything is built -
+@dataclass(frozen=True)
+class Limits:
+    """How big a spec (a sweep, a calibration, a panel) may be before it is refused; each can be raised
+    (``--max-points`` etc., or ``Limits(runs=...)``).
+
+    points: parameter points of a sweep's design (particles per generation of a calibration); runs: model
+    runs in all; steps: weeks per run; rows: collected rows the runs would store.
+    """
+
+    points: float = 100_000
+    runs: float = 1_000_000
+    steps: float = 10_000
+    rows: float = 20_000_000
+
+
+DEFAULT_LIMITS = Limits()
+UNLIMITED = Limits(math.inf, math.inf, math.inf, math.inf)
+FLAGS = {"points": "--max-points", "runs": "--max-runs", "steps": "--max-steps", "rows": "--max-rows"}
+
+
+def over(what: str, value, limits: Limits) -> str | None:
+    """Why ``value`` is too many ``what`` (None: it is not)."""
+    limit = getattr(limits, what)
+    if value <= limit:
+        return None
+    return f"above the limit of {limit:,.0f} {what} (raise it with {FLAGS[what]} or Limits({what}=...))"
+
+
+def check_limit(what: str, value, key: str, how: str, limits: Limits, where: str = "") -> None:
+    """Refuse a spec whose ``value`` of ``what`` is over its limit, naming ``key``; ``how`` says how it was
+    counted (``3 generations x 100 particles = 300 runs``)."""
+    problem = over(what, value, limits)
+    if problem:
+        fail(key, f"{how}, {problem}", where)
+
+
 def plain_name(value) -> bool:
     """A letter, then up to 63 letters, digits, '_' or '-': no dots, no slashes, no spaces."""
     return isinstance(value, str) and NAME.fullmatch(value) is not None
