@@ -400,3 +400,71 @@ def test_a_hundred_thousand_county_table_is_refused_before_it_is_read(tmp_path, 
     with pytest.raises(SpecError, match=r"counties.table: 100,000 counties x 1 replications x 104 weeks = "
                                         r"10,400,000 county-weeks"):
         load_panel_spec(path, limits=__import__("experiments.core.schema").core.schema.Limits(rows=10_000_000))
+
+
+# --- item 7: a calibration's status and report check history.db as calibrate does ----------------------------
+TINY_CALIBRATION = """
+name = "tiny"
+seed = 11
+targets = ["C8a", "C9"]
+activation_week = 27
+[counties.national]
+n_residents = 400
+[parameters]
+clearance_prob_violent = { min = 0.3, max = 0.7 }
+[abc]
+population = 6
+generations = 2
+"""
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    from experiments.calibration import calibrate
+
+    out = tmp_path_factory.mktemp("cal") / "tiny"
+    calibrate(parse_calibration_spec(tomllib.loads(TINY_CALIBRATION)), out, workers=1, quiet=True)
+    return out
+
+
+def _truncate(db):
+    db.write_bytes(db.read_bytes()[:3000])
+
+
+def _flip(db):
+    data = bytearray(db.read_bytes())
+    data[4096:4196] = bytes(b ^ 0xFF for b in data[4096:4196])  # the first b-tree page after the header page
+    db.write_bytes(bytes(data))
+
+
+def _empty(db):
+    db.write_bytes(b"")
+
+
+def _fifo(db):
+    db.unlink()
+    os.mkfifo(db)
+
+
+@pytest.mark.parametrize("damage", [_truncate, _flip, _empty, _fifo], ids=["truncated", "bit-flipped", "empty", "fifo"])
+def test_calibration_status_and_report_refuse_a_damaged_history_in_one_line(calibrated, tmp_path, capsys, damage):
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(calibrated, out)
+    code, text, _ = _cli(capsys, "status", str(out))
+    assert code == 0 and "2/2 generations, finished" in text
+    damage(out / "history.db")
+    for argv in (["status", str(out)], ["report", str(out), "--quiet"]):
+        code, _, err = _cli(capsys, *argv)
+        assert code == 3 and err.count("\n") == 1 and err.startswith(f"error: {out / 'history.db'} "), (argv, err)
+        assert "damaged" in err or "no pyabc history" in err, err
+
+
+# --- item 9 (the experiments side): a panel description that is not text is refused at load -----------------
+def test_a_panel_description_of_5_is_refused_before_anything_runs(tmp_path, capsys, no_model):
+    path = tmp_path / "evil.toml"
+    path.write_text(PANEL.replace(f"description = '''{HOSTILE_TEXT}'''", "description = 5"))
+    code, _, err = _cli(capsys, "panel", str(path), "--out", str(tmp_path / "P"), "--quiet")
+    assert code == 2 and err == f"error: {path}: description: must be text, got 5\n"
+    assert not (tmp_path / "P").exists()

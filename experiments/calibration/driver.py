@@ -48,7 +48,7 @@ from ..core.store import (
     write_parquet,
 )
 from .abc import build_abc, pyabc_module
-from .folder import HISTORY, KIND, POSTERIOR, PREDICTIVE, STATE, CalibrationError, read_state
+from .folder import HISTORY, KIND, POSTERIOR, PREDICTIVE, STATE, CalibrationError, check_history, read_state
 from .posterior import posterior_sample
 from .sampler import make_sampler
 from .simulator import EvalTask, Simulator, simulate_point
@@ -98,21 +98,6 @@ def _check_folder(out: Path, fingerprint: str):
     return store
 
 
-def _history_ok(db: Path) -> None:
-    import sqlite3
-
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            result = con.execute("PRAGMA quick_check").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as e:
-        raise CalibrationError(f"{db} is damaged ({e}); move it away and run again to start afresh") from None
-    if result != "ok":
-        raise CalibrationError(f"{db} is damaged (SQLite quick_check: {result}); move it away and run again")
-
-
 def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observed=None,
               max_retries: int = 2, generations: int | None = None, limits=None) -> CalibrationResult:
     """Run a calibration, or resume it from its history; then write the posterior and the predictive runs.
@@ -145,7 +130,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
         check_scheduler(scheduler)
     db = out / HISTORY
     if db.exists():
-        _history_ok(db)
+        check_history(db)
     pyabc = pyabc_module()
     logging.getLogger("ABC").setLevel(logging.WARNING)
     meta = {"kind": KIND, **spec.resolved(observed), "git": git_commit(),

@@ -16,7 +16,15 @@ import pandas as pd
 
 from model.parameters import DEFAULTS
 
-from ..calibration.folder import POSTERIOR, PREDICTIVE, open_history, priors_of, read_manifest, read_state
+from ..calibration.folder import (
+    POSTERIOR,
+    PREDICTIVE,
+    check_generations,
+    open_history,
+    priors_of,
+    read_manifest,
+    read_state,
+)
 from ..calibration.posterior import posterior_sample, posterior_summary, weighted_quantile
 from ..calibration.targets import Target
 from . import plots
@@ -239,6 +247,7 @@ class CalibrationResults:
             self.generations = generations_table(out)
         except FileNotFoundError:
             self.generations = pd.DataFrame()
+        check_generations(out, len(self.generations), self.state)
 
     @property
     def title(self) -> str:
