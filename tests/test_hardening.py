@@ -468,3 +468,40 @@ def test_a_panel_description_of_5_is_refused_before_anything_runs(tmp_path, caps
     code, _, err = _cli(capsys, "panel", str(path), "--out", str(tmp_path / "P"), "--quiet")
     assert code == 2 and err == f"error: {path}: description: must be text, got 5\n"
     assert not (tmp_path / "P").exists()
+
+
+# --- item 6: a run copied in from another sweep is set aside and redone ------------------------------------
+def _copy_run(src: Path, dst: Path, run: str):
+    import shutil
+
+    for part, ext in (("runs", "json"), ("data", "parquet")):
+        shutil.copyfile(src / part / f"{run}.{ext}", dst / part / f"{run}.{ext}")
+
+
+def test_a_run_copied_from_another_sweep_is_set_aside_and_redone(tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    mine, theirs = tmp_path / "mine.toml", tmp_path / "theirs.toml"
+    mine.write_text(TINY)
+    theirs.write_text(TINY.replace("seed = 1", "seed = 2").replace("n_residents = 100", "n_residents = 120"))
+    a, b = tmp_path / "a", tmp_path / "b"
+    for spec, out in ((mine, a), (theirs, b)):
+        assert main(["run", str(spec), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    capsys.readouterr()
+    before = pd.read_parquet(a / "runs.parquet").set_index("run_id")["seed"]
+    run = "p000000-r0001"
+    _copy_run(b, a, run)
+    code, text, _ = _cli(capsys, "status", str(a))
+    assert code == 0 and "1/2 finished" in text and f"DAMAGED {run}: runs/{run}.json was written by another job" in text
+    # the same record with this folder's fingerprint written in: its seed gives it away
+    rec = json.loads((a / "runs" / f"{run}.json").read_text())
+    rec["fingerprint"] = json.loads((a / "manifest.json").read_text())["fingerprint"]
+    (a / "runs" / f"{run}.json").write_text(json.dumps(rec))
+    code, _, err = _cli(capsys, "run", str(mine), "--out", str(a), "--workers", "1")
+    assert code == 0 and f"run {run} is damaged (runs/{run}.json has point 0, replicate 1, seed {rec['seed']}; " \
+        f"this spec gives that run point 0, replicate 1, seed {before[run]})" in err
+    after = pd.read_parquet(a / "runs.parquet").set_index("run_id")
+    assert after["seed"].to_dict() == before.to_dict() and (after["status"] == "ok").all()
+    assert "fingerprint" not in after.columns

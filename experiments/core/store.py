@@ -447,6 +447,8 @@ class Store:
             size, digest = write_parquet(self._run_path(part, run_id), frame, self.root)
             files[part] = {"path": f"{part}/{run_id}.parquet", "size": size, "sha256": digest}
         rec["files"] = files
+        if getattr(self, "opened", None) is not None:  # whose run it is: a record copied from elsewhere is known
+            rec["fingerprint"] = self.opened["fingerprint"]
         write_json(self.runs_dir / f"{run_id}.json", rec, self.root)
         return rec
 
@@ -477,11 +479,36 @@ class Store:
                 return f"{rel} does not match its SHA-256 checksum"
         return None
 
-    def scan(self) -> Scan:
-        """Every run record, checked: finished runs (files whole), failed runs, and damaged ones."""
+    def foreign(self, rec: dict, fingerprint: str | None, expect) -> str | None:
+        """Why a record is not a run of this folder's job (None if it is): another job's fingerprint, or a
+        seed or point that is not the one this job gives its run id (``expect(run_id)``: (point_id, replicate,
+        seed), or None for a run id the job does not have)."""
+        name = f"runs/{rec['run_id']}.json"
+        if fingerprint is not None and "fingerprint" in rec and rec["fingerprint"] != fingerprint:
+            return f"{name} was written by another job (spec fingerprint {str(rec['fingerprint'])[:16]}, this " \
+                   f"folder's is {fingerprint})"
+        if expect is None:
+            return None
+        wanted = expect(rec["run_id"])
+        if wanted is None:
+            return f"{name} is not a run of this spec"
+        found = (rec.get("point_id"), rec.get("replicate"), rec.get("seed"))
+        if found != tuple(wanted):
+            return f"{name} has point {found[0]}, replicate {found[1]}, seed {found[2]}; this spec gives that run " \
+                   f"point {wanted[0]}, replicate {wanted[1]}, seed {wanted[2]}"
+        return None
+
+    def scan(self, expect=None) -> Scan:
+        """Every run record, checked: finished runs (files whole), failed runs, and damaged ones. A record
+        of another job (its fingerprint, or with ``expect`` its point or seed) is damaged too."""
         out = Scan()
         if not self.runs_dir.is_dir():
             return out
+        opened = getattr(self, "opened", None)
+        try:
+            fingerprint = (opened or self.manifest())["fingerprint"]
+        except FileNotFoundError:
+            fingerprint = None
         for path in sorted(self.runs_dir.iterdir()):
             run_id = path.name[:-5] if path.name.endswith(".json") else None
             if run_id is None or not RUN_ID.fullmatch(run_id):
@@ -492,6 +519,10 @@ class Store:
                 continue
             if not isinstance(rec, dict) or rec.get("run_id") != run_id or rec.get("status") not in ("ok", "failed"):
                 out.damaged.append(Damage(run_id, f"runs/{path.name} is not a run record of {run_id}"))
+                continue
+            problem = self.foreign(rec, fingerprint, expect)
+            if problem:
+                out.damaged.append(Damage(run_id, problem))
                 continue
             if rec["status"] == "failed":
                 out.failed[run_id] = rec
@@ -525,7 +556,7 @@ class Store:
     def records(self, scan: Scan | None = None) -> pd.DataFrame:
         """The readable records of finished and failed runs (damaged ones are left out)."""
         scan = scan or self.scan()
-        rows = [{k: v for k, v in rec.items() if k != "files"} for rec in scan.records()]
+        rows = [{k: v for k, v in rec.items() if k not in ("files", "fingerprint")} for rec in scan.records()]
         return pd.DataFrame(rows)
 
     # --- reading ---

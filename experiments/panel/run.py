@@ -74,7 +74,8 @@ def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_ret
               {"kind": "panel", "spec": spec.to_dict()},
               {"points.parquet": batch_table(design), "counties.parquet": _storable(design)}, len(tasks),
               tasks=lambda done: sorted((t for t in tasks if t.run_id not in done), key=lambda t: (-t.cost, t.run_id)),
-              write=write, fn=run_panel_task, unit="task", opened=opened, finish=finish)
+              write=write, fn=run_panel_task, unit="task", opened=opened, finish=finish,
+              expect={t.run_id: (t.point_id, t.replicate, t.seed) for t in tasks}.get)
     session = run_tasks(job, store, out, workers=workers, scheduler=scheduler, quiet=quiet, max_retries=max_retries)
     return PanelResult(out, len(tasks), session.skipped, session.ran, session.failed, session.executor,
                        time.perf_counter() - t0, county_weeks[0])
