@@ -505,3 +505,38 @@ def test_a_run_copied_from_another_sweep_is_set_aside_and_redone(tmp_path, capsy
     after = pd.read_parquet(a / "runs.parquet").set_index("run_id")
     assert after["seed"].to_dict() == before.to_dict() and (after["status"] == "ok").all()
     assert "fingerprint" not in after.columns
+
+
+# --- item 10: the county generator writes only rows the panel accepts ---------------------------------------
+def test_the_generator_writes_only_counties_the_model_can_make(monkeypatch):
+    """`python -m experiments.panel.nation --n 100000 --seed 1` drew county 3452 with 71% foreign-born, a
+    composition the model refuses; the generator now scales such a county's foreign-born shares down until the
+    panel's own check (the model's ``validate_parameters``) accepts it. Checking all 100,000 rows takes about a
+    minute, so the check is applied here to the rows around 3452 only (the draws are the same)."""
+    import numpy as np
+
+    from experiments.panel import nation
+    from experiments.panel.counties import composition_problem
+
+    real, seen = nation.reachable, {}
+
+    def around_3452(shares, h_others, h_u):
+        rows = slice(3440, 3460)
+        seen["drawn"] = shares[rows].copy()
+        out = shares.copy()
+        out[rows] = real(shares[rows], h_others[rows], h_u)
+        return out
+
+    monkeypatch.setattr(nation, "reachable", around_3452)
+    table = nation.generate_counties(100_000, seed=1).iloc[3440:3460]
+    drawn = seen["drawn"][3451 - 3440]
+    assert composition_problem(*drawn, table["hispanic_share"].iloc[11]) is not None  # the defect: unreachable
+    for row in table.itertuples():
+        assert composition_problem(row.share_undocumented, row.share_lpr, row.share_naturalized,
+                                   row.hispanic_share) is None, row.county_id
+    county = table[table["county_id"] == 3452].iloc[0]
+    kept = county[["share_undocumented", "share_lpr", "share_naturalized"]].to_numpy(float) / drawn
+    assert np.allclose(kept, kept[0], atol=1e-4) and 0.8 < kept[0] < 1  # scaled down together, not redrawn
+    others = table[table["county_id"] != 3452]
+    assert np.array_equal(others[["share_undocumented", "share_lpr", "share_naturalized"]].to_numpy(),
+                          np.delete(seen["drawn"], 11, axis=0))  # counties the model can make are as drawn

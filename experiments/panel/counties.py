@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from agents.policies import DETAINER_POLICIES
-from model import DEFAULTS
+from model import DEFAULTS, validate_parameters
 from model.parameters import PARAMETER_TABLE
 
 from ..core.files import NotARegularFile, open_regular
@@ -197,6 +197,22 @@ def validate_counties(raw: pd.DataFrame, source: str = "county table", csv: bool
 
 
 # --- from a county to a model ---------------------------------------------------------------------------------
+def composition_problem(share_undocumented: float, share_lpr: float, share_naturalized: float, hispanic_share: float,
+                        hispanic_share_undocumented: float | None = None) -> str | None:
+    """Why the model cannot make a county of this composition (None: it can), by the model's own check
+    (``validate_parameters``, as the panel's design checks every county): the model's words."""
+    h_u = DEFAULTS["hispanic_share_undocumented"] if hispanic_share_undocumented is None \
+        else hispanic_share_undocumented
+    others = float(_others(np.float64(share_undocumented), np.float64(hispanic_share), h_u))
+    try:
+        validate_parameters({"share_undocumented": share_undocumented, "share_lpr": share_lpr,
+                             "share_naturalized": share_naturalized, "hispanic_share_undocumented": h_u,
+                             "hispanic_share_others": others})
+    except ValueError as e:
+        return str(e)
+    return None
+
+
 
 
 def model_residents(population, fraction: float, min_residents: int = 20) -> np.ndarray:
@@ -207,8 +223,11 @@ def model_residents(population, fraction: float, min_residents: int = 20) -> np.
 def hispanic_share_others(table: pd.DataFrame, hispanic_share_undocumented: float) -> np.ndarray:
     """The model's ``hispanic_share_others`` that gives each county its Hispanic share:
     H = h_u * u + h_o * (1 - u), so h_o = (H - h_u * u) / (1 - u)."""
-    u = table["share_undocumented"].to_numpy()
-    h = table["hispanic_share"].to_numpy()
+    return _others(table["share_undocumented"].to_numpy(), table["hispanic_share"].to_numpy(),
+                   hispanic_share_undocumented)
+
+
+def _others(u, h, hispanic_share_undocumented: float):
     with np.errstate(divide="ignore", invalid="ignore"):
         others = np.where(u < 1, (h - hispanic_share_undocumented * u) / (1 - u), 0.0)
     return np.clip(others, 0.0, 1.0)
