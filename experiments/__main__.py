@@ -6,14 +6,28 @@ limits, a full disk), with a one-line message; 130 / 143 interrupted by Ctrl-C /
 are kept; run again to resume).
 """
 
-import argparse
+import signal
 import sys
 
-from .core.runner import SchedulerError
-from .core.schema import SpecError
-from .core.store import StoreError
-from .panel.counties import CountyTableError
-from .sweep.limits import DEFAULT_LIMITS, FLAGS, Limits
+
+def _stopped(signum, frame):
+    """SIGTERM outside a run (while starting, reading or reporting): said in words, not a silent -15. During
+    a run the executor's own handler (``core.execute.stop_on_sigterm``) takes over and keeps finished runs."""
+    print(f"interrupted by {signal.Signals(signum).name}: run the same command again (finished runs are kept)",
+          file=sys.stderr)
+    sys.exit(128 + signum)
+
+
+if __name__ == "__main__":  # the imports below take a second or two: a SIGTERM in them ends in words too
+    signal.signal(signal.SIGTERM, _stopped)
+
+import argparse  # noqa: E402
+
+from .core.runner import SchedulerError  # noqa: E402
+from .core.schema import SpecError  # noqa: E402
+from .core.store import StoreError  # noqa: E402
+from .panel.counties import CountyTableError  # noqa: E402
+from .sweep.limits import DEFAULT_LIMITS, FLAGS, Limits  # noqa: E402
 
 USAGE_ERRORS = (SpecError, StoreError, SchedulerError, FileNotFoundError, CountyTableError)
 

@@ -540,3 +540,71 @@ def test_the_generator_writes_only_counties_the_model_can_make(monkeypatch):
     others = table[table["county_id"] != 3452]
     assert np.array_equal(others[["share_undocumented", "share_lpr", "share_naturalized"]].to_numpy(),
                           np.delete(seen["drawn"], 11, axis=0))  # counties the model can make are as drawn
+
+
+# --- item 11: the cosmetic list ------------------------------------------------------------------------------
+def test_the_unknown_key_hint_never_offers_factory():
+    with pytest.raises(SpecError) as e:
+        parse_spec({**SWEEP, "factroy": "x"})
+    assert "factory" not in str(e.value)
+    with pytest.raises(SpecError) as e:
+        parse_spec({**SWEEP, "zzzzzzzz": 1})
+    assert "allowed:" in str(e.value) and "factory" not in str(e.value)
+
+
+@pytest.mark.parametrize("name", [".", "..", "../x", "a/b", ""])
+def test_panel_names_are_plain(name):
+    with pytest.raises(SpecError, match=r"^name: required; a plain name"):
+        parse_panel_spec({"name": name}, check_table=False)
+
+
+def test_status_of_a_sweep_without_records_says_no_mean(tmp_path, capsys):
+    from experiments.core.status import format_store_status
+
+    text = format_store_status({"ok": 0, "total": 2, "failed": 0, "missing": 2, "damaged": [], "failures": [],
+                                "run_seconds": 0.0, "mean_run_seconds": float("nan"), "sessions": 1,
+                                "created": "now", "git": {}}, "sweep s", "python -m experiments run")
+    assert "nan" not in text and "run time so far 0.0 s;" in text
+
+
+def test_sigterm_while_starting_ends_in_words(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "experiments", "status", str(tmp_path)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.4)  # inside the command line's imports (they take a second or two)
+    proc.terminate()
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode != 143:
+        pytest.skip(f"the command finished before the signal (exit {proc.returncode})")
+    assert err.strip() == "interrupted by SIGTERM: run the same command again (finished runs are kept)"
+
+
+def test_an_activation_date_long_before_the_panel_is_named_as_a_date(tmp_path):
+    import pandas as pd
+
+    from experiments.panel.counties import CountyTableError
+    from experiments.panel.design import build_design
+
+    table = pd.read_csv(TABLE).head(12)
+    table["activation_date"] = "2009-01-05"
+    table.loc[3, "activation_date"] = "1850-01-01"
+    table.to_csv(tmp_path / "c.csv", index=False)
+    spec = parse_panel_spec({"name": "x", "weeks": 104, "start_date": "2008-01-07",
+                             "counties": {"table": str(tmp_path / "c.csv")},
+                             "rollout": {"rule": "table", "window_start": "2008-03-03", "window_end": "2009-01-01"}})
+    with pytest.raises(CountyTableError) as e:
+        build_design(spec)
+    assert str(e.value) == f"county_id {table['county_id'].iloc[3]}, activation_date: 1850-01-01 is before the panel " \
+        "starts (2008-01-07); give a date from 2007-12-31 on (week 0: active from the start), or a later start_date"
+
+
+def test_an_activation_week_past_the_horizon_is_said_in_the_report(tiny_sweep):
+    _, out = tiny_sweep  # 4 weeks; the model's default activation week is 52
+    from experiments.reports import build_report
+
+    text = build_report(out).read_text()
+    assert "**The program never starts in these runs:** the activation week (52) is after the last simulated week " \
+        "(4)." in text

@@ -89,11 +89,13 @@ def suggestion(name, choices) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def check_keys(table: dict, allowed, prefix: str, where: str) -> None:
-    """Refuse a key that is not allowed, with the closest allowed one (or the list of them)."""
+def check_keys(table: dict, allowed, prefix: str, where: str, shown=None) -> None:
+    """Refuse a key that is not allowed, with the closest allowed one (or the list of them). ``shown``: the
+    keys a hint may name (default: all allowed; a key read only to be refused with its own message is not)."""
+    shown = allowed if shown is None else shown
     for key in table:
         if key not in allowed:
-            hint = suggestion(key, allowed) or f"; allowed: {sorted(allowed)}"
+            hint = suggestion(key, shown) or f"; allowed: {sorted(shown)}"
             fail(prefix + key, f"unknown key{hint}", where)
 
 
@@ -392,7 +394,7 @@ class Table(Check):
     def read(self, raw, prefix: str = "", where: str = "", name: str | None = None) -> dict:
         if not isinstance(raw, dict):
             fail(name or prefix.rstrip(".") or "spec", "must be a table", where)
-        check_keys(raw, set(self.keys) | set(self.extra), prefix, where)
+        check_keys(raw, set(self.keys) | set(self.extra), prefix, where, shown=set(self.keys))
         out = {}
         for k, decl in self.keys.items():
             if k in raw:
