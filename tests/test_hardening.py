@@ -5,9 +5,7 @@ run. Each test reproduces a defect of the issue."""
 
 import os
 import re
-import signal
 import tomllib
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,44 +18,17 @@ from experiments.panel import run_panel
 from experiments.panel.spec import parse_panel_spec
 from experiments.reports.markdown import escaped
 from experiments.sweep.spec import parse_spec
-
-ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "experiments" / "data" / "counties_national.csv"
-HOSTILE_TEXT = "<script>alert(1)</script> [click](http://evil.example) **bold** `code` | cell\n# owned\n- item\n1. one"
-PANEL = f"""
-name = "hostile_panel"
-description = '''{HOSTILE_TEXT}'''
-seed = 5
-replications = 1
-weeks = 104
-start_date = "2008-01-07"
-batch_cost = 4000
-[counties]
-table = "{TABLE}"
-sample = 12
-[rollout]
-window_start = "2008-07-07"
-window_end = "2009-06-29"
-[estimation]
-outcomes = ["crime_rate"]
-estimators = ["twfe"]
-controls = ["not_yet"]
-window = [-3, 3]
-"""
+from tests.hostile import HOSTILE_TEXT, PANEL, ROOT, TABLE, cli, make_tiny_sweep, no_hang, no_model_built
 
 
-@contextmanager
-def no_hang(seconds=120):
-    """Fail (instead of hanging the suite) when the body blocks, as on a FIFO."""
-    def hung(*_):
-        raise TimeoutError(f"blocked for {seconds} s")
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+@pytest.fixture()
+def tiny_sweep(tmp_path):
+    return make_tiny_sweep(tmp_path)
+
+
+@pytest.fixture()
+def no_model(monkeypatch):
+    no_model_built(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -230,45 +201,17 @@ def test_parquet_columns_that_do_not_fit_are_refused_with_row_and_column(tmp_pat
 
 
 # --- item 4: a received folder with /dev/zero or a FIFO in place of a file ----------------------------------
-TINY = """
-name = "tiny"
-replications = 2
-seed = 1
-steps = 4
-outputs = ["removals_cumulative"]
-[fixed]
-n_residents = 100
-"""
-
-
-@pytest.fixture()
-def tiny_sweep(tmp_path):
-    spec = tmp_path / "tiny.toml"
-    spec.write_text(TINY)
-    out = tmp_path / "out"
-    assert main(["run", str(spec), "--out", str(out), "--quiet", "--workers", "1"]) == 0
-    return spec, out
-
-
-def _cli(capsys, *argv) -> tuple:
-    with no_hang(60):
-        code = main(list(argv))
-    captured = capsys.readouterr()
-    assert "Traceback" not in captured.err
-    return code, captured.out, captured.err
-
-
 @pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
 def test_a_record_that_is_a_device_or_fifo_is_damaged_set_aside_and_redone(tiny_sweep, capsys, special):
     spec, out = tiny_sweep
     record = sorted((out / "runs").iterdir())[0]
     record.unlink()
     os.mkfifo(record) if special == "fifo" else record.symlink_to(special)
-    code, text, _ = _cli(capsys, "status", str(out))
+    code, text, _ = cli(capsys, "status", str(out))
     assert code == 0 and "1 damaged" in text and "not a readable JSON record" in text
-    code, _, err = _cli(capsys, "run", str(spec), "--out", str(out), "--quiet", "--workers", "1")
+    code, _, err = cli(capsys, "run", str(spec), "--out", str(out), "--quiet", "--workers", "1")
     assert code == 0, err
-    code, text, _ = _cli(capsys, "status", str(out))
+    code, text, _ = cli(capsys, "status", str(out))
     assert code == 0 and "2/2 finished" in text
     assert len(list((out / "damaged").iterdir())) == 1
 
@@ -280,7 +223,7 @@ def test_a_manifest_that_is_a_device_or_fifo_is_refused_in_one_line(tiny_sweep, 
     os.mkfifo(out / "manifest.json") if special == "fifo" else (out / "manifest.json").symlink_to(special)
     for argv in (["status", str(out)], ["report", str(out), "--quiet"],
                  ["run", str(spec), "--out", str(out), "--quiet", "--workers", "1"]):
-        code, _, err = _cli(capsys, *argv)
+        code, _, err = cli(capsys, *argv)
         assert code == 2 and err.count("\n") == 1, (argv, err)
         assert "manifest.json" in err and ("symbolic link" in err or "not a regular file" in err), (argv, err)
 
@@ -290,7 +233,7 @@ def test_a_data_file_that_is_a_device_is_damaged_not_read(tiny_sweep, capsys):
     data = sorted((out / "data").iterdir())[0]
     data.unlink()
     data.symlink_to("/dev/zero")
-    code, text, _ = _cli(capsys, "status", str(out))
+    code, text, _ = cli(capsys, "status", str(out))
     assert code == 0 and "1 damaged" in text and "is a symbolic link" in text
 
 
@@ -298,12 +241,12 @@ def test_a_lock_that_is_a_fifo_or_garbage_is_named(tiny_sweep, capsys):
     spec, out = tiny_sweep
     lock = out / ".store.lock"
     lock.write_text('["garbage"]')
-    code, _, err = _cli(capsys, "run", str(spec), "--out", str(out), "--workers", "1")
+    code, _, err = cli(capsys, "run", str(spec), "--out", str(out), "--workers", "1")
     assert code == 0 and "took over the lock left by a holder its lock file does not name" in err
     assert "None" not in err
     lock.unlink()
     os.mkfifo(lock)
-    code, _, err = _cli(capsys, "run", str(spec), "--out", str(out), "--quiet", "--workers", "1")
+    code, _, err = cli(capsys, "run", str(spec), "--out", str(out), "--quiet", "--workers", "1")
     assert code == 2 and err.strip() == f"error: {lock} is not a regular file (a FIFO, a device or a socket); " \
         "remove it, then run again"
 
@@ -311,7 +254,7 @@ def test_a_lock_that_is_a_fifo_or_garbage_is_named(tiny_sweep, capsys):
 def test_a_spec_or_county_table_that_is_a_fifo_is_refused_not_waited_for(tmp_path, capsys):
     spec = tmp_path / "fifo.toml"
     os.mkfifo(spec)
-    code, _, err = _cli(capsys, "run", str(spec), "--out", str(tmp_path / "out"))
+    code, _, err = cli(capsys, "run", str(spec), "--out", str(tmp_path / "out"))
     assert code == 2 and "not a regular file" in err
     from experiments.panel.counties import CountyTableError, read_counties
 
@@ -321,16 +264,6 @@ def test_a_spec_or_county_table_that_is_a_fifo_is_refused_not_waited_for(tmp_pat
 
 
 # --- item 5: calibrations and panels are held against the sweep's size limits ------------------------------
-@pytest.fixture()
-def no_model(monkeypatch):
-    """Building a model fails the test: a size must be refused from the spec alone."""
-    import model
-
-    def built(*_, **__):
-        raise AssertionError("a model was built")
-    monkeypatch.setattr(model.SecureCommunitiesModel, "__init__", built)
-
-
 @pytest.mark.parametrize(("change", "key", "says"), [
     ({"steps": 100_000_000}, "steps", "100,000,000 weeks per run, above the limit of 10,000 steps (raise it with "
                                       "--max-steps"),
@@ -379,13 +312,13 @@ def test_a_panel_too_big_is_refused_naming_the_key_and_raised_with_the_flag(tmp_
     with pytest.raises(SpecError) as e:
         load_panel_spec(path)
     assert str(e.value).startswith(f"{path}: {key}: ") and says in str(e.value), str(e.value)
-    code, _, err = _cli(capsys, "panel", str(path), "--out", str(tmp_path / "out"), "--quiet")
+    code, _, err = cli(capsys, "panel", str(path), "--out", str(tmp_path / "out"), "--quiet")
     assert code == 2 and err.strip() == f"error: {e.value}"
     assert not (tmp_path / "out").exists()
     if "rows" not in says:
         return
     flags = ["--max-steps", "10" * 9, "--max-runs", "10" * 9, "--max-rows", "10" * 9]  # the sweep's flags raise it:
-    code, _, err = _cli(capsys, "panel", str(path), "--out", str(tmp_path / "out"), "--quiet", "--workers", "1",
+    code, _, err = cli(capsys, "panel", str(path), "--out", str(tmp_path / "out"), "--quiet", "--workers", "1",
                         *flags, "--scheduler", "tcp://127.0.0.1:1")
     assert code == 2 and "limit" not in err  # past the size check: the (absent) scheduler is what stops it
 
@@ -400,211 +333,3 @@ def test_a_hundred_thousand_county_table_is_refused_before_it_is_read(tmp_path, 
     with pytest.raises(SpecError, match=r"counties.table: 100,000 counties x 1 replications x 104 weeks = "
                                         r"10,400,000 county-weeks"):
         load_panel_spec(path, limits=__import__("experiments.core.schema").core.schema.Limits(rows=10_000_000))
-
-
-# --- item 7: a calibration's status and report check history.db as calibrate does ----------------------------
-TINY_CALIBRATION = """
-name = "tiny"
-seed = 11
-targets = ["C8a", "C9"]
-activation_week = 27
-[counties.national]
-n_residents = 400
-[parameters]
-clearance_prob_violent = { min = 0.3, max = 0.7 }
-[abc]
-population = 6
-generations = 2
-"""
-
-
-@pytest.fixture(scope="module")
-def calibrated(tmp_path_factory):
-    from experiments.calibration import calibrate
-
-    out = tmp_path_factory.mktemp("cal") / "tiny"
-    calibrate(parse_calibration_spec(tomllib.loads(TINY_CALIBRATION)), out, workers=1, quiet=True)
-    return out
-
-
-def _truncate(db):
-    db.write_bytes(db.read_bytes()[:3000])
-
-
-def _flip(db):
-    data = bytearray(db.read_bytes())
-    data[4096:4196] = bytes(b ^ 0xFF for b in data[4096:4196])  # the first b-tree page after the header page
-    db.write_bytes(bytes(data))
-
-
-def _empty(db):
-    db.write_bytes(b"")
-
-
-def _fifo(db):
-    db.unlink()
-    os.mkfifo(db)
-
-
-@pytest.mark.parametrize("damage", [_truncate, _flip, _empty, _fifo], ids=["truncated", "bit-flipped", "empty", "fifo"])
-def test_calibration_status_and_report_refuse_a_damaged_history_in_one_line(calibrated, tmp_path, capsys, damage):
-    import shutil
-
-    out = tmp_path / "copy"
-    shutil.copytree(calibrated, out)
-    code, text, _ = _cli(capsys, "status", str(out))
-    assert code == 0 and "2/2 generations, finished" in text
-    damage(out / "history.db")
-    for argv in (["status", str(out)], ["report", str(out), "--quiet"]):
-        code, _, err = _cli(capsys, *argv)
-        assert code == 3 and err.count("\n") == 1 and err.startswith(f"error: {out / 'history.db'} "), (argv, err)
-        assert "damaged" in err or "no pyabc history" in err, err
-
-
-# --- item 9 (the experiments side): a panel description that is not text is refused at load -----------------
-def test_a_panel_description_of_5_is_refused_before_anything_runs(tmp_path, capsys, no_model):
-    path = tmp_path / "evil.toml"
-    path.write_text(PANEL.replace(f"description = '''{HOSTILE_TEXT}'''", "description = 5"))
-    code, _, err = _cli(capsys, "panel", str(path), "--out", str(tmp_path / "P"), "--quiet")
-    assert code == 2 and err == f"error: {path}: description: must be text, got 5\n"
-    assert not (tmp_path / "P").exists()
-
-
-# --- item 6: a run copied in from another sweep is set aside and redone ------------------------------------
-def _copy_run(src: Path, dst: Path, run: str):
-    import shutil
-
-    for part, ext in (("runs", "json"), ("data", "parquet")):
-        shutil.copyfile(src / part / f"{run}.{ext}", dst / part / f"{run}.{ext}")
-
-
-def test_a_run_copied_from_another_sweep_is_set_aside_and_redone(tmp_path, capsys):
-    import json
-
-    import pandas as pd
-
-    mine, theirs = tmp_path / "mine.toml", tmp_path / "theirs.toml"
-    mine.write_text(TINY)
-    theirs.write_text(TINY.replace("seed = 1", "seed = 2").replace("n_residents = 100", "n_residents = 120"))
-    a, b = tmp_path / "a", tmp_path / "b"
-    for spec, out in ((mine, a), (theirs, b)):
-        assert main(["run", str(spec), "--out", str(out), "--quiet", "--workers", "1"]) == 0
-    capsys.readouterr()
-    before = pd.read_parquet(a / "runs.parquet").set_index("run_id")["seed"]
-    run = "p000000-r0001"
-    _copy_run(b, a, run)
-    code, text, _ = _cli(capsys, "status", str(a))
-    assert code == 0 and "1/2 finished" in text and f"DAMAGED {run}: runs/{run}.json was written by another job" in text
-    # the same record with this folder's fingerprint written in: its seed gives it away
-    rec = json.loads((a / "runs" / f"{run}.json").read_text())
-    rec["fingerprint"] = json.loads((a / "manifest.json").read_text())["fingerprint"]
-    (a / "runs" / f"{run}.json").write_text(json.dumps(rec))
-    code, _, err = _cli(capsys, "run", str(mine), "--out", str(a), "--workers", "1")
-    assert code == 0 and f"run {run} is damaged (runs/{run}.json has point 0, replicate 1, seed {rec['seed']}; " \
-        f"this spec gives that run point 0, replicate 1, seed {before[run]})" in err
-    after = pd.read_parquet(a / "runs.parquet").set_index("run_id")
-    assert after["seed"].to_dict() == before.to_dict() and (after["status"] == "ok").all()
-    assert "fingerprint" not in after.columns
-
-
-# --- item 10: the county generator writes only rows the panel accepts ---------------------------------------
-def test_the_generator_writes_only_counties_the_model_can_make(monkeypatch):
-    """`python -m experiments.panel.nation --n 100000 --seed 1` drew county 3452 with 71% foreign-born, a
-    composition the model refuses; the generator now scales such a county's foreign-born shares down until the
-    panel's own check (the model's ``validate_parameters``) accepts it. Checking all 100,000 rows takes about a
-    minute, so the check is applied here to the rows around 3452 only (the draws are the same)."""
-    import numpy as np
-
-    from experiments.panel import nation
-    from experiments.panel.counties import composition_problem
-
-    real, seen = nation.reachable, {}
-
-    def around_3452(shares, h_others, h_u):
-        rows = slice(3440, 3460)
-        seen["drawn"] = shares[rows].copy()
-        out = shares.copy()
-        out[rows] = real(shares[rows], h_others[rows], h_u)
-        return out
-
-    monkeypatch.setattr(nation, "reachable", around_3452)
-    table = nation.generate_counties(100_000, seed=1).iloc[3440:3460]
-    drawn = seen["drawn"][3451 - 3440]
-    assert composition_problem(*drawn, table["hispanic_share"].iloc[11]) is not None  # the defect: unreachable
-    for row in table.itertuples():
-        assert composition_problem(row.share_undocumented, row.share_lpr, row.share_naturalized,
-                                   row.hispanic_share) is None, row.county_id
-    county = table[table["county_id"] == 3452].iloc[0]
-    kept = county[["share_undocumented", "share_lpr", "share_naturalized"]].to_numpy(float) / drawn
-    assert np.allclose(kept, kept[0], atol=1e-4) and 0.8 < kept[0] < 1  # scaled down together, not redrawn
-    others = table[table["county_id"] != 3452]
-    assert np.array_equal(others[["share_undocumented", "share_lpr", "share_naturalized"]].to_numpy(),
-                          np.delete(seen["drawn"], 11, axis=0))  # counties the model can make are as drawn
-
-
-# --- item 11: the cosmetic list ------------------------------------------------------------------------------
-def test_the_unknown_key_hint_never_offers_factory():
-    with pytest.raises(SpecError) as e:
-        parse_spec({**SWEEP, "factroy": "x"})
-    assert "factory" not in str(e.value)
-    with pytest.raises(SpecError) as e:
-        parse_spec({**SWEEP, "zzzzzzzz": 1})
-    assert "allowed:" in str(e.value) and "factory" not in str(e.value)
-
-
-@pytest.mark.parametrize("name", [".", "..", "../x", "a/b", ""])
-def test_panel_names_are_plain(name):
-    with pytest.raises(SpecError, match=r"^name: required; a plain name"):
-        parse_panel_spec({"name": name}, check_table=False)
-
-
-def test_status_of_a_sweep_without_records_says_no_mean(tmp_path, capsys):
-    from experiments.core.status import format_store_status
-
-    text = format_store_status({"ok": 0, "total": 2, "failed": 0, "missing": 2, "damaged": [], "failures": [],
-                                "run_seconds": 0.0, "mean_run_seconds": float("nan"), "sessions": 1,
-                                "created": "now", "git": {}}, "sweep s", "python -m experiments run")
-    assert "nan" not in text and "run time so far 0.0 s;" in text
-
-
-def test_sigterm_while_starting_ends_in_words(tmp_path):
-    import subprocess
-    import sys
-    import time
-
-    proc = subprocess.Popen([sys.executable, "-m", "experiments", "status", str(tmp_path)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.4)  # inside the command line's imports (they take a second or two)
-    proc.terminate()
-    _, err = proc.communicate(timeout=60)
-    if proc.returncode != 143:
-        pytest.skip(f"the command finished before the signal (exit {proc.returncode})")
-    assert err.strip() == "interrupted by SIGTERM: run the same command again (finished runs are kept)"
-
-
-def test_an_activation_date_long_before_the_panel_is_named_as_a_date(tmp_path):
-    import pandas as pd
-
-    from experiments.panel.counties import CountyTableError
-    from experiments.panel.design import build_design
-
-    table = pd.read_csv(TABLE).head(12)
-    table["activation_date"] = "2009-01-05"
-    table.loc[3, "activation_date"] = "1850-01-01"
-    table.to_csv(tmp_path / "c.csv", index=False)
-    spec = parse_panel_spec({"name": "x", "weeks": 104, "start_date": "2008-01-07",
-                             "counties": {"table": str(tmp_path / "c.csv")},
-                             "rollout": {"rule": "table", "window_start": "2008-03-03", "window_end": "2009-01-01"}})
-    with pytest.raises(CountyTableError) as e:
-        build_design(spec)
-    assert str(e.value) == f"county_id {table['county_id'].iloc[3]}, activation_date: 1850-01-01 is before the panel " \
-        "starts (2008-01-07); give a date from 2007-12-31 on (week 0: active from the start), or a later start_date"
-
-
-def test_an_activation_week_past_the_horizon_is_said_in_the_report(tiny_sweep):
-    _, out = tiny_sweep  # 4 weeks; the model's default activation week is 52
-    from experiments.reports import build_report
-
-    text = build_report(out).read_text()
-    assert "**The program never starts in these runs:** the activation week (52) is after the last simulated week " \
-        "(4)." in text
