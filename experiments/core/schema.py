@@ -78,8 +78,15 @@ def plain_name(value) -> bool:
     return isinstance(value, str) and NAME.fullmatch(value) is not None
 
 
+MESSAGE_CHARS = 400  # a message longer than this (a value echoed from a hostile spec) is cut: one readable line
+
+
 def fail(key: str, message: str, where: str = ""):
-    """Raise the spec's error: ``<where><key>: <message>``."""
+    """Raise the spec's error: ``<where><key>: <message>``, on one line and at most ``MESSAGE_CHARS`` long
+    after the key (a value the spec gave is echoed, and a spec may give a megabyte)."""
+    message = " ".join(str(message).splitlines())
+    if len(message) > MESSAGE_CHARS:
+        message = message[:MESSAGE_CHARS - 5] + " ..."
     raise SpecError(f"{where}{key}: {message}")
 
 
@@ -95,7 +102,9 @@ def check_keys(table: dict, allowed, prefix: str, where: str, shown=None) -> Non
     shown = allowed if shown is None else shown
     for key in table:
         if key not in allowed:
-            hint = suggestion(key, shown) or f"; allowed: {sorted(shown)}"
+            names = sorted(map(str, shown))  # at most 12 named: a message stays one readable line
+            listed = ", ".join(map(repr, names[:12])) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
+            hint = suggestion(key, shown) or f"; allowed: [{listed}]"
             fail(prefix + key, f"unknown key{hint}", where)
 
 

@@ -162,7 +162,8 @@ def validate_counties(raw: pd.DataFrame, source: str = "county table", csv: bool
     for i, rec in enumerate(raw.to_dict("records")):
         where = f"{source} {'line ' + str(i + 2) if csv else 'row ' + str(i)}"
         if not blank(rec.get("county_id")):
-            where += f" (county_id {str(rec['county_id']).strip()})"
+            shown = " ".join(str(rec["county_id"]).split())
+            where += f" (county_id {shown if len(shown) <= 24 else shown[:21] + '...'})"
         empty = [col for col in REQUIRED if blank(rec[col])]
         errors += [f"{where}, {col}: missing value" for col in empty]
         rows.append(dict(rec) if empty else _row(rec, where, h_u, errors))
