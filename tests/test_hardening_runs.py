@@ -233,3 +233,50 @@ def test_an_activation_week_past_the_horizon_is_said_in_the_report(tiny_sweep):
     text = build_report(out).read_text()
     assert "**The program never starts in these runs:** the activation week (52) is after the last simulated week " \
         "(4)." in text
+
+
+# --- item 8: the forkserver dies while a worker starts ----------------------------------------------------------
+def test_a_worker_that_cannot_start_counts_as_a_dead_worker_and_the_sweep_goes_on(tmp_path, monkeypatch, capsys):
+    """Killing the forkserver while workers start made ``Process.start`` raise ``EOFError: unexpected EOF`` in
+    the driver, which crashed (exit 1). The same error, raised here at the first start, is now a dead worker:
+    the run is retried (a new forkserver comes up) and the sweep finishes."""
+    from multiprocessing.context import ForkServerProcess
+
+    import pandas as pd
+
+    real, calls = ForkServerProcess.start, {"n": 0}
+
+    def start(self):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise EOFError("unexpected EOF")
+        return real(self)
+
+    monkeypatch.setattr(ForkServerProcess, "start", start)
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY)
+    out = tmp_path / "out"
+    code, _, err = cli(capsys, "run", str(spec), "--out", str(out), "--quiet", "--workers", "2")
+    assert code == 0, err
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert (runs["status"] == "ok").all() and len(runs) == 2 and runs["worker_deaths"].sum() == 1
+    assert calls["n"] >= 3  # the failed start, then two workers
+
+
+def test_a_worker_that_never_starts_is_recorded_failed_not_a_crash(tmp_path, monkeypatch, capsys):
+    from multiprocessing.context import ForkServerProcess
+
+    import pandas as pd
+
+    def start(self):
+        raise EOFError("unexpected EOF")
+
+    monkeypatch.setattr(ForkServerProcess, "start", start)
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY)
+    out = tmp_path / "out"
+    code, _, err = cli(capsys, "run", str(spec), "--out", str(out), "--quiet", "--workers", "2", "--retries", "1")
+    assert code == 3, err  # some runs failed (recorded); running again redoes them
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert (runs["status"] == "failed").all() and (runs["worker_deaths"] == 2).all()
+    assert runs["error"].iloc[0] == "worker could not start: EOFError: unexpected EOF (tried 2 times)"
