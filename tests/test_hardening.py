@@ -18,17 +18,7 @@ from experiments.panel import run_panel
 from experiments.panel.spec import parse_panel_spec
 from experiments.reports.markdown import escaped
 from experiments.sweep.spec import parse_spec
-from tests.hostile import HOSTILE_TEXT, PANEL, ROOT, TABLE, cli, make_tiny_sweep, no_hang, no_model_built
-
-
-@pytest.fixture()
-def tiny_sweep(tmp_path):
-    return make_tiny_sweep(tmp_path)
-
-
-@pytest.fixture()
-def no_model(monkeypatch):
-    no_model_built(monkeypatch)
+from tests.hostile import HOSTILE_TEXT, PANEL, ROOT, TABLE, cli, no_hang
 
 
 @pytest.fixture(scope="module")

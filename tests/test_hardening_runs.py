@@ -3,7 +3,6 @@ text, runs copied in from another sweep, the county generator, and the cosmetic 
 
 import json
 import os
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,43 +12,21 @@ from experiments.calibration.spec import parse_calibration_spec
 from experiments.core.schema import SpecError
 from experiments.panel.spec import parse_panel_spec
 from experiments.sweep.spec import parse_spec
-from tests.hostile import HOSTILE_TEXT, PANEL, ROOT, TABLE, TINY, cli, make_tiny_sweep, no_model_built
+from tests.hostile import HOSTILE_TEXT, PANEL, ROOT, TABLE, TINY, cli
+from tests.test_calibration_abc import tiny
 
 SWEEP = {"name": "s", "model": "ishigami", "steps": 1}
 
 
-@pytest.fixture()
-def tiny_sweep(tmp_path):
-    return make_tiny_sweep(tmp_path)
-
-
-@pytest.fixture()
-def no_model(monkeypatch):
-    no_model_built(monkeypatch)
-
-
 # --- item 7: a calibration's status and report check history.db as calibrate does ----------------------------
-TINY_CALIBRATION = """
-name = "tiny"
-seed = 11
-targets = ["C8a", "C9"]
-activation_week = 27
-[counties.national]
-n_residents = 400
-[parameters]
-clearance_prob_violent = { min = 0.3, max = 0.7 }
-[abc]
-population = 6
-generations = 2
-"""
-
-
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory):
     from experiments.calibration import calibrate
 
     out = tmp_path_factory.mktemp("cal") / "tiny"
-    calibrate(parse_calibration_spec(tomllib.loads(TINY_CALIBRATION)), out, workers=1, quiet=True)
+    small = tiny(**{"counties.national.n_residents": 400, "abc.population": 6, "abc.generations": 2,
+                    "parameters.acquaintance_knowing_prob": None})  # test_calibration_abc's, smaller
+    calibrate(parse_calibration_spec(small), out, workers=1, quiet=True)
     return out
 
 
