@@ -6,14 +6,28 @@ limits, a full disk), with a one-line message; 130 / 143 interrupted by Ctrl-C /
 are kept; run again to resume).
 """
 
-import argparse
+import signal
 import sys
 
-from .core.runner import SchedulerError
-from .core.schema import SpecError
-from .core.store import StoreError
-from .panel.counties import CountyTableError
-from .sweep.limits import DEFAULT_LIMITS, FLAGS, Limits
+
+def _stopped(signum, frame):
+    """SIGTERM outside a run (while starting, reading or reporting): said in words, not a silent -15. During
+    a run the executor's own handler (``core.execute.stop_on_sigterm``) takes over and keeps finished runs."""
+    print(f"interrupted by {signal.Signals(signum).name}: run the same command again (finished runs are kept)",
+          file=sys.stderr)
+    sys.exit(128 + signum)
+
+
+if __name__ == "__main__":  # the imports below take a second or two: a SIGTERM in them ends in words too
+    signal.signal(signal.SIGTERM, _stopped)
+
+import argparse  # noqa: E402
+
+from .core.runner import SchedulerError  # noqa: E402
+from .core.schema import SpecError  # noqa: E402
+from .core.store import StoreError  # noqa: E402
+from .panel.counties import CountyTableError  # noqa: E402
+from .sweep.limits import DEFAULT_LIMITS, FLAGS, Limits  # noqa: E402
 
 USAGE_ERRORS = (SpecError, StoreError, SchedulerError, FileNotFoundError, CountyTableError)
 
@@ -34,6 +48,17 @@ def _positive(text: str) -> int:
     return value
 
 
+def _limit_flags(parser) -> None:
+    """The size limits, the same flags for every kind of spec (sweep, calibration, panel)."""
+    for what, flag in FLAGS.items():
+        parser.add_argument(flag, type=_positive, default=None, dest=f"max_{what}",
+                            help=f"refuse specs above this many {what} (default {getattr(DEFAULT_LIMITS, what):,})")
+
+
+def _limits(args) -> Limits:
+    return Limits(**{w: getattr(args, f"max_{w}") or getattr(DEFAULT_LIMITS, w) for w in FLAGS})
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m experiments", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -48,10 +73,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="register a model for this run (imports that code); the spec names it as model = NAME")
     run.add_argument("--retries", type=int, default=2,
                      help="times a run whose worker process died is tried again before it is recorded failed (2)")
-    for what, flag in FLAGS.items():
-        run.add_argument(flag, type=_positive, default=None, dest=f"max_{what}",
-                         help=f"refuse specs above this many {what} (default {getattr(DEFAULT_LIMITS, what):,})")
     run.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
+    _limit_flags(run)
     cal = sub.add_parser("calibrate", help="fit parameters to the calibration targets (ABC-SMC); run it again to "
                                           "resume from the last finished generation")
     cal.add_argument("spec", help="a TOML calibration spec, e.g. experiments/specs/calibration_smoke.toml")
@@ -64,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--retries", type=int, default=2,
                      help="times an evaluation whose worker process died is tried again (2)")
     cal.add_argument("--quiet", action="store_true", help="no progress bars (CI)")
+    _limit_flags(cal)
     panel = sub.add_parser("panel", help="run a county panel (docs/panel.md); run it again to resume")
     panel.add_argument("spec", help="a TOML panel spec, e.g. experiments/specs/panel_smoke.toml")
     panel.add_argument("--out", help="results folder (default results/<spec name>)")
@@ -71,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="local worker processes (default: the cores); 1 = serial, in this process")
     panel.add_argument("--scheduler", help="run on a Dask distributed cluster at tcp://HOST:PORT")
     panel.add_argument("--quiet", action="store_true", help="no progress bar (CI)")
+    _limit_flags(panel)
     status = sub.add_parser("status", help="show a sweep's, a calibration's or a panel's progress")
     status.add_argument("dir")
     report = sub.add_parser("report", help="analyze a sweep, a calibration or a panel; write figures and report.md "
@@ -89,7 +114,7 @@ def _run(args) -> int:
             register_from_flag(text)
         except ValueError as e:
             raise SpecError(str(e)) from None
-    limits = Limits(**{w: getattr(args, f"max_{w}") or getattr(DEFAULT_LIMITS, w) for w in FLAGS})
+    limits = _limits(args)
     if args.retries < 0:
         raise SpecError(f"--retries must be >= 0, got {args.retries}")
     result = run_sweep(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
@@ -104,7 +129,7 @@ def _calibrate(args) -> int:
     if args.retries < 0:
         raise SpecError(f"--retries must be >= 0, got {args.retries}")
     print(calibrate(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
-                    max_retries=args.retries, generations=args.generations))
+                    max_retries=args.retries, generations=args.generations, limits=_limits(args)))
     return 0
 
 
@@ -140,7 +165,7 @@ def main(argv=None) -> int:
             from .panel import run_panel
 
             result = run_panel(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler,
-                               quiet=args.quiet)
+                               quiet=args.quiet, limits=_limits(args))
             print(result)
             return 0 if result.failed == 0 else 3
         if args.command == "status":

@@ -44,3 +44,19 @@ def dask_cluster(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+@pytest.fixture()
+def tiny_sweep(tmp_path):
+    """A finished 2-run sweep of 100 residents over 4 weeks: (its spec file, its folder) (tests/hostile.py)."""
+    from tests.hostile import make_tiny_sweep
+
+    return make_tiny_sweep(tmp_path)
+
+
+@pytest.fixture()
+def no_model(monkeypatch):
+    """Building a model fails the test: what is checked must be refused from the spec alone."""
+    from tests.hostile import no_model_built
+
+    no_model_built(monkeypatch)

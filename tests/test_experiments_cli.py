@@ -71,12 +71,12 @@ def test_a_full_disk_ends_in_one_line(tiny, tmp_path, capsys, monkeypatch):
     real = experiments.core.store.atomic_write
     full = {"now": False}
 
-    def disk_fills_at_the_first_run(path, write):
+    def disk_fills_at_the_first_run(path, write, root=None):
         if Path(path).parent.name == "data":
             full["now"] = True
         if full["now"]:  # from then on every write fails, as on a full disk (runs.parquet in `finally` too)
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return real(path, write)
+        return real(path, write, root)
 
     monkeypatch.setattr(experiments.core.store, "atomic_write", disk_fills_at_the_first_run)
     out = tmp_path / "out"

@@ -37,9 +37,18 @@ import numpy as np
 import pandas as pd
 
 from ..core.runner import DaskExecutor, ProcessExecutor, SerialExecutor, run_seed
-from ..core.store import Store, StoreError, StoreMismatch, git_commit, package_versions, write_json, write_parquet
+from ..core.schema import DEFAULT_LIMITS
+from ..core.store import (
+    Store,
+    StoreMismatch,
+    git_commit,
+    package_versions,
+    safe_target,
+    write_json,
+    write_parquet,
+)
 from .abc import build_abc, pyabc_module
-from .folder import HISTORY, KIND, POSTERIOR, PREDICTIVE, STATE, CalibrationError, read_state
+from .folder import HISTORY, KIND, POSTERIOR, PREDICTIVE, STATE, CalibrationError, check_history, read_state
 from .posterior import posterior_sample
 from .sampler import make_sampler
 from .simulator import EvalTask, Simulator, simulate_point
@@ -78,9 +87,8 @@ def _executor(workers, scheduler, max_retries=2):
 def _check_folder(out: Path, fingerprint: str):
     store = Store(out, parts=())
     existing = store.check_target()
-    for name in (HISTORY, STATE, POSTERIOR, PREDICTIVE):
-        if (out / name).is_symlink():
-            raise StoreError(f"{out}/{name} is a symbolic link; refusing to write through it")
+    for name in (HISTORY, STATE, POSTERIOR, PREDICTIVE):  # no link or special file where they go
+        safe_target(out / name, out)
     if existing is not None:
         if existing.get("kind") != KIND:
             raise StoreMismatch(f"{out} holds a sweep, not a calibration; give another --out folder")
@@ -90,23 +98,8 @@ def _check_folder(out: Path, fingerprint: str):
     return store
 
 
-def _history_ok(db: Path) -> None:
-    import sqlite3
-
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            result = con.execute("PRAGMA quick_check").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as e:
-        raise CalibrationError(f"{db} is damaged ({e}); move it away and run again to start afresh") from None
-    if result != "ok":
-        raise CalibrationError(f"{db} is damaged (SQLite quick_check: {result}); move it away and run again")
-
-
 def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observed=None,
-              max_retries: int = 2, generations: int | None = None) -> CalibrationResult:
+              max_retries: int = 2, generations: int | None = None, limits=None) -> CalibrationResult:
     """Run a calibration, or resume it from its history; then write the posterior and the predictive runs.
 
     spec: a path or a ``CalibrationSpec``. out: the folder (default ``results/<name>``). workers: local
@@ -114,7 +107,8 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
     cluster. observed: values to fit instead of the published ones (synthetic targets), by target id.
     generations: run up to this many generations instead of the spec's ``abc.generations`` (a finished
     calibration goes on from its last generation). Everything is checked before the folder is created;
-    then it is locked (one driver per folder).
+    then it is locked (one driver per folder). limits: the sizes refused (``core.schema.Limits``; default the
+    sweep's defaults).
     """
     import logging
 
@@ -122,7 +116,9 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
     from ..core.runner import check_scheduler
 
     t_start = time.perf_counter()
-    spec = with_generations(spec if isinstance(spec, CalibrationSpec) else load_calibration_spec(spec), generations)
+    if not isinstance(spec, CalibrationSpec):
+        spec = load_calibration_spec(spec, limits or DEFAULT_LIMITS)
+    spec = with_generations(spec, generations)
     obs = observed_values(spec, observed)
     fingerprint = spec.fingerprint(observed)
     out = Path(out) if out is not None else Path("results") / spec.name
@@ -134,7 +130,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
         check_scheduler(scheduler)
     db = out / HISTORY
     if db.exists():
-        _history_ok(db)
+        check_history(db)
     pyabc = pyabc_module()
     logging.getLogger("ABC").setLevel(logging.WARNING)
     meta = {"kind": KIND, **spec.resolved(observed), "git": git_commit(),
@@ -145,8 +141,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
         store.open(spec.name, fingerprint, meta, {})
         try:
             if store.lock.stale:
-                s = store.lock.stale
-                print(f"{out}: took over the lock left by pid {s.get('pid')} on {s.get('host')}", file=sys.stderr)
+                print(f"{out}: took over the lock left by {store.lock.who(store.lock.stale)}", file=sys.stderr)
             executor = _executor(workers, scheduler, max_retries)
             log = dict(read_state(out).get("generations", {}))
 
@@ -154,7 +149,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
                 if t >= 0:
                     log[str(t + 1)] = entry
                     write_json(out / STATE, {"finished": False, "stopped": None, "planned": spec.generations,
-                                             "generations": log})
+                                             "generations": log}, out)
 
             sampler = make_sampler(spec.seed, executor, quiet, spec.generations, progress)
             abc = build_abc(spec, sampler)
@@ -216,10 +211,11 @@ def _finish(out: Path, spec: CalibrationSpec, n_done: int, executor, quiet: bool
 
     log = {k: v for k, v in log.items() if int(k) <= n_done}  # a generation sampled but not stored
     posterior = posterior_sample(out, spec)
-    atomic_write(out / POSTERIOR, lambda p: posterior.to_csv(p, index=False, float_format="%.10g"))
+    atomic_write(out / POSTERIOR, lambda p: posterior.to_csv(p, index=False, float_format="%.10g"), out)
     if spec.predictive and _predictive_generation(out) != n_done:
-        write_parquet(out / PREDICTIVE, run_predictive(spec, posterior, executor, quiet, n_done))
-    write_json(out / STATE, {"finished": True, "stopped": stopped, "planned": spec.generations, "generations": log})
+        write_parquet(out / PREDICTIVE, run_predictive(spec, posterior, executor, quiet, n_done), out)
+    write_json(out / STATE, {"finished": True, "stopped": stopped, "planned": spec.generations, "generations": log},
+               out)
 
 
 def _stopped(history, spec) -> str | None:

@@ -14,17 +14,20 @@ from model.parameters import DEFAULTS
 
 from ..core.schema import (
     ANY,
+    DEFAULT_LIMITS,
     PRESET_KEY,
+    PROSE,
     REQUIRED,
     Choice,
     Int,
     Key,
+    Limits,
     Number,
     PlainName,
     SpecError,
     Strings,
     Table,
-    Text,
+    check_limit,
     fail,
     read_toml,
     suggestion,
@@ -180,7 +183,7 @@ ABC = Table({
 SPEC = Table({
     "name": Key(PlainName(), REQUIRED, "the calibration's name (results/<name>)",
                 missing=f"required; {PlainName.allowed}, got None"),
-    "description": Key(Text(), "", "what the calibration fits"),
+    "description": Key(PROSE, "", "what the calibration fits"),
     "seed": Key(Int(minimum=0), 0, "the root seed"),
     "targets": Key(ANY, REQUIRED, "\"all\" or a list of target ids (experiments/targets.toml) to fit",
                    missing="required: \"all\" or a list of target ids from experiments/targets.toml"),
@@ -383,12 +386,40 @@ def _abc(values, where) -> dict:
             "min_acceptance_rate": abc["min_acceptance_rate"]}
 
 
-def parse_calibration_spec(raw: dict, where: str = "", targets_file=None) -> CalibrationSpec:
-    """Validate a calibration spec given as a dict (the parsed TOML); nothing runs."""
+def check_calibration_size(values: dict, abc: dict, targets, limits: Limits, where: str = "") -> None:
+    """The calibration's size, computed from the spec before any model is built, held against ``limits``
+    (the sweep's): weeks per run, particles per generation, model runs over every generation, predictive runs."""
+    from .targets import weeks_needed
+
+    need = weeks_needed(targets, values["activation_week"])
+    counties = len(need) or 1
+    weeks = values["steps"] if values["steps"] is not None else max(need.values(), default=0)
+    key = "steps" if values["steps"] is not None else "activation_week"
+    check_limit("steps", weeks, key, f"{weeks:,} weeks per run", limits, where)
+    pop, generations, reps = abc["population"], abc["generations"], values["replications"]
+    check_limit("points", max(pop), "abc.population", f"{max(pop):,} particles in a generation", limits, where)
+    particles = sum(pop[min(t, len(pop) - 1)] for t in range(min(generations, len(pop)))) \
+        + pop[-1] * max(generations - len(pop), 0)
+    runs = particles * reps * counties
+    factors = {"abc.generations": generations, "abc.population": max(pop), "replications": reps}
+    check_limit("runs", runs, max(factors, key=factors.get),
+                f"{generations:,} generations x up to {max(pop):,} particles x {reps:,} replications x {counties} "
+                f"count{'y' if counties == 1 else 'ies'} = {runs:,} runs", limits, where)
+    predictive = values["predictive"] * reps * counties
+    check_limit("runs", predictive, "predictive", f"{values['predictive']:,} draws x {reps:,} replications x "
+                f"{counties} count{'y' if counties == 1 else 'ies'} = {predictive:,} predictive runs", limits, where)
+
+
+def parse_calibration_spec(raw: dict, where: str = "", targets_file=None, *,
+                           limits: Limits = DEFAULT_LIMITS) -> CalibrationSpec:
+    """Validate a calibration spec given as a dict (the parsed TOML); nothing runs. ``limits``: what size is
+    refused (the sweep's limits)."""
     if not isinstance(raw, dict):
         raise SpecError(f"{where}a calibration spec must be a table")
     values = SPEC.read(raw, "", where)
     targets, check_targets, all_targets, county_types = _targets(values, where, targets_file)
+    abc = _abc(values, where)
+    check_calibration_size(values, abc, targets + check_targets, limits, where)
     params_raw = values["parameters"]
     if not isinstance(params_raw, dict) or not params_raw:
         fail("parameters", "required: a table of the parameters to fit and their priors", where)
@@ -399,7 +430,6 @@ def parse_calibration_spec(raw: dict, where: str = "", targets_file=None) -> Cal
                 fail(f"parameters.{p.name}.targets[{i}]", f"unknown target {t!r}", where)
     fixed, preset = _fixed(values, {p.name for p in priors}, county_types, where)
     counties = _counties(values, targets + check_targets, priors, fixed, preset, county_types, where)
-    abc = _abc(values, where)
     return CalibrationSpec(values["name"], values["description"], values["seed"], targets, check_targets, counties,
                            values["replications"], values["activation_week"], priors, abc["population"],
                            abc["generations"], abc["epsilon"], abc["quantile"], abc["initial_epsilon"],
@@ -407,11 +437,11 @@ def parse_calibration_spec(raw: dict, where: str = "", targets_file=None) -> Cal
                            county_sources={c: county_types[c].description for c in counties})
 
 
-def load_calibration_spec(path) -> CalibrationSpec:
+def load_calibration_spec(path, limits: Limits = DEFAULT_LIMITS) -> CalibrationSpec:
     """Read and validate a calibration spec file."""
     path = Path(path)
     raw = read_toml(path)
     if "targets" not in raw and ({"design", "outputs", "steps", "model"} & set(raw)):
         raise SpecError(f"{path}: a sweep spec, not a calibration: run it with `python -m experiments run`")
-    return parse_calibration_spec(raw, f"{path}: ")
+    return parse_calibration_spec(raw, f"{path}: ", limits=limits)
 

@@ -16,7 +16,20 @@ import numpy as np
 from model import SecureCommunitiesModel, validate_parameters
 from model.parameters import PARAMETER_TABLE
 
-from ..core.schema import ANY, REQUIRED, Choice, Key, Number, SpecError, Table, Text, check_keys, fail, suggestion
+from ..core.schema import (
+    ANY,
+    PROSE,
+    REQUIRED,
+    Choice,
+    Key,
+    Number,
+    SpecError,
+    Table,
+    Text,
+    check_keys,
+    fail,
+    suggestion,
+)
 from .statistics import STATISTICS
 
 TARGETS_FILE = Path(__file__).resolve().parents[1] / "targets.toml"  # experiments/targets.toml
@@ -104,7 +117,7 @@ def _county_type(name, table, where) -> County:
                 params[k] = PARAMETER_TABLE[k].check(v)
             except ValueError as e:
                 fail(f"counties.{name}.{k}", str(e), where)
-    return County(name, str(table.get("description", "")), params)
+    return County(name, PROSE(table.get("description", ""), f"counties.{name}.description", where), params)
 
 
 def _target(tid, t, counties, where) -> Target:

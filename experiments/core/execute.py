@@ -90,7 +90,9 @@ class Job:
     name, fingerprint, manifest, tables: what ``Store.open`` records. total: tasks in all.
     tasks(done): the tasks still to run, given the run ids already finished. write(store, result):
     stores one result. fn: the task function the executor maps (None: the sweep's ``run_task``).
-    opened(): called once the folder is locked. finish(complete): called, lock held, before the runs
+    expect(run_id): (point_id, replicate, seed) the job gives that run, None for a run id it does not have (a
+    record that disagrees is set aside and redone). opened(): called once the folder is locked.
+    finish(complete): called, lock held, before the runs
     table is written; ``complete`` is true when every task has finished ok.
     """
 
@@ -103,6 +105,7 @@ class Job:
     write: Callable
     fn: Callable | None = None
     unit: str = "run"
+    expect: Callable[[str], tuple | None] | None = None
     opened: Callable[[], None] = lambda: None
     finish: Callable[[bool], None] = lambda complete: None
 
@@ -122,13 +125,11 @@ def run_tasks(job: Job, store: Store, out: Path, *, workers: int, scheduler=None
                        {**job.manifest, "total_runs": job.total, "git": git_commit(), "packages": package_versions()},
                        job.tables)
             if store.lock.stale:
-                s = store.lock.stale
-                say(f"{out}: took over the lock left by pid {s.get('pid')} on {s.get('host')} (since "
-                    f"{s.get('since')}), which is no longer running")
+                say(f"{out}: took over the lock left by {store.lock.who(store.lock.stale)}, which is no longer running")
             for name in store.repaired:
                 say(f"{out}: {name} was damaged; written again from the spec")
             job.opened()
-            scan = store.scan()
+            scan = store.scan(job.expect)
             for d in scan.damaged:
                 dest = store.set_aside(d)
                 session.damaged.append(d.run_id)

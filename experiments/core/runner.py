@@ -196,7 +196,12 @@ class ProcessExecutor:
         life_r, life_w = self.ctx.Pipe(duplex=False)
         process = self.ctx.Process(target=_worker_main, args=(child_conn, life_r), daemon=True,
                                    name="sweep-worker")
-        process.start()
+        try:
+            process.start()
+        except BaseException:
+            for c in (conn, child_conn, life_r, life_w):
+                c.close()
+            raise
         child_conn.close()
         life_r.close()
         worker = _Worker(process, conn, life_w)
@@ -225,7 +230,17 @@ class ProcessExecutor:
                 if task is None:
                     exhausted = True
                     break
-                worker = idle.pop() if idle else self._start()
+                try:
+                    worker = idle.pop() if idle else self._start()
+                except (EOFError, OSError) as e:  # the forkserver died as a worker started: a worker death
+                    n = deaths[task.run_id] = deaths.get(task.run_id, 0) + 1
+                    if n <= self.max_retries:
+                        retry.append(task)  # the next start brings up a new forkserver
+                    else:
+                        lost = _lost(task, f"worker could not start: {type(e).__name__}: {e} (tried {n} times)")
+                        lost["record"]["worker_deaths"] = n
+                        yield lost
+                    continue
                 try:
                     worker.conn.send((fn, task))
                 except OSError:  # it died while idle (out of memory, say): replace it

@@ -24,6 +24,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .files import SPEC_BYTES, NotARegularFile, read_text
+
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")  # plain names: sweeps, calibrations, panels, models, folders
 PRESET_KEY = "preset"  # a pseudo-parameter of sweep and calibration specs: the named preset's policy levers
 REQUIRED = object()  # a key without a default
@@ -34,13 +36,57 @@ class SpecError(ValueError):
     """A spec that cannot be run; the message names the key."""
 
 
+# --- sizes: every kind of spec is held against the same limits, computed from the spec before anything is built -
+@dataclass(frozen=True)
+class Limits:
+    """How big a spec (a sweep, a calibration, a panel) may be before it is refused; each can be raised
+    (``--max-points`` etc., or ``Limits(runs=...)``).
+
+    points: parameter points of a sweep's design (particles per generation of a calibration); runs: model
+    runs in all; steps: weeks per run; rows: collected rows the runs would store.
+    """
+
+    points: float = 100_000
+    runs: float = 1_000_000
+    steps: float = 10_000
+    rows: float = 20_000_000
+
+
+DEFAULT_LIMITS = Limits()
+UNLIMITED = Limits(math.inf, math.inf, math.inf, math.inf)
+FLAGS = {"points": "--max-points", "runs": "--max-runs", "steps": "--max-steps", "rows": "--max-rows"}
+
+
+def over(what: str, value, limits: Limits) -> str | None:
+    """Why ``value`` is too many ``what`` (None: it is not)."""
+    limit = getattr(limits, what)
+    if value <= limit:
+        return None
+    return f"above the limit of {limit:,.0f} {what} (raise it with {FLAGS[what]} or Limits({what}=...))"
+
+
+def check_limit(what: str, value, key: str, how: str, limits: Limits, where: str = "") -> None:
+    """Refuse a spec whose ``value`` of ``what`` is over its limit, naming ``key``; ``how`` says how it was
+    counted (``3 generations x 100 particles = 300 runs``)."""
+    problem = over(what, value, limits)
+    if problem:
+        fail(key, f"{how}, {problem}", where)
+
+
 def plain_name(value) -> bool:
     """A letter, then up to 63 letters, digits, '_' or '-': no dots, no slashes, no spaces."""
     return isinstance(value, str) and NAME.fullmatch(value) is not None
 
 
+MESSAGE_CHARS = 400  # a message longer than this (a value echoed from a hostile spec) is cut: one readable line
+
+
 def fail(key: str, message: str, where: str = ""):
-    """Raise the spec's error: ``<where><key>: <message>``."""
+    """Raise the spec's error: ``<where><key>: <message>``, on one line and at most ``MESSAGE_CHARS`` long
+    after the key (a value the spec gave is echoed, and a spec may give a megabyte)."""
+    message = " ".join(str(message).splitlines())
+    if len(message) > MESSAGE_CHARS:
+        message = message[:MESSAGE_CHARS - 5] + " ..."
     raise SpecError(f"{where}{key}: {message}")
 
 
@@ -50,11 +96,15 @@ def suggestion(name, choices) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def check_keys(table: dict, allowed, prefix: str, where: str) -> None:
-    """Refuse a key that is not allowed, with the closest allowed one (or the list of them)."""
+def check_keys(table: dict, allowed, prefix: str, where: str, shown=None) -> None:
+    """Refuse a key that is not allowed, with the closest allowed one (or the list of them). ``shown``: the
+    keys a hint may name (default: all allowed; a key read only to be refused with its own message is not)."""
+    shown = allowed if shown is None else shown
     for key in table:
         if key not in allowed:
-            hint = suggestion(key, allowed) or f"; allowed: {sorted(allowed)}"
+            names = sorted(map(str, shown))  # at most 12 named: a message stays one readable line
+            listed = ", ".join(map(repr, names[:12])) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
+            hint = suggestion(key, shown) or f"; allowed: [{listed}]"
             fail(prefix + key, f"unknown key{hint}", where)
 
 
@@ -81,11 +131,12 @@ class Int(Check):
         return "an integer" + _bounds(self.minimum, self.maximum)
 
     def __call__(self, value, key, where=""):
+        shown = value.strip() if isinstance(value, str) else value
         if self.text and not isinstance(value, bool):
             value = _from_text(value, key, where, whole=True)
         if isinstance(value, bool) or not isinstance(value, int):
-            fail(key, f"must be an integer, got {value!r}", where)
-        _within(value, key, where, self.minimum, self.maximum)
+            fail(key, f"must be an integer, got {_short(value)}", where)
+        _within(value, key, where, self.minimum, self.maximum, shown)
         return value
 
 
@@ -110,9 +161,9 @@ class Number(Check):
         if self.text and not isinstance(value, bool):
             value = _from_text(value, key, where)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            fail(key, f"must be a number, got {shown!r}", where)
+            fail(key, f"must be a number, got {_short(shown)}", where)
         if not math.isfinite(value):
-            fail(key, f"must be a finite number, got {shown!r}", where)
+            fail(key, f"must be a finite number, got {_short(shown)}", where)
         if self.above is not None and value <= self.above:
             fail(key, f"must be > {self.above}, got {value}", where)
         if self.below is not None and value >= self.below:
@@ -132,7 +183,7 @@ class Share(Check):
         shown = value
         value = Number(text=self.text)(value, key, where)
         if not 0 <= value <= 1:
-            fail(key, f"must be in [0, 1], got {shown!r}", where)
+            fail(key, f"must be in [0, 1], got {_short(shown)}", where)
         return value
 
 
@@ -144,7 +195,7 @@ class Level(Check):
 
     def __call__(self, value, key, where=""):
         if isinstance(value, bool) or not isinstance(value, float) or not 0 < value < 1:
-            fail(key, f"must be a level in (0, 1), e.g. 0.95, got {value!r}", where)
+            fail(key, f"must be a level in (0, 1), e.g. 0.95, got {_short(value)}", where)
         return value
 
 
@@ -161,20 +212,46 @@ class Bool(Check):
         if self.text and isinstance(value, str) and value.strip().lower() in TRUE | FALSE:
             return value.strip().lower() in TRUE
         if not isinstance(value, bool):
-            fail(key, f"must be true or false, got {value!r}", where)
+            fail(key, f"must be true or false, got {_short(value)}", where)
         return value
 
 
 @dataclass(frozen=True)
 class Text(Check):
-    """A string."""
+    """Text: a string of at most ``length`` characters and ``lines`` lines, each printable (no control
+    characters, no terminal escapes). A file name is one line; a description a short paragraph or a few."""
 
-    allowed = "a string"
+    length: int = 1000
+    lines: int = 1
+
+    @property
+    def allowed(self):
+        return f"text: at most {self.length} printable characters" + (
+            " on one line" if self.lines == 1 else f" on at most {self.lines} lines")
 
     def __call__(self, value, key, where=""):
         if not isinstance(value, str):
-            fail(key, "must be a string", where)
+            fail(key, f"must be text, got {_short(value)}", where)
+        if len(value) > self.length:
+            fail(key, f"must be at most {self.length} characters, got {len(value)}", where)
+        lines = value.splitlines() or [""]
+        if len(lines) > self.lines:
+            fail(key, f"must be at most {self.lines} line{'s' if self.lines > 1 else ''}, got {len(lines)}", where)
+        for n, line in enumerate(lines, 1):
+            bad = next((ch for ch in line if not (ch.isprintable() or ch == "\t")), None)
+            if bad is not None:
+                at = f" (line {n})" if len(lines) > 1 else ""
+                fail(key, f"must be printable text, got the control character {bad!r}{at}", where)
         return value
+
+
+PROSE = Text(length=2000, lines=20)  # a spec's description
+
+
+def _short(value, n: int = 60) -> str:
+    """``repr(value)``, cut to ``n`` characters: a message stays one short line."""
+    text = repr(value)
+    return text if len(text) <= n else text[:n - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -185,7 +262,7 @@ class PlainName(Check):
 
     def __call__(self, value, key, where=""):
         if not plain_name(value):
-            fail(key, f"required; {self.allowed}, got {value!r}", where)
+            fail(key, f"required; {self.allowed}, got {_short(value)}", where)
         return value
 
 
@@ -203,8 +280,8 @@ class Choice(Check):
     def __call__(self, value, key, where=""):
         if self.text and isinstance(value, str):
             value = value.strip()
-        if value not in self.options:
-            fail(key, f"must be one of {tuple(self.options)}, got {value!r}", where)
+        if not _single(value) or value not in self.options:
+            fail(key, f"must be one of {tuple(self.options)}, got {_short(value)}", where)
         return value
 
 
@@ -243,7 +320,7 @@ class Strings(Check):
 
     def __call__(self, value, key, where=""):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            fail(key, f"must be {self.allowed}, got {value!r}", where)
+            fail(key, f"must be {self.allowed}, got {_short(value)}", where)
         return value
 
 
@@ -263,7 +340,7 @@ class Date(Check):
         try:
             return dt.date.fromisoformat(str(value).strip())
         except ValueError:
-            fail(key, f"must be a date YYYY-MM-DD, got {value!r}", where)
+            fail(key, f"must be a date YYYY-MM-DD, got {_short(value)}", where)
 
 
 @dataclass(frozen=True)
@@ -326,7 +403,7 @@ class Table(Check):
     def read(self, raw, prefix: str = "", where: str = "", name: str | None = None) -> dict:
         if not isinstance(raw, dict):
             fail(name or prefix.rstrip(".") or "spec", "must be a table", where)
-        check_keys(raw, set(self.keys) | set(self.extra), prefix, where)
+        check_keys(raw, set(self.keys) | set(self.extra), prefix, where, shown=set(self.keys))
         out = {}
         for k, decl in self.keys.items():
             if k in raw:
@@ -357,26 +434,35 @@ def _bounds(low, high) -> str:
     return " and".join(parts)
 
 
-def _within(value, key, where, low, high) -> None:
+def _within(value, key, where, low, high, shown=None) -> None:
+    shown = value if shown is None else shown  # as written (``1e23``), not as converted
     if low is not None and value < low:
-        fail(key, f"must be >= {low}, got {value}", where)
+        fail(key, f"must be >= {low}, got {shown}", where)
     if high is not None and value > high:
-        fail(key, f"must be <= {high}, got {value}", where)
+        fail(key, f"must be <= {high}, got {shown}", where)
+
+
+def _single(value) -> bool:
+    """One value, not a list, a table or an array (a Parquet list column gives arrays)."""
+    return not isinstance(value, (list, tuple, dict, set, frozenset)) and not getattr(value, "ndim", 0)
 
 
 def _from_text(value, key, where, whole=False):
-    """A number written as text (a CSV cell), or numpy's; other values as they are."""
+    """A number written as text (a CSV cell), or numpy's; other values as they are. A whole number written
+    as digits is read exactly (not through a float, which has 53 bits)."""
     shown = value
+    if not _single(value):
+        fail(key, f"must be a number, got a {'list' if getattr(value, 'ndim', 1) else 'table'}", where)
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()  # numpy scalars, from a Parquet table
     if isinstance(value, str):
         try:
-            value = float(value.strip())
+            value = int(value.strip()) if whole and value.strip().lstrip("+-").isdigit() else float(value.strip())
         except ValueError:
-            fail(key, f"must be a number, got {shown!r}", where)
+            fail(key, f"must be a number, got {_short(shown)}", where)
     if whole and isinstance(value, float):
         if not math.isfinite(value) or value != int(value):
-            fail(key, f"must be a whole number, got {shown!r}", where)
+            fail(key, f"must be a whole number, got {_short(shown)}", where)
         value = int(value)
     return value
 
@@ -385,11 +471,13 @@ def read_toml(path: Path) -> dict:
     """A spec file's TOML, or a one-line ``SpecError`` naming the file (missing, a folder, not text,
     not TOML). Sweep, calibration and panel specs are all read through it."""
     try:
-        return tomllib.loads(Path(path).read_text())
+        return tomllib.loads(read_text(path, SPEC_BYTES))
     except FileNotFoundError:
         raise SpecError(f"{path}: no such spec file") from None
     except IsADirectoryError:
         raise SpecError(f"{path}: a folder, not a spec file") from None
+    except NotARegularFile as e:
+        raise SpecError(str(e)) from None
     except UnicodeDecodeError as e:
         raise SpecError(f"{path}: not a text file ({e.reason})") from None
     except tomllib.TOMLDecodeError as e:

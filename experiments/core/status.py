@@ -32,7 +32,9 @@ def format_store_status(s: dict, head: str, command: str) -> str:
     damaged = f", {len(s['damaged'])} damaged" if s["damaged"] else ""
     lines = [f"{head}: {s['ok']}/{s['total']} finished, {s['failed']} failed, {s['missing']} missing"
              f"{damaged}",
-             f"  run time so far {s['run_seconds']:.1f} s (mean {s['mean_run_seconds']:.2f} s per run); "
+             f"  run time so far {s['run_seconds']:.1f} s"
+             + (f" (mean {s['mean_run_seconds']:.2f} s per run)" if s["mean_run_seconds"] == s["mean_run_seconds"]
+                else "") + "; "
              f"{s['sessions']} session(s); created {s['created']}; commit {s['git'].get('commit')}"]
     if s["missing"] or s["failed"] or s["damaged"]:
         lines.append(f"  run the same `{command}` again to finish it (failed and damaged runs are "

@@ -37,6 +37,7 @@ import os
 import platform
 import re
 import socket
+import stat
 import subprocess
 import uuid
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from .files import MANIFEST_BYTES, RECORD_BYTES, open_regular, read_text
 
 PACKAGES = ("mesa", "numpy", "pandas", "scipy", "networkx", "SALib", "pyarrow", "dask", "distributed",
             "seaborn", "matplotlib")
@@ -83,9 +86,38 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def atomic_write(path: Path, write) -> tuple:
-    """Call ``write(tmp_path)``, fsync, rename onto ``path``; return (size, sha256) of what was written."""
+def safe_target(path: Path, root=None) -> Path:
+    """``path``, once it is known to be safe to write: every folder from ``root`` (the results folder; default
+    the file's own folder) down to it is a real folder, not a symbolic link, and the file itself is absent
+    or a regular file (not a link, a FIFO, a device or a folder). Anything else raises ``StoreError`` naming
+    it: writing through it would write outside the folder, or block."""
     path = Path(path)
+    root = Path(root) if root is not None else path.parent
+    try:
+        between = path.parent.relative_to(root).parts
+    except ValueError:
+        raise StoreError(f"{path} is not inside {root}; refusing to write it") from None
+    folder = root
+    for part in ("", *between):
+        folder = folder / part if part else folder
+        if part and folder.is_symlink():
+            raise StoreError(f"{folder} is a symbolic link; refusing to write through it")
+        if folder.exists() and not folder.is_dir():
+            raise StoreError(f"{folder} is not a folder; refusing to write into it")
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return path
+    if not stat.S_ISREG(mode):
+        what = "a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise StoreError(f"{path} is {what}; refusing to write through it")
+    return path
+
+
+def atomic_write(path: Path, write, root=None) -> tuple:
+    """The one way a file under a results folder is written: check it (``safe_target``: no link or special
+    file from ``root`` down), call ``write(tmp_path)``, fsync, rename onto ``path``; return (size, sha256)."""
+    path = safe_target(path, root)
     tmp = path.with_name(f".{path.name}.{TMP_MARK}-{uuid.uuid4().hex[:16]}")
     try:
         write(tmp)
@@ -95,24 +127,29 @@ def atomic_write(path: Path, write) -> tuple:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
+        if tmp.exists() or tmp.is_symlink():
             tmp.unlink()
     return size, digest
 
 
 def file_digest(path: Path) -> tuple:
-    with open(path, "rb") as fh:
+    """(size, sha256) of a regular file (a link, FIFO or device in its place raises ``OSError``, never blocks)."""
+    with open_regular(path) as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
         return fh.tell(), digest
 
 
-def write_json(path: Path, obj) -> tuple:
-    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str)))  # keeps key order
+def write_json(path: Path, obj, root=None) -> tuple:
+    return atomic_write(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str)), root)  # keeps order
 
 
-def write_parquet(path: Path, df: pd.DataFrame) -> tuple:
+def write_text(path: Path, text: str, root=None) -> tuple:
+    return atomic_write(path, lambda p: p.write_text(text), root)
+
+
+def write_parquet(path: Path, df: pd.DataFrame, root=None) -> tuple:
     table = pa.Table.from_pandas(df, preserve_index=False)
-    return atomic_write(path, lambda p: pq.write_table(table, p))
+    return atomic_write(path, lambda p: pq.write_table(table, p), root)
 
 
 def git_commit(cwd=None) -> dict:
@@ -155,14 +192,28 @@ class StoreLock:
     def _read(self, fd) -> dict:
         try:
             text = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
-            return json.loads(text) if text else {}
+            holder = json.loads(text) if text else {}
         except (OSError, ValueError):
             return {"holder": "unreadable"}
+        return holder if isinstance(holder, dict) else {"holder": "unreadable"}
+
+    @staticmethod
+    def who(holder: dict) -> str:
+        """The holder a lock names, in words: "pid 12 on host (since ...)", or what is known of it."""
+        pid, host, since = holder.get("pid"), holder.get("host"), holder.get("since")
+        if isinstance(pid, int) and not isinstance(pid, bool) and isinstance(host, str):
+            return f"pid {pid} on {host}" + (f", since {since}" if isinstance(since, str) else "")
+        return "a holder its lock file does not name (the file holds no pid and host)"
 
     def acquire(self) -> "StoreLock":
         import fcntl
 
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0),
+                     0o644)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise StoreError(f"{self.path} is not a regular file (a FIFO, a device or a socket); remove it, then run "
+                             "again")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
@@ -170,8 +221,7 @@ class StoreLock:
             os.close(fd)
             if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
-            who = (f"pid {holder.get('pid')} on {holder.get('host')}, since {holder.get('since')}"
-                   if holder.get("pid") else "another process")
+            who = self.who(holder) if holder.get("pid") else "another process"
             raise StoreLocked(f"{self.path.parent} is in use by another driver ({who}); wait for it to finish "
                               "or stop it, then run again") from None
         previous = self._read(fd)
@@ -240,12 +290,13 @@ class Store:
 
     # --- what is there ---
     def exists(self) -> bool:
-        return (self.root / MANIFEST).is_file()
+        """A manifest is there (a link or special file in its place too: ``manifest`` then refuses it)."""
+        return os.path.lexists(self.root / MANIFEST)
 
     def manifest(self) -> dict:
         path = self.root / MANIFEST
         try:
-            manifest = json.loads(path.read_text())
+            manifest = json.loads(read_text(path, MANIFEST_BYTES))
         except FileNotFoundError:
             raise FileNotFoundError(f"{self.root}: no sweep here (no {MANIFEST})") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -309,18 +360,18 @@ class Store:
             else:
                 manifest = {"store": STORE_FORMAT, "name": name, "fingerprint": fingerprint, **meta,
                             "created": session["started"], "tables": {}, "sessions": [session]}
-                write_json(self.root / MANIFEST, manifest)  # first: from now on the folder is a store
+                write_json(self.root / MANIFEST, manifest, self.root)  # first: from now on the folder is a store
             tables_meta = manifest.setdefault("tables", {})
             self.repaired = []
             for fname, frame in tables.items():
                 if self._table_problem(fname, tables_meta) is not None:
                     if fname in tables_meta:
                         self.repaired.append(fname)
-                    size, digest = write_parquet(self.root / fname, frame)
+                    size, digest = write_parquet(self.root / fname, frame, self.root)
                     tables_meta[fname] = {"size": size, "sha256": digest}
             for d in (self.runs_dir, *(self.root / p for p in self.parts)):
                 d.mkdir(exist_ok=True)
-            write_json(self.root / MANIFEST, manifest)
+            write_json(self.root / MANIFEST, manifest, self.root)
             self.opened = manifest
             return manifest
         except BaseException:
@@ -332,7 +383,7 @@ class Store:
         if not self.lock.held or getattr(self, "opened", None) is None:
             return
         self.opened["sessions"][-1].update(fields)
-        write_json(self.root / MANIFEST, self.opened)
+        write_json(self.root / MANIFEST, self.opened, self.root)
 
     def close(self) -> None:
         self.lock.release()
@@ -342,9 +393,12 @@ class Store:
         path = self.root / fname
         if not isinstance(expected, dict):
             return f"{fname} has no checksum in {MANIFEST}"
-        if not path.is_file():
+        if not (path.exists() or path.is_symlink()):
             return f"{fname} is missing"
-        size, digest = file_digest(path)
+        try:
+            size, digest = file_digest(path)
+        except OSError as e:
+            return str(e)
         if size != expected.get("size") or digest != expected.get("sha256"):
             return f"{fname} does not match its size and checksum in {MANIFEST}"
         return None
@@ -368,7 +422,7 @@ class Store:
 
     def _read_record(self, path: Path):
         try:
-            return json.loads(path.read_text())
+            return json.loads(read_text(path, RECORD_BYTES))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             return None
 
@@ -390,10 +444,12 @@ class Store:
                 raise ValueError(f"unknown part {part!r}; this store keeps {self.parts}")
             if frame is None:
                 continue
-            size, digest = write_parquet(self._run_path(part, run_id), frame)
+            size, digest = write_parquet(self._run_path(part, run_id), frame, self.root)
             files[part] = {"path": f"{part}/{run_id}.parquet", "size": size, "sha256": digest}
         rec["files"] = files
-        write_json(self.runs_dir / f"{run_id}.json", rec)
+        if getattr(self, "opened", None) is not None:  # whose run it is: a record copied from elsewhere is known
+            rec["fingerprint"] = self.opened["fingerprint"]
+        write_json(self.runs_dir / f"{run_id}.json", rec, self.root)
         return rec
 
     def write(self, result: dict) -> dict:
@@ -411,20 +467,48 @@ class Store:
                 return f"runs/{run_id}.json lists an unknown file {part!r}"
             rel = f"{part}/{run_id}.parquet"
             path = self._run_path(part, run_id)
-            if not path.is_file():
+            if not (path.exists() or path.is_symlink()):
                 return f"{rel} is missing"
-            size, digest = file_digest(path)
+            try:
+                size, digest = file_digest(path)
+            except OSError as e:
+                return f"{rel}: {e}"
             if size != meta.get("size"):
                 return f"{rel} has {size} bytes, its record says {meta.get('size')}"
             if digest != meta.get("sha256"):
                 return f"{rel} does not match its SHA-256 checksum"
         return None
 
-    def scan(self) -> Scan:
-        """Every run record, checked: finished runs (files whole), failed runs, and damaged ones."""
+    def foreign(self, rec: dict, fingerprint: str | None, expect) -> str | None:
+        """Why a record is not a run of this folder's job (None if it is): another job's fingerprint, or a
+        seed or point that is not the one this job gives its run id (``expect(run_id)``: (point_id, replicate,
+        seed), or None for a run id the job does not have)."""
+        name = f"runs/{rec['run_id']}.json"
+        if fingerprint is not None and "fingerprint" in rec and rec["fingerprint"] != fingerprint:
+            return f"{name} was written by another job (spec fingerprint {str(rec['fingerprint'])[:16]}, this " \
+                   f"folder's is {fingerprint})"
+        if expect is None:
+            return None
+        wanted = expect(rec["run_id"])
+        if wanted is None:
+            return f"{name} is not a run of this spec"
+        found = (rec.get("point_id"), rec.get("replicate"), rec.get("seed"))
+        if found != tuple(wanted):
+            return f"{name} has point {found[0]}, replicate {found[1]}, seed {found[2]}; this spec gives that run " \
+                   f"point {wanted[0]}, replicate {wanted[1]}, seed {wanted[2]}"
+        return None
+
+    def scan(self, expect=None) -> Scan:
+        """Every run record, checked: finished runs (files whole), failed runs, and damaged ones. A record
+        of another job (its fingerprint, or with ``expect`` its point or seed) is damaged too."""
         out = Scan()
         if not self.runs_dir.is_dir():
             return out
+        opened = getattr(self, "opened", None)
+        try:
+            fingerprint = (opened or self.manifest())["fingerprint"]
+        except FileNotFoundError:
+            fingerprint = None
         for path in sorted(self.runs_dir.iterdir()):
             run_id = path.name[:-5] if path.name.endswith(".json") else None
             if run_id is None or not RUN_ID.fullmatch(run_id):
@@ -435,6 +519,10 @@ class Store:
                 continue
             if not isinstance(rec, dict) or rec.get("run_id") != run_id or rec.get("status") not in ("ok", "failed"):
                 out.damaged.append(Damage(run_id, f"runs/{path.name} is not a run record of {run_id}"))
+                continue
+            problem = self.foreign(rec, fingerprint, expect)
+            if problem:
+                out.damaged.append(Damage(run_id, problem))
                 continue
             if rec["status"] == "failed":
                 out.failed[run_id] = rec
@@ -452,11 +540,12 @@ class Store:
         while (self.root / "damaged" / f"{damage.run_id}.{k}").exists():
             k += 1
         dest = self.root / "damaged" / f"{damage.run_id}.{k}"
+        safe_target(dest / "problem.txt", self.root)
         dest.mkdir(parents=True)
-        (dest / "problem.txt").write_text(damage.problem + "\n")
+        write_text(dest / "problem.txt", damage.problem + "\n", self.root)
         for src in (self.runs_dir / f"{damage.run_id}.json",
                     *(self._run_path(p, damage.run_id) for p in self.parts)):
-            if src.is_file():
+            if src.exists() or src.is_symlink():  # a link or a FIFO too: moved (not followed, not read)
                 os.replace(src, dest / f"{src.parent.name}-{src.name}")
         return dest
 
@@ -467,7 +556,7 @@ class Store:
     def records(self, scan: Scan | None = None) -> pd.DataFrame:
         """The readable records of finished and failed runs (damaged ones are left out)."""
         scan = scan or self.scan()
-        rows = [{k: v for k, v in rec.items() if k != "files"} for rec in scan.records()]
+        rows = [{k: v for k, v in rec.items() if k not in ("files", "fingerprint")} for rec in scan.records()]
         return pd.DataFrame(rows)
 
     # --- reading ---
@@ -477,7 +566,7 @@ class Store:
         if recs.empty:
             return recs
         table = recs.merge(self.points(), on="point_id", how="left").sort_values("run_id").reset_index(drop=True)
-        write_parquet(self.root / "runs.parquet", table)
+        write_parquet(self.root / "runs.parquet", table, self.root)
         return table
 
     def _read_parts(self, part: str, scan: Scan) -> pd.DataFrame:

@@ -35,15 +35,18 @@ import numpy as np
 import pandas as pd
 
 from agents.policies import DETAINER_POLICIES
-from model import DEFAULTS
+from model import DEFAULTS, validate_parameters
 from model.parameters import PARAMETER_TABLE
 
+from ..core.files import NotARegularFile, open_regular
 from ..core.schema import Bool, Checks, Choice, Date, Int, Number, Share, SpecError, Via
 
 # --- the declaration: every column a county table may hold (checked by the spec engine, cell by cell) ---------
+INT64 = 2**63 - 1  # county ids and weeks are stored as int64: a larger one would wrap
+MAX_POPULATION = 10**9  # real residents of one county (the largest US county has about 10 million)
 COLUMNS = {
-    "county_id": Int(minimum=0, text=True),
-    "population": Int(minimum=1, text=True),
+    "county_id": Int(minimum=0, maximum=INT64, text=True),
+    "population": Int(minimum=1, maximum=MAX_POPULATION, text=True),
     "share_undocumented": Share(text=True),
     "share_lpr": Share(text=True),
     "share_naturalized": Share(text=True),
@@ -57,7 +60,7 @@ OPTIONAL_COLUMNS = {
     "policy_change_date": Date(),
     "detainer_policy_after": Choice(DETAINER_POLICIES, text=True),
     "activation_date": Date(),
-    "activation_week": Int(minimum=0, text=True),
+    "activation_week": Int(minimum=0, maximum=INT64, text=True),
 }
 REQUIRED = tuple(COLUMNS)
 OPTIONAL = tuple(OPTIONAL_COLUMNS)
@@ -77,12 +80,17 @@ def read_counties(path, hispanic_share_undocumented: float | None = None) -> pd.
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such county table")
-    if path.suffix.lower() == ".parquet":
-        raw = pd.read_parquet(path)
-    elif path.suffix.lower() == ".csv":
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    else:
+    if path.suffix.lower() not in (".csv", ".parquet"):
         raise CountyTableError(f"{path}: a county table must be .csv or .parquet")
+    try:
+        fh = open_regular(path)
+    except NotARegularFile as e:
+        raise CountyTableError(str(e)) from None
+    with fh:
+        if path.suffix.lower() == ".parquet":
+            raw = pd.read_parquet(fh)
+        else:
+            raw = pd.read_csv(fh, dtype=str, keep_default_na=False)
     return validate_counties(raw, source=path.name, csv=path.suffix.lower() == ".csv",
                              hispanic_share_undocumented=hispanic_share_undocumented)
 
@@ -154,7 +162,8 @@ def validate_counties(raw: pd.DataFrame, source: str = "county table", csv: bool
     for i, rec in enumerate(raw.to_dict("records")):
         where = f"{source} {'line ' + str(i + 2) if csv else 'row ' + str(i)}"
         if not blank(rec.get("county_id")):
-            where += f" (county_id {str(rec['county_id']).strip()})"
+            shown = " ".join(str(rec["county_id"]).split())
+            where += f" (county_id {shown if len(shown) <= 24 else shown[:21] + '...'})"
         empty = [col for col in REQUIRED if blank(rec[col])]
         errors += [f"{where}, {col}: missing value" for col in empty]
         rows.append(dict(rec) if empty else _row(rec, where, h_u, errors))
@@ -189,6 +198,22 @@ def validate_counties(raw: pd.DataFrame, source: str = "county table", csv: bool
 
 
 # --- from a county to a model ---------------------------------------------------------------------------------
+def composition_problem(share_undocumented: float, share_lpr: float, share_naturalized: float, hispanic_share: float,
+                        hispanic_share_undocumented: float | None = None) -> str | None:
+    """Why the model cannot make a county of this composition (None: it can), by the model's own check
+    (``validate_parameters``, as the panel's design checks every county): the model's words."""
+    h_u = DEFAULTS["hispanic_share_undocumented"] if hispanic_share_undocumented is None \
+        else hispanic_share_undocumented
+    others = float(_others(np.float64(share_undocumented), np.float64(hispanic_share), h_u))
+    try:
+        validate_parameters({"share_undocumented": share_undocumented, "share_lpr": share_lpr,
+                             "share_naturalized": share_naturalized, "hispanic_share_undocumented": h_u,
+                             "hispanic_share_others": others})
+    except ValueError as e:
+        return str(e)
+    return None
+
+
 
 
 def model_residents(population, fraction: float, min_residents: int = 20) -> np.ndarray:
@@ -199,8 +224,11 @@ def model_residents(population, fraction: float, min_residents: int = 20) -> np.
 def hispanic_share_others(table: pd.DataFrame, hispanic_share_undocumented: float) -> np.ndarray:
     """The model's ``hispanic_share_others`` that gives each county its Hispanic share:
     H = h_u * u + h_o * (1 - u), so h_o = (H - h_u * u) / (1 - u)."""
-    u = table["share_undocumented"].to_numpy()
-    h = table["hispanic_share"].to_numpy()
+    return _others(table["share_undocumented"].to_numpy(), table["hispanic_share"].to_numpy(),
+                   hispanic_share_undocumented)
+
+
+def _others(u, h, hispanic_share_undocumented: float):
     with np.errstate(divide="ignore", invalid="ignore"):
         others = np.where(u < 1, (h - hispanic_share_undocumented * u) / (1 - u), 0.0)
     return np.clip(others, 0.0, 1.0)

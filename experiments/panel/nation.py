@@ -16,7 +16,7 @@ import pandas as pd
 from agents import policies
 from model import DEFAULTS
 
-from .counties import SHARES, blank, validate_counties
+from .counties import SHARES, blank, composition_problem, validate_counties
 
 BORDER_COUNTIES = 24          # about the number of US counties on the Mexican border
 MEDIAN_POPULATION = 25_000    # Census 2010: the median county has about 25,000 residents
@@ -65,8 +65,8 @@ def generate_counties(n: int = 3000, seed: int = 20100401) -> pd.DataFrame:
     shares = np.round(foreign[:, None] * mix, 5)
     h_u = DEFAULTS["hispanic_share_undocumented"]
     h_others = _logistic(_logit(0.06) + 0.3 * z + 0.6 * e_foreign + 0.9 * e_hispanic + 2.5 * border)
-    hispanic = np.round(h_u * shares[:, 0] + h_others * (1 - shares[:, 0]), 5)
-    hispanic = np.maximum(hispanic, np.ceil(h_u * shares[:, 0] * 1e5) / 1e5)  # rounding never breaks the floor
+    shares = reachable(shares, h_others, h_u)
+    hispanic = _hispanic(shares, h_others, h_u)
     intensity = np.round(np.clip(np.exp(rng.normal(0, 0.25, n)), 0.5, 2.0), 3)
     hz = (_logit(hispanic) - _logit(hispanic).mean()) / _logit(hispanic).std()
     adopts = rng.random(n) < _logistic(-3.5 + 0.8 * z + 0.8 * hz)
@@ -90,6 +90,26 @@ def generate_counties(n: int = 3000, seed: int = 20100401) -> pd.DataFrame:
         "policy_change_date": change,
         "detainer_policy_after": after,
     })
+
+
+def _hispanic(shares: np.ndarray, h_others: np.ndarray, h_u: float) -> np.ndarray:
+    hispanic = np.round(h_u * shares[:, 0] + h_others * (1 - shares[:, 0]), 5)
+    return np.maximum(hispanic, np.ceil(h_u * shares[:, 0] * 1e5) / 1e5)  # rounding never breaks the floor
+
+
+def reachable(shares: np.ndarray, h_others: np.ndarray, h_u: float) -> np.ndarray:
+    """The foreign-born shares, each county the model cannot make (``counties.composition_problem``, the
+    check the panel makes of every county) scaled down, 1% at a time, until it can: the generator writes
+    only rows the panel accepts. Counties it can make are left as drawn (no draw is added or moved)."""
+    out = shares.copy()
+    for i in range(len(out)):
+        factor = 1.0
+        while composition_problem(*out[i], _hispanic(out[i:i + 1], h_others[i:i + 1], h_u)[0], h_u) is not None:
+            factor -= 0.01
+            if factor <= 0:
+                raise ValueError(f"county {i + 1}: no foreign-born share the model can make")
+            out[i] = np.round(shares[i] * factor, 5)
+    return out
 
 
 def _states(rng: np.random.Generator, border: np.ndarray) -> np.ndarray:

@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.files import MANIFEST_BYTES, read_text
 from ..core.status import format_store_status, store_status
-from ..core.store import Store
+from ..core.store import Store, StoreDamaged
 from .design import COVARIATES
 from .rollout import WEEKS_PER_QUARTER, date_of
 from .spec import PanelSpec, parse_panel_spec
@@ -28,7 +29,13 @@ def panel_info(out) -> dict:
     out = Path(out)
     if not is_panel(out):
         raise FileNotFoundError(f"{out}: no panel here (no panel.json)")
-    return json.loads((out / "panel.json").read_text())
+    try:
+        info = json.loads(read_text(out / "panel.json", MANIFEST_BYTES))
+    except (OSError, ValueError) as e:
+        raise StoreDamaged(f"{out / 'panel.json'} is damaged ({e}); this folder cannot be read") from None
+    if not isinstance(info, dict) or not isinstance(info.get("spec"), dict):
+        raise StoreDamaged(f"{out / 'panel.json'} is not a panel's description (no spec)")
+    return info
 
 
 def panel_spec_of(out) -> PanelSpec:

@@ -70,7 +70,16 @@ def activation_weeks(table: pd.DataFrame, rule: str, start, window_start, window
             dates = table["activation_date"]
             if dates.isna().any():
                 raise ValueError(f"rollout rule 'table': {int(dates.isna().sum())} counties have no activation_date")
-            return np.array([week_of(d, start) for d in dates], dtype=np.int64)
+            weeks = np.array([week_of(d, start) for d in dates], dtype=np.int64)
+            early = np.flatnonzero(weeks < 0)
+            if len(early):
+                from .counties import CountyTableError
+
+                i = early[0]
+                raise CountyTableError(f"county_id {table['county_id'].iloc[i]}, activation_date: {dates.iloc[i]} is "
+                                       f"before the panel starts ({start}); give a date from {date_of(0, start)} on "
+                                       f"(week 0: active from the start), or a later start_date")
+            return weeks
         weeks = table["activation_week"]
         if weeks.isna().any():
             raise ValueError(f"rollout rule 'table': {int(weeks.isna().sum())} counties have no activation week "

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.execute import Job, check_folder, check_workers, run_tasks
+from ..core.schema import DEFAULT_LIMITS
 from ..core.store import write_json, write_parquet
 from .design import batch_table, build_design, panel_tasks
 from .results import load_panel, panel_store
@@ -33,16 +34,18 @@ class PanelResult:
                 f"{self.county_weeks:,} county-weeks this session ({rate:,.0f}/s, twins included once)")
 
 
-def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_retries: int = 2) -> PanelResult:
+def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_retries: int = 2,
+              limits=None) -> PanelResult:
     """Run a panel, or resume it: finished tasks are skipped; missing, failed and damaged ones are (re)done.
 
     spec: a TOML path or a ``PanelSpec``. out: the folder (default ``results/<name>``). workers: local
     processes (default: the cores; 1 = serial). scheduler: ``tcp://HOST:PORT`` of a Dask cluster. The
     panel lives in the same store as sweeps: one lock per folder, and every task's files are checked
-    against their recorded sizes and checksums on resume.
+    against their recorded sizes and checksums on resume. limits: the sizes refused (``core.schema.Limits``;
+    default the sweep's defaults), checked before anything is built.
     """
     t0 = time.perf_counter()
-    spec = spec if isinstance(spec, PanelSpec) else load_panel_spec(spec)
+    spec = spec if isinstance(spec, PanelSpec) else load_panel_spec(spec, limits or DEFAULT_LIMITS)
     out = Path(out) if out is not None else Path("results") / spec.name
     workers = (os.cpu_count() or 1) if workers is None else workers
     check_workers(workers)
@@ -61,17 +64,18 @@ def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_ret
         if not (out / "panel.json").exists():
             write_json(out / "panel.json", {"spec": spec.to_dict(), "table": str(spec.table_path.resolve()),
                                             "base": str(spec.base.resolve()), "counties": len(design),
-                                            "weeks": spec.weeks, "replications": spec.replications})
+                                            "weeks": spec.weeks, "replications": spec.replications}, out)
 
     def finish(complete):
         if complete:
-            write_parquet(out / "panel_quarter.parquet", load_panel(out, "quarter"))
+            write_parquet(out / "panel_quarter.parquet", load_panel(out, "quarter"), out)
 
     job = Job(spec.name, spec.fingerprint(),
               {"kind": "panel", "spec": spec.to_dict()},
               {"points.parquet": batch_table(design), "counties.parquet": _storable(design)}, len(tasks),
               tasks=lambda done: sorted((t for t in tasks if t.run_id not in done), key=lambda t: (-t.cost, t.run_id)),
-              write=write, fn=run_panel_task, unit="task", opened=opened, finish=finish)
+              write=write, fn=run_panel_task, unit="task", opened=opened, finish=finish,
+              expect={t.run_id: (t.point_id, t.replicate, t.seed) for t in tasks}.get)
     session = run_tasks(job, store, out, workers=workers, scheduler=scheduler, quiet=quiet, max_retries=max_retries)
     return PanelResult(out, len(tasks), session.skipped, session.ran, session.failed, session.executor,
                        time.perf_counter() - t0, county_weeks[0])

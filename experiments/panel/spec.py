@@ -50,20 +50,25 @@ from model import validate_parameters
 from model.parameters import PARAMETER_TABLE
 from model.reporters import REPORTERS
 
+from ..core.files import open_regular
 from ..core.schema import (
     ANY,
+    DEFAULT_LIMITS,
+    PROSE,
     REQUIRED,
     Choice,
     Date,
     Int,
     Key,
     Level,
+    Limits,
     Names,
     Number,
     PlainName,
     Table,
     Text,
     check_keys,
+    check_limit,
     fail,
     read_toml,
     suggestion,
@@ -112,7 +117,7 @@ ESTIMATION = Table({
 SPEC = Table({
     "name": Key(PlainName(), REQUIRED, "the panel's name (results/<name>)",
                 missing=f"required; {PlainName.allowed}, got None"),
-    "description": Key(Text(), "", "what the panel asks"),
+    "description": Key(PROSE, "", "what the panel asks"),
     "seed": Key(Int(minimum=0), 0, "root seed: the rollout noise and every county's runs derive from it"),
     "replications": Key(Int(minimum=1), 1, "whole panels, each with fresh model randomness (same rollout)"),
     "weeks": Key(Int(minimum=WEEKS_PER_QUARTER), 520, "simulated weeks (13 to a quarter)"),
@@ -172,16 +177,48 @@ class PanelSpec:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> tuple:
+    """The table file's SHA-256 and its rows (CSV: its lines but the header; Parquet: from its metadata)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    lines = 0
+    with open_regular(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()
+            lines += chunk.count(b"\n")
+            last = chunk
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            fh.seek(0)
+            rows = pq.ParquetFile(fh).metadata.num_rows
+        else:
+            rows = lines - 1 + (1 if lines and not last.endswith(b"\n") else 0)
+    return h.hexdigest(), max(rows, 0)
 
 
-def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = True) -> PanelSpec:
-    """Validate a panel spec given as a dict. ``base``: the folder relative table paths start from."""
+def check_panel_size(spec: "PanelSpec", table_rows: int, limits: Limits, where: str = "") -> None:
+    """The panel's size, from the spec and its table's row count before anything is built, held against
+    ``limits`` (the sweep's): weeks per run, model runs (each county and its twin, per replication) and the
+    county-weeks it stores."""
+    weeks = spec.weeks + spec.burn_in_weeks
+    check_limit("steps", weeks, "weeks" if spec.weeks >= spec.burn_in_weeks else "burn_in_weeks",
+                f"{spec.weeks:,} weeks + {spec.burn_in_weeks:,} burn-in weeks per run", limits, where)
+    counties = min(table_rows, spec.sample) if spec.sample else table_rows
+    county_key = "counties.sample" if spec.sample else "counties.table"
+    runs = counties * spec.replications * 2
+    check_limit("runs", runs, "replications" if spec.replications > counties else county_key,
+                f"{counties:,} counties x {spec.replications:,} replications x 2 (each county and its twin) = "
+                f"{runs:,} runs", limits, where)
+    rows = counties * spec.replications * spec.weeks
+    check_limit("rows", rows, "weeks" if spec.weeks > counties else county_key,
+                f"{counties:,} counties x {spec.replications:,} replications x {spec.weeks:,} weeks = {rows:,} "
+                "county-weeks to store", limits, where)
+
+
+def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = True, *,
+                     limits: Limits = DEFAULT_LIMITS) -> PanelSpec:
+    """Validate a panel spec given as a dict. ``base``: the folder relative table paths start from.
+    ``check_table``: find the county table, fingerprint it and hold the panel's size against ``limits``."""
     values = SPEC.read(raw, "", where)
     start = values["start_date"]
     reporters = values["reporters"]
@@ -226,13 +263,18 @@ def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = T
         path = spec.table_path
         if not path.exists():
             fail("counties.table", f"no such file: {path}", where)
-        spec = replace(spec, table_sha256=file_sha256(path))
+        try:
+            digest, rows = file_sha256(path)
+        except (OSError, ValueError) as e:
+            fail("counties.table", f"cannot be read: {e}", where)
+        check_panel_size(spec, rows, limits, where)
+        spec = replace(spec, table_sha256=digest)
     return spec
 
 
-def load_panel_spec(path) -> PanelSpec:
+def load_panel_spec(path, limits: Limits = DEFAULT_LIMITS) -> PanelSpec:
     """Read and validate a panel spec file (its table is found relative to the file)."""
     path = Path(path)
     where = f"{path}: "
     raw = read_toml(path)
-    return parse_panel_spec(raw, base=path.resolve().parent, where=where)
+    return parse_panel_spec(raw, base=path.resolve().parent, where=where, limits=limits)

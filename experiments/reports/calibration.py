@@ -16,7 +16,15 @@ import pandas as pd
 
 from model.parameters import DEFAULTS
 
-from ..calibration.folder import POSTERIOR, PREDICTIVE, open_history, priors_of, read_manifest, read_state
+from ..calibration.folder import (
+    POSTERIOR,
+    PREDICTIVE,
+    check_generations,
+    open_history,
+    priors_of,
+    read_manifest,
+    read_state,
+)
 from ..calibration.posterior import posterior_sample, posterior_summary, weighted_quantile
 from ..calibration.targets import Target
 from . import plots
@@ -239,6 +247,7 @@ class CalibrationResults:
             self.generations = generations_table(out)
         except FileNotFoundError:
             self.generations = pd.DataFrame()
+        check_generations(out, len(self.generations), self.state)
 
     @property
     def title(self) -> str:
@@ -267,7 +276,7 @@ def what_ran(r: CalibrationResults, doc) -> None:
     manifest, spec, abc, state, done, targets, fitted = (r.manifest, r.spec, r.abc, r.state, r.done, r.targets,
                                                           r.fitted)
     if spec.get("description"):
-        doc.text(spec["description"])
+        doc.prose(spec["description"])
     status = (f"finished: {state.get('stopped')}" if state.get("finished") else
               f"in progress or interrupted: {done} of {r.planned} generations finished (this report shows the "
               "last finished one; run the same `calibrate` command to go on)")

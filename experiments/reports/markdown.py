@@ -3,17 +3,31 @@ and figures, writes CSV tables and figures beside ``report.md``, and formats num
 noise (rounded at display: a difference of ``-5.551e-17`` shows as 0)."""
 
 import math
+import re
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..core.store import StoreError
+from ..core.store import StoreError, atomic_write, safe_target
 
 REPORT_SECONDS = "{report seconds}"  # a section may name the time the whole report took; ``write`` fills it in
 DIGITS = 4  # significant digits a report shows
 NOISE = 1e-9  # a number this much smaller than the largest beside it is floating-point noise: shown as 0
+MARKUP = re.compile(r"([\\`*_{}\[\]<>#|!~&])")  # characters Markdown (or HTML inside it) would read as markup
+LINE_START = re.compile(r"^(\s*)([-+=:>]|\d+[.)])")  # a list, heading rule, quote or table rule at a line's start
+
+
+def escaped(text) -> str:
+    """Text from a spec or a received folder as literal Markdown: every character that would be read as
+    markup (emphasis, links, HTML, headings, lists, tables) backslash-escaped, control characters dropped,
+    each line stripped (four spaces would start a code block)."""
+    lines = []
+    for line in str(text).splitlines():
+        line = "".join(ch for ch in line if ch.isprintable()).strip()
+        lines.append(LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), MARKUP.sub(r"\\\1", line)))
+    return "\n".join(lines)
 
 
 def rounded(value, scale=None, digits: int = DIGITS):
@@ -75,7 +89,7 @@ def md_table(df: pd.DataFrame, digits: int = 3) -> str:
     def fmt(v, column):
         if isinstance(v, (float, np.floating)):
             return number(v, scales.get(column), digits)
-        return str(v)
+        return str(v).replace("|", "\\|").replace("\n", " ")  # a cell stays one cell
 
     head = "| " + " | ".join(map(str, df.columns)) + " |"
     rule = "|" + "|".join("---" for _ in df.columns) + "|"
@@ -107,14 +121,15 @@ class Report:
     def __init__(self, out, title: str, started: float | None = None):
         self.out = Path(out)
         self.dir = self.out / "report"
-        if self.dir.is_symlink():
-            raise StoreError(f"{self.dir} is a symbolic link; refusing to write through it")
-        links = [str(p) for p in self.dir.rglob("*") if p.is_symlink()] if self.dir.is_dir() else []
-        if links:
-            raise StoreError(f"{self.dir} holds symbolic links ({', '.join(links[:3])}); refusing to write through "
-                             "them")
         self.figures = self.dir / "figures"
         self.tables = self.dir / "tables"
+        for folder in (self.dir, self.figures, self.tables):
+            safe_target(folder / "report.md", self.out)
+        odd = [str(p) for p in self.dir.rglob("*") if p.is_symlink() or not (p.is_dir() or p.is_file())] \
+            if self.dir.is_dir() else []
+        if odd:
+            raise StoreError(f"{self.dir} holds symbolic links or special files ({', '.join(odd[:3])}); refusing to "
+                             "write through them")
         self.tables.mkdir(parents=True, exist_ok=True)
         self.lines = [f"# {title}", ""]
         self.started = time.perf_counter() if started is None else started  # reading the results counts
@@ -126,6 +141,11 @@ class Report:
         for p in paragraphs:
             self.lines += [p, ""]
 
+    def prose(self, text) -> None:
+        """A paragraph of someone else's words (a spec's description): escaped, never read as Markdown."""
+        if text:
+            self.lines += [escaped(text), ""]
+
     def items(self, items) -> None:
         self.lines += [f"- {i}" for i in items] + [""]
 
@@ -134,7 +154,7 @@ class Report:
 
     def csv(self, df: pd.DataFrame, name: str) -> Path:
         path = self.tables / name
-        df.to_csv(path, index=False)
+        atomic_write(path, lambda p: df.to_csv(p, index=False), self.out)
         return path
 
     def figure(self, paths, caption: str) -> None:
@@ -148,7 +168,8 @@ class Report:
     def write(self, quiet: bool = True) -> Path:
         """Write ``report.md``; ``REPORT_SECONDS`` in its text becomes the time the report took."""
         path = self.dir / "report.md"
-        path.write_text("\n".join(self.lines).replace(REPORT_SECONDS, f"{self.seconds:.0f}"))
+        text = "\n".join(self.lines).replace(REPORT_SECONDS, f"{self.seconds:.0f}")
+        atomic_write(path, lambda p: p.write_text(text), self.out)
         if not quiet:
             print(f"wrote {path}")
         return path

@@ -205,7 +205,7 @@ def what_ran(r: PanelResults, doc) -> None:
     order = np.corrcoef(design["activation_week"], np.log1p(design["population"] * design["hispanic_share"]))[0, 1]
     policy = "passed to the model" if spec.policy_changes == "model" else \
         "not applied: each jail keeps its first policy"
-    doc.text(spec.description)
+    doc.prose(spec.description)
     doc.heading("What ran")
     doc.items([
         f"{info['counties']:,} counties from `{Path(info['table']).name}` (sha256 "

@@ -20,6 +20,8 @@ from model.labels import (  # noqa: E402
 )
 from model.reporters import label, unit  # noqa: E402
 
+from ..core.store import atomic_write, safe_target  # noqa: E402
+
 
 def hue_order(values) -> list:
     """Presets in policy order; anything else as it comes."""
@@ -50,12 +52,18 @@ def themed(style: str):
 
 
 def save(fig, folder: Path, name: str) -> list:
+    """``<name>.png`` and ``<name>.svg`` in ``folder`` (a report's ``figures/``), through the store's one safe
+    write (no link or special file in their place, nor as the folder or the report folder above it)."""
     folder = Path(folder)
+    root = folder.parent.parent if folder.parent.name == "report" else folder
+    safe_target(folder / f"{name}.png", root)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
-    fig.savefig(paths[0], dpi=120, bbox_inches="tight")
-    fig.savefig(paths[1], bbox_inches="tight")
-    plt.close(fig)
+    try:
+        atomic_write(paths[0], lambda p: fig.savefig(p, format="png", dpi=120, bbox_inches="tight"), root)
+        atomic_write(paths[1], lambda p: fig.savefig(p, format="svg", bbox_inches="tight"), root)
+    finally:
+        plt.close(fig)
     return paths
 
 

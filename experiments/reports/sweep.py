@@ -241,7 +241,7 @@ def timing(r) -> str:
 def what_ran(r: SweepResults, doc) -> None:
     spec, manifest, runs = r.spec, r.manifest, r.runs
     if spec.description:
-        doc.text(spec.description)
+        doc.prose(spec.description)
     ok = int((runs["status"] == "ok").sum()) if len(runs) else 0
     git = manifest["git"]
     bars = (" (bars in the policy comparison: seaborn's percentile bootstrap 95% CI over runs)"
@@ -264,6 +264,13 @@ def what_ran(r: SweepResults, doc) -> None:
         f"Intervals: {r.level:.0%}, {analysis.METHODS[METHOD]}{bars}. Each table and caption says the weeks its "
         "totals cover.",
         timing(r)])
+    late = {h: w for h, w in (r.act.items() if isinstance(r.act, dict) else [("", r.act)])
+            if isinstance(w, int) and w > spec.steps}
+    if late:
+        which = "" if list(late) == [""] else " for " + ", ".join(f"`{h}`" for h in late)
+        doc.text(f"**The program never starts in these runs{which}:** the activation week "
+                 f"({', '.join(str(w) for w in dict.fromkeys(late.values()))}) is after the last simulated week "
+                 f"({spec.steps}). Raise `steps` or lower `activation_week` to see it act.")
 
 
 def failed_runs(r: SweepResults, doc) -> None:

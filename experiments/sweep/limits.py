@@ -1,38 +1,13 @@
 """How big a sweep may be: its points, runs, steps and stored rows, computed from the spec alone (before
-the design is built or SALib is called) and held against ``Limits`` (``--max-points`` and friends)."""
+the design is built or SALib is called) and held against ``Limits`` (``--max-points`` and friends). The
+limits are the spec engine's (``core.schema``): calibrations and panels are held against the same ones."""
 
 import math
-from dataclasses import dataclass
 
-from ..core.schema import fail
+from ..core.schema import DEFAULT_LIMITS, FLAGS, UNLIMITED, Limits, fail, over
 from .factors import Design
 
-
-@dataclass(frozen=True)
-class Limits:
-    """How big a sweep may be before it is refused (each can be raised: ``--max-points`` etc.).
-
-    points: parameter points of the design; runs: points x replications; steps: weeks per run;
-    rows: collected rows the runs would store (runs x rows per run).
-    """
-
-    points: float = 100_000
-    runs: float = 1_000_000
-    steps: float = 10_000
-    rows: float = 20_000_000
-
-
-DEFAULT_LIMITS = Limits()
-UNLIMITED = Limits(math.inf, math.inf, math.inf, math.inf)
-FLAGS = {"points": "--max-points", "runs": "--max-runs", "steps": "--max-steps", "rows": "--max-rows"}
-
-
-def over(what: str, value, limits: Limits) -> str | None:
-    """Why ``value`` is too many ``what`` (None: it is not)."""
-    limit = getattr(limits, what)
-    if value <= limit:
-        return None
-    return f"above the limit of {limit:,.0f} {what} (raise it with {FLAGS[what]} or Limits({what}=...))"
+__all__ = ["DEFAULT_LIMITS", "FLAGS", "UNLIMITED", "Limits", "over", "rows_per_run", "design_points", "check_size"]
 
 
 def rows_per_run(steps: int, collect_every: int) -> int:

@@ -7,7 +7,9 @@ The command line (``python -m experiments``) is a thin layer over these function
 """
 
 import os
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from ..core.status import format_store_status, store_status
 from ..core.store import Store
 from .design import build_design
 from .spec import DEFAULT_LIMITS, Spec, load_spec, run_parameters
+
+RUN = re.compile(r"p(\d+)-r(\d+)")  # a sweep's run id (core.runner.run_id)
 
 SweepInterrupted = Interrupted  # the name the command line and older callers know
 
@@ -35,6 +39,19 @@ def tasks_for(spec: Spec, points=None):
             seed = run_seed(spec.seed, 0 if spec.common_random_numbers else int(pid), rep)
             yield Task(run_id(int(pid), rep), int(pid), rep, seed, params, spec.steps, spec.collect_every,
                        spec.outputs, spec.event_log, factory)
+
+
+def expected_runs(spec: Spec, points) -> Callable:
+    """run id -> (point_id, replicate, seed) this spec gives it (None: not a run of this spec)."""
+    ids = {int(p) for p in points["point_id"]}
+
+    def expect(run):
+        m = RUN.fullmatch(run)
+        if m is None or int(m[1]) not in ids or int(m[2]) >= spec.replications or run_id(int(m[1]), int(m[2])) != run:
+            return None
+        pid, rep = int(m[1]), int(m[2])
+        return pid, rep, run_seed(spec.seed, 0 if spec.common_random_numbers else pid, rep)
+    return expect
 
 
 @dataclass
@@ -79,7 +96,7 @@ def run_sweep(spec, out=None, workers=None, scheduler=None, quiet=False, limits=
               {"spec": spec.to_dict(), "model": spec.model, "outputs": list(spec.outputs)},
               {"points.parquet": points}, spec.n_runs,
               tasks=lambda done: (t for t in tasks_for(spec, points) if t.run_id not in done),
-              write=lambda st, result: st.write(result))
+              write=lambda st, result: st.write(result), expect=expected_runs(spec, points))
     session = run_tasks(job, store, out, workers=workers, scheduler=scheduler, quiet=quiet, max_retries=max_retries)
     return SweepResult(out, spec.n_runs, session.skipped, spec.n_runs - session.skipped, session.failed,
                        session.executor, time.perf_counter() - t0, session.damaged)

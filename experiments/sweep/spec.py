@@ -18,6 +18,7 @@ from pathlib import Path
 from ..core.schema import (
     ANY,
     PRESET_KEY,
+    PROSE,
     REQUIRED,
     Bool,
     Choice,
@@ -75,7 +76,7 @@ SPEC = Table({
     "name": Key(PlainName(), REQUIRED, "the sweep's name (results/<name>)",
                 missing=f"required; {PlainName.allowed}, got None"),
     "model": Key(ANY, None, f"a registered model (default {DEFAULT_MODEL!r})"),
-    "description": Key(Text(), "", "what the sweep asks"),
+    "description": Key(PROSE, "", "what the sweep asks"),
     "replications": Key(Int(minimum=1), 1, "runs per point"),
     "seed": Key(Int(minimum=0), 0, "the root seed"),
     "steps": Key(Int(minimum=1), 156, "weeks per run"),
