@@ -490,6 +490,6 @@ def test_records_cannot_wrap_at_the_parameters_ceilings():
                 "conviction_prob": 1.0}
     for name, value in ceilings.items():  # each is the top of its parameter's constraint
         with pytest.raises(ValueError):
-            validate_parameters({name: value * 1.01 + (1 if isinstance(value, int) else 0)})
+            validate_parameters({name: value + 1 if isinstance(value, int) else value * 1.01})
     m = run_and_check({"n_residents": 2000, **ceilings}, seed=1, weeks=4)
     assert m.record.max() > np.iinfo(np.int16).max  # counts beyond what int16 held, kept exactly
