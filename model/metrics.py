@@ -95,7 +95,7 @@ def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
     fear = group_means(cells, model.fear, FEAR_GROUPS, counts)
     chilled = group_means(cells, fp.chilled, CHILL_GROUPS, counts)
     hispanic = CELL_GROUPS["hispanic"][cells]
-    channel_sums = fp.channels @ hispanic.astype(np.float64)
+    channel_sums = np.add.reduce(fp.channels, axis=1, where=hispanic)  # no BLAS call (model/threads.py)
     channels = {c: channel_sums[i] / size["hispanic"] if size["hispanic"] else float("nan")
                 for i, c in enumerate(CHANNEL_NAMES)}
     knows = {k: group_means(cells, v, ("hispanic", "hispanic_adults"), counts) for k, v in knowing.items()}

@@ -49,6 +49,7 @@ from .parameters import DEFAULTS, make_params
 from .population import build_county
 from .reporters import FLOWS, REPORTERS
 from .spin_up import restore, snapshot, spin_up
+from .threads import single_threaded
 
 
 def victim_weight(age) -> np.ndarray:
@@ -210,8 +211,9 @@ class SecureCommunitiesModel(mesa.Model):
 
     # --- the week ---
     def step(self) -> None:
-        self.advance()
-        self._collect()
+        with single_threaded():  # BLAS's thread pool only slows a week down (model/threads.py)
+            self.advance()
+            self._collect()
 
     def advance(self, crime_and_jail: bool = True) -> None:
         """One week of the county's processes, without recording it (``step`` records it). Without

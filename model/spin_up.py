@@ -33,6 +33,7 @@ from .constraints import Timeline
 from .parameters import PARAMETERS, make_params
 from .population import simulated_record_weeks
 from .reporters import FLOWS
+from .threads import single_threaded
 
 CACHE_BYTES = 512 * 2**20  # keep at most this much of spun-up counties in a process
 _CACHE: OrderedDict = OrderedDict()  # key -> (snapshot, its size in bytes), the most recently used last
@@ -84,9 +85,10 @@ def spin_up(model, seed) -> None:
     model.recording = False
     crime_from = 1 - simulated_record_weeks(model.params)
     try:
-        for week in range(1 - weeks, 1):  # weeks -spin_up_weeks + 1 .. 0; the first recorded week is 1
-            model._spin_week = week
-            model.advance(crime_and_jail=week >= crime_from)
+        with single_threaded():  # as in model.step (model/threads.py)
+            for week in range(1 - weeks, 1):  # weeks -spin_up_weeks + 1 .. 0; the first recorded week is 1
+                model._spin_week = week
+                model.advance(crime_and_jail=week >= crime_from)
     finally:
         model._spin_week = None
         model.recording = True

@@ -103,7 +103,6 @@ def main(argv=None) -> None:
     parser.add_argument("--no-dask", action="store_true", help="skip the local Dask cluster")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
     raw = bench_spec(args.residents, args.particles)
     rows = [run_one(raw, workers=1)]

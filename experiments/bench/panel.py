@@ -55,7 +55,7 @@ def memory_per_resident() -> dict:
     """Peak memory of one model process at two sizes (a fresh process each, ``experiments.bench``)."""
     from .model import run_isolated
 
-    small, big = run_isolated(100_000, 4), run_isolated(1_000_000, 2)
+    small, big = run_isolated(100_000, 4, workers=1), run_isolated(1_000_000, 2, workers=1)
     slope = (big["peak_memory_mib"] - small["peak_memory_mib"]) / 900_000
     return {"peak_mib_100k": small["peak_memory_mib"], "peak_mib_1m": big["peak_memory_mib"],
             "mib_per_1000_residents": round(slope * 1000, 3),
