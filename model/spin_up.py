@@ -88,6 +88,8 @@ def spin_up(model, seed) -> None:
         with single_threaded():  # as in model.step (model/threads.py)
             for week in range(1 - weeks, 1):  # weeks -spin_up_weeks + 1 .. 0; the first recorded week is 1
                 model._spin_week = week
+                if week >= crime_from:  # victims' reporting as fear stands now (model.step does it in _collect)
+                    model.report_prob = crime.reporting_probability(model)
                 model.advance(crime_and_jail=week >= crime_from)
     finally:
         model._spin_week = None
