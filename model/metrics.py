@@ -83,52 +83,136 @@ def victim_groups(model, victims) -> dict:
             "hispanic_citizen": hispanic & citizen, "non_hispanic": ~hispanic}
 
 
-def weekly_state(model, report_prob, knowing, cells, cohort_cells) -> dict:
-    """The STATE reporters for this week: population groups by ``cells``, the fixed cohort by
-    ``cohort_cells`` (the cells at activation, which removed members keep)."""
-    flows = model.flows
-    fp = model.fear_process
-    counts = np.bincount(cells, minlength=N_CELLS)
-    size = {g: int(counts[m].sum()) for g, m in CELL_GROUPS.items()}
-    reporting = group_means(cells, report_prob, REPORTING_GROUPS, counts)
-    cohort = group_means(cohort_cells, report_prob, REPORTING_GROUPS)
-    fear = group_means(cells, model.fear, FEAR_GROUPS, counts)
-    chilled = group_means(cells, fp.chilled, CHILL_GROUPS, counts)
-    hispanic = CELL_GROUPS["hispanic"][cells]
-    channel_sums = np.add.reduce(fp.channels, axis=1, where=hispanic)  # no BLAS call (model/threads.py)
-    channels = {c: channel_sums[i] / size["hispanic"] if size["hispanic"] else float("nan")
-                for i, c in enumerate(CHANNEL_NAMES)}
-    knows = {k: group_means(cells, v, ("hispanic", "hispanic_adults"), counts) for k, v in knowing.items()}
-    per_1000 = {g: flows[f"victimizations_{g}"] * WEEKS_PER_YEAR * 1000 / size[g] if size[g] else float("nan")
-                for g in VICTIM_GROUPS}
+class Week:
+    """What this week's STATE reporters are computed from: the residents' cells (``cells``), the fixed
+    cohort's (``cohort_cells``, the cells at activation, which removed members keep), each resident's
+    reporting probability and, computed once and only if a block asks, the cell counts and who knows whom."""
+
+    def __init__(self, model, report_prob, cells, cohort_cells):
+        self.model, self.report_prob, self.cells, self.cohort_cells = model, report_prob, cells, cohort_cells
+        self.flows = model.flows
+        self._counts = self._knowing = None
+
+    @property
+    def counts(self) -> np.ndarray:
+        if self._counts is None:
+            self._counts = np.bincount(self.cells, minlength=N_CELLS)
+        return self._counts
+
+    def size(self, group: str) -> int:
+        return int(self.counts[CELL_GROUPS[group]].sum())
+
+    @property
+    def knowing(self) -> dict:
+        if self._knowing is None:
+            self._knowing = self.model.fear_process.knowing(self.model.week)
+        return self._knowing
+
+
+def _reporting(w: Week) -> dict:
+    reporting = group_means(w.cells, w.report_prob, REPORTING_GROUPS, w.counts)
+    return {"reporting_rate": reporting["all"], **{f"reporting_rate_{g}": reporting[g] for g in VICTIM_GROUPS}}
+
+
+def _cohort(w: Week) -> dict:
+    cohort = group_means(w.cohort_cells, w.report_prob, REPORTING_GROUPS)
+    return {"reporting_rate_cohort": cohort["all"], **{f"reporting_rate_cohort_{g}": cohort[g] for g in VICTIM_GROUPS}}
+
+
+def _realized(w: Week) -> dict:
+    flows = w.flows
     return {
-        "reporting_rate": reporting["all"],
-        **{f"reporting_rate_{g}": reporting[g] for g in VICTIM_GROUPS},
         "clearance_rate": _ratio(flows["crimes_cleared"], flows["crimes_reported"]),
-        "victimization_rate_hispanic": per_1000["hispanic"],
-        "victimization_rate_non_hispanic": per_1000["non_hispanic"],
-        **{f"fear_mean_{g}": fear[g] for g in FEAR_GROUPS},
-        "share_hispanic_knows_detained": knows["knows_detained"]["hispanic"],
-        "reporting_rate_cohort": cohort["all"],
-        **{f"reporting_rate_cohort_{g}": cohort[g] for g in VICTIM_GROUPS},
         **{f"realized_reporting_{g}": _ratio(flows[f"victimizations_reported_{g}"], flows[f"victimizations_{g}"])
            for g in VICTIM_GROUPS},
         "realized_reporting_violent": _ratio(flows["crimes_reported_violent"], flows["crimes_violent"]),
         "realized_reporting_property": _ratio(flows["crimes_reported_property"], flows["crimes_property"]),
-        "victimization_rate_undocumented": per_1000["undocumented"],
-        "victimization_rate_hispanic_citizen": per_1000["hispanic_citizen"],
         **{f"clearance_rate_{g}": _ratio(flows[f"crimes_cleared_{g}"], flows[f"victimizations_reported_{g}"])
            for g in VICTIM_GROUPS},
-        **{f"chilled_share_{g}": chilled[g] for g in CHILL_GROUPS},
-        **{f"fear_channel_{c}_hispanic": channels[c] for c in CHANNEL_NAMES},
-        "share_hispanic_adults_knows_detained": knows["knows_detained"]["hispanic_adults"],
-        "share_hispanic_adults_knows_detained_close": knows["knows_detained_close"]["hispanic_adults"],
-        "share_hispanic_adults_knows_undocumented": knows["knows_undocumented"]["hispanic_adults"],
-        "share_hispanic_adults_heard_detained": knows["heard_detained"]["hispanic_adults"],
-        "residents_present": size["all"],
-        "undocumented_present": size["undocumented"],
-        **custody_stocks(model, int(counts[0])),
     }
+
+
+def _victimization(w: Week) -> dict:
+    out = {}
+    for g in VICTIM_GROUPS:
+        size = w.size(g)
+        out[f"victimization_rate_{g}"] = (w.flows[f"victimizations_{g}"] * WEEKS_PER_YEAR * 1000 / size
+                                          if size else float("nan"))
+    return out
+
+
+def _fear(w: Week) -> dict:
+    fear = group_means(w.cells, w.model.fear, FEAR_GROUPS, w.counts)
+    return {f"fear_mean_{g}": fear[g] for g in FEAR_GROUPS}
+
+
+def _chilled(w: Week) -> dict:
+    chilled = group_means(w.cells, w.model.fear_process.chilled, CHILL_GROUPS, w.counts)
+    return {f"chilled_share_{g}": chilled[g] for g in CHILL_GROUPS}
+
+
+def _channels(w: Week) -> dict:
+    hispanic = CELL_GROUPS["hispanic"][w.cells]
+    size = w.size("hispanic")
+    sums = np.add.reduce(w.model.fear_process.channels, axis=1, where=hispanic)  # no BLAS call (model/threads.py)
+    return {f"fear_channel_{c}_hispanic": sums[i] / size if size else float("nan")
+            for i, c in enumerate(CHANNEL_NAMES)}
+
+
+_KNOWING = (("share_hispanic_knows_detained", "knows_detained", "hispanic"),
+            ("share_hispanic_adults_knows_detained", "knows_detained", "hispanic_adults"),
+            ("share_hispanic_adults_knows_detained_close", "knows_detained_close", "hispanic_adults"),
+            ("share_hispanic_adults_knows_undocumented", "knows_undocumented", "hispanic_adults"),
+            ("share_hispanic_adults_heard_detained", "heard_detained", "hispanic_adults"))
+
+
+def _knowing(w: Week) -> dict:
+    means = {k: group_means(w.cells, v, ("hispanic", "hispanic_adults"), w.counts) for k, v in w.knowing.items()}
+    return {name: means[kind][group] for name, kind, group in _KNOWING}
+
+
+def _present(w: Week) -> dict:
+    return {"residents_present": w.size("all"), "undocumented_present": w.size("undocumented")}
+
+
+def _custody(w: Week) -> dict:
+    return custody_stocks(w.model, int(w.counts[0]))
+
+
+# The STATE reporters, block by block: each block's names and the function that computes them. A model
+# asked for some reporters (``SecureCommunitiesModel(reporters=...)``) computes only the blocks they need;
+# tests/test_collector.py checks that the blocks name every STATE reporter once.
+STATE_BLOCKS = (
+    (_reporting, ("reporting_rate", *(f"reporting_rate_{g}" for g in VICTIM_GROUPS))),
+    (_cohort, ("reporting_rate_cohort", *(f"reporting_rate_cohort_{g}" for g in VICTIM_GROUPS))),
+    (_realized, ("clearance_rate", *(f"realized_reporting_{g}" for g in VICTIM_GROUPS), "realized_reporting_violent",
+                 "realized_reporting_property", *(f"clearance_rate_{g}" for g in VICTIM_GROUPS))),
+    (_victimization, tuple(f"victimization_rate_{g}" for g in VICTIM_GROUPS)),
+    (_fear, tuple(f"fear_mean_{g}" for g in FEAR_GROUPS)),
+    (_chilled, tuple(f"chilled_share_{g}" for g in CHILL_GROUPS)),
+    (_channels, tuple(f"fear_channel_{c}_hispanic" for c in CHANNEL_NAMES)),
+    (_knowing, tuple(name for name, _, _ in _KNOWING)),
+    (_present, ("residents_present", "undocumented_present")),
+    (_custody, ("in_ice_custody", "pending_cases", "removed_away", "departed_away")),
+)
+
+
+def state_blocks(wanted=None) -> tuple:
+    """The blocks that compute any of ``wanted`` (every block for None)."""
+    if wanted is None:
+        return tuple(fn for fn, _ in STATE_BLOCKS)
+    wanted = set(wanted)
+    return tuple(fn for fn, names in STATE_BLOCKS if wanted.intersection(names))
+
+
+def weekly_state(model, report_prob, cells, cohort_cells, blocks=None) -> dict:
+    """The STATE reporters for this week that ``blocks`` compute (all for None): population groups by
+    ``cells``, the fixed cohort by ``cohort_cells``."""
+    week = Week(model, report_prob, cells, cohort_cells)
+    out = {}
+    for block in blocks if blocks is not None else state_blocks():
+        out.update(block(week))
+    return out
 
 
 def custody_stocks(model, away: int) -> dict:

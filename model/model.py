@@ -10,6 +10,7 @@ Opting out is impossible here, as it was in law: ``sharing_active`` is a federal
 ``detainer_policy`` and its arrest discretion (``cite_release_prob``, ``policing_intensity``).
 """
 
+import difflib
 import inspect
 
 import mesa
@@ -42,7 +43,7 @@ from agents.policies import POLICIES, REGIMES
 from . import crime
 from .acquaintances import build_foci, empty_foci
 from .fear import FearProcess
-from .metrics import EventLog, resident_cells, victim_groups, weekly_state
+from .metrics import EventLog, resident_cells, state_blocks, victim_groups, weekly_state
 from .network import build_ties, to_networkx
 from .on_demand import AgentsOnDemand
 from .parameters import DEFAULTS, make_params
@@ -55,6 +56,23 @@ from .threads import single_threaded
 def victim_weight(age) -> np.ndarray:
     """Violent victimization at each age over its highest (NCVS): the chance a candidate victim is kept."""
     return victimization_by_age(age) / VICTIMIZATION_BY_AGE.max()
+
+
+_KNOWN_REPORTERS = frozenset(REPORTERS)
+
+
+def recorded_reporters(reporters) -> tuple:
+    """The reporters a model records: all for None, else the given names (checked, in the given order)."""
+    if reporters is None:
+        return REPORTERS
+    if isinstance(reporters, str) or not all(isinstance(r, str) for r in reporters):
+        raise ValueError(f"reporters: expected a list of reporter names, got {reporters!r}")
+    unknown = [r for r in reporters if r not in _KNOWN_REPORTERS]
+    if unknown:
+        close = {r: difflib.get_close_matches(r, REPORTERS, n=1) for r in unknown}
+        hints = "; ".join(f"{r!r}" + (f" (did you mean {c[0]!r}?)" if c else "") for r, c in close.items())
+        raise ValueError(f"reporters: no reporter {hints}; the names are model.reporters.REPORTERS")
+    return tuple(dict.fromkeys(reporters))
 
 
 class MetricsCollector(mesa.DataCollector):
@@ -76,7 +94,9 @@ class SecureCommunitiesModel(mesa.Model):
     """One county under Secure Communities. All parameters are keywords with defaults;
     see ``model.parameters.PARAMETERS`` for their sources and allowed values."""
 
-    def __init__(self, rng=None, scenario=None, **params):
+    def __init__(self, rng=None, scenario=None, reporters=None, **params):
+        """``reporters``: the names of the reporters to record each week (all of ``REPORTERS`` for None);
+        a sweep or a panel that keeps a few asks for those, and the rest are not computed."""
         if scenario is not None:  # a Mesa Scenario (e.g. model.CountyScenario) carries parameters and rng
             given = {k: v for k, v in scenario if k != "rng"}
             both = sorted(set(given) & set(params))
@@ -84,6 +104,7 @@ class SecureCommunitiesModel(mesa.Model):
                 raise ValueError(f"{both} given both in the scenario and as keywords; give each once")
             params = {**given, **params}
         p = make_params(params)  # checked and frozen; fails before any work is done
+        self.reporters = recorded_reporters(reporters)
         super().__init__(rng=rng, scenario=scenario)
         self.params = p
 
@@ -144,7 +165,8 @@ class SecureCommunitiesModel(mesa.Model):
         self.totals = dict.fromkeys(FLOWS, 0)
         self.flows = dict.fromkeys(FLOWS, 0)
         self.datacollector = MetricsCollector(
-            model_reporters={name: (lambda m, key=name: m.metrics[key]) for name in REPORTERS})
+            model_reporters={name: (lambda m, key=name: m.metrics[key]) for name in self.reporters})
+        self._blocks = state_blocks(None if reporters is None else self.reporters)
         self.cohort = None  # the fixed cohort's group masks, frozen at the activation week
         self.fear_process.sync(self.status, self.custody)
         self.report_prob = crime.reporting_probability(self)
@@ -248,8 +270,8 @@ class SecureCommunitiesModel(mesa.Model):
         cells = resident_cells(self)
         if self.cohort is None and self.week >= self.params.activation_week:
             self.cohort = cells  # followed from here on, removed members included
-        state = weekly_state(self, self.report_prob, self.fear_process.knowing(self.week), cells,
-                             cells if self.cohort is None else self.cohort)
+        state = weekly_state(self, self.report_prob, cells, cells if self.cohort is None else self.cohort,
+                             self._blocks)
         cumulative = {f"{k}_cumulative": v for k, v in self.totals.items()}
         self.metrics = {**self.flows, **state, **cumulative}
         self.datacollector.collect(self)
@@ -410,6 +432,7 @@ class SecureCommunitiesModel(mesa.Model):
 SecureCommunitiesModel.__init__.__signature__ = inspect.Signature(
     [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
      inspect.Parameter("rng", inspect.Parameter.KEYWORD_ONLY, default=None),
-     inspect.Parameter("scenario", inspect.Parameter.KEYWORD_ONLY, default=None)]
+     inspect.Parameter("scenario", inspect.Parameter.KEYWORD_ONLY, default=None),
+     inspect.Parameter("reporters", inspect.Parameter.KEYWORD_ONLY, default=None)]
     + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=value)
        for name, value in DEFAULTS.items()])

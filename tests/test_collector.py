@@ -29,3 +29,62 @@ def test_a_reporter_outside_the_metrics_goes_through_mesa():
     model.step()
     collector.collect(model)
     assert collector.model_vars["week"] == [0, 1]
+
+
+# --- a model records only the reporters it is asked for ---
+
+def test_the_state_blocks_name_every_state_reporter_once():
+    from model.metrics import STATE_BLOCKS
+    from model.reporters import STATE
+    names = [n for _, block in STATE_BLOCKS for n in block]
+    assert sorted(names) == sorted(STATE) and len(names) == len(set(names))
+
+
+def test_a_model_asked_for_some_reporters_records_those_with_the_same_numbers():
+    """Asking for fewer reporters changes what is recorded, never the county: the kept columns and the
+    dynamics (removals, the generator's draws) are those of the model that records everything."""
+    import pandas as pd
+
+    kept = ["chilled_share_undocumented", "share_hispanic_adults_knows_detained", "removals_cumulative",
+            "realized_reporting_hispanic"]
+    setup = dict(rng=9, n_residents=1000, spin_up_weeks=104, **{**scenario("sc_full"), "activation_week": 5})
+    full, some = SecureCommunitiesModel(**setup), SecureCommunitiesModel(reporters=kept, **setup)
+    for _ in range(30):
+        full.step()
+        some.step()
+    ours = some.datacollector.get_model_vars_dataframe()
+    assert list(ours.columns) == kept
+    pd.testing.assert_frame_equal(ours, full.datacollector.get_model_vars_dataframe()[kept])
+    assert "fear_mean_hispanic" not in some.metrics  # its block was not computed
+    assert some.rng.random() == full.rng.random()
+
+
+def test_an_unknown_reporter_fails_before_any_work_naming_it():
+    import pytest
+
+    with pytest.raises(ValueError, match=r"reporters: no reporter 'chiled_share_hispanic' \(did you mean "
+                                         r"'chilled_share_hispanic'\?\)"):
+        SecureCommunitiesModel(reporters=["chiled_share_hispanic"], n_residents=5_000_000)  # never built
+    with pytest.raises(ValueError, match="list of reporter names"):
+        SecureCommunitiesModel(reporters="removals", n_residents=300)
+
+
+def test_a_sweep_records_only_its_outputs(tmp_path):
+    """The sweep's tasks ask the project's model for the spec's outputs only."""
+    from experiments.core.runner import run_task
+    from experiments.sweep.registry import get_model
+    from experiments.sweep.run import tasks_for
+    from experiments.sweep.spec import load_spec
+
+    spec_file = tmp_path / "s.toml"
+    spec_file.write_text('name = "s"\nseed = 1\nsteps = 3\nreplications = 1\n'
+                         'outputs = ["chilled_share_hispanic", "removals"]\n'
+                         '[fixed]\nn_residents = 300\nspin_up_weeks = 0\n'
+                         '[parameters]\npolicing_intensity = [1.0]\n')
+    spec = load_spec(spec_file)
+    assert get_model("secure_communities").selects_reporters
+    task = next(tasks_for(spec))
+    assert task.select_reporters
+    out = run_task(task)
+    assert out["record"]["status"] == "ok", out["record"]["error"]
+    assert list(out["data"].columns) == ["run_id", "step", "chilled_share_hispanic", "removals"]

@@ -35,6 +35,7 @@ class Task:
     outputs: tuple
     event_log: bool
     factory: object  # the registered model's factory: factory(rng=seed, **params)
+    select_reporters: bool = False  # the factory takes reporters= and records only the outputs
 
 
 def run_seed(root: int, point_id: int, replicate: int) -> int:
@@ -63,7 +64,8 @@ def run_task(task: Task) -> dict:
               "host": socket.gethostname(), "pid": os.getpid(), "worker_deaths": 0}
     data = events = None
     try:
-        model = task.factory(rng=task.seed, **task.params)
+        chosen = {"reporters": task.outputs} if task.select_reporters else {}
+        model = task.factory(rng=task.seed, **chosen, **task.params)
         for _ in range(task.steps):
             model.step()
         frame = model.datacollector.get_model_vars_dataframe()

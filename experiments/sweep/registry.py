@@ -34,6 +34,7 @@ class ModelEntry:
     table: name -> ``model.parameters.Parameter`` (kinds and sweep bounds), for the project's model.
     presets: name -> parameter dict, for the ``preset`` pseudo-parameter (None: no presets).
     renamed: older reporter names -> today's, so result folders written before a rename still read.
+    selects_reporters: the factory takes ``reporters=`` (the names to record) and computes only those.
     """
 
     name: str
@@ -44,6 +45,7 @@ class ModelEntry:
     table: dict | None = None
     presets: dict | None = None
     renamed: dict | None = None
+    selects_reporters: bool = False
 
     def check(self, params: dict) -> dict:
         """The parameter set checked (unknown names first, then the model's own validation)."""
@@ -83,7 +85,7 @@ def _project_model_defaults(factory) -> dict:
     if isinstance(factory, type) and issubclass(factory, SecureCommunitiesModel):
         return {"validate": validate_parameters, "parameters": frozenset(PARAMETER_TABLE),
                 "reporters": tuple(REPORTERS), "table": dict(PARAMETER_TABLE), "presets": dict(PRESETS),
-                "renamed": dict(RENAMED)}
+                "renamed": dict(RENAMED), "selects_reporters": True}
     return {}
 
 

@@ -38,7 +38,7 @@ def tasks_for(spec: Spec, points=None):
         for rep in range(spec.replications):
             seed = run_seed(spec.seed, 0 if spec.common_random_numbers else int(pid), rep)
             yield Task(run_id(int(pid), rep), int(pid), rep, seed, params, spec.steps, spec.collect_every,
-                       spec.outputs, spec.event_log, factory)
+                       spec.outputs, spec.event_log, factory, spec.entry.selects_reporters)
 
 
 def expected_runs(spec: Spec, points) -> Callable:
