@@ -63,8 +63,11 @@ def t_statistic(changes: pd.DataFrame) -> pd.Series:
 
 # Detentions are rare, so a county's yearly chill moves with its own history: over sixteen seeds the
 # standard error of a ten-year change is about two points for the chilled shares. The test asks for no
-# trend distinguishable from that noise at rest and for a change small against the level (about 0.19 of
+# trend distinguishable from that noise at rest and for a change under a third of the level (about 0.19 of
 # the undocumented chilled), and checks that the same test does find the trend of a county started cold.
+# (The bound was a quarter, 0.05, until the spin-up's crime weeks read fear as it stands: on these sixteen
+# seeds the change is then 0.050 (t 2.5); over 40 seeds it is +0.029 (t 1.8), and -0.040 (t -2.4) after
+# a 520-week spin-up: scripts/at_rest.py. A third is about three standard errors of the sixteen seeds.)
 
 
 def test_a_county_started_cold_drifts_for_years_without_the_program():
@@ -79,7 +82,7 @@ def test_a_county_without_the_program_is_at_rest_for_ten_years():
     changes = ten_year_changes(spin_up_weeks=260)
     t = t_statistic(changes)
     assert (t.abs() < 3).all(), (changes.mean().round(4).to_dict(), t.round(2).to_dict())
-    assert changes.mean()[["chilled_share_undocumented", "chilled_share_hispanic"]].abs().max() < 0.05
+    assert changes.mean()[["chilled_share_undocumented", "chilled_share_hispanic"]].abs().max() < 0.065
 
 
 def test_at_rest_means_afraid_already_before_the_program():
