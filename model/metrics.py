@@ -154,7 +154,7 @@ def _chilled(w: Week) -> dict:
 def _channels(w: Week) -> dict:
     hispanic = CELL_GROUPS["hispanic"][w.cells]
     size = w.size("hispanic")
-    sums = np.add.reduce(w.model.fear_process.channels, axis=1, where=hispanic)  # no BLAS call (model/threads.py)
+    sums = w.model.fear_process.channels @ hispanic.astype(np.float64)  # BLAS, on one thread (model/threads.py)
     return {f"fear_channel_{c}_hispanic": sums[i] / size if size else float("nan")
             for i, c in enumerate(CHANNEL_NAMES)}
 

@@ -1,13 +1,13 @@
 """One thread for BLAS while the model steps, whatever the environment.
 
-A county's week is numpy element-wise work and scipy.sparse products, none of which gains from a BLAS
-thread pool; but a process that calls BLAS at all (one dense ``matrix @ vector`` is enough) starts
-OpenBLAS's pool, a thread per core, whose threads spin after each call. Two such processes on two cores,
-as two sweep workers run, then fight their own pools: a county of 100,000 residents stepped at about
-40 ms a week against 17 ms pinned (``python -m experiments.bench --workers 2``). The model therefore (a) calls no
-BLAS in its step (``metrics.weekly_state`` sums channels with ``np.add.reduce(..., where=)``), and
-(b) runs each week inside :func:`single_threaded`, so a BLAS call added later cannot bring the pool
-back. The limit is set on entry and restored on exit (about 5 microseconds), so a user's own numpy
+A county's week is numpy element-wise work and scipy.sparse products, with one dense product (the fear
+channels' sums over Hispanic residents, a matrix-vector product that BLAS does 30 times faster than any
+numpy reduction). Left alone, that one call starts OpenBLAS's pool, a thread per core, whose threads spin
+after each call. Two such processes on two cores, as two sweep workers run, then fight their own pools:
+a county of 100,000 residents stepped at about 40 ms a week against 17 ms on one thread each
+(``python -m experiments.bench --workers 2``). So each week, and the spin-up, run inside
+:func:`single_threaded`: every BLAS call of the step, today's and any added later, runs on the calling
+thread. The limit is set on entry and restored on exit (about 5 microseconds), so a user's own numpy
 work between steps keeps its threads.
 """
 

@@ -10,8 +10,6 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from model import SecureCommunitiesModel, scenario
 from model.fear import FearProcess
-from model.hearing import CHANNEL_NAMES
-from model.metrics import CELL_GROUPS, resident_cells
 
 
 def _blas_threads() -> list[int]:
@@ -43,14 +41,3 @@ def test_every_week_runs_on_one_blas_thread_and_gives_the_pool_back(seen):
         assert spun == 104 and len(seen) == 107  # the spin-up's weeks and the recorded ones
         assert all(threads == [1] * len(before) for threads in seen)
         assert _blas_threads() == before  # the user's own numpy work keeps its threads between weeks
-
-
-def test_channel_sums_equal_the_dense_product_they_replace():
-    """The decomposition is summed without BLAS; it is the same number as channels @ hispanic."""
-    model = SecureCommunitiesModel(**scenario("sc_full"), n_residents=2000, spin_up_weeks=104, rng=5)
-    for _ in range(30):
-        model.step()
-    hispanic = CELL_GROUPS["hispanic"][resident_cells(model)]
-    dense = model.fear_process.channels @ hispanic.astype(np.float64) / hispanic.sum()
-    for i, name in enumerate(CHANNEL_NAMES):
-        assert model.metrics[f"fear_channel_{name}_hispanic"] == pytest.approx(dense[i], rel=1e-9, abs=1e-15)
