@@ -44,7 +44,7 @@ def _draw(model, cdf, k) -> np.ndarray:
 def _random_tie(model, people) -> np.ndarray:
     """A random household member or friend of each person (or -1 for people with none)."""
     w = model.ties.local_weights
-    deg = np.diff(w.indptr)[people]
+    deg = w.indptr[people + 1] - w.indptr[people]  # O(len(people)), not a pass over every resident
     pick = w.indptr[people] + (model.rng.random(len(people)) * deg).astype(np.int64)
     if len(w.indices) == 0:  # a county without any ties (one-person households, no friends)
         return np.full(len(people), -1, dtype=np.int64)

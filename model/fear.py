@@ -131,12 +131,13 @@ class FearProcess:
         self.present[changed] = present[changed]
         self.keep[changed] = np.where(present[changed], 1.0 - self.p.fear_decay, 1.0)
         self.status[changed] = status[changed]
-        undocumented = self.present & (self.status == Status.UNDOCUMENTED)
         if first:
+            undocumented = self.present & (self.status == Status.UNDOCUMENTED)
             self.undocumented.reset(undocumented)
             self.in_undocumented[:] = undocumented
-        joined = changed[undocumented[changed] & ~self.in_undocumented[changed]]
-        left = changed[~undocumented[changed] & self.in_undocumented[changed]]
+        now = self.present[changed] & (self.status[changed] == Status.UNDOCUMENTED)  # only the changed: O(changes)
+        joined = changed[now & ~self.in_undocumented[changed]]
+        left = changed[~now & self.in_undocumented[changed]]
         self.undocumented.add(joined)
         self.undocumented.remove(left)
         self.in_undocumented[joined] = True
@@ -158,7 +159,8 @@ class FearProcess:
         own = self.own_susceptibility
         if self.p.fear_for_others:
             households = np.unique(self.household_of[rows])
-            bounds = np.concatenate([[0], np.cumsum(np.diff(self.household_start)[households])])
+            sizes = self.household_start[households + 1] - self.household_start[households]
+            bounds = np.concatenate([[0], np.cumsum(sizes)])
             others = household_max_excluding_self(np.where(self.present[rows], own[rows], 0.0), bounds)
             kin = self.ties.kin_weights
             if kin.nnz:
