@@ -122,13 +122,41 @@ def test_the_synthetic_nation_looks_like_one():
 
 
 def test_the_states_are_drawn_after_everything_else(monkeypatch):
-    """The synthetic states take their random numbers last: every other column is as it was without them."""
+    """The synthetic states take their random numbers after the counties' composition: those columns are as
+    they were without them (the limits on detainers follow the states: state laws)."""
     import experiments.panel.nation as nation
 
     with_states = generate_counties(300, seed=4)
     monkeypatch.setattr(nation, "_states", lambda rng, border: np.full(len(border), "one nation"))
-    pd.testing.assert_frame_equal(with_states.drop(columns="state"),
-                                  nation.generate_counties(300, seed=4).drop(columns="state"))
+    policy = ["state", "policy_change_date", "detainer_policy_after"]
+    pd.testing.assert_frame_equal(with_states.drop(columns=policy),
+                                  nation.generate_counties(300, seed=4).drop(columns=policy))
+
+
+def test_limits_on_detainers_come_in_the_records_waves():
+    """Local policies of large, Hispanic counties from June 2011; a state law in every county of the border state
+    with the most Hispanic residents on 1 January 2014; after Miranda-Olivares (11 April 2014) jails that hold no
+    one on a detainer alone: a whole inland state within weeks and counties elsewhere to the end of 2014."""
+    from experiments.panel.nation import WAVES
+
+    t = read_counties(SHIPPED)
+    changed = t[t["policy_change_date"].notna()]
+    dates = changed["policy_change_date"].astype(str)
+    assert dates.min() >= "2011-06-01" and dates.max() <= "2014-12-31"
+    assert (dates[changed["detainer_policy_after"] == "sanctuary"] >= "2011-06-01").all()
+    local = dates < "2014-01-01"
+    assert 10 < local.sum() < 60  # a few dozen early local policies
+    assert changed.loc[local, "population"].median() > 5 * t["population"].median()  # large counties first
+    hispanic = (t["population"] * t["hispanic_share"]).groupby(t["state"]).sum()
+    border = t.loc[t["border"], "state"].unique()
+    california = max(border, key=lambda s: hispanic[s])
+    in_state = t[t["state"] == california]
+    assert in_state["policy_change_date"].notna().all()
+    assert (in_state.loc[in_state["policy_change_date"].astype(str) == "2014-01-01", "detainer_policy_after"]
+            == "trust_act").all()
+    court = changed[dates >= "2014-04-14"]
+    assert (court["detainer_policy_after"] == "sanctuary").all() and court["state"].nunique() > 10
+    assert [w.name for w in WAVES][0] == "local_2011" and all(w.source for w in WAVES)
 
 
 def test_the_rollout_rule():
