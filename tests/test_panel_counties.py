@@ -225,3 +225,31 @@ def test_a_jail_that_changed_its_policy_gets_the_change_in_its_week_and_so_does_
     assert all(p["enforcement_regime"] == f"sc;pep@{425 + burn}" for p in params)
     ignore = parse_panel_spec({**national.source, "policy_changes": "ignore"}, base=national.base)
     assert all(p["detainer_policy"] == "full" for p in county_parameters(ignore, design))
+
+
+def test_the_replications_panel_gives_each_adopting_county_a_twin_that_never_adopts():
+    from experiments.panel.design import build_design, county_parameters, panel_tasks, stay_parameters
+
+    spec = load_panel_spec(ROOT / "experiments" / "specs" / "panel_replications.toml")
+    d = build_design(spec)
+    assert d["n_residents"].min() >= 250 and len(d) == 300  # the scale test's smallest county
+    inside = d["adoption_week"].notna()
+    assert (d["adoption_twin"] == inside).all() and inside.sum() >= 20
+    assert (d.loc[~inside, "adoption_cohort"] == spec.weeks // 13 + 1).all()  # never within the panel
+    params = county_parameters(spec, d)
+    stays = stay_parameters(spec, d, params)
+    for row, p, s in zip(d.itertuples(), params, stays, strict=True):
+        if row.adoption_twin:
+            assert p["detainer_policy"].startswith(f"{row.detainer_policy};") and s["detainer_policy"] == "full"
+            assert {k: v for k, v in s.items() if k != "detainer_policy"} == {
+                k: v for k, v in p.items() if k != "detainer_policy"}
+        else:
+            assert s is None
+    task = panel_tasks(spec, d)[0]
+    assert len(task.stay) == len(task.counties)
+    with pytest.raises(SpecError, match="adoption.outcomes"):
+        parse_panel_spec({**spec.source, "policy_changes": "ignore"}, base=spec.base)
+    with pytest.raises(SpecError, match=r"adoption.outcomes\[0\]"):
+        parse_panel_spec({**spec.source, "adoption": {"outcomes": ["removals"]}}, base=spec.base)
+    smoke = load_panel_spec(ROOT / "experiments" / "specs" / "panel_smoke.toml")
+    assert not build_design(smoke)["adoption_twin"].any()  # off unless asked for: no third run
