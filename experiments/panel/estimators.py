@@ -337,4 +337,8 @@ def estimate_all(data: pd.DataFrame, outcomes, estimators=None, controls=None, t
     path_cols = ["outcome", "estimator", "controls", "weights"]
     paths = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=path_cols)
     paths = paths[path_cols + [c for c in paths.columns if c not in path_cols]]
-    return paths, pd.DataFrame(atts)
+    atts = pd.DataFrame(atts)
+    for col in ("estimate", "se", "ci_low", "ci_high", "n", "truth"):  # present even when every fit failed
+        if col not in atts.columns:
+            atts[col] = np.nan
+    return paths, atts

@@ -61,6 +61,8 @@ def bias_coverage(atts: pd.DataFrame, paths: pd.DataFrame) -> pd.DataFrame:
                                           truth=("truth", "mean"), bias=("err", "mean"),
                                           rmse=("err", lambda e: float(np.sqrt(np.mean(e ** 2)))),
                                           mean_se=("se", "mean"), coverage=("covers", "mean")).reset_index()
+    if "event_time" not in paths.columns or "truth" not in paths.columns:  # every fit failed, or no twin
+        return out
     p = paths[(paths["event_time"] >= 0) & paths["truth"].notna()].copy()
     p["covers"] = (p["ci_low"] <= p["truth"]) & (p["truth"] <= p["ci_high"])
     p["abs_err"] = (p["estimate"] - p["truth"]).abs()
@@ -233,10 +235,10 @@ def what_ran(r: PanelResults, doc) -> None:
         "also run as its twin without the program (same seed).",
         f"{spec.weeks} weeks from {spec.start_date} ({spec.weeks // WEEKS_PER_QUARTER} quarters); "
         f"{spec.replications} replication(s) of the whole panel; root seed {spec.seed}.",
-        (f"Burn-in: every model ran {spec.burn_in_weeks} weeks before week 1 (not recorded), so fear from "
-         "ICE's other doors and the news has built up before the panel starts." if spec.burn_in_weeks else
-         "No burn-in: every county starts the panel with no fear (see docs/panel.md, \"What the national "
-         "panel estimates\")."),
+        (f"Burn-in: every model ran {spec.burn_in_weeks} weeks before week 1 (not recorded), after the model's "
+         "own spin-up." if spec.burn_in_weeks else
+         "No burn-in beyond the model's own spin-up (`spin_up_weeks`, docs/ODD.md 5): every county starts the "
+         "panel at rest in the world before the program."),
         f"Rollout rule `{spec.rollout['rule']}` over {spec.rollout['window_start']} to "
         f"{spec.rollout['window_end']}; correlation of the activation week with log Hispanic residents: "
         f"{order:.2f}.",
