@@ -288,7 +288,8 @@ def event_study(data: pd.DataFrame, yname: str, estimator: str = "twfe", *, idna
     if info["n_controls"] == 0 or info["n_treated_cells"] == 0 or info["n_obs"] == 0:
         raise ValueError(f"{yname}: no control units or no treated cells left in the sample ({info})")
     df_t = info["n_units"] - 1  # t quantiles with G - 1 degrees of freedom (clustered by unit)
-    rows, att = ESTIMATOR_TABLE[estimator].fit(d, yname, idname, tname, df_t, alpha, weights=weights)
+    weighted = {"weights": weights} if weights else {}  # a fit that takes no weights still runs unweighted
+    rows, att = ESTIMATOR_TABLE[estimator].fit(d, yname, idname, tname, df_t, alpha, **weighted)
 
     path = pd.DataFrame([{"event_time": e, **r} for e, r in sorted(rows.items())])
     path = pd.concat([path, pd.DataFrame([{"event_time": -1, "estimate": 0.0, "se": 0.0, "ci_low": 0.0,
