@@ -24,7 +24,7 @@ import mesa
 import numpy as np
 
 from .capacity import NationalPool
-from .codes import FINAL_ORDER, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Offense, Status
+from .codes import FINAL_ORDER, LEVEL_NAMES, PRIOR_REMOVAL, WEEKS_PER_YEAR, Custody, Offense, Status, sc_level
 from .policies import Case
 
 CARRY_OVER_WEEKS = WEEKS_PER_YEAR  # unused places carry over up to a year
@@ -172,6 +172,7 @@ class ICE(mesa.Agent):
     def _lodge(self, resident: int, offense, rule: str, citizen: bool = False) -> None:
         model = self.model
         model.count("detainers_issued")
+        model.count(f"detainers_{LEVEL_NAMES[sc_level(model.record[resident])]}")  # by conviction, as removals
         if citizen:
             model.count("citizen_detainers_issued")
         model.log_event("detainer", resident, offense, rule=rule)

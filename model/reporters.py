@@ -123,6 +123,8 @@ TABLE = [
     *_flow("detainers_issued", "Detainers issued by ICE", STAGE_COLORS["detainers_issued"]),
     *_flow("citizen_detainers_issued", "Detainers issued on citizens (record errors)",
            STAGE_COLORS["detainers_issued"]),
+    *_family(Measure("detainers", "flow", "Detainers issued", "people"), {k: _LEVELS[k] for k in _LEVEL_ORDER},
+             LEVEL_COLORS),
     *_flow("detainers_honored", "Detainers the jail honored", STAGE_COLORS["detainers_issued"]),
     *_flow("detainers_declined", "Detainers the jail declined", STAGE_COLORS["detainers_declined"]),
     *_flow("ice_pickups", "Picked up by ICE at the jail", STAGE_COLORS["ice_pickups"]),

@@ -122,13 +122,41 @@ def test_the_synthetic_nation_looks_like_one():
 
 
 def test_the_states_are_drawn_after_everything_else(monkeypatch):
-    """The synthetic states take their random numbers last: every other column is as it was without them."""
+    """The synthetic states take their random numbers after the counties' composition: those columns are as
+    they were without them (the limits on detainers follow the states: state laws)."""
     import experiments.panel.nation as nation
 
     with_states = generate_counties(300, seed=4)
     monkeypatch.setattr(nation, "_states", lambda rng, border: np.full(len(border), "one nation"))
-    pd.testing.assert_frame_equal(with_states.drop(columns="state"),
-                                  nation.generate_counties(300, seed=4).drop(columns="state"))
+    policy = ["state", "policy_change_date", "detainer_policy_after"]
+    pd.testing.assert_frame_equal(with_states.drop(columns=policy),
+                                  nation.generate_counties(300, seed=4).drop(columns=policy))
+
+
+def test_limits_on_detainers_come_in_the_records_waves():
+    """Local policies of large, Hispanic counties from June 2011; a state law in every county of the border state
+    with the most Hispanic residents on 1 January 2014; after Miranda-Olivares (11 April 2014) jails that hold no
+    one on a detainer alone: a whole inland state within weeks and counties elsewhere to the end of 2014."""
+    from experiments.panel.nation import WAVES
+
+    t = read_counties(SHIPPED)
+    changed = t[t["policy_change_date"].notna()]
+    dates = changed["policy_change_date"].astype(str)
+    assert dates.min() >= "2011-06-01" and dates.max() <= "2014-12-31"
+    assert (dates[changed["detainer_policy_after"] == "sanctuary"] >= "2011-06-01").all()
+    local = dates < "2014-01-01"
+    assert 10 < local.sum() < 60  # a few dozen early local policies
+    assert changed.loc[local, "population"].median() > 5 * t["population"].median()  # large counties first
+    hispanic = (t["population"] * t["hispanic_share"]).groupby(t["state"]).sum()
+    border = t.loc[t["border"], "state"].unique()
+    california = max(border, key=lambda s: hispanic[s])
+    in_state = t[t["state"] == california]
+    assert in_state["policy_change_date"].notna().all()
+    assert (in_state.loc[in_state["policy_change_date"].astype(str) == "2014-01-01", "detainer_policy_after"]
+            == "trust_act").all()
+    court = changed[dates >= "2014-04-14"]
+    assert (court["detainer_policy_after"] == "sanctuary").all() and court["state"].nunique() > 10
+    assert [w.name for w in WAVES][0] == "local_2011" and all(w.source for w in WAVES)
 
 
 def test_the_rollout_rule():
@@ -183,8 +211,8 @@ def test_a_jail_that_changed_its_policy_gets_the_change_in_its_week_and_so_does_
     params = county_parameters(national, design)
     changed = design["policy_change_week"].notna().to_numpy()
     assert changed.sum() > 0
-    burn = national.burn_in_weeks  # the model's week is the panel's week plus the burn-in
-    assert burn == 156
+    burn = national.burn_in_weeks  # the model's week is the panel's week plus the burn-in (none: the model starts
+    assert burn == 0               # at rest by its own spin-up, docs/panel.md section 4)
     changed_params = [p for p, c in zip(params, changed, strict=True) if c]
     for row, p in zip(design[changed].itertuples(), changed_params, strict=True):
         week = int(row.policy_change_week)
@@ -197,3 +225,31 @@ def test_a_jail_that_changed_its_policy_gets_the_change_in_its_week_and_so_does_
     assert all(p["enforcement_regime"] == f"sc;pep@{425 + burn}" for p in params)
     ignore = parse_panel_spec({**national.source, "policy_changes": "ignore"}, base=national.base)
     assert all(p["detainer_policy"] == "full" for p in county_parameters(ignore, design))
+
+
+def test_the_replications_panel_gives_each_adopting_county_a_twin_that_never_adopts():
+    from experiments.panel.design import build_design, county_parameters, panel_tasks, stay_parameters
+
+    spec = load_panel_spec(ROOT / "experiments" / "specs" / "panel_replications.toml")
+    d = build_design(spec)
+    assert d["n_residents"].min() >= 250 and len(d) == 300  # the scale test's smallest county
+    inside = d["adoption_week"].notna()
+    assert (d["adoption_twin"] == inside).all() and inside.sum() >= 20
+    assert (d.loc[~inside, "adoption_cohort"] == spec.weeks // 13 + 1).all()  # never within the panel
+    params = county_parameters(spec, d)
+    stays = stay_parameters(spec, d, params)
+    for row, p, s in zip(d.itertuples(), params, stays, strict=True):
+        if row.adoption_twin:
+            assert p["detainer_policy"].startswith(f"{row.detainer_policy};") and s["detainer_policy"] == "full"
+            assert {k: v for k, v in s.items() if k != "detainer_policy"} == {
+                k: v for k, v in p.items() if k != "detainer_policy"}
+        else:
+            assert s is None
+    task = panel_tasks(spec, d)[0]
+    assert len(task.stay) == len(task.counties)
+    with pytest.raises(SpecError, match="adoption.outcomes"):
+        parse_panel_spec({**spec.source, "policy_changes": "ignore"}, base=spec.base)
+    with pytest.raises(SpecError, match=r"adoption.outcomes\[0\]"):
+        parse_panel_spec({**spec.source, "adoption": {"outcomes": ["removals"]}}, base=spec.base)
+    smoke = load_panel_spec(ROOT / "experiments" / "specs" / "panel_smoke.toml")
+    assert not build_design(smoke)["adoption_twin"].any()  # off unless asked for: no third run

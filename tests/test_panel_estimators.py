@@ -102,3 +102,35 @@ def test_did2s_with_sparse_standard_errors_is_pyfixests_did2s(terms, second):
     assert names == list(ref.coef().index)
     np.testing.assert_allclose(beta, ref.coef().to_numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(se, ref.se().to_numpy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("terms, second", [("rel", "~ i(rel, ref=-1)"), ("treat", "~ 0 + treat")])
+def test_weighted_did2s_is_pyfixests_weighted_did2s(terms, second):
+    import pyfixest as pf
+
+    df = synthetic(5, lambda e, g: 0.5 * np.minimum(e + 1, 6) * g / 9, n=150)
+    df["population"] = np.repeat(np.random.default_rng(5).lognormal(10, 1.5, 150), T)
+    d, _ = prepare(df, "y", window=(-4, 6), weights="population")
+    names, beta, se = did2s(d, "y", "county_id", "quarter", terms, weights="population")
+    ref = pf.did2s(d, yname="y", first_stage="~ 0 | county_id + quarter", second_stage=second, treatment="treat",
+                   cluster="county_id", weights="population")
+    np.testing.assert_allclose(beta, ref.coef().to_numpy(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(se, ref.se().to_numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("estimator", ["saturated", "did2s"])
+def test_where_big_counties_respond_more_weighting_by_population_recovers_the_average_persons_effect(estimator):
+    """A researcher's claim: the effect per county and the effect per person differ when large counties respond
+    more; each estimator, unweighted or weighted by population, recovers its own estimand."""
+    n = 400
+    size = np.random.default_rng(6).lognormal(10, 1.6, n)
+    big = np.repeat(size > np.quantile(size, 0.8), T)
+    df = synthetic(6, lambda e, g: np.ones(e.shape), n=n)
+    tau = df["y"] - df["y_twin"]
+    df["y"] = df["y_twin"] + tau * np.where(big, 3.0, 0.5)
+    df["population"] = np.repeat(size, T)
+    plain = event_study(df, "y", estimator, twin="y_twin", window=(-4, 6)).att
+    weighted = event_study(df, "y", estimator, twin="y_twin", window=(-4, 6), weights="population").att
+    assert weighted["truth"] > plain["truth"] + 1.0  # the average person lives where the effect is 3
+    assert covers(plain) and covers(weighted), (plain, weighted)
+    assert not plain["ci_low"] <= weighted["truth"] <= plain["ci_high"]

@@ -95,3 +95,21 @@ def test_a_burn_in_runs_first_and_keeps_the_panels_weeks_and_dates():
     cold, _ = run_county({**busy, "spin_up_weeks": 0}, 11, 13, WEEKLY)
     warm, _ = run_county(busy, 11, 13, WEEKLY)
     assert cold["chilled_share_hispanic"][0] < 0.01 < warm["chilled_share_hispanic"][0]
+
+
+def test_the_adoption_twin_is_the_treated_run_until_the_jail_adopts_and_then_holds_more_for_ice():
+    """A jail that turns sanctuary at week 30 against its twin that never does (same seed, the program on in
+    both): the same weeks until 30; from then the twin honors detainers the adopter declines."""
+    from experiments.panel.design import policy_schedule
+    from experiments.panel.outcomes import CONVICTED
+
+    county = {**COUNTY, "activation_week": 5}
+    adopts = run_model({**county, "detainer_policy": policy_schedule("full", "sanctuary", 30)}, 11, WEEKS, WEEKLY)
+    stays = run_model({**county, "detainer_policy": "full"}, 11, WEEKS, WEEKLY)
+    for name in WEEKLY:
+        np.testing.assert_array_equal(adopts[name][:29], stays[name][:29])  # weeks 1..29
+    assert stays["removals"][29:].sum() > adopts["removals"][29:].sum()
+    convicted = sum(stays[f"removals_{k}"] for k in CONVICTED) + stays["removals_noncriminal"]
+    np.testing.assert_array_equal(convicted, stays["removals"])  # the levels add up to every removal
+    detainers = sum(stays[f"detainers_{k}"] for k in CONVICTED) + stays["detainers_noncriminal"]
+    np.testing.assert_array_equal(detainers, stays["detainers_issued"])

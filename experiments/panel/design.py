@@ -10,7 +10,7 @@ from model.parameters import PARAMETER_TABLE
 
 from .counties import CountyTableError, hispanic_share_others, model_residents, read_counties
 from .outcomes import WEEKLY
-from .rollout import activation_weeks, date_of, quarter_of, week_of
+from .rollout import WEEKS_PER_QUARTER, activation_weeks, date_of, quarter_of, week_of
 from .spec import PanelSpec
 from .spillover import spillover_columns
 from .tasks import PanelTask, county_seed
@@ -21,7 +21,7 @@ STEP_OVERHEAD_RESIDENTS = 2500
 COVARIATES = ("name", "state", "population", "n_residents", "n_raised", "share_undocumented", "share_lpr",
               "share_naturalized", "hispanic_share", "border", "policing_intensity", "detainer_policy",
               "policy_change_week", "detainer_policy_after", "activation_week", "cohort", "spillover_mean",
-              "spillover_before")
+              "spillover_before", "adoption_week", "adoption_cohort", "adoption_twin")
 
 
 def build_design(spec: PanelSpec) -> pd.DataFrame:
@@ -57,7 +57,9 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
     spill = spillover_columns(table, s["weight"], s["scope"], spec.weeks)
     for col in spill.columns:
         table[col] = spill[col]
+    adoption_columns(spec, table)
     runs = np.where(table["activation_week"] <= spec.weeks, 2, 1)  # a county never reached is its own twin
+    runs = runs + table["adoption_twin"].to_numpy(dtype=np.int64)  # and one that adopts a limit runs a third
     run_weeks = spec.weeks + spec.burn_in_weeks
     table["cost"] = runs * (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * run_weeks
     table["batch"] = _batches(table["cost"].to_numpy(), spec.batch_cost * run_weeks)
@@ -67,6 +69,22 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
         except ValueError as e:
             raise CountyTableError(f"county_id {table['county_id'].iloc[i]}: {e}") from None
     return table
+
+
+def adoption_columns(spec: PanelSpec, table: pd.DataFrame) -> None:
+    """A jail's limit on detainers as a staggered treatment: ``adoption_week`` (the panel week it changes, if
+    within weeks 2..weeks and the panel applies changes), ``adoption_cohort`` (its quarter; a county that never
+    adopts within the panel gets the quarter after the last, so it is never treated) and ``adoption_twin``
+    (true when the spec asks for adoption outcomes and the county adopts: it also runs a twin that never
+    does)."""
+    week = table["policy_change_week"]
+    inside = week.notna() & (week > 1) & (week <= spec.weeks) & (spec.policy_changes == "model")
+    table["adoption_week"] = week.where(inside).astype("Int64")
+    never = spec.weeks // WEEKS_PER_QUARTER + 1
+    changed = week.notna() & (spec.policy_changes == "model")
+    table["adoption_cohort"] = np.where(changed, quarter_of(np.maximum(week.fillna(1).to_numpy(np.int64), 1)),
+                                        never).astype(np.int64)
+    table["adoption_twin"] = inside.to_numpy(dtype=bool) & bool(spec.adoption["outcomes"])
 
 
 def _batches(cost: np.ndarray, target: float) -> np.ndarray:
@@ -109,6 +127,13 @@ def county_parameters(spec: PanelSpec, design: pd.DataFrame) -> list:
     return out
 
 
+def stay_parameters(spec: PanelSpec, design: pd.DataFrame, params: list) -> list:
+    """For each county with an adoption twin (``adoption_twin``), its keywords (already in the model's weeks)
+    with the jail's first policy kept throughout, the program as in the treated run; None for the others."""
+    return [{**p, "detainer_policy": row.detainer_policy} if row.adoption_twin else None
+            for row, p in zip(design.itertuples(index=False), params, strict=True)]
+
+
 def shift_weeks(params: dict, weeks: int) -> dict:
     """The model's parameters when it runs ``weeks`` of burn-in before the panel's week 1: the activation
     week and every change in a schedule (the jail's policy, ICE's regime, the news from outside) move
@@ -128,6 +153,7 @@ def shift_weeks(params: dict, weeks: int) -> dict:
 def panel_tasks(spec: PanelSpec, design: pd.DataFrame) -> list:
     """Every task: replications x batches, in a fixed order."""
     params = county_parameters(spec, design)
+    stays = stay_parameters(spec, design, params) if spec.adoption["outcomes"] else None
     ids = design["county_id"].to_numpy()
     reporters = tuple(WEEKLY) + tuple(spec.reporters)
     tasks = []
@@ -135,7 +161,8 @@ def panel_tasks(spec: PanelSpec, design: pd.DataFrame) -> list:
         for b, idx in design.groupby("batch").indices.items():
             counties = tuple((int(ids[i]), county_seed(spec.seed, int(ids[i]), rep), params[i]) for i in idx)
             tasks.append(PanelTask(f"r{rep:03d}-b{int(b):05d}", int(b), rep, spec.seed, counties, spec.weeks,
-                                   reporters, float(design["cost"].iloc[idx].sum()), spec.burn_in_weeks))
+                                   reporters, float(design["cost"].iloc[idx].sum()), spec.burn_in_weeks,
+                                   stay=tuple(stays[i] for i in idx) if stays else ()))
     return tasks
 
 

@@ -50,16 +50,21 @@ class EventStudy:
 
 
 def prepare(data: pd.DataFrame, yname: str, idname="county_id", tname="quarter", gname="cohort",
-            controls="not_yet", last_treated_share=0.25, window=(-8, 12), twin=None) -> tuple[pd.DataFrame, dict]:
+            controls="not_yet", last_treated_share=0.25, window=(-8, 12), twin=None,
+            weights=None) -> tuple[pd.DataFrame, dict]:
     """The estimation sample: rows with an outcome, cohorts and controls set, event time binned.
 
     Adds ``cohort0`` (the cohort, 0 for controls), ``rel`` (binned event time; -1 for controls),
-    ``treat`` and, with ``twin``, ``tau`` (the cell's true effect).
+    ``treat`` and, with ``twin``, ``tau`` (the cell's true effect). ``weights``: a column of positive
+    weights (a county's population), kept; rows without a positive weight are dropped.
     """
     if controls not in CONTROL_GROUPS:
         raise ValueError(f"controls must be one of {tuple(CONTROL_GROUPS)}, got {controls!r}")
-    cols = [idname, tname, gname, yname] + ([twin] if twin else [])
+    extra = [c for c in (twin, weights) if c]
+    cols = list(dict.fromkeys([idname, tname, gname, yname, *extra]))
     d = data[cols].dropna(subset=[yname]).copy()
+    if weights:
+        d = d[d[weights] > 0]
     t_first = d[tname].min()
     always = d[gname] <= t_first
     n_always = int(d.loc[always, idname].nunique())
@@ -108,31 +113,33 @@ _REL = re.compile(r"^rel::(-?\d+)$")
 _REL_COHORT = re.compile(r"^rel::(-?\d+):cohort0::(\d+)$")
 
 
-def _fit(fml, d, idname):
+def _fit(fml, d, idname, weights=None):
     import pyfixest as pf
 
-    return pf.feols(fml, data=d, vcov={"CRV1": idname})
+    return pf.feols(fml, data=d, vcov={"CRV1": idname}, weights=weights)
 
 
-def did2s(d: pd.DataFrame, yname: str, idname: str, tname: str, terms: str) -> tuple[list, np.ndarray, np.ndarray]:
+def did2s(d: pd.DataFrame, yname: str, idname: str, tname: str, terms: str,
+          weights=None) -> tuple[list, np.ndarray, np.ndarray]:
     """Gardner's two-stage estimator, as ``pyfixest.did2s`` computes it, with its GMM variance computed
     on sparse matrices (``pyfixest.did2s`` builds dense unit dummies: 6 GB for the national panel).
 
     Stage 1: ``y ~ 0 | id + period`` on the untreated cells (``pf.feols``); stage 2: the residual
     ``y - yhat`` on ``i(rel, ref=-1)`` (``terms = "rel"``) or ``treat`` (``"treat"``), no intercept.
     Returns the coefficient names, estimates and clustered standard errors (tested equal to
-    ``pyfixest.did2s`` on a small panel).
+    ``pyfixest.did2s`` on a small panel). ``weights``: a column of weights for both stages (weighted
+    least squares, as ``pf.feols(weights=)``), and in the variance's scores.
     """
     import pyfixest as pf
     from scipy import sparse
     from scipy.sparse.linalg import spsolve
 
     untreated = ~d["treat"].to_numpy(dtype=bool)
-    first = pf.feols(f"{yname} ~ 0 | {idname} + {tname}", data=d[untreated], vcov="iid")
+    first = pf.feols(f"{yname} ~ 0 | {idname} + {tname}", data=d[untreated], vcov="iid", weights=weights)
     first.fixef()
     u1 = d[yname].to_numpy(dtype=np.float64) - np.asarray(first.predict(newdata=d), dtype=np.float64)
     fml = "_did2s_y ~ i(rel, ref=-1)" if terms == "rel" else "_did2s_y ~ treat"
-    second = pf.feols(fml, data=d.assign(_did2s_y=u1), vcov="iid", drop_intercept=True)
+    second = pf.feols(fml, data=d.assign(_did2s_y=u1), vcov="iid", drop_intercept=True, weights=weights)
     names, beta = list(second.coef().index), second.coef().to_numpy()
     cols = []
     for name in names:
@@ -147,33 +154,38 @@ def did2s(d: pd.DataFrame, yname: str, idname: str, tname: str, terms: str) -> t
                            shape=(n, n_units + n_periods))
     x1 = x1[:, np.r_[0:n_units, n_units + 1:n_units + n_periods]]  # every unit, every period but the first
     x10 = sparse.diags(untreated.astype(np.float64)) @ x1
-    vt = spsolve((x10.T @ x10).tocsc(), sparse.csc_matrix(x1.T @ x2))  # p x k
+    wt = np.ones(n) if weights is None else d[weights].to_numpy(dtype=np.float64)
+    x1w = sparse.diags(wt) @ x1
+    vt = spsolve((x10.T @ (sparse.diags(wt) @ x10)).tocsc(), sparse.csc_matrix(x1w.T @ x2))  # p x k
     vt = vt.toarray() if sparse.issparse(vt) else np.asarray(vt).reshape(x1.shape[1], -1)
     cluster = pd.factorize(d[idname])[0]
     g = sparse.csr_matrix((np.ones(n), (cluster, np.arange(n))), shape=(cluster.max() + 1, n))
-    w = g @ (x2 * u2[:, None]) - (g @ x10.multiply(u1[:, None]).tocsr()) @ vt
-    bread = np.linalg.inv(x2.T @ x2)
-    vcov = bread @ (w.T @ w) @ bread
+    score = g @ (x2 * (wt * u2)[:, None]) - (g @ x10.multiply((wt * u1)[:, None]).tocsr()) @ vt
+    bread = np.linalg.inv(x2.T @ (x2 * wt[:, None]))
+    vcov = bread @ (score.T @ score) @ bread
     return names, beta, np.sqrt(np.diag(vcov))
 
 
-def fit_twfe(d: pd.DataFrame, yname: str, idname: str, tname: str, df_t: int, alpha: float) -> tuple[dict, dict]:
+def fit_twfe(d: pd.DataFrame, yname: str, idname: str, tname: str, df_t: int, alpha: float,
+             weights=None) -> tuple[dict, dict]:
     """TWFE: the event study with binned ends; the overall ATT is the static ``y ~ treat | id + period``."""
     fe = f"{idname} + {tname}"
     rows = {}
-    fit = _fit(f"{yname} ~ i(rel, ref=-1) | {fe}", d, idname)
+    fit = _fit(f"{yname} ~ i(rel, ref=-1) | {fe}", d, idname, weights)
     for name, b, s in zip(fit.coef().index, fit.coef().to_numpy(), fit.se().to_numpy(), strict=True):
         m = _REL.match(name)
         if m:
             rows[int(m.group(1))] = _row(b, s, df_t, alpha)
-    static = _fit(f"{yname} ~ treat | {fe}", d, idname)
+    static = _fit(f"{yname} ~ treat | {fe}", d, idname, weights)
     return rows, _row(float(static.coef().iloc[0]), float(static.se().iloc[0]), df_t, alpha)
 
 
-def fit_saturated(d: pd.DataFrame, yname: str, idname: str, tname: str, df_t: int, alpha: float) -> tuple[dict, dict]:
-    """Sun & Abraham: every cohort its own path, averaged with the cohorts' shares at each event time."""
+def fit_saturated(d: pd.DataFrame, yname: str, idname: str, tname: str, df_t: int, alpha: float,
+                  weights=None) -> tuple[dict, dict]:
+    """Sun & Abraham: every cohort its own path, averaged with the cohorts' shares at each event time (shares
+    of the treated cells, or of their weight)."""
     rows = {}
-    fit = _fit(f"{yname} ~ i(rel, cohort0, ref=-1, ref2=0) | {idname} + {tname}", d, idname)
+    fit = _fit(f"{yname} ~ i(rel, cohort0, ref=-1, ref2=0) | {idname} + {tname}", d, idname, weights)
     names = list(fit.coef().index)
     beta, vcov = fit.coef().to_numpy(), np.asarray(fit._vcov)  # pyfixest keeps the clustered vcov here
     index = {}
@@ -181,7 +193,8 @@ def fit_saturated(d: pd.DataFrame, yname: str, idname: str, tname: str, df_t: in
         m = _REL_COHORT.match(name)
         if m:
             index[int(m.group(1)), int(m.group(2))] = j
-    cells = d[d["cohort0"] > 0].groupby(["rel", "cohort0"]).size()
+    mass = d[weights] if weights else pd.Series(1.0, index=d.index)
+    cells = mass[d["cohort0"] > 0].groupby([d["rel"], d["cohort0"]]).sum()
 
     def combine(weights):  # {(rel, cohort): weight} -> estimate, se of the weighted sum
         r = np.zeros(len(beta))
@@ -195,29 +208,31 @@ def fit_saturated(d: pd.DataFrame, yname: str, idname: str, tname: str, df_t: in
         if n.sum():
             b, s = combine({(e, g): c / n.sum() for g, c in n.items()})
             rows[int(e)] = _row(b, s, df_t, alpha)
-    treated = d[d["treat"]].groupby(["rel", "cohort0"]).size()
+    treated = mass[d["treat"]].groupby([d["rel"], d["cohort0"]]).sum()
     treated = treated[[k in index for k in treated.index]]
     b, s = combine({k: c / treated.sum() for k, c in treated.items()})
     return rows, _row(b, s, df_t, alpha)
 
 
-def fit_did2s(d: pd.DataFrame, yname: str, idname: str, tname: str, df_t: int, alpha: float) -> tuple[dict, dict]:
+def fit_did2s(d: pd.DataFrame, yname: str, idname: str, tname: str, df_t: int, alpha: float,
+              weights=None) -> tuple[dict, dict]:
     """Gardner's two stages (``did2s``), for the path and for the overall ATT."""
     rows = {}
-    names, beta, se = did2s(d, yname, idname, tname, "rel")
+    names, beta, se = did2s(d, yname, idname, tname, "rel", weights)
     for name, b, s in zip(names, beta, se, strict=True):
         m = _REL.match(name)
         if m:
             rows[int(m.group(1))] = _row(b, s, df_t, alpha)
-    _, beta, se = did2s(d, yname, idname, tname, "treat")
+    _, beta, se = did2s(d, yname, idname, tname, "treat", weights)
     return rows, _row(float(beta[0]), float(se[0]), df_t, alpha)
 
 
 @dataclass(frozen=True)
 class Estimator:
     """A staggered-adoption estimator, declared once: its name (what a panel spec's ``estimators`` lists), its
-    label and colour (the report's figures and tables), and its fit ``(sample, yname, idname, tname, df, alpha)
-    -> ({event time: row}, overall ATT row)`` on the estimation sample of ``prepare``. An incomplete
+    label and colour (the report's figures and tables), and its fit ``(sample, yname, idname, tname, df, alpha,
+    weights=None) -> ({event time: row}, overall ATT row)`` on the estimation sample of ``prepare`` (``weights``:
+    the name of a column of weights, or None). An incomplete
     declaration fails here, when the module is imported."""
 
     name: str
@@ -263,15 +278,18 @@ CONTROLS = tuple(CONTROL_GROUPS)
 
 def event_study(data: pd.DataFrame, yname: str, estimator: str = "twfe", *, idname="county_id", tname="quarter",
                 gname="cohort", controls="not_yet", last_treated_share=0.25, window=(-8, 12), twin=None,
-                alpha=0.05) -> EventStudy:
-    """Estimate the event-study path and the overall ATT of ``yname`` with one estimator (see the module)."""
+                alpha=0.05, weights=None) -> EventStudy:
+    """Estimate the event-study path and the overall ATT of ``yname`` with one estimator (see the module).
+    ``weights``: a column of weights (a county's population): weighted least squares, and the truth is the
+    weighted mean of the cells' effects (the ATT of the average person, not of the average county)."""
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    d, info = prepare(data, yname, idname, tname, gname, controls, last_treated_share, window, twin)
+    d, info = prepare(data, yname, idname, tname, gname, controls, last_treated_share, window, twin, weights)
     if info["n_controls"] == 0 or info["n_treated_cells"] == 0 or info["n_obs"] == 0:
         raise ValueError(f"{yname}: no control units or no treated cells left in the sample ({info})")
     df_t = info["n_units"] - 1  # t quantiles with G - 1 degrees of freedom (clustered by unit)
-    rows, att = ESTIMATOR_TABLE[estimator].fit(d, yname, idname, tname, df_t, alpha)
+    weighted = {"weights": weights} if weights else {}  # a fit that takes no weights still runs unweighted
+    rows, att = ESTIMATOR_TABLE[estimator].fit(d, yname, idname, tname, df_t, alpha, **weighted)
 
     path = pd.DataFrame([{"event_time": e, **r} for e, r in sorted(rows.items())])
     path = pd.concat([path, pd.DataFrame([{"event_time": -1, "estimate": 0.0, "se": 0.0, "ci_low": 0.0,
@@ -283,31 +301,45 @@ def event_study(data: pd.DataFrame, yname: str, estimator: str = "twfe", *, idna
     att["n"] = info["n_treated_cells"]
     if twin:
         ok = treated_units.dropna(subset=["tau"])
-        path["truth"] = path["event_time"].map(ok.groupby("rel")["tau"].mean())
-        att["truth"] = float(d.loc[d["treat"], "tau"].mean())
+        path["truth"] = path["event_time"].map(weighted_mean(ok, "tau", "rel", weights))
+        att["truth"] = float(weighted_mean(d[d["treat"]].dropna(subset=["tau"]), "tau", None, weights))
     return EventStudy(estimator, yname, controls, path, att, info)
 
 
+def weighted_mean(d: pd.DataFrame, column: str, by=None, weights=None):
+    """The mean of ``column`` (by ``by``, a Series), each row weighted by ``weights`` (a column) or alike."""
+    w = d[weights] if weights else pd.Series(1.0, index=d.index)
+    if by is None:
+        return float((d[column] * w).sum() / w.sum()) if w.sum() > 0 else float("nan")
+    return (d[column] * w).groupby(d[by]).sum() / w.groupby(d[by]).sum()
+
+
+WEIGHTINGS = {"none": None, "population": "population"}  # a spec's weights -> the panel's column (None: alike)
+
+
 def estimate_all(data: pd.DataFrame, outcomes, estimators=None, controls=None, twin_suffix="_twin",
-                 **kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every outcome x estimator x controls: (paths, atts) as tidy tables. A fit that fails is
-    recorded with its error instead of stopping the rest."""
+                 weights=("none",), **kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every outcome x estimator x controls x weighting (``WEIGHTINGS``): (paths, atts) as tidy tables. A
+    fit that fails is recorded with its error instead of stopping the rest."""
     estimators = ESTIMATORS if estimators is None else estimators
     controls = CONTROLS if controls is None else controls
     paths, atts = [], []
     for y in outcomes:
         twin = f"{y}{twin_suffix}" if f"{y}{twin_suffix}" in data.columns else None
-        for est in estimators:
-            for c in controls:
-                key = {"outcome": y, "estimator": est, "controls": c}
-                try:
-                    es = event_study(data, y, est, controls=c, twin=twin, **kwargs)
-                except Exception as e:  # noqa: BLE001 - one failed fit should not hide the others
-                    atts.append({**key, "error": f"{type(e).__name__}: {e}"})
-                    continue
-                paths.append(es.path.assign(**key))
-                atts.append({**key, **es.att, **{f"sample_{k}": v for k, v in es.sample.items()}, "error": None})
-    path_cols = ["outcome", "estimator", "controls"]
+        for est, c, wname in ((e, c, w) for e in estimators for c in controls for w in weights):
+            key = {"outcome": y, "estimator": est, "controls": c, "weights": wname}
+            try:
+                es = event_study(data, y, est, controls=c, twin=twin, weights=WEIGHTINGS[wname], **kwargs)
+            except Exception as e:  # noqa: BLE001 - one failed fit should not hide the others
+                atts.append({**key, "error": f"{type(e).__name__}: {e}"})
+                continue
+            paths.append(es.path.assign(**key))
+            atts.append({**key, **es.att, **{f"sample_{k}": v for k, v in es.sample.items()}, "error": None})
+    path_cols = ["outcome", "estimator", "controls", "weights"]
     paths = pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=path_cols)
     paths = paths[path_cols + [c for c in paths.columns if c not in path_cols]]
-    return paths, pd.DataFrame(atts)
+    atts = pd.DataFrame(atts)
+    for col in ("estimate", "se", "ci_low", "ci_high", "n", "truth"):  # present even when every fit failed
+        if col not in atts.columns:
+            atts[col] = np.nan
+    return paths, atts

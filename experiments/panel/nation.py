@@ -3,12 +3,16 @@ synthetic ``state`` (S01 to S50). The table shipped in ``experiments/data/`` is 
 
     python -m experiments.panel.nation --n 3000 --seed 20100401 --out experiments/data/counties_national.csv
 
-A county that changes its detainer policy adopts one of the limiting policies of ``agents.policies.POLICIES``
-(every policy that declines some detainer), so a new policy reaches the synthetic nation by itself.
+Who limits detainers, and when, follows the record in waves (``WAVES``, docs/panel.md and docs/sources.md):
+local policies of large, Hispanic counties from June 2011, state laws on 1 January 2014, and the jails that
+stopped holding on a detainer alone after *Miranda-Olivares v. Clackamas County* (11 April 2014). The early
+local wave draws among every declared policy that declines some detainer (``agents.policies.POLICIES``), so
+a new policy reaches the synthetic nation by itself.
 """
 
 import argparse
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,7 +27,6 @@ MEDIAN_POPULATION = 25_000    # Census 2010: the median county has about 25,000 
 LOG_SD_POPULATION = 1.65      # spread of log population: 3,000 counties hold about 290 million people
 FOREIGN_BORN_MIX = np.array([0.10, 0.09, 0.14])  # undocumented : LPR : naturalized, the model's defaults
 FOREIGN_BORN_MIX_CONCENTRATION = 20.0
-POLICY_ADOPTION_WINDOW = ("2011-06-01", "2014-12-31")
 STATES = 50                   # synthetic states S01 .. S50
 BORDER_STATES = 4             # the border counties lie in four of them (California, Arizona, New Mexico, Texas)
 LOG_SD_STATE_SIZE = 0.8       # spread of a state's share of the counties (Delaware 3, Texas 254, median about 60)
@@ -41,6 +44,49 @@ def _logistic(x):
 
 def _logit(p):
     return np.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class Wave:
+    """A wave of limits on detainers in the record, as the synthetic nation draws it: between ``start`` and
+    ``end`` (ISO dates; a county's date uniform between them), either every county of ``states`` whole states
+    (``states_from``: "border" picks the border state with the most Hispanic residents, "inland" a state with
+    no border county, at random) or each county with probability ``logistic(intercept + size x z +
+    hispanic x z_H)`` (``z``: standardized log population, ``z_H``: standardized logit Hispanic share).
+    ``policy``: the policy adopted (None: one of the limiting policies, alike)."""
+
+    name: str
+    policy: str | None
+    start: str
+    end: str
+    source: str
+    states: int = 0
+    states_from: str = ""
+    intercept: float = 0.0
+    size: float = 0.0
+    hispanic: float = 0.0
+
+
+# The adoption rule before the waves drew three arrays here (chance, day in June 2011 - Dec 2014, policy); the
+# main stream still draws them, unused, so the states drawn after them stay as they were (the waves have a
+# stream of their own).
+FORMER_ADOPTION_DAYS = 1309
+
+WAVES = (
+    Wave("local_2011", None, "2011-06-01", "2013-12-31", "San Francisco (June 2011), Cook County (Sept 2011), Santa "
+         "Clara (Oct 2011), Washington DC (2012), Los Angeles (Dec 2012): large, urban, Hispanic counties first",
+         intercept=-6.0, size=1.2, hispanic=1.0),
+    Wave("state_law_2014", "trust_act", "2014-01-01", "2014-01-01", "California's TRUST Act (AB 4) and "
+         "Connecticut's, in force 1 January 2014, in every county of the state", states=1, states_from="border"),
+    Wave("state_law_2014_inland", "trust_act", "2014-01-01", "2014-01-01", "Connecticut's TRUST Act (2013), "
+         "in force 1 January 2014", states=1, states_from="inland"),
+    Wave("court_statewide_2014", "sanctuary", "2014-04-14", "2014-05-31", "Miranda-Olivares v. Clackamas County "
+         "(D. Or., 11 April 2014): within weeks every Oregon sheriff stopped holding on a detainer alone",
+         states=1, states_from="inland"),
+    Wave("court_local_2014", "sanctuary", "2014-04-14", "2014-12-31", "after Miranda-Olivares, jails elsewhere "
+         "(Washington, Colorado, Pennsylvania and others) asked ICE for a judicial warrant through 2014",
+         intercept=-3.6, size=0.6, hispanic=0.6),
+)
 
 
 def generate_counties(n: int = 3000, seed: int = 20100401) -> pd.DataFrame:
@@ -68,15 +114,10 @@ def generate_counties(n: int = 3000, seed: int = 20100401) -> pd.DataFrame:
     shares = reachable(shares, h_others, h_u)
     hispanic = _hispanic(shares, h_others, h_u)
     intensity = np.round(np.clip(np.exp(rng.normal(0, 0.25, n)), 0.5, 2.0), 3)
-    hz = (_logit(hispanic) - _logit(hispanic).mean()) / _logit(hispanic).std()
-    adopts = rng.random(n) < _logistic(-3.5 + 0.8 * z + 0.8 * hz)
-    lo, hi = (dt.date.fromisoformat(d) for d in POLICY_ADOPTION_WINDOW)
-    days = rng.integers(0, (hi - lo).days + 1, n)
-    limiting = limiting_policies()
-    which = rng.integers(0, len(limiting), n)
-    change = [(lo + dt.timedelta(days=int(d))).isoformat() if a else "" for a, d in zip(adopts, days, strict=True)]
-    after = [limiting[w] if a else "" for a, w in zip(adopts, which, strict=True)]
+    rng.random(n), rng.integers(0, FORMER_ADOPTION_DAYS + 1, n), rng.integers(0, 3, n)  # see FORMER_ADOPTION_DAYS
     state = _states(rng, border)
+    change, after = adoptions(np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,))), z, hispanic,
+                              population, state, border)
     return pd.DataFrame({
         "county_id": np.arange(1, n + 1, dtype=np.int64),
         "name": [f"County {i:04d}" for i in range(1, n + 1)],
@@ -90,6 +131,38 @@ def generate_counties(n: int = 3000, seed: int = 20100401) -> pd.DataFrame:
         "policy_change_date": change,
         "detainer_policy_after": after,
     })
+
+
+def adoptions(rng: np.random.Generator, z: np.ndarray, hispanic: np.ndarray, population: np.ndarray,
+              state: np.ndarray, border: np.ndarray) -> tuple[list, list]:
+    """Each county's first limit on detainers (``WAVES``, in order; a county keeps its earliest): the date
+    (ISO, "" for none) and the policy adopted. Drawn from ``rng`` alone (its own stream), after the states."""
+    n = len(z)
+    hz = (_logit(hispanic) - _logit(hispanic).mean()) / _logit(hispanic).std()
+    hispanic_residents = pd.Series(population * hispanic).groupby(state).sum()
+    border_states = sorted(set(state[border]), key=lambda s: -hispanic_residents[s])
+    inland = sorted(set(state) - set(state[border]))
+    limiting = limiting_policies()
+    date = np.full(n, "", dtype=object)
+    policy = np.full(n, "", dtype=object)
+    taken = set()
+    for wave in WAVES:
+        lo, hi = (dt.date.fromisoformat(d) for d in (wave.start, wave.end))
+        if wave.states:
+            pool = border_states if wave.states_from == "border" else [s for s in inland if s not in taken]
+            chosen = pool[:wave.states] if wave.states_from == "border" else list(
+                rng.choice(pool, size=min(wave.states, len(pool)), replace=False))
+            taken.update(chosen)
+            adopts = np.isin(state, chosen)
+        else:
+            adopts = rng.random(n) < _logistic(wave.intercept + wave.size * z + wave.hispanic * hz)
+        days = rng.integers(0, (hi - lo).days + 1, n)
+        which = rng.integers(0, len(limiting), n)
+        for i in np.flatnonzero(adopts):
+            when = (lo + dt.timedelta(days=int(days[i]))).isoformat()
+            if not date[i] or when < date[i]:
+                date[i], policy[i] = when, wave.policy or limiting[which[i]]
+    return list(date), list(policy)
 
 
 def _hispanic(shares: np.ndarray, h_others: np.ndarray, h_u: float) -> np.ndarray:

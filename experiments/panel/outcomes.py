@@ -16,10 +16,15 @@ from model.reporters import label as reporter_label
 
 from .rollout import WEEKS_PER_QUARTER
 
+CONVICTED = ("level1", "level2", "level3")  # Secure Communities levels: a conviction on the record
+NOT_CONVICTED = ("noncriminal",)            # no conviction on the record
 WEEKLY_FLOWS = ("victimizations_hispanic", "victimizations_reported_hispanic", "crimes", "crimes_reported",
-                "crimes_cleared", "removals", "separated_households", "detainers_issued")
+                "crimes_cleared", "removals", "separated_households", "detainers_issued", "arrests",
+                *(f"removals_{k}" for k in CONVICTED + NOT_CONVICTED),
+                *(f"detainers_{k}" for k in CONVICTED + NOT_CONVICTED))
 WEEKLY_STATES = ("reporting_rate_hispanic", "reporting_rate_cohort_hispanic", "victimization_rate_hispanic",
-                 "share_hispanic_adults_knows_detained", "chilled_share_hispanic")
+                 "share_hispanic_adults_knows_detained", "chilled_share_hispanic",
+                 "share_hispanic_adults_knows_detained_close")
 WEEKLY = WEEKLY_FLOWS + WEEKLY_STATES
 YEAR_OVER_QUARTER = WEEKS_PER_YEAR / WEEKS_PER_QUARTER
 
@@ -32,22 +37,29 @@ class Outcome:
 
     name: str
     kind: str
-    source: str
+    source: str | tuple
     denominator: str | None = None
     unit: str = ""
     named_by: str | None = None
+    text: str | None = None  # a label of its own, for a sum of reporters (``source`` a tuple)
+    observable: bool = True  # False: a latent quantity no study observes (a mean probability, a model state)
 
     @property
     def label(self) -> str:
-        return reporter_label(self.named_by or self.source)
+        return self.text or reporter_label(self.named_by or self.source)
+
+    @property
+    def sources(self) -> tuple:
+        return self.source if isinstance(self.source, tuple) else (self.source,)
 
 
 OUTCOMES = {o.name: o for o in (
     Outcome("reporting_hispanic", "ratio", "victimizations_reported_hispanic", "victimizations_hispanic",
             "reported / suffered, quarter", named_by="realized_reporting_hispanic"),
-    Outcome("reporting_propensity_hispanic", "mean", "reporting_rate_hispanic", None, "mean chance, quarter"),
+    Outcome("reporting_propensity_hispanic", "mean", "reporting_rate_hispanic", None, "mean chance, quarter",
+            observable=False),
     Outcome("victimization_hispanic", "mean", "victimization_rate_hispanic", None,
-            "per 1,000 Hispanic residents a year"),
+            "per 1,000 Hispanic residents a year", observable=False),
     Outcome("crime_rate", "rate", "crimes", None, "per 1,000 residents a year"),
     Outcome("reported_crime_rate", "rate", "crimes_reported", None, "per 1,000 residents a year"),
     Outcome("clearance_rate", "ratio", "crimes_cleared", "crimes_reported", "cleared / reported",
@@ -55,8 +67,17 @@ OUTCOMES = {o.name: o for o in (
     Outcome("removal_rate", "rate", "removals", None, "per 1,000 residents a year"),
     Outcome("separation_rate", "rate", "separated_households", None, "per 1,000 residents a year"),
     Outcome("detainer_rate", "rate", "detainers_issued", None, "per 1,000 residents a year"),
+    Outcome("arrest_rate", "rate", "arrests", None, "per 1,000 residents a year"),
+    Outcome("removal_rate_convicted", "rate", tuple(f"removals_{k}" for k in CONVICTED), None,
+            "per 1,000 residents a year", text="Removals of people with a conviction (Levels 1-3)"),
+    Outcome("removal_rate_noncriminal", "rate", "removals_noncriminal", None, "per 1,000 residents a year"),
+    Outcome("detainer_rate_convicted", "rate", tuple(f"detainers_{k}" for k in CONVICTED), None,
+            "per 1,000 residents a year", text="Detainers on people with a conviction (Levels 1-3)"),
+    Outcome("detainer_rate_noncriminal", "rate", "detainers_noncriminal", None, "per 1,000 residents a year"),
     Outcome("knows_detained_hispanic", "mean", "share_hispanic_adults_knows_detained", None, "share, quarter mean"),
-    Outcome("chilled_hispanic", "mean", "chilled_share_hispanic", None, "share, quarter mean"),
+    Outcome("knows_detained_close_hispanic", "mean", "share_hispanic_adults_knows_detained_close", None,
+            "share, quarter mean"),
+    Outcome("chilled_hispanic", "mean", "chilled_share_hispanic", None, "share, quarter mean", observable=False),
 )}
 
 
@@ -70,8 +91,10 @@ def quarterly(series: dict, n_residents: int) -> dict:
     nq = quarters(len(next(iter(series.values()))))
     cut = nq * WEEKS_PER_QUARTER
 
-    def total(name):
-        return np.asarray(series[name][:cut], dtype=np.float64).reshape(nq, WEEKS_PER_QUARTER).sum(axis=1)
+    def total(names):
+        names = names if isinstance(names, tuple) else (names,)
+        return sum(np.asarray(series[n][:cut], dtype=np.float64).reshape(nq, WEEKS_PER_QUARTER).sum(axis=1)
+                   for n in names)
 
     out = {}
     for o in OUTCOMES.values():

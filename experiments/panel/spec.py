@@ -33,9 +33,14 @@
     outcomes = ["reporting_hispanic", "victimization_hispanic", "crime_rate"]
     estimators = ["twfe", "saturated", "did2s"]
     controls = ["not_yet", "last_treated"]
+    weights = ["none", "population"]  # each county alike, and each county by its population
     last_treated_share = 0.25
     window = [-8, 12]               # event quarters shown; the ends are binned
     ci = 0.95
+
+    [adoption]                      # a jail's limit on detainers as a staggered treatment (docs/panel.md)
+    outcomes = ["removal_rate_convicted"]  # each county whose jail adopts one in the panel also runs a twin
+                                    # that never adopts, and the report estimates these outcomes (absent: off)
 
 A ``SpecError`` names the key at fault; county rows are checked by ``experiments.panel.counties``.
 """
@@ -73,7 +78,7 @@ from ..core.schema import (
     read_toml,
     suggestion,
 )
-from .estimators import CONTROLS, ESTIMATORS
+from .estimators import CONTROLS, ESTIMATORS, WEIGHTINGS
 from .outcomes import OUTCOMES, WEEKLY
 from .rollout import RULES, WEEKS_PER_QUARTER, week_of
 from .spillover import SCOPES
@@ -110,9 +115,15 @@ ESTIMATION = Table({
     "outcomes": Key(Names(tuple(OUTCOMES)), list(DEFAULT_OUTCOMES), "the quarterly outcomes estimated"),
     "estimators": Key(Names(ESTIMATORS), list(ESTIMATORS), "the estimators (experiments.panel.estimators)"),
     "controls": Key(Names(CONTROLS), list(CONTROLS), "the control groups"),
+    "weights": Key(Names(tuple(WEIGHTINGS)), list(WEIGHTINGS),
+                   "\"none\": every county alike; \"population\": each county by its population"),
     "last_treated_share": Key(Number(above=0, maximum=0.9), 0.25, "last_treated: this share of counties"),
     "window": Key(ANY, [-8, 12], "[first, last] event quarters shown; the ends are binned"),
     "ci": Key(Level(), 0.95, "the intervals' level"),
+})
+ADOPTION = Table({
+    "outcomes": Key(Names(tuple(OUTCOMES)), None, "outcomes estimated for the adoption of a limiting policy; "
+                    "non-empty: each county whose jail adopts one within the panel also runs a twin that never does"),
 })
 SPEC = Table({
     "name": Key(PlainName(), REQUIRED, "the panel's name (results/<name>)",
@@ -135,6 +146,7 @@ SPEC = Table({
     "spillover": Key(SPILLOVER, {}, "fear across county lines"),
     "model": Key(ANY, {}, "model parameters fixed for every county (never per-county columns)"),
     "estimation": Key(ESTIMATION, {}, "what the report estimates"),
+    "adoption": Key(ADOPTION, {}, "a jail's limit on detainers as a staggered treatment"),
 })
 
 
@@ -158,6 +170,7 @@ class PanelSpec:
     estimation: dict
     spillover: dict = field(default_factory=lambda: {"weight": 0.0, "scope": "state"})
     burn_in_weeks: int = 0
+    adoption: dict = field(default_factory=lambda: {"outcomes": ()})
     base: Path = field(default=Path("."), compare=False)
     source: dict = field(default_factory=dict, compare=False)
     table_sha256: str = ""
@@ -257,8 +270,11 @@ def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = T
     spec = PanelSpec(values["name"], values["description"], values["seed"], values["replications"], values["weeks"],
                      start, values["fraction"], values["min_residents"], values["batch_cost"], reporters,
                      values["policy_changes"], counties["table"], counties["sample"], rollout, dict(model),
-                     estimation, values["spillover"], burn_in_weeks=values["burn_in_weeks"], base=Path(base),
+                     estimation, values["spillover"], burn_in_weeks=values["burn_in_weeks"],
+                     adoption={"outcomes": tuple(values["adoption"]["outcomes"] or ())}, base=Path(base),
                      source=raw)
+    if spec.adoption["outcomes"] and spec.policy_changes != "model":
+        fail("adoption.outcomes", "needs policy_changes = \"model\" (the jails' changes are the treatment)", where)
     if check_table:
         path = spec.table_path
         if not path.exists():

@@ -33,6 +33,7 @@ class PanelTask:
     reporters: tuple   # weekly model reporters kept
     cost: float        # estimated cost (resident-equivalent weeks); big tasks go first
     burn_in: int = 0   # weeks each model runs before the panel's week 1, not recorded
+    stay: tuple = ()   # per county: the keywords of its twin whose jail never adopts a limit, or None (none asked)
 
 
 def county_seed(root: int, county_id: int, replication: int) -> int:
@@ -85,9 +86,18 @@ def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0)
     return treated, run_model({**params, "sharing_active": False}, seed, weeks, reporters, burn_in)
 
 
-def _frames(task: PanelTask, results) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_stays(task: PanelTask) -> list:
+    """The adoption twins of a task's counties (the program as treated, the jail's first policy throughout);
+    a county without one is its own (its treated run): ``None`` here."""
+    return [None if p is None else run_model({**p, "sharing_active": True}, seed, task.weeks, task.reporters,
+                                             task.burn_in)
+            for (_cid, seed, _params), p in zip(task.counties, task.stay, strict=True)]
+
+
+def _frames(task: PanelTask, results, stays=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     weekly, quarter = [], []
-    for (cid, _seed, params), (treated, twin) in zip(task.counties, results, strict=True):
+    stays = stays if stays is not None else [None] * len(results)
+    for (cid, _seed, params), (treated, twin), stay in zip(task.counties, results, stays, strict=True):
         w = {"county_id": np.full(task.weeks, cid, dtype=np.int64),
              "replication": np.full(task.weeks, task.replicate, dtype=np.int64),
              "week": np.arange(1, task.weeks + 1, dtype=np.int64)}
@@ -95,6 +105,9 @@ def _frames(task: PanelTask, results) -> tuple[pd.DataFrame, pd.DataFrame]:
             w[k] = treated[k]
         for k in task.reporters:
             w[f"{k}_twin"] = twin[k]
+        if task.stay:
+            for k in task.reporters:
+                w[f"{k}_stay"] = (stay or treated)[k]
         weekly.append(pd.DataFrame(w))
         q1, q0 = quarterly(treated, params["n_residents"]), quarterly(twin, params["n_residents"])
         nq = len(next(iter(q1.values())))
@@ -104,11 +117,15 @@ def _frames(task: PanelTask, results) -> tuple[pd.DataFrame, pd.DataFrame]:
             q[name] = q1[name]
         for name in OUTCOMES:
             q[f"{name}_twin"] = q0[name]
+        if task.stay:
+            qs = quarterly(stay, params["n_residents"]) if stay is not None else q1
+            for name in OUTCOMES:
+                q[f"{name}_stay"] = qs[name]
         quarter.append(pd.DataFrame(q))
     weekly = pd.concat(weekly, ignore_index=True)
     for k in task.reporters:
         if k in WEEKLY_FLOWS:
-            for col in (k, f"{k}_twin"):
+            for col in (k, f"{k}_twin", *((f"{k}_stay",) if task.stay else ())):
                 weekly[col] = weekly[col].astype(np.int64)
     return weekly, pd.concat(quarter, ignore_index=True)
 
@@ -127,7 +144,7 @@ def run_panel_task(task: PanelTask) -> dict:
     try:
         results = [run_county(params, seed, task.weeks, task.reporters, task.burn_in)
                    for _, seed, params in task.counties]
-        data, quarters = _frames(task, results)
+        data, quarters = _frames(task, results, run_stays(task) if task.stay else None)
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the panel goes on
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
         data = quarters = None

@@ -24,6 +24,10 @@ from .markdown import md_table as _md_table
 from .plots import plt, save
 from .sections import Section
 
+# Most counties never adopt a limit within a panel, so the last quarter of counties to adopt are counties that
+# never do: "last_treated" is the same sample as "not_yet", and the adoption is estimated once.
+ADOPTION_CONTROLS = ("not_yet",)
+
 
 class PanelIncomplete(FileNotFoundError):
     """The panel has tasks that did not finish: run the panel command again first."""
@@ -52,11 +56,13 @@ def bias_coverage(atts: pd.DataFrame, paths: pd.DataFrame) -> pd.DataFrame:
     a = atts[atts["error"].isna()].copy()
     a["err"] = a["estimate"] - a["truth"]
     a["covers"] = (a["ci_low"] <= a["truth"]) & (a["truth"] <= a["ci_high"])
-    keys = ["outcome", "estimator", "controls"]
+    keys = [k for k in ("outcome", "estimator", "controls", "weights") if k in a.columns]
     out = a.groupby(keys, sort=False).agg(replications=("err", "size"), estimate=("estimate", "mean"),
                                           truth=("truth", "mean"), bias=("err", "mean"),
                                           rmse=("err", lambda e: float(np.sqrt(np.mean(e ** 2)))),
                                           mean_se=("se", "mean"), coverage=("covers", "mean")).reset_index()
+    if "event_time" not in paths.columns or "truth" not in paths.columns:  # every fit failed, or no twin
+        return out
     p = paths[(paths["event_time"] >= 0) & paths["truth"].notna()].copy()
     p["covers"] = (p["ci_low"] <= p["truth"]) & (p["truth"] <= p["ci_high"])
     p["abs_err"] = (p["estimate"] - p["truth"]).abs()
@@ -69,6 +75,8 @@ def plot_paths(paths: pd.DataFrame, outcome: str, controls, folder: Path, replic
     o = OUTCOMES[outcome]
     fig, axes = plt.subplots(1, len(controls), figsize=(6.2 * len(controls), 3.9), squeeze=False, sharey=True)
     p = paths[(paths["outcome"] == outcome) & (paths["replication"] == replication)]
+    if "weights" in p.columns:
+        p = p[p["weights"] == p["weights"].iloc[0]] if len(p) else p  # the first weighting (unweighted by default)
     for ax, c in zip(axes.flat, controls, strict=True):
         pc = p[p["controls"] == c]
         ests = list(dict.fromkeys(pc["estimator"]))
@@ -166,15 +174,27 @@ class PanelResults:
 
     @cached_property
     def estimates(self) -> tuple:
-        """(paths, atts): every outcome x estimator x controls on every replication."""
+        """(paths, atts): every outcome x estimator x controls x weighting on every replication."""
+        return self._estimate(self.spec.estimation["outcomes"], "cohort", "_twin")
+
+    @cached_property
+    def adoption_estimates(self) -> tuple:
+        """(paths, atts) of the effect of a jail's limit on detainers (cohort ``adoption_cohort``, truth from the
+        twin that never adopts, ``_stay``), for the spec's ``[adoption] outcomes``."""
+        return self._estimate(self.spec.adoption["outcomes"], "adoption_cohort", "_stay", ADOPTION_CONTROLS)
+
+    def _estimate(self, outcomes, gname, twin_suffix, controls=None) -> tuple:
         est = self.spec.estimation
         all_paths, all_atts = [], []
+        if not outcomes:
+            return pd.DataFrame(), pd.DataFrame()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for rep, qr in self.q.groupby("replication"):
-                p, a = estimate_all(qr, est["outcomes"], est["estimators"], est["controls"],
+                p, a = estimate_all(qr, outcomes, est["estimators"], controls or est["controls"],
+                                    twin_suffix=twin_suffix, weights=est.get("weights", ("none",)),
                                     last_treated_share=est["last_treated_share"], window=est["window"],
-                                    alpha=1 - est["ci"], tname="quarter", gname="cohort", idname="county_id")
+                                    alpha=1 - est["ci"], tname="quarter", gname=gname, idname="county_id")
                 all_paths.append(p.assign(replication=rep))
                 all_atts.append(a.assign(replication=rep))
                 if self.verbose:
@@ -215,10 +235,10 @@ def what_ran(r: PanelResults, doc) -> None:
         "also run as its twin without the program (same seed).",
         f"{spec.weeks} weeks from {spec.start_date} ({spec.weeks // WEEKS_PER_QUARTER} quarters); "
         f"{spec.replications} replication(s) of the whole panel; root seed {spec.seed}.",
-        (f"Burn-in: every model ran {spec.burn_in_weeks} weeks before week 1 (not recorded), so fear from "
-         "ICE's other doors and the news has built up before the panel starts." if spec.burn_in_weeks else
-         "No burn-in: every county starts the panel with no fear (see docs/panel.md, \"What the national "
-         "panel estimates\")."),
+        (f"Burn-in: every model ran {spec.burn_in_weeks} weeks before week 1 (not recorded), after the model's "
+         "own spin-up." if spec.burn_in_weeks else
+         "No burn-in beyond the model's own spin-up (`spin_up_weeks`, docs/ODD.md 5): every county starts the "
+         "panel at rest in the world before the program."),
         f"Rollout rule `{spec.rollout['rule']}` over {spec.rollout['window_start']} to "
         f"{spec.rollout['window_end']}; correlation of the activation week with log Hispanic residents: "
         f"{order:.2f}.",
@@ -258,8 +278,8 @@ def estimators_against_the_truth(r: PanelResults, doc) -> None:
         doc.figure(plot_paths(paths, y, est["controls"], doc.figures), f"{OUTCOMES[y].label}")
         a = atts[(atts["outcome"] == y)]
         bad = a[a["error"].notna()]
-        a = a[a["error"].isna()].groupby(["estimator", "controls"], sort=False)[
-            ["estimate", "ci_low", "ci_high", "truth"]].mean()
+        keys = [k for k in ("estimator", "controls", "weights") if k in a.columns]
+        a = a[a["error"].isna()].groupby(keys, sort=False)[["estimate", "ci_low", "ci_high", "truth"]].mean()
         doc.table(a.reset_index(), 3)
         doc.lines += [f"- {x.estimator} / {x.controls}, replication {x.replication}: failed: {x.error}"
                       for x in bad.itertuples()] + [""]
@@ -272,10 +292,37 @@ def bias_and_coverage(r: PanelResults, doc) -> None:
     doc.text(f"Over {spec.replications} replication(s) of the whole panel: bias = mean(estimate - truth), "
              "RMSE, coverage of the overall ATT's interval, and of the intervals of the path after "
              "activation (each event quarter against its own truth).")
-    doc.table(bc[["outcome", "estimator", "controls", "replications", "estimate", "truth", "bias", "rmse",
-                  "coverage", "path_coverage"]], 3)
+    doc.table(bc[[c for c in ("outcome", "estimator", "controls", "weights", "replications", "estimate", "truth",
+                              "bias", "rmse", "coverage", "path_coverage") if c in bc.columns]], 3)
     if spec.replications < 10:
         doc.text(f"With {spec.replications} replication(s), coverage is a rough count, not a rate.")
+
+
+def adoption(r: PanelResults, doc) -> None:
+    """The effect of a jail's limit on detainers, against the truth from the twins that never adopt."""
+    outcomes = r.spec.adoption["outcomes"]
+    if not outcomes:
+        return
+    paths, atts = r.adoption_estimates
+    doc.csv(paths, "adoption_paths.csv")
+    doc.csv(atts, "adoption_att.csv")
+    design = r.design
+    adopters = design[design["adoption_twin"]]
+    doc.heading("Adopting a limit on detainers")
+    doc.text(f"The jails of {len(adopters)} counties adopt a limiting policy within the panel "
+             f"({', '.join(f'{k} {v}' for k, v in adopters['detainer_policy_after'].value_counts().items())}); "
+             "each also ran as a twin whose jail never adopts, with the program as in its treated run, so the truth "
+             "is the effect of adopting under the program. Treated cohort: the quarter of adoption; controls: the "
+             "counties that have not adopted (yet), most of which never do. Bias, RMSE and coverage over "
+             f"{r.spec.replications} replication(s):")
+    bc = bias_coverage(atts, paths) if len(atts) else pd.DataFrame()
+    if len(bc):
+        doc.csv(bc, "adoption_bias_coverage.csv")
+        doc.table(bc[["outcome", "estimator", "controls", "weights", "replications", "estimate", "truth", "bias",
+                      "rmse", "coverage"]], 4)
+    bad = atts[atts["error"].notna()] if "error" in atts else atts
+    doc.lines += [f"- {x.outcome} / {x.estimator} / {x.controls} / {x.weights}, replication {x.replication}: "
+                  f"failed: {x.error}" for x in bad.itertuples()] + [""]
 
 
 def caveats(r: PanelResults, doc) -> None:
@@ -298,4 +345,5 @@ def caveats(r: PanelResults, doc) -> None:
 PANEL = (Section("What ran", what_ran), Section("News from outside the county", outside_news),
          Section("The truth from the twins", truth_from_the_twins),
          Section("Estimators against the truth", estimators_against_the_truth),
-         Section("Bias and coverage over replications", bias_and_coverage), Section("Caveats", caveats))
+         Section("Bias and coverage over replications", bias_and_coverage),
+         Section("Adopting a limit on detainers", adoption), Section("Caveats", caveats))
