@@ -196,7 +196,7 @@ class SecureCommunitiesModel(mesa.Model):
         self._default_schedule = EventGenerator(self, self._do_step, Schedule(interval=1.0, start=self.time + 1.0),
                                                 priority=Priority.HIGH).start()
         self.datacollector.model_vars = {name: list(values) for name, values in recorded.items()}
-        self.metrics = {name: values[-1] for name, values in recorded.items()}
+        self.metrics = {name: values[-1] for name, values in recorded.items() if values}
 
     # --- parameters (scikit-learn style) ---
     def get_params(self) -> dict:
