@@ -57,9 +57,13 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
     spill = spillover_columns(table, s["weight"], s["scope"], spec.weeks)
     for col in spill.columns:
         table[col] = spill[col]
-    runs = np.where(table["activation_week"] <= spec.weeks, 2, 1)  # a county never reached is its own twin
+    # the treated run's weeks and the twin's after activation (it shares those before: tasks.run_county);
+    # a county never reached is its own twin
     run_weeks = spec.weeks + spec.burn_in_weeks
-    table["cost"] = runs * (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * run_weeks
+    reached = table["activation_week"].to_numpy() <= spec.weeks
+    model_activation = np.maximum(table["activation_week"].to_numpy() + spec.burn_in_weeks, 1)
+    twin_weeks = np.where(reached, run_weeks + 1 - model_activation, 0)
+    table["cost"] = (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * (run_weeks + twin_weeks)
     table["batch"] = _batches(table["cost"].to_numpy(), spec.batch_cost * run_weeks)
     for i, params in enumerate(county_parameters(spec, table)):
         try:

@@ -2,9 +2,11 @@
 
 A county's two runs share one seed (common random numbers): the twin, with ``sharing_active``
 off, has the same history as the treated run until the activation week, and from then on is the
-county's counterfactual. A county the program does not reach within the panel is its own twin
-(one run). Only the panel's reporters are kept, as plain arrays: the model's DataCollector is
-replaced by a recorder of those reporters (the model still computes every metric each week).
+county's counterfactual. The twin does not run those weeks again: it starts from the treated run's
+snapshot taken the week before activation (``run_county``). A county the program does not reach
+within the panel is its own twin (one run). Only the panel's reporters are kept, as plain arrays: the
+model's DataCollector is replaced by a recorder of those reporters (the model still computes every
+metric each week).
 
 Like ``runner.run_task``, ``run_panel_task`` never raises: a failure comes back as a record with
 the traceback, so the executors of ``experiments.core.runner`` run it unchanged.
@@ -45,44 +47,70 @@ def county_seed(root: int, county_id: int, replication: int) -> int:
 
 
 class Recorder:
-    """Stands in for the model's DataCollector: keeps the named reporters after every step."""
+    """Stands in for the model's DataCollector: keeps the named reporters after every step, in
+    ``model_vars`` (reporter -> list of weekly values), as Mesa's does, so a model's snapshot carries them."""
 
     def __init__(self, keys):
-        self.keys = tuple(keys)
-        self.rows = []
+        self.model_vars = {k: [] for k in keys}
 
     def collect(self, model):
         m = model.metrics
-        self.rows.append(tuple(m[k] for k in self.keys))
+        for k, values in self.model_vars.items():
+            values.append(m[k])
 
     def arrays(self) -> dict:
-        table = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.keys))
-        return {k: table[:, j] for j, k in enumerate(self.keys)}
+        return {k: np.asarray(v, dtype=np.float64) for k, v in self.model_vars.items()}
+
+
+def _build(params: dict, seed: int):
+    from model import SecureCommunitiesModel
+
+    model = SecureCommunitiesModel(rng=seed, **params)
+    model.datacollector = Recorder(())  # week 0 (the state at build) and the burn-in are not part of the panel
+    return model
+
+
+def _advance(model, until: int, reporters, burn_in: int) -> None:
+    """Step ``model`` to model week ``until``; from week ``burn_in + 1`` on, its reporters are kept."""
+    while model.steps < until:
+        if model.steps == burn_in:
+            model.datacollector = Recorder(reporters)
+        model.step()
 
 
 def run_model(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> dict:
     """Weeks 1..weeks of one model, after ``burn_in`` weeks that are run but not kept: reporter name ->
     array of length ``weeks``. (``params`` are in the model's weeks: see ``panel.shift_weeks``.)"""
-    from model import SecureCommunitiesModel
+    model = _build(params, seed)
+    _advance(model, burn_in + weeks, reporters, burn_in)
+    return model.datacollector.arrays()
 
-    model = SecureCommunitiesModel(rng=seed, **params)
-    model.datacollector = Recorder(())  # week 0 (the state at build) and the burn-in are not part of the panel
-    for _ in range(burn_in):
-        model.step()
-    model.datacollector = Recorder(reporters)
-    for _ in range(weeks):
-        model.step()
-    out = model.datacollector.arrays()
-    del model
-    return out
+
+def shared_weeks(params: dict, weeks: int, burn_in: int = 0) -> int:
+    """Model weeks a county's twin shares with its treated run: those before the program reaches it."""
+    return min(max(params["activation_week"], 1) - 1, burn_in + weeks)
 
 
 def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> tuple[dict, dict]:
-    """The county with the program (``params``) and its twin (same seed, ``sharing_active`` off)."""
-    treated = run_model({**params, "sharing_active": True}, seed, weeks, reporters, burn_in)
-    if params["activation_week"] > weeks + burn_in:
-        return treated, treated
-    return treated, run_model({**params, "sharing_active": False}, seed, weeks, reporters, burn_in)
+    """The county with the program (``params``) and its twin (same seed, ``sharing_active`` off). The
+    twin's weeks before activation are the treated run's (the same random numbers, no lever of the
+    program acting yet): it starts from the treated run's snapshot at the week before activation
+    (``model.spin_up.restore`` checks that nothing that differs has acted by then), not from the start."""
+    total = burn_in + weeks
+    treated = _build({**params, "sharing_active": True}, seed)
+    if params["activation_week"] > total:
+        _advance(treated, total, reporters, burn_in)
+        out = treated.datacollector.arrays()
+        return out, out
+    split = shared_weeks(params, weeks, burn_in)
+    _advance(treated, split, reporters, burn_in)
+    snap = treated.snapshot() if split > 0 else None
+    _advance(treated, total, reporters, burn_in)
+    twin = _build({**params, "sharing_active": False}, seed)
+    if snap is not None:
+        twin.restore(snap)  # its Recorder now holds the treated run's weeks up to the split
+    _advance(twin, total, reporters, burn_in)
+    return treated.datacollector.arrays(), twin.datacollector.arrays()
 
 
 def _frames(task: PanelTask, results) -> tuple[pd.DataFrame, pd.DataFrame]:
