@@ -9,6 +9,7 @@ from model.constraints import Timeline
 from model.parameters import PARAMETER_TABLE
 
 from .counties import CountyTableError, hispanic_share_others, model_residents, read_counties
+from .coupled import ice_areas
 from .outcomes import WEEKLY
 from .rollout import activation_weeks, date_of, quarter_of, week_of
 from .spec import PanelSpec
@@ -21,7 +22,7 @@ STEP_OVERHEAD_RESIDENTS = 2500
 COVARIATES = ("name", "state", "population", "n_residents", "n_raised", "share_undocumented", "share_lpr",
               "share_naturalized", "hispanic_share", "border", "policing_intensity", "detainer_policy",
               "policy_change_week", "detainer_policy_after", "activation_week", "cohort", "spillover_mean",
-              "spillover_before")
+              "spillover_before", "ice_area")
 
 
 def build_design(spec: PanelSpec) -> pd.DataFrame:
@@ -65,6 +66,10 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
     twin_weeks = np.where(reached, run_weeks + 1 - model_activation, 0)
     table["cost"] = (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * (run_weeks + twin_weeks)
     table["batch"] = _batches(table["cost"].to_numpy(), spec.batch_cost * run_weeks)
+    if spec.ice["capacity"] == "area":  # an area's counties share ICE's places: one task each (panel.coupled)
+        table["ice_area"] = ice_areas(table, spec.ice["areas"])
+        table["cost"] = 2 * (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * run_weeks  # the twins' world too
+        table["batch"] = np.unique(table["ice_area"].to_numpy(str), return_inverse=True)[1].astype(np.int64)
     for i, params in enumerate(county_parameters(spec, table)):
         try:
             validate_parameters(params)
@@ -134,12 +139,14 @@ def panel_tasks(spec: PanelSpec, design: pd.DataFrame) -> list:
     params = county_parameters(spec, design)
     ids = design["county_id"].to_numpy()
     reporters = tuple(WEEKLY) + tuple(spec.reporters)
+    period_weeks = spec.ice["period_weeks"] if spec.ice["capacity"] == "area" else 0
     tasks = []
     for rep in range(spec.replications):
         for b, idx in design.groupby("batch").indices.items():
             counties = tuple((int(ids[i]), county_seed(spec.seed, int(ids[i]), rep), params[i]) for i in idx)
             tasks.append(PanelTask(f"r{rep:03d}-b{int(b):05d}", int(b), rep, spec.seed, counties, spec.weeks,
-                                   reporters, float(design["cost"].iloc[idx].sum()), spec.burn_in_weeks))
+                                   reporters, float(design["cost"].iloc[idx].sum()), spec.burn_in_weeks,
+                                   period_weeks, allocation=spec.ice["allocation"]))
     return tasks
 
 

@@ -27,6 +27,12 @@
     weight = 0.0                    # news of a fully activated state: detentions per 1,000 Hispanic residents a week
     scope = "state"                 # "state": the other counties of the county's state; "nation": all others
 
+    [ice]                           # whose places ICE's capacity is (docs/panel.md, section 8)
+    capacity = "county"             # "county": each county's own (independent runs); "area": shared by an area
+    areas = 24                      # "area" without an ``area`` column: states dealt into this many areas
+    period_weeks = 13               # "area": the allocation between counties is redone every this many weeks
+    allocation = "proportional"     # "area": places to counties by candidates ("priority": down the ranks)
+
     [model]                         # model parameters fixed for every county (never per-county columns)
 
     [estimation]
@@ -73,6 +79,7 @@ from ..core.schema import (
     read_toml,
     suggestion,
 )
+from .coupled import ALLOCATIONS
 from .estimators import CONTROLS, ESTIMATORS
 from .outcomes import OUTCOMES, WEEKLY
 from .rollout import RULES, WEEKS_PER_QUARTER, week_of
@@ -106,6 +113,15 @@ SPILLOVER = Table({
                   "news of a fully activated state: detentions per 1,000 Hispanic residents a week (0: off)"),
     "scope": Key(Choice(SCOPES), "state", "whose activation a county hears of: its state's or the nation's"),
 })
+CAPACITY = ("county", "area")
+ICE_AREAS = Table({
+    "capacity": Key(Choice(CAPACITY), "county", "\"county\": ICE's places per county; \"area\": shared by an area"),
+    "areas": Key(Int(minimum=1), 24, "without an area column: the table's states dealt into this many areas"),
+    "period_weeks": Key(Int(minimum=1, maximum=WEEKS_PER_QUARTER * 8), WEEKS_PER_QUARTER,
+                        "weeks between two allocations of an area's places"),
+    "allocation": Key(Choice(tuple(ALLOCATIONS)), "proportional",
+                      "how an area's places are shared: in proportion to candidates, or down the ranks"),
+})
 ESTIMATION = Table({
     "outcomes": Key(Names(tuple(OUTCOMES)), list(DEFAULT_OUTCOMES), "the quarterly outcomes estimated"),
     "estimators": Key(Names(ESTIMATORS), list(ESTIMATORS), "the estimators (experiments.panel.estimators)"),
@@ -133,6 +149,7 @@ SPEC = Table({
     "counties": Key(COUNTIES, {}, "the county table"),
     "rollout": Key(ROLLOUT, {}, "when the program reaches each county"),
     "spillover": Key(SPILLOVER, {}, "fear across county lines"),
+    "ice": Key(ICE_AREAS, {}, "whose places ICE's capacity is: each county's, or an area's"),
     "model": Key(ANY, {}, "model parameters fixed for every county (never per-county columns)"),
     "estimation": Key(ESTIMATION, {}, "what the report estimates"),
 })
@@ -158,6 +175,8 @@ class PanelSpec:
     estimation: dict
     spillover: dict = field(default_factory=lambda: {"weight": 0.0, "scope": "state"})
     burn_in_weeks: int = 0
+    ice: dict = field(default_factory=lambda: {"capacity": "county", "areas": 24, "period_weeks": WEEKS_PER_QUARTER,
+                                               "allocation": "proportional"})
     base: Path = field(default=Path("."), compare=False)
     source: dict = field(default_factory=dict, compare=False)
     table_sha256: str = ""
@@ -257,7 +276,8 @@ def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = T
     spec = PanelSpec(values["name"], values["description"], values["seed"], values["replications"], values["weeks"],
                      start, values["fraction"], values["min_residents"], values["batch_cost"], reporters,
                      values["policy_changes"], counties["table"], counties["sample"], rollout, dict(model),
-                     estimation, values["spillover"], burn_in_weeks=values["burn_in_weeks"], base=Path(base),
+                     estimation, values["spillover"], burn_in_weeks=values["burn_in_weeks"], ice=values["ice"],
+                     base=Path(base),
                      source=raw)
     if check_table:
         path = spec.table_path

@@ -35,6 +35,9 @@ class PanelTask:
     reporters: tuple   # weekly model reporters kept
     cost: float        # estimated cost (resident-equivalent weeks); big tasks go first
     burn_in: int = 0   # weeks each model runs before the panel's week 1, not recorded
+    period_weeks: int = 0  # > 0: the counties share an ICE area, its places allocated every this many weeks
+    checkpoint: str | None = None  # the folder a coupled task keeps its latest period's snapshots in
+    allocation: str = "proportional"  # how a coupled task shares its area's places (panel.coupled.ALLOCATIONS)
 
 
 def county_seed(root: int, county_id: int, replication: int) -> int:
@@ -141,8 +144,9 @@ def _frames(task: PanelTask, results) -> tuple[pd.DataFrame, pd.DataFrame]:
     return weekly, pd.concat(quarter, ignore_index=True)
 
 
-def run_panel_task(task: PanelTask) -> dict:
-    """Run a batch; return ``{"record", "data" (county x week), "quarters" (county x quarter)}``."""
+def run_safely(task: PanelTask, run) -> dict:
+    """``run(task)`` -> [(treated, twin) weekly arrays per county]; return ``{"record", "data" (county x
+    week), "quarters" (county x quarter)}``, a failure recorded with its traceback, never raised."""
     from datetime import UTC, datetime
 
     started, t0, c0 = datetime.now(UTC).isoformat(timespec="milliseconds"), time.perf_counter(), time.process_time()
@@ -153,9 +157,7 @@ def run_panel_task(task: PanelTask) -> dict:
               "county_weeks": len(task.counties) * task.weeks}
     data = quarters = None
     try:
-        results = [run_county(params, seed, task.weeks, task.reporters, task.burn_in)
-                   for _, seed, params in task.counties]
-        data, quarters = _frames(task, results)
+        data, quarters = _frames(task, run(task))
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the panel goes on
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
         data = quarters = None
@@ -163,3 +165,12 @@ def run_panel_task(task: PanelTask) -> dict:
     record["cpu_time"] = time.process_time() - c0  # differs from wall_time when the machine is shared
     record["finished"] = datetime.now(UTC).isoformat(timespec="milliseconds")
     return {"record": record, "data": data, "quarters": quarters}
+
+
+def _independent(task: PanelTask) -> list:
+    return [run_county(params, seed, task.weeks, task.reporters, task.burn_in) for _, seed, params in task.counties]
+
+
+def run_panel_task(task: PanelTask) -> dict:
+    """Run a batch of independent counties (see ``run_safely``)."""
+    return run_safely(task, _independent)
