@@ -72,6 +72,7 @@ class ICE(mesa.Agent):
         self.params = params
         self.take_rate = pool.take_rate  # places per candidate; an ICE area shared by counties resets it
         self.presented = np.zeros(DEMAND_RANKS)  # candidates presented by rank since ``demand`` was last read
+        self.held_hispanic = 0  # detentions of Hispanic residents since ``hispanic_detentions`` was last read
         self.pending = []  # this week's IDENT matches: (resident, offense, felony), in arrival order
         self.pickups = []  # this week's honored holds awaiting ICE: (resident, offense)
         self.at_large_schedule = {}  # week -> [(resident, offense)] ICE will look for at large
@@ -101,7 +102,7 @@ class ICE(mesa.Agent):
                 "release_schedule": {int(w): [int(r) for r in v] for w, v in self.release_schedule.items()},
                 "detained": {int(r): (door, offense(o), rule) for r, (door, o, rule) in self.detained.items()},
                 "weight": self._weight.copy(), "take_rate": float(self.take_rate),
-                "presented": self.presented.copy(),
+                "presented": self.presented.copy(), "held_hispanic": int(self.held_hispanic),
                 "accounts": {name: (a.weekly.copy(), float(a.unused)) for name, a in self.accounts.items()}}
 
     def set_state(self, state: dict) -> None:
@@ -117,6 +118,7 @@ class ICE(mesa.Agent):
         self._weight_cdf = None
         self.take_rate = state["take_rate"]
         self.presented = state["presented"].copy()
+        self.held_hispanic = state["held_hispanic"]
         for name, (weekly, unused) in state["accounts"].items():
             self.accounts[name].weekly = weekly.copy()
             self.accounts[name].unused = unused
@@ -125,6 +127,11 @@ class ICE(mesa.Agent):
     def demand(self) -> np.ndarray:
         """The candidates this county presented, by rank, since the last call (the count starts again)."""
         out, self.presented = self.presented, np.zeros(DEMAND_RANKS)
+        return out
+
+    def hispanic_detentions(self) -> int:
+        """Detentions of Hispanic residents since the last call (the count starts again)."""
+        out, self.held_hispanic = self.held_hispanic, 0
         return out
 
     def set_take_rate(self, rate: float) -> None:
@@ -286,6 +293,7 @@ class ICE(mesa.Agent):
         model.log_event(STAGE_OF_DOOR[door], resident, offense, door=door, rule=rule)
         model.mark_ice_contact(resident, model.params.detention_shock, transfer=door == "sc")
         self.detained[resident] = (door, offense, rule)
+        self.held_hispanic += int(model.hispanic[resident])
         week = model.week + self.params.ice_detention_weeks
         self.release_schedule.setdefault(week, []).append(resident)
 

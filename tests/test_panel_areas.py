@@ -165,3 +165,26 @@ def test_a_coupled_task_killed_mid_run_goes_on_from_its_last_period(serial, spec
     assert result.failed == 0 and result.skipped + result.ran == 3
     assert_same(serial, stored(out))
     assert not any((out / "periods").iterdir())
+
+
+def test_news_of_the_neighbours_simulated_detentions_chills_a_county_the_program_has_not_reached(tmp_path):
+    """[spillover] neighbours: a county hears the detentions in its area's other counties' runs, period by
+    period. A county the program never reaches, beside one it reached in week 1, is more chilled with it."""
+    rows = [HEADER, "1,150000,0.08,0.07,0.1,0.3,false,1.2,full,X,1", "2,80000,0.08,0.07,0.1,0.3,false,1.2,full,X,500"]
+    (tmp_path / "news.csv").write_text("\n".join(rows) + "\n")
+    chilled = {}
+    for news in (0.0, 1.0):
+        raw = {"name": "news", "seed": 5, "weeks": 104, "start_date": "2008-01-07", "fraction": 0.05,
+               "counties": {"table": "news.csv"}, "spillover": {"neighbours": news},
+               "rollout": {"rule": "table", "window_start": "2008-01-07", "window_end": "2008-06-30"},
+               "ice": {"capacity": "area", "period_weeks": 13}, "model": {"proactive_arrest_rate": 0.08},
+               "estimation": {"outcomes": ["crime_rate"], "window": [-2, 1]}}
+        spec = parse_panel_spec(raw, base=tmp_path)
+        (task,) = panel_tasks(spec, build_design(spec))
+        (_, (waiting, _)) = run_area(task)
+        chilled[news] = float(np.nanmean(waiting["chilled_share_hispanic"][52:]))  # its second year
+    assert chilled[1.0] > 1.5 * chilled[0.0]
+    from experiments.core.schema import SpecError
+
+    with pytest.raises(SpecError, match="spillover.neighbours"):
+        parse_panel_spec({**raw, "ice": {"capacity": "county"}}, base=tmp_path)

@@ -19,6 +19,11 @@ runs at the national take rate. A county whose jail declines detainers presents 
 the area's other counties receive more of its places, but only while places are short of candidates
 (capacity binds): when there are places for everyone, every take rate is 1 whatever a neighbour does.
 
+**News from the neighbours.** With ``[spillover] neighbours = s`` each county also hears, in the next
+period, the share ``s`` of the detentions of Hispanic residents in its area's other counties, per 1,000
+of their Hispanic residents a week, as news from outside (``model.hear_of_neighbours``, added to
+``outside_news``): spillover from the neighbours' simulated detentions rather than from the rollout.
+
 **Two worlds.** The treated runs of an area's counties share one area; their twins (the program off,
 ``sharing_active`` false) share another: the counterfactual of a county is its area without the
 program, so the truth includes what the program in one county does to ICE's places in the others.
@@ -73,9 +78,11 @@ def ice_areas(table: pd.DataFrame, areas: int) -> np.ndarray:
 class Area:
     """The counties of one ICE area in one world (treated or twin): their models and shared places."""
 
-    def __init__(self, models: list, allocation: str = "proportional"):
+    def __init__(self, models: list, allocation: str = "proportional", news: float = 0.0):
         self.models = models
         self.share = ALLOCATIONS[allocation]
+        self.news = news
+        self.hispanic = np.array([int(m.hispanic.sum()) for m in models], dtype=np.float64)
         yearly = [m.params.ice_capacity_share / m.params.national_removed_share
                   * int((m.status == Status.UNDOCUMENTED).sum()) for m in models]
         self.places_a_week = float(sum(yearly)) / WEEKS_PER_YEAR
@@ -91,7 +98,19 @@ class Area:
         rates = np.where(presented > 0, np.minimum(1.0, places / np.where(presented > 0, presented, 1)), overall)
         for m, rate in zip(self.models, rates, strict=True):
             m.ice.set_take_rate(float(rate))
+        self._tell(weeks)
         return rates
+
+    def _tell(self, weeks: int) -> None:
+        """Each county hears ``news`` of the detentions of Hispanic residents in the area's other counties
+        over the period, per 1,000 of their Hispanic residents a week (``model.hear_of_neighbours``)."""
+        held = np.array([m.ice.hispanic_detentions() for m in self.models], dtype=np.float64)
+        if self.news <= 0:
+            return
+        others_held, others = held.sum() - held, self.hispanic.sum() - self.hispanic
+        levels = np.where(others > 0, self.news * others_held * 1000.0 / np.maximum(others, 1) / weeks, 0.0)
+        for m, level in zip(self.models, levels, strict=True):
+            m.hear_of_neighbours(float(level))
 
     def advance(self, until: int, reporters, burn_in: int) -> None:
         for m in self.models:
@@ -100,7 +119,7 @@ class Area:
 
 def _identity(task: PanelTask) -> str:
     return hashlib.sha256(repr((task.run_id, task.counties, task.weeks, task.burn_in, task.period_weeks,
-                                task.allocation, task.reporters)).encode()).hexdigest()
+                                task.allocation, task.neighbours_news, task.reporters)).encode()).hexdigest()
 
 
 def _save(folder: Path, task: PanelTask, week: int, worlds: dict) -> None:
@@ -141,7 +160,7 @@ def _twin_world(task: PanelTask, treated: Area | None, snaps: list | None) -> Ar
         twin = _build({**params, "sharing_active": False}, seed)
         twin.restore(snaps[i] if snaps is not None else treated.models[i].snapshot())
         models.append(twin)
-    return Area(models, task.allocation)
+    return Area(models, task.allocation, task.neighbours_news)
 
 
 def run_area(task: PanelTask, checkpoint: Path | None = None, rates: list | None = None) -> list:
@@ -149,7 +168,7 @@ def run_area(task: PanelTask, checkpoint: Path | None = None, rates: list | None
     ``rates``: a list that receives (world, week, each county's take rate) at every allocation."""
     total, period = task.burn_in + task.weeks, task.period_weeks
     treated = Area([_build({**params, "sharing_active": True}, seed) for _, seed, params in task.counties],
-                   task.allocation)
+                   task.allocation, task.neighbours_news)
     reached = [p for _, _, p in task.counties if p["activation_week"] <= total]
     # the two worlds are one until the program first reaches a county: the twins split off at the last
     # period boundary before that
@@ -166,7 +185,8 @@ def run_area(task: PanelTask, checkpoint: Path | None = None, rates: list | None
             worlds["twin"] = _twin_world(task, None, state["worlds"]["twin"])
     else:
         for m in treated.models:
-            m.ice.demand()  # what the spin-up presented is not the first period's
+            m.ice.demand()  # what the spin-up presented and detained is not the first period's
+            m.ice.hispanic_detentions()
     while week < total:
         if reached and worlds["twin"] is None and week == split:
             worlds["twin"] = _twin_world(task, treated, None)

@@ -146,7 +146,8 @@ def panel_tasks(spec: PanelSpec, design: pd.DataFrame) -> list:
             counties = tuple((int(ids[i]), county_seed(spec.seed, int(ids[i]), rep), params[i]) for i in idx)
             tasks.append(PanelTask(f"r{rep:03d}-b{int(b):05d}", int(b), rep, spec.seed, counties, spec.weeks,
                                    reporters, float(design["cost"].iloc[idx].sum()), spec.burn_in_weeks,
-                                   period_weeks, allocation=spec.ice["allocation"]))
+                                   period_weeks, allocation=spec.ice["allocation"],
+                                   neighbours_news=spec.spillover["neighbours"]))
     return tasks
 
 

@@ -26,6 +26,7 @@
     [spillover]                     # fear across county lines (docs/panel.md); off unless weight > 0
     weight = 0.0                    # news of a fully activated state: detentions per 1,000 Hispanic residents a week
     scope = "state"                 # "state": the other counties of the county's state; "nation": all others
+    neighbours = 0.0                # [ice] capacity = "area": share of the area's other detentions heard (0: off)
 
     [ice]                           # whose places ICE's capacity is (docs/panel.md, section 8)
     capacity = "county"             # "county": each county's own (independent runs); "area": shared by an area
@@ -112,6 +113,8 @@ SPILLOVER = Table({
     "weight": Key(Number(minimum=0, maximum=PARAMETER_TABLE["outside_news"].constraint.high), 0.0,
                   "news of a fully activated state: detentions per 1,000 Hispanic residents a week (0: off)"),
     "scope": Key(Choice(SCOPES), "state", "whose activation a county hears of: its state's or the nation's"),
+    "neighbours": Key(Number(minimum=0, maximum=1), 0.0, "with [ice] capacity = \"area\": the share of the "
+                      "detentions in the area's other counties a county hears of, as news (0: off)"),
 })
 CAPACITY = ("county", "area")
 ICE_AREAS = Table({
@@ -173,7 +176,7 @@ class PanelSpec:
     rollout: dict
     model: dict
     estimation: dict
-    spillover: dict = field(default_factory=lambda: {"weight": 0.0, "scope": "state"})
+    spillover: dict = field(default_factory=lambda: {"weight": 0.0, "scope": "state", "neighbours": 0.0})
     burn_in_weeks: int = 0
     ice: dict = field(default_factory=lambda: {"capacity": "county", "areas": 24, "period_weeks": WEEKS_PER_QUARTER,
                                                "allocation": "proportional"})
@@ -272,6 +275,9 @@ def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = T
         fail("estimation.window", "must be [first, last] event quarters with first < -1 and last >= 0, "
              f"got {window!r}", where)
     estimation = {**est, "window": tuple(window)}
+    if values["spillover"]["neighbours"] > 0 and values["ice"]["capacity"] != "area":
+        fail("spillover.neighbours", "needs [ice] capacity = \"area\" (the neighbours are the area's counties)",
+             where)
     counties = values["counties"]
     spec = PanelSpec(values["name"], values["description"], values["seed"], values["replications"], values["weeks"],
                      start, values["fraction"], values["min_residents"], values["batch_cost"], reporters,

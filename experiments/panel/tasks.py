@@ -38,6 +38,7 @@ class PanelTask:
     period_weeks: int = 0  # > 0: the counties share an ICE area, its places allocated every this many weeks
     checkpoint: str | None = None  # the folder a coupled task keeps its latest period's snapshots in
     allocation: str = "proportional"  # how a coupled task shares its area's places (panel.coupled.ALLOCATIONS)
+    neighbours_news: float = 0.0  # a coupled task: share of the area's other detentions heard as local news
 
 
 def county_seed(root: int, county_id: int, replication: int) -> int:
