@@ -77,6 +77,8 @@ def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_ret
     def finish(complete):
         if complete:
             write_parquet(out / "panel_quarter.parquet", load_panel(out, "quarter"), out)
+            if (out / CHECKPOINTS).is_dir() and not any((out / CHECKPOINTS).iterdir()):
+                (out / CHECKPOINTS).rmdir()
 
     job = Job(spec.name, spec.fingerprint(),
               {"kind": "panel", "spec": spec.to_dict()},
