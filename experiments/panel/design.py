@@ -58,17 +58,11 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
     spill = spillover_columns(table, s["weight"], s["scope"], spec.weeks)
     for col in spill.columns:
         table[col] = spill[col]
-    # the treated run's weeks and the twin's after activation (it shares those before: tasks.run_county);
-    # a county never reached is its own twin
     run_weeks = spec.weeks + spec.burn_in_weeks
-    reached = table["activation_week"].to_numpy() <= spec.weeks
-    model_activation = np.maximum(table["activation_week"].to_numpy() + spec.burn_in_weeks, 1)
-    twin_weeks = np.where(reached, run_weeks + 1 - model_activation, 0)
-    table["cost"] = (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * (run_weeks + twin_weeks)
+    table["cost"] = (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * model_weeks(spec, table)
     table["batch"] = _batches(table["cost"].to_numpy(), spec.batch_cost * run_weeks)
     if spec.ice["capacity"] == "area":  # an area's counties share ICE's places: one task each (panel.coupled)
         table["ice_area"] = ice_areas(table, spec.ice["areas"])
-        table["cost"] = 2 * (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * run_weeks  # the twins' world too
         table["batch"] = np.unique(table["ice_area"].to_numpy(str), return_inverse=True)[1].astype(np.int64)
     for i, params in enumerate(county_parameters(spec, table)):
         try:
@@ -76,6 +70,18 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
         except ValueError as e:
             raise CountyTableError(f"county_id {table['county_id'].iloc[i]}: {e}") from None
     return table
+
+
+def model_weeks(spec: PanelSpec, table: pd.DataFrame) -> np.ndarray:
+    """The weeks each county's models run: the treated run's (burn-in included), and the twin's from its
+    activation (it shares the weeks before: ``tasks.run_county``); a county never reached is its own twin.
+    With ICE's places shared by an area, both worlds run every week (``panel.coupled``)."""
+    run_weeks = spec.weeks + spec.burn_in_weeks
+    if spec.ice["capacity"] == "area":
+        return np.full(len(table), 2 * run_weeks)
+    reached = table["activation_week"].to_numpy() <= spec.weeks
+    model_activation = np.maximum(table["activation_week"].to_numpy() + spec.burn_in_weeks, 1)
+    return run_weeks + np.where(reached, run_weeks + 1 - model_activation, 0)
 
 
 def _batches(cost: np.ndarray, target: float) -> np.ndarray:
