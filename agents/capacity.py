@@ -50,3 +50,19 @@ def allocate(capacity: float, demands) -> np.ndarray:
     if total <= 0:
         return np.zeros_like(demands)
     return demands * min(1.0, capacity / total)
+
+
+def allocate_by_priority(capacity: float, demands) -> np.ndarray:
+    """Places of a shared pool for several counties, down ICE's priorities: ``demands[county, rank]``
+    candidates (rank 0 first). The places go to every county's rank-0 candidates first (``allocate``
+    within a rank), what is left to rank 1, and so on; the result is each county's places."""
+    demands = np.asarray(demands, dtype=np.float64)
+    if demands.ndim != 2:
+        raise ValueError(f"demands must be a (county, rank) table, got shape {demands.shape}")
+    places = np.zeros(demands.shape[0])
+    left = float(capacity)
+    for rank in range(demands.shape[1]):
+        given = allocate(left, demands[:, rank])
+        places += given
+        left = max(0.0, left - float(given.sum()))
+    return places

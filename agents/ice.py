@@ -33,6 +33,7 @@ CARRY_OVER_WEEKS = WEEKS_PER_YEAR  # unused places carry over up to a year
 ACCOUNT_OF_DOOR = {"sc": "jail", "at_large": "jail", "background": "own"}
 STAGE_OF_DOOR = {"sc": "pickup", "at_large": "at_large_arrest", "background": "background_arrest"}
 COUNTER_OF_DOOR = {"sc": "ice_pickups", "at_large": "at_large_arrests", "background": "background_arrests"}
+DEMAND_RANKS = 8  # candidates presented are counted by rank, the last counting every rank from it on
 
 
 class Places:
@@ -69,7 +70,9 @@ class ICE(mesa.Agent):
         super().__init__(model)
         self.schedule = schedule
         self.params = params
-        self.take_rate = pool.take_rate
+        self.take_rate = pool.take_rate  # places per candidate; an ICE area shared by counties resets it
+        self.presented = np.zeros(DEMAND_RANKS)  # candidates presented by rank since ``demand`` was last read
+        self.held_hispanic = 0  # detentions of Hispanic residents since ``hispanic_detentions`` was last read
         self.pending = []  # this week's IDENT matches: (resident, offense, felony), in arrival order
         self.pickups = []  # this week's honored holds awaiting ICE: (resident, offense)
         self.at_large_schedule = {}  # week -> [(resident, offense)] ICE will look for at large
@@ -98,7 +101,8 @@ class ICE(mesa.Agent):
                                       for w, v in self.at_large_schedule.items()},
                 "release_schedule": {int(w): [int(r) for r in v] for w, v in self.release_schedule.items()},
                 "detained": {int(r): (door, offense(o), rule) for r, (door, o, rule) in self.detained.items()},
-                "weight": self._weight.copy(),
+                "weight": self._weight.copy(), "take_rate": float(self.take_rate),
+                "presented": self.presented.copy(), "held_hispanic": int(self.held_hispanic),
                 "accounts": {name: (a.weekly.copy(), float(a.unused)) for name, a in self.accounts.items()}}
 
     def set_state(self, state: dict) -> None:
@@ -112,9 +116,29 @@ class ICE(mesa.Agent):
         self.detained = {r: (door, offense(o), rule) for r, (door, o, rule) in state["detained"].items()}
         self._weight = state["weight"].copy()
         self._weight_cdf = None
+        self.take_rate = state["take_rate"]
+        self.presented = state["presented"].copy()
+        self.held_hispanic = state["held_hispanic"]
         for name, (weekly, unused) in state["accounts"].items():
             self.accounts[name].weekly = weekly.copy()
             self.accounts[name].unused = unused
+
+    # --- an ICE area shared by several counties (experiments.panel.coupled) ---
+    def demand(self) -> np.ndarray:
+        """The candidates this county presented, by rank, since the last call (the count starts again)."""
+        out, self.presented = self.presented, np.zeros(DEMAND_RANKS)
+        return out
+
+    def hispanic_detentions(self) -> int:
+        """Detentions of Hispanic residents since the last call (the count starts again)."""
+        out, self.held_hispanic = self.held_hispanic, 0
+        return out
+
+    def set_take_rate(self, rate: float) -> None:
+        """Places per candidate from now on: the county's share of its area's places (``agents.capacity``)."""
+        if not 0 <= rate <= 1:
+            raise ValueError(f"a take rate is a share of the candidates, in [0, 1]; got {rate}")
+        self.take_rate = float(rate)
 
     @property
     def regime(self):
@@ -220,6 +244,8 @@ class ICE(mesa.Agent):
             mine = sum(1 for c in candidates if ACCOUNT_OF_DOOR[c[3]] == name)
             account.accrue(model.week, self.take_rate * mine)
         model.count("ice_candidates", len(candidates))
+        for c in candidates:
+            self.presented[min(c[0], DEMAND_RANKS - 1)] += 1
         candidates.sort(key=lambda c: (c[0], c[1]))
         for rank, _, resident, door, offense, rule in candidates:
             if self.accounts[ACCOUNT_OF_DOOR[door]].take(rank, lowest):
@@ -268,6 +294,7 @@ class ICE(mesa.Agent):
         model.log_event(STAGE_OF_DOOR[door], resident, offense, door=door, rule=rule)
         model.mark_ice_contact(resident, model.params.detention_shock, transfer=door == "sc")
         self.detained[resident] = (door, offense, rule)
+        self.held_hispanic += int(model.hispanic[resident])
         week = model.week + self.params.ice_detention_weeks
         self.release_schedule.setdefault(week, []).append(resident)
 

@@ -238,13 +238,14 @@ class FearProcess:
         return {"arrays": {name: getattr(self, name).copy() for name in self.ARRAYS},
                 "rng": self.rng.bit_generator.state,
                 "undocumented": (self.undocumented.close.copy(), self.undocumented.acquaintances.copy()),
-                "media": self.media.memory.copy(), "synced": self._synced}
+                "media": self.media.memory.copy(), "neighbours": float(self.media.neighbours), "synced": self._synced}
 
     def set_state(self, state: dict) -> None:
         for name, values in state["arrays"].items():
             getattr(self, name)[...] = values  # in place: the model holds views of some of them
         self.undocumented.close, self.undocumented.acquaintances = (a.copy() for a in state["undocumented"])
         self.media.memory[...] = state["media"]
+        self.media.neighbours = state["neighbours"]
         self._synced = state["synced"]
         self.rng.bit_generator.state = state["rng"]
         self.heard_this_week = None

@@ -189,11 +189,12 @@ class NewsMedia:
     ``media_audience x closeness`` present residents of each ethnic group (closeness: one's own group 1,
     the other ``salience_cross_group``), drawn at random (``audience``); so does each detention heard
     from outside the county (``outside_news``: per 1,000 Hispanic residents, heard as a local Hispanic
-    detention). Each hearer's memory gains ``dose x shock`` (``hear``), where the dose is set so that a
-    detention adds, on average, ``salience_per_detention`` per 1,000 residents of the group (the media's
-    weight). From the week a jail's detainer policy is declared, the jail's own transfers reach
-    ``1 - policy_salience_damping`` as many. The program's announcement at activation adds
-    ``salience_activation_shock`` to everyone."""
+    detention; plus ``neighbours``, the same from the simulated detentions of the counties that share
+    the county's ICE area, when a coupled panel sets it between periods). Each hearer's memory gains
+    ``dose x shock`` (``hear``), where the dose is set so that a detention adds, on average,
+    ``salience_per_detention`` per 1,000 residents of the group (the media's weight). From the week a
+    jail's detainer policy is declared, the jail's own transfers reach ``1 - policy_salience_damping``
+    as many. The program's announcement at activation adds ``salience_activation_shock`` to everyone."""
 
     def __init__(self, params, declared, group):
         self.p = params
@@ -204,6 +205,7 @@ class NewsMedia:
         cross = params.salience_cross_group
         self.closeness = np.array([[1.0, cross], [cross, 1.0]])  # listener group x event group
         self.dose = params.salience_per_detention * 1000.0 / max(params.media_audience, 1e-12)
+        self.neighbours = 0.0  # detentions in neighbouring counties' runs heard about (a coupled panel sets it)
 
     def fade(self, present: np.ndarray, activation_now: bool) -> None:
         self.memory *= self.keep
@@ -227,7 +229,7 @@ class NewsMedia:
                 local[1].append(np.full(len(who), e, dtype=np.int64))
                 local[2].append(weight)
         outside_who, outside_weight = [], []
-        level = p.outside_news.at(week)
+        level = p.outside_news.at(week) + self.neighbours
         if level > 0:  # detentions around the county, per 1,000 Hispanic residents: heard as Hispanic ones
             for _ in range(int(rng.poisson(level * len(listeners[1]) / 1000.0))):
                 for g, people in enumerate(listeners):

@@ -196,7 +196,14 @@ class SecureCommunitiesModel(mesa.Model):
         self._default_schedule = EventGenerator(self, self._do_step, Schedule(interval=1.0, start=self.time + 1.0),
                                                 priority=Priority.HIGH).start()
         self.datacollector.model_vars = {name: list(values) for name, values in recorded.items()}
-        self.metrics = {name: values[-1] for name, values in recorded.items()}
+        self.metrics = {name: values[-1] for name, values in recorded.items() if values}
+
+    def hear_of_neighbours(self, level: float) -> None:
+        """From now on, the news of detentions in the counties around this one, per 1,000 Hispanic residents a
+        week, on top of ``outside_news`` (a coupled county panel sets it from its neighbours' runs)."""
+        if not level >= 0:
+            raise ValueError(f"a level of news is a rate >= 0, got {level}")
+        self.fear_process.media.neighbours = float(level)
 
     # --- parameters (scikit-learn style) ---
     def get_params(self) -> dict:

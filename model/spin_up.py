@@ -22,8 +22,21 @@ arrays, numbers, lists and dicts): the county's arrays, the random generators, t
 queues, fear and what residents know, the households' and officers' counts, the event log and the
 recorded weeks. ``restore(model, snap)`` puts it into a model built with the same seed and the same
 parameters, as far as they can have acted by the snapshot's week, which then runs as the original would.
+
+**The snapshot as an object.** A snapshot is a dict of plain data (no live object: no agent, no Mesa
+model, no generator), with these keys: ``format`` (``SNAPSHOT_FORMAT``), ``county`` (a digest of what
+the build made from the seed and never changes: who lives where, the households, the ties; a snapshot is
+refused by a county built from another seed), ``params`` (the parameters, as plain values), ``steps``
+and ``time`` (Mesa's clock), ``arrays`` (``MODEL_ARRAYS``), the generators' states (``rng``,
+``random``; the fear process's own in ``fear``), the queues and counts of the agents (``jail``,
+``ice``, ``court``, ``households``, ``officers``, ``events``, ``foster_households``,
+``reentry_schedule``), the counts (``flows``, ``totals``, ``cohort``) and the recorded weeks
+(``recorded``). ``to_bytes`` / ``from_bytes`` carry it across a process boundary or to a file
+(a versioned pickle of that plain data: read only files you wrote).
 """
 
+import hashlib
+import pickle
 from collections import OrderedDict
 
 import numpy as np
@@ -44,6 +57,40 @@ MODEL_ARRAYS = ("status", "custody", "record", "record_week", "in_ident", "last_
                 "case_due_week", "charge_state", "age", "propensity", "victim_weight")
 REPLACED = ("propensity", "victim_weight")  # arrays the model replaces at birthdays (not shared views)
 RUN_FLAGS = ("ever_fostered", "ever_separated_child", "ever_wrongly_held", "removed_in_run")
+SNAPSHOT_FORMAT = 1  # raised whenever the snapshot's content changes; an older snapshot is refused
+BUILT_ARRAYS = ("hispanic", "female", "adult", "household_of", "neighborhood", "base_propensity")
+_MAGIC = b"SCSNAP"
+
+
+def county_digest(model) -> str:
+    """A digest of what the build drew from the seed and no week changes (who lives where, households,
+    ties): two models with the same digest were built from the same seed and size."""
+    digest = getattr(model, "_county_digest", None)
+    if digest is None:
+        h = hashlib.blake2b(digest_size=16)
+        for name in BUILT_ARRAYS:
+            h.update(np.ascontiguousarray(getattr(model, name)).tobytes())
+        weights = model.ties.weights
+        for part in (weights.indptr, weights.indices):
+            h.update(np.ascontiguousarray(part).tobytes())
+        digest = model._county_digest = h.hexdigest()
+    return digest
+
+
+def to_bytes(snap: dict) -> bytes:
+    """A snapshot as bytes (to send to another process or keep in a file)."""
+    return _MAGIC + pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def from_bytes(data: bytes) -> dict:
+    """The snapshot ``to_bytes`` wrote (ValueError for anything else). Unpickles: read only what you wrote."""
+    if not isinstance(data, (bytes, bytearray, memoryview)) or bytes(data[:len(_MAGIC)]) != _MAGIC:
+        raise ValueError("not a model snapshot (written by model.spin_up.to_bytes)")
+    snap = pickle.loads(bytes(data[len(_MAGIC):]))
+    if not isinstance(snap, dict) or snap.get("format") != SNAPSHOT_FORMAT:
+        raise ValueError(f"a snapshot of format {snap.get('format') if isinstance(snap, dict) else None!r}; "
+                         f"this model reads format {SNAPSHOT_FORMAT}")
+    return snap
 
 
 def acted_by(params, week: int) -> tuple:
@@ -151,7 +198,9 @@ def clear_cache() -> None:
 def snapshot(model) -> dict:
     """Every piece of the model's changing state, as plain data (a safe copy: nothing in it is shared
     with the model, and the model's later weeks leave it unchanged)."""
+    recorded = getattr(model.datacollector, "model_vars", {})
     return {
+        "format": SNAPSHOT_FORMAT, "county": county_digest(model),
         "params": model.params.as_dict(),
         "steps": int(model.steps), "time": float(model.time),
         "arrays": {name: getattr(model, name).copy() for name in MODEL_ARRAYS},
@@ -160,7 +209,7 @@ def snapshot(model) -> dict:
         "rng": model.rng.bit_generator.state, "random": model.random.getstate(),
         "flows": dict(model.flows), "totals": dict(model.totals),
         "cohort": None if model.cohort is None else model.cohort.copy(),
-        "recorded": {name: list(values) for name, values in model.datacollector.model_vars.items()},
+        "recorded": {name: list(values) for name, values in recorded.items()},
         "events": model.events.state(),
         "households": {int(h.index): h.state() for h in model.households.made()},
         "officers": [o.state() for o in model.officers],
@@ -173,6 +222,11 @@ def restore(model, snap: dict) -> None:
     """Put a snapshot into ``model``, built with the same seed and the same parameters as far as they can
     have acted by the snapshot's week (``acted_by``; ValueError otherwise). The model then runs on as the
     one the snapshot was taken from."""
+    if not isinstance(snap, dict) or snap.get("format") != SNAPSHOT_FORMAT:
+        raise ValueError(f"not a snapshot of format {SNAPSHOT_FORMAT} (model.spin_up.snapshot)")
+    if snap["county"] != county_digest(model):
+        raise ValueError("the snapshot was taken from another county (another seed, size or composition): "
+                         "restore it into a model built with the same seed and the same parameters")
     week = snap["steps"]
     theirs = dict(acted_by(make_params(snap["params"]), week))
     ours = dict(acted_by(model.params, week))

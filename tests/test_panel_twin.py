@@ -113,3 +113,22 @@ def test_the_adoption_twin_is_the_treated_run_until_the_jail_adopts_and_then_hol
     np.testing.assert_array_equal(convicted, stays["removals"])  # the levels add up to every removal
     detainers = sum(stays[f"detainers_{k}"] for k in CONVICTED) + stays["detainers_noncriminal"]
     np.testing.assert_array_equal(detainers, stays["detainers_issued"])
+
+
+@pytest.mark.parametrize("activation, burn", [(20, 0), (1, 0), (5, 13), (40, 13)])
+def test_a_twin_that_starts_from_its_treated_runs_snapshot_equals_one_that_runs_every_week(activation, burn):
+    """run_county's twin skips the weeks before activation (the treated run's snapshot); a twin run from
+    week 1 with the program off gives the same weeks to the last digit, whatever the burn-in."""
+    from experiments.panel import shift_weeks
+    from experiments.panel.tasks import shared_weeks
+
+    params = shift_weeks({**COUNTY, "n_residents": 1200, "activation_week": activation,
+                          "detainer_policy": "full;trust_act@30", "outside_news": "0;0.02@10"}, burn)
+    treated, twin = run_county(params, 7, 45, WEEKLY, burn_in=burn)
+    assert shared_weeks(params, 45, burn) == max(activation + burn, 1) - 1
+    alone = run_model({**params, "sharing_active": False}, 7, 45, WEEKLY, burn_in=burn)
+    whole = run_model({**params, "sharing_active": True}, 7, 45, WEEKLY, burn_in=burn)
+    for name in WEEKLY:
+        np.testing.assert_array_equal(twin[name], alone[name])
+        np.testing.assert_array_equal(treated[name], whole[name])
+    assert any(not np.array_equal(twin[n], treated[n], equal_nan=True) for n in WEEKLY)

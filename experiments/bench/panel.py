@@ -30,6 +30,7 @@ import numpy as np
 import psutil
 
 from ..panel import build_design, load_panel, run_panel
+from ..panel.design import model_weeks
 from ..panel.outcomes import WEEKLY
 from ..panel.spec import load_panel_spec
 from ..panel.tasks import run_model
@@ -137,15 +138,15 @@ def full_scale(spec, cost: dict, memory: dict) -> dict:
     """Core-hours and memory per worker of the national panel at fraction 1, from the measured costs."""
     table = build_design(replace(spec, fraction=0.01))  # the counties and their activation; sizes below are x 1
     n = table["population"].to_numpy(dtype=np.float64)
-    runs = np.where(table["activation_week"] <= spec.weeks, 2, 1)
+    weeks = model_weeks(spec, table)  # the treated run's and the twin's own weeks, burn-in included
     a, b = cost["fixed_ms_per_step"] / 1e3, cost["us_per_resident_step"] / 1e6
-    seconds = float((runs * spec.weeks * (a + b * n)).sum())
+    seconds = float((weeks * (a + b * n)).sum())
     biggest = float(n.max())
     cap = 5_000_000
     return {"population": int(n.sum()), "largest_county": int(biggest),
             "counties_over_model_cap": int((n > cap).sum()),
             "core_hours": round(seconds / 3600, 1),
-            "largest_county_hours": round(2 * spec.weeks * (a + b * biggest) / 3600, 2),
+            "largest_county_hours": round(float(weeks[np.argmax(n)]) * (a + b * biggest) / 3600, 2),
             "worker_mib_largest_county": round(memory["base_mib"] + memory["mib_per_1000_residents"] * biggest / 1000),
             "worker_mib_median_county": round(memory["base_mib"] + memory["mib_per_1000_residents"]
                                               * float(np.median(n)) / 1000)}

@@ -9,6 +9,7 @@ from model.constraints import Timeline
 from model.parameters import PARAMETER_TABLE
 
 from .counties import CountyTableError, hispanic_share_others, model_residents, read_counties
+from .coupled import ice_areas
 from .outcomes import WEEKLY
 from .rollout import WEEKS_PER_QUARTER, activation_weeks, date_of, quarter_of, week_of
 from .spec import PanelSpec
@@ -21,7 +22,7 @@ STEP_OVERHEAD_RESIDENTS = 2500
 COVARIATES = ("name", "state", "population", "n_residents", "n_raised", "share_undocumented", "share_lpr",
               "share_naturalized", "hispanic_share", "border", "policing_intensity", "detainer_policy",
               "policy_change_week", "detainer_policy_after", "activation_week", "cohort", "spillover_mean",
-              "spillover_before", "adoption_week", "adoption_cohort", "adoption_twin")
+              "spillover_before", "adoption_week", "adoption_cohort", "adoption_twin", "ice_area")
 
 
 def build_design(spec: PanelSpec) -> pd.DataFrame:
@@ -58,11 +59,12 @@ def build_design(spec: PanelSpec) -> pd.DataFrame:
     for col in spill.columns:
         table[col] = spill[col]
     adoption_columns(spec, table)
-    runs = np.where(table["activation_week"] <= spec.weeks, 2, 1)  # a county never reached is its own twin
-    runs = runs + table["adoption_twin"].to_numpy(dtype=np.int64)  # and one that adopts a limit runs a third
     run_weeks = spec.weeks + spec.burn_in_weeks
-    table["cost"] = runs * (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * run_weeks
+    table["cost"] = (table["n_residents"] + STEP_OVERHEAD_RESIDENTS) * model_weeks(spec, table)
     table["batch"] = _batches(table["cost"].to_numpy(), spec.batch_cost * run_weeks)
+    if spec.ice["capacity"] == "area":  # an area's counties share ICE's places: one task each (panel.coupled)
+        table["ice_area"] = ice_areas(table, spec.ice["areas"])
+        table["batch"] = np.unique(table["ice_area"].to_numpy(str), return_inverse=True)[1].astype(np.int64)
     for i, params in enumerate(county_parameters(spec, table)):
         try:
             validate_parameters(params)
@@ -85,6 +87,20 @@ def adoption_columns(spec: PanelSpec, table: pd.DataFrame) -> None:
     table["adoption_cohort"] = np.where(changed, quarter_of(np.maximum(week.fillna(1).to_numpy(np.int64), 1)),
                                         never).astype(np.int64)
     table["adoption_twin"] = inside.to_numpy(dtype=bool) & bool(spec.adoption["outcomes"])
+
+
+def model_weeks(spec: PanelSpec, table: pd.DataFrame) -> np.ndarray:
+    """The weeks each county's models run: the treated run's (burn-in included), and the twin's from its
+    activation (it shares the weeks before: ``tasks.run_county``); a county never reached is its own twin.
+    With ICE's places shared by an area, both worlds run every week (``panel.coupled``)."""
+    run_weeks = spec.weeks + spec.burn_in_weeks
+    stays = table["adoption_twin"].to_numpy(dtype=np.int64) * run_weeks  # one that adopts a limit runs a third
+    if spec.ice["capacity"] == "area":
+        return 2 * run_weeks + stays
+    reached = table["activation_week"].to_numpy() <= spec.weeks
+    model_activation = np.maximum(table["activation_week"].to_numpy() + spec.burn_in_weeks, 1)
+    twins = np.where(reached, run_weeks + 1 - model_activation, 0)
+    return run_weeks + twins + stays
 
 
 def _batches(cost: np.ndarray, target: float) -> np.ndarray:
@@ -156,13 +172,15 @@ def panel_tasks(spec: PanelSpec, design: pd.DataFrame) -> list:
     stays = stay_parameters(spec, design, params) if spec.adoption["outcomes"] else None
     ids = design["county_id"].to_numpy()
     reporters = tuple(WEEKLY) + tuple(spec.reporters)
+    period_weeks = spec.ice["period_weeks"] if spec.ice["capacity"] == "area" else 0
     tasks = []
     for rep in range(spec.replications):
         for b, idx in design.groupby("batch").indices.items():
             counties = tuple((int(ids[i]), county_seed(spec.seed, int(ids[i]), rep), params[i]) for i in idx)
             tasks.append(PanelTask(f"r{rep:03d}-b{int(b):05d}", int(b), rep, spec.seed, counties, spec.weeks,
                                    reporters, float(design["cost"].iloc[idx].sum()), spec.burn_in_weeks,
-                                   stay=tuple(stays[i] for i in idx) if stays else ()))
+                                   stay=tuple(stays[i] for i in idx) if stays else (), period_weeks=period_weeks,
+                                   allocation=spec.ice["allocation"], neighbours_news=spec.spillover["neighbours"]))
     return tasks
 
 

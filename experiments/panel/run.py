@@ -1,8 +1,9 @@
 """Running a panel, or resuming it: the design's tasks into the store, through the loop sweeps use."""
 
 import os
+import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -10,10 +11,13 @@ import pandas as pd
 from ..core.execute import Job, check_folder, check_workers, run_tasks
 from ..core.schema import DEFAULT_LIMITS
 from ..core.store import write_json, write_parquet
+from .coupled import run_area_task
 from .design import batch_table, build_design, panel_tasks
 from .results import load_panel, panel_store
 from .spec import PanelSpec, load_panel_spec
 from .tasks import run_panel_task
+
+CHECKPOINTS = "periods"  # a coupled task's latest period, under the panel's folder (panel.coupled)
 
 
 @dataclass
@@ -51,6 +55,8 @@ def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_ret
     check_workers(workers)
     design = build_design(spec)
     tasks = panel_tasks(spec, design)
+    if spec.ice["capacity"] == "area":  # each area's task keeps its latest period's snapshots (panel.coupled)
+        tasks = [replace(t, checkpoint=str(out / CHECKPOINTS / t.run_id)) for t in tasks]
     store = panel_store(out)
     check_folder(store, out, spec.fingerprint())
     county_weeks = [0]
@@ -58,6 +64,8 @@ def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_ret
     def write(st, result):
         rec = result["record"]
         st.write_run(rec, {"data": result.get("data"), "quarters": result.get("quarters")})
+        if rec["status"] == "ok":
+            shutil.rmtree(out / CHECKPOINTS / rec["run_id"], ignore_errors=True)  # stored: no longer needed
         county_weeks[0] += rec.get("county_weeks", 0) if rec["status"] == "ok" else 0
 
     def opened():
@@ -69,12 +77,15 @@ def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_ret
     def finish(complete):
         if complete:
             write_parquet(out / "panel_quarter.parquet", load_panel(out, "quarter"), out)
+            if (out / CHECKPOINTS).is_dir() and not any((out / CHECKPOINTS).iterdir()):
+                (out / CHECKPOINTS).rmdir()
 
     job = Job(spec.name, spec.fingerprint(),
               {"kind": "panel", "spec": spec.to_dict()},
               {"points.parquet": batch_table(design), "counties.parquet": _storable(design)}, len(tasks),
               tasks=lambda done: sorted((t for t in tasks if t.run_id not in done), key=lambda t: (-t.cost, t.run_id)),
-              write=write, fn=run_panel_task, unit="task", opened=opened, finish=finish,
+              write=write, fn=run_area_task if spec.ice["capacity"] == "area" else run_panel_task, unit="task",
+              opened=opened, finish=finish,
               expect={t.run_id: (t.point_id, t.replicate, t.seed) for t in tasks}.get)
     session = run_tasks(job, store, out, workers=workers, scheduler=scheduler, quiet=quiet, max_retries=max_retries)
     return PanelResult(out, len(tasks), session.skipped, session.ran, session.failed, session.executor,

@@ -26,6 +26,13 @@
     [spillover]                     # fear across county lines (docs/panel.md); off unless weight > 0
     weight = 0.0                    # news of a fully activated state: detentions per 1,000 Hispanic residents a week
     scope = "state"                 # "state": the other counties of the county's state; "nation": all others
+    neighbours = 0.0                # [ice] capacity = "area": share of the area's other detentions heard (0: off)
+
+    [ice]                           # whose places ICE's capacity is (docs/panel.md, section 8)
+    capacity = "county"             # "county": each county's own (independent runs); "area": shared by an area
+    areas = 24                      # "area" without an ``area`` column: states dealt into this many areas
+    period_weeks = 13               # "area": the allocation between counties is redone every this many weeks
+    allocation = "proportional"     # "area": places to counties by candidates ("priority": down the ranks)
 
     [model]                         # model parameters fixed for every county (never per-county columns)
 
@@ -78,6 +85,7 @@ from ..core.schema import (
     read_toml,
     suggestion,
 )
+from .coupled import ALLOCATIONS
 from .estimators import CONTROLS, ESTIMATORS, WEIGHTINGS
 from .outcomes import OUTCOMES, WEEKLY
 from .rollout import RULES, WEEKS_PER_QUARTER, week_of
@@ -110,6 +118,17 @@ SPILLOVER = Table({
     "weight": Key(Number(minimum=0, maximum=PARAMETER_TABLE["outside_news"].constraint.high), 0.0,
                   "news of a fully activated state: detentions per 1,000 Hispanic residents a week (0: off)"),
     "scope": Key(Choice(SCOPES), "state", "whose activation a county hears of: its state's or the nation's"),
+    "neighbours": Key(Number(minimum=0, maximum=1), 0.0, "with [ice] capacity = \"area\": the share of the "
+                      "detentions in the area's other counties a county hears of, as news (0: off)"),
+})
+CAPACITY = ("county", "area")
+ICE_AREAS = Table({
+    "capacity": Key(Choice(CAPACITY), "county", "\"county\": ICE's places per county; \"area\": shared by an area"),
+    "areas": Key(Int(minimum=1), 24, "without an area column: the table's states dealt into this many areas"),
+    "period_weeks": Key(Int(minimum=1, maximum=WEEKS_PER_QUARTER * 8), WEEKS_PER_QUARTER,
+                        "weeks between two allocations of an area's places"),
+    "allocation": Key(Choice(tuple(ALLOCATIONS)), "proportional",
+                      "how an area's places are shared: in proportion to candidates, or down the ranks"),
 })
 ESTIMATION = Table({
     "outcomes": Key(Names(tuple(OUTCOMES)), list(DEFAULT_OUTCOMES), "the quarterly outcomes estimated"),
@@ -144,6 +163,7 @@ SPEC = Table({
     "counties": Key(COUNTIES, {}, "the county table"),
     "rollout": Key(ROLLOUT, {}, "when the program reaches each county"),
     "spillover": Key(SPILLOVER, {}, "fear across county lines"),
+    "ice": Key(ICE_AREAS, {}, "whose places ICE's capacity is: each county's, or an area's"),
     "model": Key(ANY, {}, "model parameters fixed for every county (never per-county columns)"),
     "estimation": Key(ESTIMATION, {}, "what the report estimates"),
     "adoption": Key(ADOPTION, {}, "a jail's limit on detainers as a staggered treatment"),
@@ -168,9 +188,11 @@ class PanelSpec:
     rollout: dict
     model: dict
     estimation: dict
-    spillover: dict = field(default_factory=lambda: {"weight": 0.0, "scope": "state"})
+    spillover: dict = field(default_factory=lambda: {"weight": 0.0, "scope": "state", "neighbours": 0.0})
     burn_in_weeks: int = 0
     adoption: dict = field(default_factory=lambda: {"outcomes": ()})
+    ice: dict = field(default_factory=lambda: {"capacity": "county", "areas": 24, "period_weeks": WEEKS_PER_QUARTER,
+                                               "allocation": "proportional"})
     base: Path = field(default=Path("."), compare=False)
     source: dict = field(default_factory=dict, compare=False)
     table_sha256: str = ""
@@ -266,12 +288,16 @@ def parse_panel_spec(raw: dict, base=".", where: str = "", check_table: bool = T
         fail("estimation.window", "must be [first, last] event quarters with first < -1 and last >= 0, "
              f"got {window!r}", where)
     estimation = {**est, "window": tuple(window)}
+    if values["spillover"]["neighbours"] > 0 and values["ice"]["capacity"] != "area":
+        fail("spillover.neighbours", "needs [ice] capacity = \"area\" (the neighbours are the area's counties)",
+             where)
     counties = values["counties"]
     spec = PanelSpec(values["name"], values["description"], values["seed"], values["replications"], values["weeks"],
                      start, values["fraction"], values["min_residents"], values["batch_cost"], reporters,
                      values["policy_changes"], counties["table"], counties["sample"], rollout, dict(model),
                      estimation, values["spillover"], burn_in_weeks=values["burn_in_weeks"],
-                     adoption={"outcomes": tuple(values["adoption"]["outcomes"] or ())}, base=Path(base),
+                     adoption={"outcomes": tuple(values["adoption"]["outcomes"] or ())}, ice=values["ice"],
+                     base=Path(base),
                      source=raw)
     if spec.adoption["outcomes"] and spec.policy_changes != "model":
         fail("adoption.outcomes", "needs policy_changes = \"model\" (the jails' changes are the treatment)", where)

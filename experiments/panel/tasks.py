@@ -2,9 +2,11 @@
 
 A county's two runs share one seed (common random numbers): the twin, with ``sharing_active``
 off, has the same history as the treated run until the activation week, and from then on is the
-county's counterfactual. A county the program does not reach within the panel is its own twin
-(one run). Only the panel's reporters are kept, as plain arrays: the model's DataCollector is
-replaced by a recorder of those reporters (the model still computes every metric each week).
+county's counterfactual. The twin does not run those weeks again: it starts from the treated run's
+snapshot taken the week before activation (``run_county``). A county the program does not reach
+within the panel is its own twin (one run). Only the panel's reporters are kept, as plain arrays: the
+model's DataCollector is replaced by a recorder of those reporters (the model still computes every
+metric each week).
 
 Like ``runner.run_task``, ``run_panel_task`` never raises: a failure comes back as a record with
 the traceback, so the executors of ``experiments.core.runner`` run it unchanged.
@@ -34,6 +36,10 @@ class PanelTask:
     cost: float        # estimated cost (resident-equivalent weeks); big tasks go first
     burn_in: int = 0   # weeks each model runs before the panel's week 1, not recorded
     stay: tuple = ()   # per county: the keywords of its twin whose jail never adopts a limit, or None (none asked)
+    period_weeks: int = 0  # > 0: the counties share an ICE area, its places allocated every this many weeks
+    checkpoint: str | None = None  # the folder a coupled task keeps its latest period's snapshots in
+    allocation: str = "proportional"  # how a coupled task shares its area's places (panel.coupled.ALLOCATIONS)
+    neighbours_news: float = 0.0  # a coupled task: share of the area's other detentions heard as local news
 
 
 def county_seed(root: int, county_id: int, replication: int) -> int:
@@ -46,44 +52,70 @@ def county_seed(root: int, county_id: int, replication: int) -> int:
 
 
 class Recorder:
-    """Stands in for the model's DataCollector: keeps the named reporters after every step."""
+    """Stands in for the model's DataCollector: keeps the named reporters after every step, in
+    ``model_vars`` (reporter -> list of weekly values), as Mesa's does, so a model's snapshot carries them."""
 
     def __init__(self, keys):
-        self.keys = tuple(keys)
-        self.rows = []
+        self.model_vars = {k: [] for k in keys}
 
     def collect(self, model):
         m = model.metrics
-        self.rows.append(tuple(m[k] for k in self.keys))
+        for k, values in self.model_vars.items():
+            values.append(m[k])
 
     def arrays(self) -> dict:
-        table = np.array(self.rows, dtype=np.float64).reshape(len(self.rows), len(self.keys))
-        return {k: table[:, j] for j, k in enumerate(self.keys)}
+        return {k: np.asarray(v, dtype=np.float64) for k, v in self.model_vars.items()}
+
+
+def _build(params: dict, seed: int):
+    from model import SecureCommunitiesModel
+
+    model = SecureCommunitiesModel(rng=seed, **params)
+    model.datacollector = Recorder(())  # week 0 (the state at build) and the burn-in are not part of the panel
+    return model
+
+
+def _advance(model, until: int, reporters, burn_in: int) -> None:
+    """Step ``model`` to model week ``until``; from week ``burn_in + 1`` on, its reporters are kept."""
+    while model.steps < until:
+        if model.steps == burn_in:
+            model.datacollector = Recorder(reporters)
+        model.step()
 
 
 def run_model(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> dict:
     """Weeks 1..weeks of one model, after ``burn_in`` weeks that are run but not kept: reporter name ->
     array of length ``weeks``. (``params`` are in the model's weeks: see ``panel.shift_weeks``.)"""
-    from model import SecureCommunitiesModel
+    model = _build(params, seed)
+    _advance(model, burn_in + weeks, reporters, burn_in)
+    return model.datacollector.arrays()
 
-    model = SecureCommunitiesModel(rng=seed, **params)
-    model.datacollector = Recorder(())  # week 0 (the state at build) and the burn-in are not part of the panel
-    for _ in range(burn_in):
-        model.step()
-    model.datacollector = Recorder(reporters)
-    for _ in range(weeks):
-        model.step()
-    out = model.datacollector.arrays()
-    del model
-    return out
+
+def shared_weeks(params: dict, weeks: int, burn_in: int = 0) -> int:
+    """Model weeks a county's twin shares with its treated run: those before the program reaches it."""
+    return min(max(params["activation_week"], 1) - 1, burn_in + weeks)
 
 
 def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> tuple[dict, dict]:
-    """The county with the program (``params``) and its twin (same seed, ``sharing_active`` off)."""
-    treated = run_model({**params, "sharing_active": True}, seed, weeks, reporters, burn_in)
-    if params["activation_week"] > weeks + burn_in:
-        return treated, treated
-    return treated, run_model({**params, "sharing_active": False}, seed, weeks, reporters, burn_in)
+    """The county with the program (``params``) and its twin (same seed, ``sharing_active`` off). The
+    twin's weeks before activation are the treated run's (the same random numbers, no lever of the
+    program acting yet): it starts from the treated run's snapshot at the week before activation
+    (``model.spin_up.restore`` checks that nothing that differs has acted by then), not from the start."""
+    total = burn_in + weeks
+    treated = _build({**params, "sharing_active": True}, seed)
+    if params["activation_week"] > total:
+        _advance(treated, total, reporters, burn_in)
+        out = treated.datacollector.arrays()
+        return out, out
+    split = shared_weeks(params, weeks, burn_in)
+    _advance(treated, split, reporters, burn_in)
+    snap = treated.snapshot() if split > 0 else None
+    _advance(treated, total, reporters, burn_in)
+    twin = _build({**params, "sharing_active": False}, seed)
+    if snap is not None:
+        twin.restore(snap)  # its Recorder now holds the treated run's weeks up to the split
+    _advance(twin, total, reporters, burn_in)
+    return treated.datacollector.arrays(), twin.datacollector.arrays()
 
 
 def run_stays(task: PanelTask) -> list:
@@ -130,8 +162,9 @@ def _frames(task: PanelTask, results, stays=None) -> tuple[pd.DataFrame, pd.Data
     return weekly, pd.concat(quarter, ignore_index=True)
 
 
-def run_panel_task(task: PanelTask) -> dict:
-    """Run a batch; return ``{"record", "data" (county x week), "quarters" (county x quarter)}``."""
+def run_safely(task: PanelTask, run) -> dict:
+    """``run(task)`` -> [(treated, twin) weekly arrays per county]; return ``{"record", "data" (county x
+    week), "quarters" (county x quarter)}``, a failure recorded with its traceback, never raised."""
     from datetime import UTC, datetime
 
     started, t0, c0 = datetime.now(UTC).isoformat(timespec="milliseconds"), time.perf_counter(), time.process_time()
@@ -142,9 +175,7 @@ def run_panel_task(task: PanelTask) -> dict:
               "county_weeks": len(task.counties) * task.weeks}
     data = quarters = None
     try:
-        results = [run_county(params, seed, task.weeks, task.reporters, task.burn_in)
-                   for _, seed, params in task.counties]
-        data, quarters = _frames(task, results, run_stays(task) if task.stay else None)
+        data, quarters = _frames(task, run(task), run_stays(task) if task.stay else None)
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the panel goes on
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
         data = quarters = None
@@ -152,3 +183,12 @@ def run_panel_task(task: PanelTask) -> dict:
     record["cpu_time"] = time.process_time() - c0  # differs from wall_time when the machine is shared
     record["finished"] = datetime.now(UTC).isoformat(timespec="milliseconds")
     return {"record": record, "data": data, "quarters": quarters}
+
+
+def _independent(task: PanelTask) -> list:
+    return [run_county(params, seed, task.weeks, task.reporters, task.burn_in) for _, seed, params in task.counties]
+
+
+def run_panel_task(task: PanelTask) -> dict:
+    """Run a batch of independent counties (see ``run_safely``)."""
+    return run_safely(task, _independent)
