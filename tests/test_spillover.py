@@ -189,7 +189,7 @@ def test_weight_zero_gives_the_default_and_the_shipped_specs_stay_off(tmp_path):
     from experiments.panel.spec import load_panel_spec
 
     spec = small_spec(tmp_path)
-    assert spec.spillover == {"weight": 0.0, "scope": "state"}
+    assert spec.spillover == {"weight": 0.0, "scope": "state", "neighbours": 0.0}
     design = build_design(spec)
     assert (design["outside_news"] == "0").all() and (design["spillover_mean"] == 0).all()
     assert all(p["outside_news"] == DEFAULTS["outside_news"] for p in county_parameters(spec, design))
