@@ -202,7 +202,7 @@ def test_the_shipped_spillover_spec_gives_most_counties_news_before_their_own_ac
     from experiments.panel.spec import load_panel_spec
 
     spec = load_panel_spec(ROOT / "experiments" / "specs" / "panel_spillover.toml")
-    assert spec.spillover == {"weight": 0.03, "scope": "state"} and spec.weeks == 312
+    assert spec.spillover == {"weight": 0.03, "scope": "state", "neighbours": 0.0} and spec.weeks == 312
     design = build_design(spec)
     alone = design.groupby("state")["county_id"].transform("size") == 1
     assert (design.loc[alone, "outside_news"] == "0").all()
