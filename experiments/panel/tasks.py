@@ -67,10 +67,11 @@ class Recorder:
         return {k: np.asarray(v, dtype=np.float64) for k, v in self.model_vars.items()}
 
 
-def _build(params: dict, seed: int):
+def _build(params: dict, seed: int, reporters=None):
+    """The county's model, computing only ``reporters`` each week (all for None)."""
     from model import SecureCommunitiesModel
 
-    model = SecureCommunitiesModel(rng=seed, **params)
+    model = SecureCommunitiesModel(rng=seed, reporters=None if reporters is None else tuple(reporters), **params)
     model.datacollector = Recorder(())  # week 0 (the state at build) and the burn-in are not part of the panel
     return model
 
@@ -86,7 +87,7 @@ def _advance(model, until: int, reporters, burn_in: int) -> None:
 def run_model(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> dict:
     """Weeks 1..weeks of one model, after ``burn_in`` weeks that are run but not kept: reporter name ->
     array of length ``weeks``. (``params`` are in the model's weeks: see ``panel.shift_weeks``.)"""
-    model = _build(params, seed)
+    model = _build(params, seed, reporters)
     _advance(model, burn_in + weeks, reporters, burn_in)
     return model.datacollector.arrays()
 
@@ -102,7 +103,7 @@ def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0)
     program acting yet): it starts from the treated run's snapshot at the week before activation
     (``model.spin_up.restore`` checks that nothing that differs has acted by then), not from the start."""
     total = burn_in + weeks
-    treated = _build({**params, "sharing_active": True}, seed)
+    treated = _build({**params, "sharing_active": True}, seed, reporters)
     if params["activation_week"] > total:
         _advance(treated, total, reporters, burn_in)
         out = treated.datacollector.arrays()
@@ -111,7 +112,7 @@ def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0)
     _advance(treated, split, reporters, burn_in)
     snap = treated.snapshot() if split > 0 else None
     _advance(treated, total, reporters, burn_in)
-    twin = _build({**params, "sharing_active": False}, seed)
+    twin = _build({**params, "sharing_active": False}, seed, reporters)
     if snap is not None:
         twin.restore(snap)  # its Recorder now holds the treated run's weeks up to the split
     _advance(twin, total, reporters, burn_in)
