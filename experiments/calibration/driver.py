@@ -10,7 +10,9 @@ to fit with their priors, the targets to fit (ids of ``experiments/targets.toml`
 to check, each county's size, the activation week, replications per particle, the ABC-SMC schedule
 and a root seed. Each particle runs every county its targets need, as long as their windows need,
 and computes the targets' statistics (``experiments.calibration.statistics``). The distance is the root mean
-square of each fitted target's miss in units of its tolerance (``Target.z``).
+square of each fitted target's miss in units of its tolerance, widened by the statistic's seed noise when the
+spec measures it (``noise = N`` runs at the prior's centre, ``experiments.calibration.noise``; ``Target.z``).
+Targets with role = "check" (identities of one input) are computed and reported, never in the distance.
 
 The results folder holds pyabc's history as SQLite (``history.db``: every generation, readable while
 the calibration runs), the manifest and lock of the sweep store, ``posterior.csv`` (the last
@@ -49,6 +51,7 @@ from ..core.store import (
 )
 from .abc import build_abc, pyabc_module
 from .folder import HISTORY, KIND, POSTERIOR, PREDICTIVE, STATE, CalibrationError, check_history, read_state
+from .noise import NOISE, noise_of
 from .posterior import posterior_sample
 from .sampler import make_sampler
 from .simulator import EvalTask, Simulator, simulate_point
@@ -87,7 +90,7 @@ def _executor(workers, scheduler, max_retries=2):
 def _check_folder(out: Path, fingerprint: str):
     store = Store(out, parts=())
     existing = store.check_target()
-    for name in (HISTORY, STATE, POSTERIOR, PREDICTIVE):  # no link or special file where they go
+    for name in (HISTORY, STATE, POSTERIOR, PREDICTIVE, NOISE):  # no link or special file where they go
         safe_target(out / name, out)
     if existing is not None:
         if existing.get("kind") != KIND:
@@ -152,7 +155,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
                                              "generations": log}, out)
 
             sampler = make_sampler(spec.seed, executor, quiet, spec.generations, progress)
-            abc = build_abc(spec, sampler)
+            abc = build_abc(spec, sampler, noise_of(out, spec, executor))
             url = f"sqlite:///{db.resolve()}"
             history = _history_of(abc, url, db, obs, spec.name, fingerprint)
             np.random.seed(spec.seed % 2**32)  # pyabc's driver side draws nothing; pinned in case a version does
