@@ -55,7 +55,7 @@ from .noise import NOISE, noise_of
 from .posterior import posterior_sample
 from .sampler import make_sampler
 from .simulator import EvalTask, Simulator, simulate_point
-from .spec import CalibrationSpec, SpecError, load_calibration_spec, observed_values
+from .spec import CalibrationSpec, SpecError, hold_out, load_calibration_spec, observed_values
 
 
 @dataclass
@@ -102,14 +102,17 @@ def _check_folder(out: Path, fingerprint: str):
 
 
 def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observed=None,
-              max_retries: int = 2, generations: int | None = None, limits=None) -> CalibrationResult:
+              max_retries: int = 2, generations: int | None = None, limits=None,
+              held_out=()) -> CalibrationResult:
     """Run a calibration, or resume it from its history; then write the posterior and the predictive runs.
 
     spec: a path or a ``CalibrationSpec``. out: the folder (default ``results/<name>``). workers: local
     processes (default: the cores; 1 runs in this process). scheduler: ``tcp://HOST:PORT`` of a Dask
     cluster. observed: values to fit instead of the published ones (synthetic targets), by target id.
     generations: run up to this many generations instead of the spec's ``abc.generations`` (a finished
-    calibration goes on from its last generation). Everything is checked before the folder is created;
+    calibration goes on from its last generation). held_out: target ids or families fitted without, computed
+    and reported against their prior and posterior predictions (``spec.hold_out``; default folder
+    ``results/<name>_without_<ids>``). Everything is checked before the folder is created;
     then it is locked (one driver per folder). limits: the sizes refused (``core.schema.Limits``; default the
     sweep's defaults).
     """
@@ -121,7 +124,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
     t_start = time.perf_counter()
     if not isinstance(spec, CalibrationSpec):
         spec = load_calibration_spec(spec, limits or DEFAULT_LIMITS)
-    spec = with_generations(spec, generations)
+    spec = hold_out(with_generations(spec, generations), list(held_out or ()))
     obs = observed_values(spec, observed)
     fingerprint = spec.fingerprint(observed)
     out = Path(out) if out is not None else Path("results") / spec.name

@@ -5,7 +5,7 @@ import copy
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +111,7 @@ class CalibrationSpec:
     min_acceptance_rate: float
     predictive: int
     noise: int = 0  # runs at the prior's centre measuring each fitted statistic's seed noise (0: none)
+    held_out: tuple = ()  # target ids left out of the fit to be predicted (``hold_out``): checked, not fitted
     source: dict = field(default_factory=dict, compare=False)
     county_sources: dict = field(default_factory=dict, compare=False)  # county descriptions
 
@@ -132,7 +133,8 @@ class CalibrationSpec:
                 "fitted": [t.id for t in self.targets],
                 "observed": observed_values(self, observed),
                 "counties": {c: {"weeks": d["weeks"], "params": d["params"]} for c, d in self.counties.items()},
-                "priors": [prior_dict(p) for p in self.priors]}
+                "priors": [prior_dict(p) for p in self.priors]} | (
+                    {"held_out": list(self.held_out)} if self.held_out else {})
 
     def fingerprint(self, observed=None) -> str:
         """What must match to resume into a folder. The stopping rules (generations, min_epsilon,
@@ -145,6 +147,29 @@ class CalibrationSpec:
             spec.get("abc", {}).pop(key, None)
         text = json.dumps({**resolved, "spec": spec}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def hold_out(spec: CalibrationSpec, names) -> CalibrationSpec:
+    """The spec fitted without some targets (ids or families: "C13", "C11c"), which it still computes so the report
+    can set its prior and posterior predictions against the published value: the model's out-of-sample test.
+    Named ``<name>_without_<names>``; ``SpecError`` names a target that is unknown or not fitted."""
+    if not names:
+        return spec
+    fitted = {t.id: t for t in spec.targets}
+    ids = []
+    for name in names:
+        try:
+            ids += [t for t in select_targets([name], fitted) if t not in ids]
+        except KeyError:
+            known = {t.id for t in spec.all_targets}
+            why = "is checked, not fitted, by this spec" if name in known or any(
+                k[:-1] == name for k in known) else "is not a target of this spec"
+            raise SpecError(f"--hold-out {name}: {why}; fitted: {sorted(fitted)}") from None
+    kept = tuple(t for t in spec.targets if t.id not in ids)
+    if not kept:
+        raise SpecError(f"--hold-out {', '.join(names)}: nothing would be left to fit")
+    return replace(spec, name=f"{spec.name}_without_{'_'.join(names)}", targets=kept,
+                   check_targets=spec.check_targets + tuple(fitted[t] for t in ids), held_out=tuple(ids))
 
 
 def target_dict(t: Target) -> dict:
