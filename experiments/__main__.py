@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="run up to this many generations instead of the spec's (goes on from a finished calibration)")
     cal.add_argument("--retries", type=int, default=2,
                      help="times an evaluation whose worker process died is tried again (2)")
+    cal.add_argument("--hold-out", action="append", default=[], metavar="TARGET", dest="held_out",
+                     help="fit without this target or family (C13, C11c) and report how the posterior predicts it "
+                          "(repeatable; default folder results/<name>_without_<targets>)")
     cal.add_argument("--quiet", action="store_true", help="no progress bars (CI)")
     _limit_flags(cal)
     panel = sub.add_parser("panel", help="run a county panel (docs/panel.md); run it again to resume")
@@ -129,7 +132,8 @@ def _calibrate(args) -> int:
     if args.retries < 0:
         raise SpecError(f"--retries must be >= 0, got {args.retries}")
     print(calibrate(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler, quiet=args.quiet,
-                    max_retries=args.retries, generations=args.generations, limits=_limits(args)))
+                    max_retries=args.retries, generations=args.generations, limits=_limits(args),
+                    held_out=args.held_out))
     return 0
 
 

@@ -20,9 +20,11 @@ def pyabc_module():
     return pyabc
 
 
-def rms_distance(x: dict, x0: dict, targets) -> float:
-    """Root mean square of the targets' misses in tolerances (NaN counts as NAN_Z)."""
-    z = [t.z(x.get(t.id, math.nan), x0[t.id]) for t in targets]
+def rms_distance(x: dict, x0: dict, targets, noise=None) -> float:
+    """Root mean square of the targets' misses in tolerances, each widened by its seed noise (``noise``: {target
+    id: standard deviation}, ``Target.z``); NaN counts as NAN_Z."""
+    noise = noise or {}
+    z = [t.z(x.get(t.id, math.nan), x0[t.id], noise.get(t.id, 0.0)) for t in targets]
     z = np.array([NAN_Z if not np.isfinite(v) else v for v in z])
     return float(np.sqrt(np.mean(z ** 2)))
 
@@ -31,17 +33,20 @@ def _pyabc_classes():
     pyabc = pyabc_module()
 
     class TargetDistance(pyabc.Distance):
-        """Each fitted target's miss in units of its tolerance, on the side it falls; their root mean square."""
+        """Each fitted target's miss in units of sqrt(tolerance^2 + seed noise^2), on the side it falls; their
+        root mean square. Checks (role = "check") are never in it."""
 
-        def __init__(self, targets):
+        def __init__(self, targets, noise=None):
             super().__init__()
             self.targets = tuple(targets)
+            self.noise = dict(noise or {})
 
         def __call__(self, x, x_0, t=None, par=None):
-            return rms_distance(x, x_0, self.targets)
+            return rms_distance(x, x_0, self.targets, self.noise)
 
         def get_config(self):
-            return {"name": "TargetDistance", "rms_of": [tt.id for tt in self.targets], "nan_z": NAN_Z}
+            return {"name": "TargetDistance", "rms_of": [tt.id for tt in self.targets], "nan_z": NAN_Z,
+                    "noise_sd": self.noise}
 
     class ResumableQuantileEpsilon(pyabc.QuantileEpsilon):
         """pyabc's QuantileEpsilon, except that on resume (first generation t > 0) it takes the quantile of
@@ -101,8 +106,9 @@ def __getattr__(name):  # the pyabc subclasses, built when pyabc is first needed
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def build_abc(spec: CalibrationSpec, sampler):
-    """The pyabc ABCSMC object of a spec (priors, simulator, distance, epsilon, population sizes)."""
+def build_abc(spec: CalibrationSpec, sampler, noise=None):
+    """The pyabc ABCSMC object of a spec (priors, simulator, distance, epsilon, population sizes); ``noise``: each
+    fitted statistic's seed-noise standard deviation ({target id: sd}, ``experiments.calibration.noise``)."""
     pyabc = pyabc_module()
     module = sys.modules[__name__]
     prior = pyabc.Distribution(**{p.pyabc_name: pyabc.RV("uniform", p.internal_bounds[0],
@@ -113,7 +119,7 @@ def build_abc(spec: CalibrationSpec, sampler):
     else:
         eps = pyabc.ListEpsilon(list(spec.epsilon))
     sizes = pyabc.populationstrategy.ListPopulationSize([spec.population_size(t) for t in range(spec.generations)])
-    return module.SeededABCSMC(Simulator.of(spec), prior, module.TargetDistance(spec.targets), population_size=sizes,
-                        sampler=sampler, eps=eps)
+    return module.SeededABCSMC(Simulator.of(spec), prior, module.TargetDistance(spec.targets, noise),
+                               population_size=sizes, sampler=sampler, eps=eps)
 
 

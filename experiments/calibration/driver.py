@@ -10,7 +10,9 @@ to fit with their priors, the targets to fit (ids of ``experiments/targets.toml`
 to check, each county's size, the activation week, replications per particle, the ABC-SMC schedule
 and a root seed. Each particle runs every county its targets need, as long as their windows need,
 and computes the targets' statistics (``experiments.calibration.statistics``). The distance is the root mean
-square of each fitted target's miss in units of its tolerance (``Target.z``).
+square of each fitted target's miss in units of its tolerance, widened by the statistic's seed noise when the
+spec measures it (``noise = N`` runs at the prior's centre, ``experiments.calibration.noise``; ``Target.z``).
+Targets with role = "check" (identities of one input) are computed and reported, never in the distance.
 
 The results folder holds pyabc's history as SQLite (``history.db``: every generation, readable while
 the calibration runs), the manifest and lock of the sweep store, ``posterior.csv`` (the last
@@ -49,10 +51,11 @@ from ..core.store import (
 )
 from .abc import build_abc, pyabc_module
 from .folder import HISTORY, KIND, POSTERIOR, PREDICTIVE, STATE, CalibrationError, check_history, read_state
+from .noise import NOISE, noise_of
 from .posterior import posterior_sample
 from .sampler import make_sampler
 from .simulator import EvalTask, Simulator, simulate_point
-from .spec import CalibrationSpec, SpecError, load_calibration_spec, observed_values
+from .spec import CalibrationSpec, SpecError, hold_out, load_calibration_spec, observed_values
 
 
 @dataclass
@@ -87,7 +90,7 @@ def _executor(workers, scheduler, max_retries=2):
 def _check_folder(out: Path, fingerprint: str):
     store = Store(out, parts=())
     existing = store.check_target()
-    for name in (HISTORY, STATE, POSTERIOR, PREDICTIVE):  # no link or special file where they go
+    for name in (HISTORY, STATE, POSTERIOR, PREDICTIVE, NOISE):  # no link or special file where they go
         safe_target(out / name, out)
     if existing is not None:
         if existing.get("kind") != KIND:
@@ -99,14 +102,17 @@ def _check_folder(out: Path, fingerprint: str):
 
 
 def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observed=None,
-              max_retries: int = 2, generations: int | None = None, limits=None) -> CalibrationResult:
+              max_retries: int = 2, generations: int | None = None, limits=None,
+              held_out=()) -> CalibrationResult:
     """Run a calibration, or resume it from its history; then write the posterior and the predictive runs.
 
     spec: a path or a ``CalibrationSpec``. out: the folder (default ``results/<name>``). workers: local
     processes (default: the cores; 1 runs in this process). scheduler: ``tcp://HOST:PORT`` of a Dask
     cluster. observed: values to fit instead of the published ones (synthetic targets), by target id.
     generations: run up to this many generations instead of the spec's ``abc.generations`` (a finished
-    calibration goes on from its last generation). Everything is checked before the folder is created;
+    calibration goes on from its last generation). held_out: target ids or families fitted without, computed
+    and reported against their prior and posterior predictions (``spec.hold_out``; default folder
+    ``results/<name>_without_<ids>``). Everything is checked before the folder is created;
     then it is locked (one driver per folder). limits: the sizes refused (``core.schema.Limits``; default the
     sweep's defaults).
     """
@@ -118,7 +124,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
     t_start = time.perf_counter()
     if not isinstance(spec, CalibrationSpec):
         spec = load_calibration_spec(spec, limits or DEFAULT_LIMITS)
-    spec = with_generations(spec, generations)
+    spec = hold_out(with_generations(spec, generations), list(held_out or ()))
     obs = observed_values(spec, observed)
     fingerprint = spec.fingerprint(observed)
     out = Path(out) if out is not None else Path("results") / spec.name
@@ -152,7 +158,7 @@ def calibrate(spec, out=None, workers=None, scheduler=None, quiet=False, observe
                                              "generations": log}, out)
 
             sampler = make_sampler(spec.seed, executor, quiet, spec.generations, progress)
-            abc = build_abc(spec, sampler)
+            abc = build_abc(spec, sampler, noise_of(out, spec, executor))
             url = f"sqlite:///{db.resolve()}"
             history = _history_of(abc, url, db, obs, spec.name, fingerprint)
             np.random.seed(spec.seed % 2**32)  # pyabc's driver side draws nothing; pinned in case a version does

@@ -5,7 +5,7 @@ import copy
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +70,11 @@ class Prior:
         v = np.power(10.0, x) if self.log else np.asarray(x, dtype=float)
         return np.round(v) if self.integer else v
 
+    @property
+    def centre(self):
+        """The prior's centre in the parameter's own units (geometric for a log-uniform prior)."""
+        return self.value(sum(self.internal_bounds) / 2)
+
     def value(self, x):
         v = float(self.natural(x))
         return int(v) if self.integer else v
@@ -105,6 +110,8 @@ class CalibrationSpec:
     min_epsilon: float
     min_acceptance_rate: float
     predictive: int
+    noise: int = 0  # runs at the prior's centre measuring each fitted statistic's seed noise (0: none)
+    held_out: tuple = ()  # target ids left out of the fit to be predicted (``hold_out``): checked, not fitted
     source: dict = field(default_factory=dict, compare=False)
     county_sources: dict = field(default_factory=dict, compare=False)  # county descriptions
 
@@ -126,7 +133,8 @@ class CalibrationSpec:
                 "fitted": [t.id for t in self.targets],
                 "observed": observed_values(self, observed),
                 "counties": {c: {"weeks": d["weeks"], "params": d["params"]} for c, d in self.counties.items()},
-                "priors": [prior_dict(p) for p in self.priors]}
+                "priors": [prior_dict(p) for p in self.priors]} | (
+                    {"held_out": list(self.held_out)} if self.held_out else {})
 
     def fingerprint(self, observed=None) -> str:
         """What must match to resume into a folder. The stopping rules (generations, min_epsilon,
@@ -139,6 +147,29 @@ class CalibrationSpec:
             spec.get("abc", {}).pop(key, None)
         text = json.dumps({**resolved, "spec": spec}, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def hold_out(spec: CalibrationSpec, names) -> CalibrationSpec:
+    """The spec fitted without some targets (ids or families: "C13", "C11c"), which it still computes so the report
+    can set its prior and posterior predictions against the published value: the model's out-of-sample test.
+    Named ``<name>_without_<names>``; ``SpecError`` names a target that is unknown or not fitted."""
+    if not names:
+        return spec
+    fitted = {t.id: t for t in spec.targets}
+    ids = []
+    for name in names:
+        try:
+            ids += [t for t in select_targets([name], fitted) if t not in ids]
+        except KeyError:
+            known = {t.id for t in spec.all_targets}
+            why = "is checked, not fitted, by this spec" if name in known or any(
+                k[:-1] == name for k in known) else "is not a target of this spec"
+            raise SpecError(f"--hold-out {name}: {why}; fitted: {sorted(fitted)}") from None
+    kept = tuple(t for t in spec.targets if t.id not in ids)
+    if not kept:
+        raise SpecError(f"--hold-out {', '.join(names)}: nothing would be left to fit")
+    return replace(spec, name=f"{spec.name}_without_{'_'.join(names)}", targets=kept,
+                   check_targets=spec.check_targets + tuple(fitted[t] for t in ids), held_out=tuple(ids))
 
 
 def target_dict(t: Target) -> dict:
@@ -187,7 +218,8 @@ SPEC = Table({
     "seed": Key(Int(minimum=0), 0, "the root seed"),
     "targets": Key(ANY, REQUIRED, "\"all\" or a list of target ids (experiments/targets.toml) to fit",
                    missing="required: \"all\" or a list of target ids from experiments/targets.toml"),
-    "check_targets": Key(ANY, [], "targets computed and reported, not fitted"),
+    "check_targets": Key(ANY, None, "targets computed and reported, not fitted (\"all\": every role = \"check\" "
+                         "target not fitted; default: \"all\" when targets = \"all\", else none)"),
     "replications": Key(Int(minimum=1), 1, "runs per county per particle"),
     "activation_week": Key(Int(minimum=1), DEFAULTS["activation_week"], "the week the program starts in every county"),
     "steps": Key(Int(minimum=1), None, "weeks per run (default: as many as the targets need)"),
@@ -197,6 +229,8 @@ SPEC = Table({
                       missing="required: a table of the parameters to fit and their priors"),
     "abc": Key(ABC, {}, "the ABC-SMC schedule"),
     "predictive": Key(Int(minimum=0), 0, "fresh runs at posterior draws after the last generation"),
+    "noise": Key(Int(minimum=0), 0, "runs at the prior's centre that measure each fitted statistic's seed noise, "
+                 "before the first generation (0: the distance ignores the noise); at least 2"),
 })
 
 
@@ -258,9 +292,9 @@ def _prior(name, raw, where) -> Prior:
     return Prior(name, kind, low, high, integer, tuple(values["targets"]), source)
 
 
-def _target_list(raw, key, all_targets, where) -> list:
-    if raw == "all":
-        return list(all_targets)
+def _target_list(raw, key, all_targets, where, role="fit") -> list:
+    if raw == "all":  # every target of this role (targets.toml's role = "fit" or "check")
+        return [t for t, v in all_targets.items() if v.role == role]
     if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
         fail(key, f"must be \"all\" or a list of target ids, got {raw!r}", where)
     out = []
@@ -282,7 +316,12 @@ def _targets(values, where, targets_file) -> tuple:
     fitted = _target_list(values["targets"], "targets", all_targets, where)
     if not fitted:
         fail("targets", "no target to fit", where)
-    checked = _target_list(values["check_targets"], "check_targets", all_targets, where)
+    raw_checks = values["check_targets"]
+    if raw_checks is None:
+        raw_checks = "all" if values["targets"] == "all" else []
+    checked = _target_list(raw_checks, "check_targets", all_targets, where, "check")
+    if raw_checks == "all":  # the checks a spec fits explicitly stay fitted
+        checked = [t for t in checked if t not in fitted]
     both = [t for t in checked if t in fitted]
     if both:
         fail("check_targets", f"{both} are fitted already (a target is fitted or checked, not both)", where)
@@ -424,6 +463,8 @@ def parse_calibration_spec(raw: dict, where: str = "", targets_file=None, *,
     if not isinstance(params_raw, dict) or not params_raw:
         fail("parameters", "required: a table of the parameters to fit and their priors", where)
     priors = tuple(_prior(n, v, where) for n, v in params_raw.items())
+    if values["noise"] == 1:
+        fail("noise", "one run cannot measure a standard deviation: give 0 (no noise term) or at least 2", where)
     for p in priors:
         for i, t in enumerate(p.targets):
             if t not in all_targets and not any(k[:-1] == t for k in all_targets):
@@ -433,7 +474,8 @@ def parse_calibration_spec(raw: dict, where: str = "", targets_file=None, *,
     return CalibrationSpec(values["name"], values["description"], values["seed"], targets, check_targets, counties,
                            values["replications"], values["activation_week"], priors, abc["population"],
                            abc["generations"], abc["epsilon"], abc["quantile"], abc["initial_epsilon"],
-                           abc["min_epsilon"], abc["min_acceptance_rate"], values["predictive"], source=raw,
+                           abc["min_epsilon"], abc["min_acceptance_rate"], values["predictive"], values["noise"],
+                           source=raw,
                            county_sources={c: county_types[c].description for c in counties})
 
 

@@ -37,6 +37,7 @@ TARGETS_FILE = Path(__file__).resolve().parents[1] / "targets.toml"  # experimen
 # calibration spec's [counties.<name>]), never screened or fitted.
 COMPOSITION = ("share_undocumented", "share_lpr", "share_naturalized", "hispanic_share_others")
 WINDOWS = ("before", "build")
+ROLES = ("fit", "check")  # a target's role: fitted (in the distance) or only checked (an identity of one input)
 
 
 class TargetsError(ValueError):
@@ -62,7 +63,8 @@ TARGET = Table({k: Key(check, REQUIRED, doc, missing="missing") for k, check, do
     ("low", Number(), "the low end of its tolerance"),
     ("high", Number(), "the high end of its tolerance"),
     ("source", Text(), "where the value comes from (docs/sources.md)"),
-)})
+)} | {"role": Key(Choice(ROLES), "fit", "\"fit\" (in the distance) or \"check\" (an identity of one input: "
+                                               "reported, never fitted)")})
 FILE = Table({"targets": Key(ANY, {}, "the targets, by id"), "counties": Key(ANY, {}, "the county types, by name")})
 
 
@@ -79,14 +81,17 @@ class Target:
     low: float
     high: float
     source: str
+    role: str = "fit"
 
-    def z(self, s: float, value: float | None = None) -> float:
+    def z(self, s: float, value: float | None = None, noise: float = 0.0) -> float:
         """The miss of ``s`` in tolerances, signed, on the side it falls (the value may be replaced by
-        an observed one: the tolerances are then the same distances around it)."""
+        an observed one: the tolerances are then the same distances around it). ``noise``: the statistic's
+        seed-noise standard deviation; the miss is then in units of sqrt(tolerance^2 + noise^2)."""
         v = self.value if value is None else value
         if s is None or not np.isfinite(s):
             return math.nan
-        return (s - v) / (self.high - self.value) if s >= v else (s - v) / (self.value - self.low)
+        tol = (self.high - self.value) if s >= v else (self.value - self.low)
+        return (s - v) / math.sqrt(tol ** 2 + noise ** 2)
 
     def last_week(self, activation_week: int) -> int:
         """The last week a run must reach to measure this target."""
@@ -141,7 +146,8 @@ def _target(tid, t, counties, where) -> Target:
         fail(f"{key}.window", f"must be \"before\", \"build\" or [a, b] weeks from activation, got {window!r}", where)
     if not v["low"] < v["value"] < v["high"]:
         fail(key, f"need low < value < high, got {v['low']}, {v['value']}, {v['high']}", where)
-    return Target(tid, v["pattern"], v["statistic"], tuple(names), window, v["value"], v["low"], v["high"], v["source"])
+    return Target(tid, v["pattern"], v["statistic"], tuple(names), window, v["value"], v["low"], v["high"], v["source"],
+                  v["role"])
 
 
 def parse_targets(raw: dict, where: str = "") -> tuple:

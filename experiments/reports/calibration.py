@@ -28,6 +28,7 @@ from ..calibration.folder import (
 from ..calibration.posterior import posterior_sample, posterior_summary, weighted_quantile
 from ..calibration.targets import Target
 from . import plots
+from .calibration_checks import checks, composites, held_out, read_noise, seed_noise
 from .sections import Section
 
 plt = plots.plt
@@ -64,7 +65,7 @@ def predictive_table(out, manifest: dict, generation: int) -> tuple:
                 "these passed the epsilon threshold, so they sit closer to the targets than fresh draws would)")
 
 
-def target_table(targets, pred: pd.DataFrame, fitted, observed) -> pd.DataFrame:
+def target_table(targets, pred: pd.DataFrame, fitted, observed, held=()) -> pd.DataFrame:
     """Per target: published value and range, predictive median and 90% interval, share inside the range,
     the median miss in tolerances, and whether (and by how much) the model misses it."""
     rows = []
@@ -88,7 +89,8 @@ def target_table(targets, pred: pd.DataFrame, fitted, observed) -> pd.DataFrame:
             verdict, gap = "met", 0.0
         else:
             verdict, gap = "met in part", 0.0
-        rows.append({"target": t.id, "pattern": t.pattern, "role": "fitted" if t.id in fitted else "checked",
+        role = "fitted" if t.id in fitted else "held out" if t.id in held else "checked"
+        rows.append({"target": t.id, "pattern": t.pattern, "role": role,
                      "value": t.value, "low": t.low, "high": t.high, "observed": obs, "predictive_median": med,
                      "predictive_q05": lo, "predictive_q95": hi, "share_inside": inside, "median_z": z,
                      "verdict": verdict, "gap": gap, "gap_in_tolerances": (gap / (t.high - t.value) if gap > 0 else
@@ -241,6 +243,7 @@ class CalibrationResults:
         self.targets = targets_of(manifest)
         self.fitted = manifest["fitted"]
         self.observed = manifest["observed"]
+        self.held_out = manifest.get("held_out", [])
         self.abc = self.spec.get("abc", {})
         self.planned = int(self.state.get("planned") or self.abc.get("generations", 3))
         try:
@@ -269,7 +272,7 @@ class CalibrationResults:
 
     @cached_property
     def target_verdicts(self) -> pd.DataFrame:
-        return target_table(self.targets, self.predictive[0], self.fitted, self.observed)
+        return target_table(self.targets, self.predictive[0], self.fitted, self.observed, self.held_out)
 
 
 def what_ran(r: CalibrationResults, doc) -> None:
@@ -290,7 +293,10 @@ def what_ran(r: CalibrationResults, doc) -> None:
            "fitted)" if len(targets) > len(fitted) else "") + ". Targets and sources: "
         "`experiments/targets.toml` (values below).",
         "Distance: root mean square over the fitted targets of each statistic's miss in units of its "
-        "tolerance, on the side it falls; a statistic a run cannot measure counts as 10 tolerances.",
+        "tolerance, on the side it falls" + ("" if not read_noise(r.out) else ", widened by the statistic's "
+                                             "seed noise (sqrt(tolerance^2 + sd^2); \"Seed noise in the distance\")")
+        + "; a statistic a run cannot measure counts as 10 tolerances. Checks and held-out targets are never in "
+        "it.",
         f"ABC-SMC (pyabc {manifest['packages'].get('pyabc')}): population {abc.get('population', 100)}, "
         f"{r.planned} generations, epsilon {abc.get('epsilon', 'quantile')}"
         + (f" (quantile {abc.get('quantile', 0.5)} of the last generation's distances, first generation at "
@@ -397,6 +403,7 @@ def reproduce(r: CalibrationResults, doc) -> None:
              "processes or on Dask (docs/calibration.md).")
 
 
-CALIBRATION = (Section("What ran", what_ran), Section("Generations", generations), Section("Posterior", posterior),
-               Section("Targets", targets), Section("Targets the model cannot meet", missed_targets),
-               Section("Reproduce", reproduce))
+CALIBRATION = (Section("What ran", what_ran), Section("Seed noise", seed_noise), Section("Generations", generations),
+               Section("Posterior", posterior), Section("Composites", composites), Section("Targets", targets),
+               Section("Checks", checks), Section("Targets the model cannot meet", missed_targets),
+               Section("Held-out check", held_out), Section("Reproduce", reproduce))
