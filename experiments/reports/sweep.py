@@ -134,6 +134,21 @@ class SweepResults:
         return self.paired and (self.act - 1) in set(self.df["step"])
 
     @cached_property
+    def propagation(self):
+        """The propagation sweep the spec names (``analysis.propagation``, a results folder beside this one) as
+        (folder, results, spec), or None when the spec names none; (folder, None, None) when it has no runs."""
+        from pathlib import Path
+
+        name = self.spec.analysis.get("propagation")
+        if not name:
+            return None
+        folder = Path(self.out).resolve().parent / name
+        if not (folder / "manifest.json").is_file():
+            return folder, None, None
+        df = analysis.load_results(folder)
+        return (folder, None, None) if df.empty else (folder, df, spec_of_results(Store(folder).manifest()))
+
+    @cached_property
     def window(self):
         """Every run's values from activation on (``analysis.window_values``), when the story can be told."""
         return analysis.window_values(self.df, self.act) if self.story else None
@@ -255,7 +270,9 @@ def what_ran(r: SweepResults, doc) -> None:
         + (f"; damaged: {len(r.damaged)} (files that fail the integrity check, left out; "
            "`status` names them and running the sweep again redoes them)." if r.damaged else "."),
         f"{spec.steps} weekly steps, collected every {spec.collect_every}; root seed {spec.seed} "
-        + ("(common random numbers: replicate r of every point uses the SeedSequence child (0, r))."
+        + ("(common random numbers: replicate r of every preset of draw d uses the SeedSequence child (d, r))."
+           if spec.common_random_numbers and spec.design.method == "posterior" else
+           "(common random numbers: replicate r of every point uses the SeedSequence child (0, r))."
            if spec.common_random_numbers else
            "(each run's seed is the SeedSequence child (point, replicate) of it)."),
         f"Fixed: {spec.fixed or 'model defaults'}.",

@@ -64,6 +64,8 @@ ANALYSIS = Table({
     "hue": Key(ANY, None, "a varied parameter: the line colour in time series"),
     "baseline": Key(ANY, None, "a preset: effects of the others against it, pair by pair (common random numbers)"),
     "effects": Key(Strings("output names", '["removals_cumulative"]'), [], "the outputs of the effects table"),
+    "propagation": Key(Text(), None, "the name of a results folder beside this one holding a propagation sweep "
+                       "(experiments/specs/propagation.toml): the effects with their full uncertainty"),
 })
 RANGE = Table({
     "min": Key(Number(), None, "the range's low end"),
