@@ -92,12 +92,14 @@ def effects(r, doc, weeks) -> None:
         preset=table[PRESET_KEY].map(plots.hue_label),
         measure=[column_label(o) + (f" ({scale(o)[1]})" if scale(o)[1] else "") for o in table["output"]],
         defaults=table.apply(lambda x: cell(x, "seed_mean", "seed_low", "seed_high"), axis=1),
+        mean_ci=table.apply(lambda x: cell(x, "seed_mean", "seed_ci_low", "seed_ci_high"), axis=1),
         propagated=table.apply(lambda x: cell(x, "mean", "low", "high"), axis=1),
         draws=table.apply(lambda x: cell(x, "mean", "draw_low", "draw_high"), axis=1),
         seed_share=table["seed_share"].map(lambda v: f"{v:.0%}" if np.isfinite(v) else ""))
     doc.text(f"**With the full uncertainty** (`tables/effects_propagated.csv`, from `{folder.name}/`): "
              f"{assumptions_note(spec)}. *At the defaults*: the mean paired difference over the seeds above and the "
-             f"{r.level:.0%} range of the seeds' differences (seed noise alone, one parameter set); *propagated*: "
+             f"{r.level:.0%} range of the seeds' differences (seed noise alone, one parameter set), then the "
+             f"{r.level:.0%} interval of that mean (the interval above, seed noise alone); *propagated*: "
              f"the mean and {r.level:.0%} range over every draw and seed; *draws*: the range of the draws' means "
              "(seeds averaged within a draw); *seed share*: the variance between the seeds of one draw, averaged "
              "over draws, over the total variance (the rest is the parameters'). Shares and means of 0-1 in "
@@ -105,8 +107,9 @@ def effects(r, doc, weeks) -> None:
     for w in sorted(set(table["week"])):
         part = shown[shown["week"] == w]
         doc.text(f"**Week {w}**, propagated:")
-        doc.table(part[["preset", "measure", "defaults", "propagated", "draws", "seed_share"]].rename(
-            columns={"defaults": "at the defaults (seeds)", "draws": "draws' means", "seed_share": "seed share"}))
+        doc.table(part[["preset", "measure", "defaults", "mean_ci", "propagated", "draws", "seed_share"]].rename(
+            columns={"defaults": "at the defaults (seeds)", "mean_ci": "at the defaults (the mean)",
+                     "draws": "draws' means", "seed_share": "seed share"}))
 
 
 def headline_clause(r, week) -> str:
@@ -191,7 +194,7 @@ def sign_flip(r, doc) -> None:
     doc.csv(limits, "sign_flip_limits.csv")
     doc.heading("Where the sign flips")
     share = boxes.set_index("side")["share_of_draws"]
-    doc.text(f"{plots.hue_label(focus)} minus {plots.hue_label(r.baseline)}: {column_label(output).lower()} at week "
+    doc.text(f"{plots.hue_label(focus)} minus {plots.hue_label(r.baseline)}: {column_label(output)} at week "
              f"{week} ({plural((week - r.act) / WEEKS_PER_YEAR, 'year')} after activation), each draw's mean over its "
              f"seeds, over the {len(x)} draws of the propagation ({assumptions_note(spec)}). Higher in "
              f"{share['more']:.0%} of the draws, lower in {share['less']:.0%}. "

@@ -8,8 +8,8 @@ of its draw and seed, and the paired effects are summarized three ways:
 
 - **propagated**: the ``level`` percentile interval over every (draw, seed) pair: where the effect in one
   county of this size falls, given what we do not know (parameters) and chance (seeds);
-- **seed-only**: the same interval over seeds at one parameter set (the calibrated defaults:
-  ``seed_only``), what the report said before;
+- **seed-only**: the same range over seeds at one parameter set (the calibrated defaults: ``seed_only``),
+  and the interval of their mean, what the report said before;
 - **seed share**: the variance between seeds of one draw, averaged over draws (unbiased with two or more
   seeds a draw), over the total variance of the pairs; the rest is the parameters' share (the variance of
   the draws' means less the seed noise it carries).
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.schema import PRESET_KEY
-from .analysis import paired_differences
+from .analysis import bootstrap_interval, paired_differences
 
 DRAW = "sample_row"  # a posterior design's draw (experiments.sweep.design.build_design)
 
@@ -78,14 +78,17 @@ def decompose(pairs: pd.DataFrame, outputs, level=0.95, by=PRESET_KEY) -> pd.Dat
 
 def seed_only(df: pd.DataFrame, outputs, baseline: str, week: int, level=0.95, by=PRESET_KEY) -> pd.DataFrame:
     """Per preset and output at ``week``: the paired effects over the seeds of one parameter set (a sweep at
-    the defaults): mean and ``level`` percentile interval over the seeds."""
+    the defaults): mean, ``level`` percentile range over the seeds (``seed_low``, ``seed_high``) and the
+    percentile-bootstrap interval of the mean (``seed_ci_low``, ``seed_ci_high``: the interval the report gave
+    before the propagation, seed noise alone)."""
     pairs = paired_at(df.drop(columns=[DRAW], errors="ignore"), outputs, baseline, week, by)
     rows = []
     for preset, g in pairs.groupby(by, sort=False):
         for o in outputs:
             lo, hi = _quantiles(g[o], level)
+            _, clo, chi = bootstrap_interval(g[o].dropna().to_numpy(dtype=float), level)
             rows.append({by: preset, "output": o, "seeds": int(g[o].notna().sum()), "seed_mean": float(g[o].mean()),
-                         "seed_low": lo, "seed_high": hi})
+                         "seed_low": lo, "seed_high": hi, "seed_ci_low": clo, "seed_ci_high": chi})
     return pd.DataFrame(rows)
 
 
