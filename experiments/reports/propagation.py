@@ -20,6 +20,7 @@ plt = plots.plt
 
 HEADLINE = "reporting_rate_cohort_hispanic_citizen"  # the README's sentence
 SIGN = ("sc_sanctuary", "fear_mean_hispanic")  # where the sign flips: this preset against the baseline, this output
+KEPT = 0.5  # with no sign flip: draws where the sanctuary jail keeps more than this share of full cooperation's rise
 RUN_IT = "python -m experiments run experiments/specs/propagation.toml --out results/propagation"
 
 
@@ -212,3 +213,24 @@ def sign_flip(r, doc) -> None:
                "Left: each draw on the two parameters PRIM restricts first, coloured by the sign of the effect, "
                "with the box of each side. Right: the effect of each draw, sorted. "
                "(`tables/sign_flip_boxes.csv`, `tables/sign_flip_limits.csv`)")
+    if 0 < share["more"] < 1 or "sc_full" not in set(df[PRESET_KEY].astype(str)):
+        return
+    # no draw flips the sign: where does the sanctuary jail take away most of full cooperation's rise?
+    _, full = propagation.draw_effects(df, output, "sc_full", r.baseline, week)
+    kept = (effect / full.where(full.abs() > 1e-12)).to_numpy()
+    cut = KEPT if np.nanmin(kept) < KEPT < np.nanmax(kept) else float(np.nanmedian(kept))
+    ok = np.isfinite(kept)
+    boxes2, limits2 = prim.sign_regions(x[ok], kept[ok] - cut)
+    doc.csv(boxes2.assign(cut=cut), "sanctuary_share_boxes.csv")
+    doc.csv(limits2.assign(cut=cut), "sanctuary_share_limits.csv")
+    doc.text(f"No draw flips the sign. The question that is left: where does the {plots.hue_label(focus).lower()} take "
+             f"away most of the rise under {plots.hue_label('sc_full').lower()}? Per draw, the {focus} effect over "
+             f"the sc_full effect (the share of the rise it keeps: {np.nanmin(kept):.2f} to {np.nanmax(kept):.2f}, "
+             f"median {np.nanmedian(kept):.2f}); PRIM's boxes of the draws above and below {cut:.2f} "
+             "(`tables/sanctuary_share_boxes.csv`, `tables/sanctuary_share_limits.csv`):")
+    doc.table(boxes2[["side", "share_of_draws", "draws_in_box", "coverage", "density", "mass", "restricted"]].assign(
+        side=boxes2["side"].map({"more": f"keeps more than {cut:.2f}", "less": f"keeps less than {cut:.2f}"}),
+        restricted=boxes2["restricted"].map(lambda s: ", ".join(param_label(n) for n in s.split(", ")) if s
+                                            else "none")))
+    if len(limits2):
+        doc.table(limits2.assign(parameter=limits2["parameter"].map(param_label)))
