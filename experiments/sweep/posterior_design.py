@@ -139,3 +139,44 @@ def sample_matrix(spec) -> np.ndarray:
             drawn[f.name] = f.low + u[:, j] * (f.high - f.low)
     names = [f.name for f in spec.factors if f.is_range]
     return drawn[names].to_numpy(dtype=float)
+
+
+BOUNDS = "posterior"  # a range's bounds = "posterior": the posterior's central interval of the parameter
+CENTRAL = 0.90  # ... this much of its weight
+
+
+def weighted_quantile(values, weights, q) -> float:
+    """The ``q`` quantile of ``values`` under ``weights`` (the midpoints of the cumulative weights)."""
+    order = np.argsort(values)
+    v, w = np.asarray(values, dtype=float)[order], np.asarray(weights, dtype=float)[order]
+    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return float(np.interp(q, cum, v))
+
+
+def posterior_bounds(raw: dict, entry, where: str, base_dir) -> dict:
+    """A Sobol, Morris or LHS spec whose ranges say ``bounds = "posterior"``: each becomes ``{min, max}``, the
+    weighted central ``CENTRAL`` interval of that column of ``design.posterior``, so that the spec a results
+    folder keeps holds the numbers (and the file's SHA-256, ``design.sha256``). The draws are then uniform and
+    independent over these intervals: the posterior's shape and its correlations are not kept."""
+    params = raw.get("parameters") or {}
+    wanted = [k for k, v in params.items() if isinstance(v, dict) and v.get("bounds") == BOUNDS]
+    if not wanted:
+        return raw
+    design_raw = raw.get("design") or {}
+    file = design_raw.get("posterior")
+    if not isinstance(file, str) or not file:
+        fail("design.posterior", f"required by bounds = \"{BOUNDS}\" ({', '.join(wanted)}): the path of a "
+             "posterior sample (CSV)", where)
+    path = Path(file) if Path(file).is_absolute() or base_dir is None else Path(base_dir) / file
+    df, w, digest = read_posterior(path, entry, where)
+    raw = copy.deepcopy(raw)
+    for k in wanted:
+        if k not in df:
+            fail(f"parameters.{k}.bounds", f"{path} has no column {k!r} (columns: {list(df.columns)})", where)
+        low = weighted_quantile(df[k], w, (1 - CENTRAL) / 2)
+        high = weighted_quantile(df[k], w, (1 + CENTRAL) / 2)
+        rest = {key: v for key, v in raw["parameters"][k].items() if key != "bounds"}
+        raw["parameters"][k] = {**rest, "min": low, "max": high}
+    raw["design"]["posterior"] = str(path)
+    raw["design"]["sha256"] = digest
+    return raw
