@@ -389,6 +389,9 @@ def before_after(r: SweepResults, doc) -> None:
     if not weekly:
         return
     ba = analysis.before_after(r.df, weekly, at, hue, window, level, method=METHOD)
+    weekly = [o for o in weekly if o in set(ba.get("output", ()))]
+    if not weekly or set(ba["period"]) != {"before", "after", "after - before"}:
+        return  # the weeks collected (collect_every) leave a side of activation empty
     doc.csv(ba, "before_after.csv")
     ba["period"] = pd.Categorical(ba["period"], ["before", "after", "after - before"], ordered=True)
     cells = ba.assign(cell=ba.apply(ci_cell, axis=1)).pivot(index=[hue, "period"], columns="output",

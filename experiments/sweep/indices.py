@@ -17,8 +17,9 @@ class SensitivityWarning(UserWarning):
     """Sensitivity indices that should not be trusted as they stand."""
 
 
-def sobol_from_arrays(problem: dict, y, second_order=False, level=0.95, seed=0, wide=0.1) -> tuple:
-    """SALib Sobol indices of one output (y in Saltelli sample order); returns (table, warnings)."""
+def sobol_from_arrays(problem: dict, y, second_order=False, level=0.95, seed=1, wide=0.1) -> tuple:
+    """SALib Sobol indices of one output (y in Saltelli sample order); returns (table, warnings). ``seed``: the
+    bootstrap's (SALib ignores a seed of 0 and draws unseeded intervals, so the default is 1)."""
     from SALib.analyze import sobol
 
     y = np.asarray(y, dtype=float)
