@@ -24,30 +24,34 @@ ASSUMPTIONS = ("chill_reporting_effect", "policy_salience_damping")
 OUTPUT = "reporting_rate_cohort_hispanic"
 
 
-def propagation_spec(folder, samples=6, replications=2, seed=7):
-    path = folder / "propagation.toml"
-    path.write_text(f"""
-name = "propagation"
-replications = {replications}
-seed = {seed}
+COUNTY = f"""
 common_random_numbers = true
 steps = 104
-collect_every = 4
 outputs = ["{OUTPUT}", "fear_mean_hispanic", "removals_cumulative"]
 [fixed]
 n_residents = 1000
 spin_up_weeks = 20
+"""  # the tiny county both sweeps run: a year of the program in a county of 1,000
+PRESETS = 'preset = ["pre_sc", "sc_full", "sc_sanctuary"]'
+EFFECTS = f'[analysis]\nbaseline = "pre_sc"\neffects = ["{OUTPUT}", "fear_mean_hispanic"]'
+
+
+def propagation_spec(folder, samples=6, replications=2, seed=7):
+    path = folder / "propagation.toml"
+    path.write_text(f"""name = "propagation"
+replications = {replications}
+seed = {seed}
+collect_every = 4
+{COUNTY}
 [parameters]
-preset = ["pre_sc", "sc_full", "sc_sanctuary"]
+{PRESETS}
 chill_reporting_effect = {{ bounds = "model" }}
 policy_salience_damping = {{ bounds = "model" }}
 [design]
 method = "posterior"
 posterior = "{POSTERIOR}"
 samples = {samples}
-[analysis]
-baseline = "pre_sc"
-effects = ["{OUTPUT}", "fear_mean_hispanic"]
+{EFFECTS}
 """)
     return path
 
@@ -93,23 +97,15 @@ def tiny(tmp_path_factory):
     folder = tmp_path_factory.mktemp("prop")
     prop = run_sweep(propagation_spec(folder), out=folder / "propagation", workers=1, quiet=True)
     comparison = folder / "comparison.toml"
-    comparison.write_text(f"""
-name = "comparison"
+    comparison.write_text(f"""name = "comparison"
 replications = 8
 seed = 3
-common_random_numbers = true
-steps = 104
 collect_every = 1
-outputs = ["{OUTPUT}", "fear_mean_hispanic", "removals_cumulative"]
-[fixed]
-n_residents = 1000
-spin_up_weeks = 20
+{COUNTY}
 [parameters]
-preset = ["pre_sc", "sc_full", "sc_sanctuary"]
-[analysis]
-baseline = "pre_sc"
+{PRESETS}
+{EFFECTS}
 propagation = "propagation"
-effects = ["{OUTPUT}", "fear_mean_hispanic"]
 """)
     comp = run_sweep(comparison, out=folder / "comparison", workers=1, quiet=True)
     assert prop.failed == 0 and comp.failed == 0
