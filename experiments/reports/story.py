@@ -156,7 +156,7 @@ def effects(r: SweepResults, doc) -> None:
         relative=eff["relative"].map(lambda v: f"{v:+.1%}" if np.isfinite(v) else ""))
     doc.heading("Effects against the baseline")
     doc.text(f"Each preset minus {plots.hue_label(baseline)} (`{baseline}`) on the same seed (common random "
-             f"numbers), pair by pair, at the week shown: the mean difference over {spec.replications} "
+             f"numbers), pair by pair, at the week shown: the mean difference over {int(eff['pairs'].max())} "
              f"pairs with its {level:.0%} interval ({analysis.METHODS[METHOD]}, over pairs), the baseline "
              "mean, and the difference relative to it. Windows: totals (`total`) count from "
              + (f"activation (week {act})" if story else

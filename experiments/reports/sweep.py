@@ -357,8 +357,12 @@ def over_the_posterior(r: SweepResults, doc) -> None:
                                                            f"[{number(row['q05'])}, {number(row['q95'])}]", axis=1),
                            output=summary["output"].map(lambda o: column_label(o, f"weeks 1-{spec.steps}")))
     doc.heading("Over the posterior")
-    doc.text(f"{len(r.store.points())} parameter sets drawn by weight from `{spec.source['design']['posterior']}` "
-             f"(SHA-256 {spec.design.sha256[:12]}...), {spec.replications} replication(s) each: the mean "
+    draws = spec.design.samples or len(r.store.points())
+    ranged = [f.name for f in spec.factors if f.is_range and f.name not in (spec.source["design"].get("columns") or [])]
+    doc.text(f"{draws} parameter sets drawn by weight from `{spec.source['design']['posterior']}` "
+             + (f"(each with its own Latin-hypercube values of {', '.join(param_label(n) for n in ranged)}) "
+                if ranged else "")
+             + f"(SHA-256 {spec.design.sha256[:12]}...), {spec.replications} replication(s) each: the mean "
              f"[{level:.0%} CI of the mean] over runs, and the interval holding 90% of the runs, which carries "
              "the parameters' uncertainty as well as the model's randomness (`tables/posterior_values.csv`).")
     doc.table(shown[[*group, "output", "value"]])
