@@ -18,7 +18,8 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-run: setup  ## the presets side by side: results/policy_comparison/
+run: setup  ## the presets side by side (results/policy_comparison/), their effects propagated (results/propagation/)
+	$(PYTHON) -m experiments run experiments/specs/propagation.toml --out results/propagation
 	$(PYTHON) -m experiments run experiments/specs/policy_comparison.toml --out results/policy_comparison
 	$(PYTHON) -m experiments report results/policy_comparison
 

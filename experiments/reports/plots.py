@@ -240,6 +240,10 @@ def ripple(table, folder, name="ripple", activation=None, caption=None) -> list:
             style = {"solid": "-", "dashed": "--", "dotted": ":"}[g["style"].iloc[0]]
             ax.plot(g["step"], g["mean"], style, color=color, linewidth=1.6, label=series)
             ax.fill_between(g["step"], g["ci_low"], g["ci_high"], color=color, alpha=0.15, linewidth=0)
+            if "prop_low" in g and g["prop_low"].notna().any():  # the propagated interval: parameters and seeds
+                p_ = g[g["prop_low"].notna()]
+                ax.plot(p_["step"], p_["prop_low"], ":", color=color, linewidth=1.1)
+                ax.plot(p_["step"], p_["prop_high"], ":", color=color, linewidth=1.1)
         if "change" in p["title"]:
             ax.axhline(0, color="0.2", linewidth=0.9)
         else:

@@ -5,11 +5,15 @@ import warnings
 
 import numpy as np
 
+from model.labels import PRESET_COLORS
+
+from ..core.schema import PRESET_KEY
 from ..sweep import indices
 from ..sweep.screening import NOISE_RATIO, THRESHOLD, target_sensitivity
 from . import plots
+from .propagation import scale
 from .sections import Section
-from .sweep import column_label
+from .sweep import column_label, param_label
 
 plt = plots.plt
 sns = plots.sns
@@ -27,16 +31,67 @@ def sensitivity_indices(r, doc) -> None:
     doc.text(f"{'Sobol (Saltelli) first-order S1 and total ST' if method == 'sobol' else 'Morris'} "
              f"indices of the {spec.analysis.get('statistic', 'final')} value, mean over "
              f"{spec.replications} replications per point; intervals: SALib bootstrap, {r.level:.0%}.")
+    baseline = spec.analysis.get("baseline")
+    if baseline is not None:
+        doc.text(f"Outputs are effects: each preset minus {plots.hue_label(baseline)} at the same sample row and seed "
+                 "(common random numbers).")
     if not table.empty:
         doc.csv(table, "sensitivity.csv")
         window = f"weeks 1-{spec.steps}"
-        doc.table(table.assign(output=table["output"].map(lambda o: column_label(o, window))))
-        doc.figure(plots.sensitivity_bars(table, doc.figures), "Sensitivity indices with confidence intervals.")
+        shown = table.assign(output=table["output"].map(lambda o: column_label(o, window)),
+                             parameter=table["parameter"].map(param_label))
+        if PRESET_KEY in shown:
+            shown[PRESET_KEY] = shown[PRESET_KEY].astype(str).map(plots.hue_label)
+        doc.table(shown)
+        if method == "sobol" and PRESET_KEY in table:
+            doc.figure(effect_indices(table, doc.figures, baseline, window),
+                       "Total-order Sobol index (bar, with its interval) and first-order index (dot) of each effect "
+                       "for each parameter, the largest first; a total index is the share of the effect's variance "
+                       "that goes if the parameter is known. (`tables/sensitivity.csv`)")
+        else:
+            doc.figure(plots.sensitivity_bars(table, doc.figures), "Sensitivity indices with confidence intervals.")
+        if method == "sobol":
+            top = indices.top_three(table)
+            doc.csv(top, "sensitivity_top_three.csv")
+            doc.text("**Top three by total-order index.** `above next`: its interval (ST +- conf) lies above the "
+                     "next one's, so the rank is told apart; where it does not, the ranks cannot be told apart at "
+                     "this size (more design.samples).")
+            doc.table(top.assign(parameter=top["parameter"].map(param_label),
+                                 output=top["output"].map(lambda o: column_label(o, window)),
+                                 **({PRESET_KEY: top[PRESET_KEY].astype(str).map(plots.hue_label)}
+                                    if PRESET_KEY in top else {})))
     if notes:
         doc.text("**Warnings** (indices to treat with care):")
         doc.items(notes)
     else:
         doc.text("No warnings: all intervals narrower than the threshold and no negative indices.")
+
+
+@plots.themed("whitegrid")
+def effect_indices(table, folder, baseline, window, name="sensitivity") -> list:
+    """One panel per effect (rows: outputs; columns: presets against the baseline): total-order index bars with
+    their intervals, first-order dots, parameters by their readable names, largest first."""
+    outputs = list(dict.fromkeys(table["output"]))
+    presets = list(dict.fromkeys(table[PRESET_KEY].astype(str)))
+    k = table["parameter"].nunique()
+    fig, axes = plt.subplots(len(outputs), len(presets), figsize=(6.2 * len(presets), (0.22 * k + 1.1) * len(outputs)),
+                             squeeze=False)
+    for i, o in enumerate(outputs):
+        for j, p in enumerate(presets):
+            ax = axes[i, j]
+            t = table[(table["output"] == o) & (table[PRESET_KEY].astype(str) == p)].sort_values("ST")
+            y = np.arange(len(t))
+            ax.barh(y, t["ST"], xerr=t["ST_conf"], color=PRESET_COLORS.get(p, "C0"), alpha=0.75,
+                    error_kw={"ecolor": "0.2", "capsize": 2, "linewidth": 0.8})
+            ax.plot(t["S1"], y, "o", color="0.1", markersize=3.5, label="first order")
+            ax.set_yticks(y, [param_label(n) for n in t["parameter"]], fontsize=7.5)
+            ax.axvline(0, color="0.3", linewidth=0.8)
+            factor, unit = scale(o)
+            ax.set_title(f"{plots.hue_label(p)} minus {plots.hue_label(baseline or '')}:\n{column_label(o, window)}"
+                         + (f" ({unit})" if unit else ""), fontsize=8.5, loc="left")
+            ax.set_xlabel("Sobol index (bar: total order +- interval; dot: first order)", fontsize=8)
+    fig.tight_layout()
+    return plots.save(fig, folder, name)
 
 
 @plots.themed("white")

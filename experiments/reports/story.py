@@ -10,6 +10,7 @@ from model.labels import PRESET_COLORS
 from ..core.schema import PRESET_KEY
 from ..sweep import analysis, story
 from . import plots
+from . import propagation as full
 from .markdown import interval, plural
 from .sections import Section
 from .sweep import METHOD, SweepResults, column_label, param_label
@@ -21,7 +22,7 @@ DERIVED_EFFECTS = (*(f"realized_reporting_{g}_window" for g in analysis.VICTIM_G
 
 
 def headline(rip: pd.DataFrame, act: int, steps: int, focus: str, baseline: str, level: float,
-             base_reporting: float) -> str:
+             base_reporting: float, propagated: str = "") -> str:
     """The ripple in one sentence, with its numbers, at the last week."""
     last = rip[rip["step"] == rip["step"].max()].set_index(["output", PRESET_KEY])
 
@@ -40,7 +41,8 @@ def headline(rip: pd.DataFrame, act: int, steps: int, focus: str, baseline: str,
             f"enough to hold back from the police (against {chill0[0]:.0f}%), and Hispanic citizens had become "
             f"{-drop[0]:.1f} percentage points less likely to report a crime they suffered ({base_reporting:.0%} "
             f"would with no program; the drop's {level:.0%} interval: {-drop[2]:.1f} to {-drop[1]:.1f}; week "
-            f"{steps}, mean of the paired differences over the seeds, `tables/ripple.csv`).")
+            f"{steps}, mean of the paired differences over the seeds at the calibrated defaults, `tables/ripple.csv`)."
+            + propagated)
 
 
 def ripple(r: SweepResults, doc) -> None:
@@ -58,12 +60,20 @@ def ripple(r: SweepResults, doc) -> None:
                  f"keep {', '.join(f'`{m}`' for m in missing)} (add them to the spec's outputs).")
         return
     rip = story.ripple_table(df, act, r.dens, focus=focus, baseline=baseline, level=level)
+    bands = full.ripple_bands(r, sorted(set(rip["step"])), focus)
+    if len(bands):  # panel 4's outer bands: the propagated interval (posterior x assumptions x seeds)
+        four = rip["panel"] == 4
+        b = bands.set_index(["output", "step"])[["low", "high"]]
+        at = pd.MultiIndex.from_frame(rip.loc[four, ["output", "step"]])
+        rip.loc[four, "prop_low"] = b["low"].reindex(at).to_numpy()
+        rip.loc[four, "prop_high"] = b["high"].reindex(at).to_numpy()
     doc.csv(rip, "ripple.csv")
     paths = plots.ripple(rip, doc.figures, activation=act)
     last = df[(df["step"] == df["step"].max()) & (df[PRESET_KEY].astype(str) == baseline)]
     base_reporting = float(last["reporting_rate_cohort_hispanic_citizen"].mean())
     doc.heading("The ripple")
-    doc.text(headline(rip, act, spec.steps, focus, baseline, level, base_reporting))
+    doc.text(headline(rip, act, spec.steps, focus, baseline, level, base_reporting,
+                      full.headline_clause(r, spec.steps)))
     doc.figure(paths,
                f"The ripple of {plots.hue_label(focus)} (solid) against {plots.hue_label(baseline)} (dashed), "
                f"week by week; the program is switched on at week {act}. 1: people detained by ICE through "
@@ -75,7 +85,10 @@ def ripple(r: SweepResults, doc) -> None:
                f"{act} to the week shown (5 and 6 drawn from week {act + story.RIPPLE_SETTLE}, once the "
                f"window holds enough crimes). 4-6 are differences from {plots.hue_label(baseline)} on the same "
                f"seed. Lines: mean of {spec.replications} replicates; bands: {level:.0%} "
-               f"{analysis.METHODS[METHOD]}. (`tables/ripple.csv`)")
+               f"{analysis.METHODS[METHOD]}"
+               + (f"; dotted lines in 4: the {level:.0%} range of the paired change over the propagation's draws "
+                  "and seeds (posterior x unfitted assumptions x seeds, `effects_propagated.csv`)" if len(bands)
+                  else "") + ". (`tables/ripple.csv`)")
 
 
 def funnel(r: SweepResults, doc) -> None:
@@ -143,7 +156,7 @@ def effects(r: SweepResults, doc) -> None:
         relative=eff["relative"].map(lambda v: f"{v:+.1%}" if np.isfinite(v) else ""))
     doc.heading("Effects against the baseline")
     doc.text(f"Each preset minus {plots.hue_label(baseline)} (`{baseline}`) on the same seed (common random "
-             f"numbers), pair by pair, at the week shown: the mean difference over {spec.replications} "
+             f"numbers), pair by pair, at the week shown: the mean difference over {int(eff['pairs'].max())} "
              f"pairs with its {level:.0%} interval ({analysis.METHODS[METHOD]}, over pairs), the baseline "
              "mean, and the difference relative to it. Windows: totals (`total`) count from "
              + (f"activation (week {act})" if story else
@@ -160,6 +173,7 @@ def effects(r: SweepResults, doc) -> None:
         doc.table(part[["preset", "measure", "baseline", "difference", "per_1000_residents", "per_1000_undocumented",
                         "relative"]].rename(columns={"per_1000_residents": "per 1,000 residents",
                                                      "per_1000_undocumented": "per 1,000 undocumented"}))
+    full.effects(r, doc, weeks)
 
 
 def policy_comparison(r: SweepResults, doc) -> None:
@@ -179,4 +193,5 @@ def policy_comparison(r: SweepResults, doc) -> None:
 
 
 STORY = (Section("The ripple", ripple), Section("The funnel", funnel))
-COMPARISON = (Section("Effects against the baseline", effects), Section("Policy comparison", policy_comparison))
+COMPARISON = (Section("Effects against the baseline", effects), Section("Where the sign flips", full.sign_flip),
+              Section("Policy comparison", policy_comparison))

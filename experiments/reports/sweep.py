@@ -134,6 +134,21 @@ class SweepResults:
         return self.paired and (self.act - 1) in set(self.df["step"])
 
     @cached_property
+    def propagation(self):
+        """The propagation sweep the spec names (``analysis.propagation``, a results folder beside this one) as
+        (folder, results, spec), or None when the spec names none; (folder, None, None) when it has no runs."""
+        from pathlib import Path
+
+        name = self.spec.analysis.get("propagation")
+        if not name:
+            return None
+        folder = Path(self.out).resolve().parent / name
+        if not (folder / "manifest.json").is_file():
+            return folder, None, None
+        df = analysis.load_results(folder)
+        return (folder, None, None) if df.empty else (folder, df, spec_of_results(Store(folder).manifest()))
+
+    @cached_property
     def window(self):
         """Every run's values from activation on (``analysis.window_values``), when the story can be told."""
         return analysis.window_values(self.df, self.act) if self.story else None
@@ -255,7 +270,9 @@ def what_ran(r: SweepResults, doc) -> None:
         + (f"; damaged: {len(r.damaged)} (files that fail the integrity check, left out; "
            "`status` names them and running the sweep again redoes them)." if r.damaged else "."),
         f"{spec.steps} weekly steps, collected every {spec.collect_every}; root seed {spec.seed} "
-        + ("(common random numbers: replicate r of every point uses the SeedSequence child (0, r))."
+        + ("(common random numbers: replicate r of every preset of draw d uses the SeedSequence child (d, r))."
+           if spec.common_random_numbers and spec.design.method == "posterior" else
+           "(common random numbers: replicate r of every point uses the SeedSequence child (0, r))."
            if spec.common_random_numbers else
            "(each run's seed is the SeedSequence child (point, replicate) of it)."),
         f"Fixed: {spec.fixed or 'model defaults'}.",
@@ -340,8 +357,12 @@ def over_the_posterior(r: SweepResults, doc) -> None:
                                                            f"[{number(row['q05'])}, {number(row['q95'])}]", axis=1),
                            output=summary["output"].map(lambda o: column_label(o, f"weeks 1-{spec.steps}")))
     doc.heading("Over the posterior")
-    doc.text(f"{len(r.store.points())} parameter sets drawn by weight from `{spec.source['design']['posterior']}` "
-             f"(SHA-256 {spec.design.sha256[:12]}...), {spec.replications} replication(s) each: the mean "
+    draws = spec.design.samples or len(r.store.points())
+    ranged = [f.name for f in spec.factors if f.is_range and f.name not in (spec.source["design"].get("columns") or [])]
+    doc.text(f"{draws} parameter sets drawn by weight from `{spec.source['design']['posterior']}` "
+             + (f"(each with its own Latin-hypercube values of {', '.join(param_label(n) for n in ranged)}) "
+                if ranged else "")
+             + f"(SHA-256 {spec.design.sha256[:12]}...), {spec.replications} replication(s) each: the mean "
              f"[{level:.0%} CI of the mean] over runs, and the interval holding 90% of the runs, which carries "
              "the parameters' uncertainty as well as the model's randomness (`tables/posterior_values.csv`).")
     doc.table(shown[[*group, "output", "value"]])
@@ -372,6 +393,9 @@ def before_after(r: SweepResults, doc) -> None:
     if not weekly:
         return
     ba = analysis.before_after(r.df, weekly, at, hue, window, level, method=METHOD)
+    weekly = [o for o in weekly if o in set(ba.get("output", ()))]
+    if not weekly or set(ba["period"]) != {"before", "after", "after - before"}:
+        return  # the weeks collected (collect_every) leave a side of activation empty
     doc.csv(ba, "before_after.csv")
     ba["period"] = pd.Categorical(ba["period"], ["before", "after", "after - before"], ordered=True)
     cells = ba.assign(cell=ba.apply(ci_cell, axis=1)).pivot(index=[hue, "period"], columns="output",

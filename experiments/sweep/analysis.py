@@ -204,10 +204,11 @@ def paired_effects(df: pd.DataFrame, outputs, baseline, weeks, by="preset", leve
     random numbers. ``method``: "t" or "bootstrap" (over pairs), as in ``summarize``."""
     interval = bootstrap_interval if method == "bootstrap" else t_interval
     at = df[df["step"].isin(list(weeks))]
-    base = at[at[by] == baseline].set_index(["replicate", "step"])[list(outputs)]
+    keys = pair_keys(df)
+    base = at[at[by] == baseline].set_index(keys)[list(outputs)]
     rows = []
     for level_value, g in at[at[by] != baseline].groupby(by, sort=False):
-        g = g.set_index(["replicate", "step"])[list(outputs)]
+        g = g.set_index(keys)[list(outputs)]
         diff = (g - base).dropna(how="all")
         for week in weeks:
             for o in outputs:
@@ -222,10 +223,17 @@ def paired_effects(df: pd.DataFrame, outputs, baseline, weeks, by="preset", leve
     return pd.DataFrame(rows)
 
 
+def pair_keys(df: pd.DataFrame) -> list:
+    """What pairs a run with its baseline run: the replicate (common random numbers) and the week, and in a
+    posterior design the draw (``sample_row``: the presets of one draw share their seeds)."""
+    return ["replicate", "step"] + (["sample_row"] if "sample_row" in df else [])
+
+
 def paired_differences(df: pd.DataFrame, outputs, baseline, by="preset") -> pd.DataFrame:
     """Per run and step, each output minus the baseline run with the same replicate (common random
-    numbers): the same rows as ``df`` without the baseline's, with the differences in place of the values."""
-    keys = ["replicate", "step"]
+    numbers; and the same draw of a posterior design): the same rows as ``df`` without the baseline's, with
+    the differences in place of the values."""
+    keys = pair_keys(df)
     base = df[df[by] == baseline].set_index(keys)[list(outputs)]
     rest = df[df[by] != baseline]
     diff = rest.set_index(keys)[list(outputs)] - base.reindex(rest.set_index(keys).index)

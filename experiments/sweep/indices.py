@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..core.schema import PRESET_KEY
 from ..core.store import Store
 from .analysis import load_results, run_statistic
 from .design import salib_problem
@@ -16,8 +17,9 @@ class SensitivityWarning(UserWarning):
     """Sensitivity indices that should not be trusted as they stand."""
 
 
-def sobol_from_arrays(problem: dict, y, second_order=False, level=0.95, seed=0, wide=0.1) -> tuple:
-    """SALib Sobol indices of one output (y in Saltelli sample order); returns (table, warnings)."""
+def sobol_from_arrays(problem: dict, y, second_order=False, level=0.95, seed=1, wide=0.1) -> tuple:
+    """SALib Sobol indices of one output (y in Saltelli sample order); returns (table, warnings). ``seed``: the
+    bootstrap's (SALib ignores a seed of 0 and draws unseeded intervals, so the default is 1)."""
     from SALib.analyze import sobol
 
     y = np.asarray(y, dtype=float)
@@ -55,6 +57,34 @@ def morris_from_arrays(problem: dict, x, y, levels=4, level=0.95, seed=0) -> tup
     return table, notes
 
 
+def paired_runs(per_run: pd.DataFrame, outputs, baseline: str) -> pd.DataFrame:
+    """One row per run of the other presets: each output minus the baseline preset's run at the same sample row
+    and replicate (common random numbers give them the same seed)."""
+    keys = ["sample_row", "replicate"]
+    base = per_run[per_run[PRESET_KEY] == baseline].set_index(keys)[list(outputs)]
+    rest = per_run[per_run[PRESET_KEY] != baseline].reset_index(drop=True)
+    diff = rest.set_index(keys)[list(outputs)] - base.reindex(rest.set_index(keys).index)
+    rest[list(outputs)] = diff.to_numpy()
+    return rest
+
+
+def top_three(table: pd.DataFrame, index="ST") -> pd.DataFrame:
+    """Per output (and preset): the three parameters with the largest ``index`` and whether each can be ranked
+    above the next one (their intervals, index +- conf, do not overlap) and above zero."""
+    rows = []
+    keys = [c for c in table.columns if c not in ("parameter", "S1", "S1_conf", "ST", "ST_conf")]
+    for key, g in table.groupby(keys, sort=False):
+        g = g.sort_values(index, ascending=False).reset_index(drop=True)
+        for i in range(min(3, len(g))):
+            r, nxt = g.iloc[i], (g.iloc[i + 1] if i + 1 < len(g) else None)
+            lo = r[index] - r[f"{index}_conf"]
+            above = nxt is None or lo > nxt[index] + nxt[f"{index}_conf"]
+            rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True)), "rank": i + 1,
+                         "parameter": r["parameter"], index: r[index], f"{index}_conf": r[f"{index}_conf"],
+                         "above_next": bool(above), "above_zero": bool(lo > 0)})
+    return pd.DataFrame(rows)
+
+
 def sensitivity(out, outputs=None, statistic="final") -> tuple:
     """Sobol or Morris indices of each output (mean over replicates of the run statistic).
 
@@ -72,6 +102,10 @@ def sensitivity(out, outputs=None, statistic="final") -> tuple:
     if columns != problem["names"]:  # the sample's column order is what the indices are attributed by
         raise ValueError(f"design columns {columns} do not match the spec's ranges {problem['names']}")
     per_run = run_statistic(load_results(out), outputs, statistic)
+    baseline = spec.analysis.get("baseline")
+    if baseline is not None:  # indices of the effects: each run minus the baseline run of its sample row and seed
+        per_run = paired_runs(per_run, outputs, baseline)
+        points = points[points[PRESET_KEY] != baseline]
     per_point = per_run.groupby("point_id")[outputs].mean()
     groups = [f.name for f in spec.factors if not f.is_range]
     tables, notes = [], []

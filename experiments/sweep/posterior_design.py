@@ -9,8 +9,12 @@
 The file is a CSV with one column per parameter (model parameter names, natural units) and an
 optional ``weight`` column (default: equal weights); ``experiments.calibration.write_posterior_file``
 writes one. Every column becomes a varied parameter of the sweep; lists under ``[parameters]`` are
-crossed with the draws (a posterior sample per preset, say); ranges are refused, and so is a
-parameter given both in the file and under ``[fixed]`` or ``[parameters]``. The file's SHA-256 and
+crossed with the draws (a posterior sample per preset, say). Ranges under ``[parameters]`` are the
+unfitted assumptions: each draw gets its own value of each, a Latin hypercube over the range drawn with
+the draws' seed, independent of the posterior draw (the propagation of ``experiments/specs/propagation.toml``:
+posterior draws x assumption ranges x seeds). A parameter given both in the file and under ``[fixed]`` or
+``[parameters]`` is refused. With ``common_random_numbers`` the points of one draw (its presets) share
+their seeds and each draw has seeds of its own (``experiments.sweep.run``). The file's SHA-256 and
 columns are recorded in the spec the results folder keeps, so a changed file is a different sweep
 (resume refuses it) and a report needs no file.
 """
@@ -85,10 +89,6 @@ def resolve(raw: dict, factors: tuple, design, entry, where: str, base_dir, read
     file (a spec to run); otherwise trust the recorded columns (a results folder read back)."""
     from dataclasses import replace
 
-    for f in factors:
-        if f.is_range:
-            fail(f"parameters.{f.name}", "a posterior design draws its parameters from the file; give lists "
-                  "(crossed with the draws) or fixed values", where)
     design_raw = raw.get("design", {})
     file = design_raw.get("posterior")
     if not isinstance(file, str) or not file:
@@ -123,10 +123,60 @@ def resolve(raw: dict, factors: tuple, design, entry, where: str, base_dir, read
 
 
 def sample_matrix(spec) -> np.ndarray:
-    """``design.samples`` rows drawn with replacement by weight (columns: the posterior's, in file order)."""
+    """``design.samples`` rows drawn with replacement by weight, each with its own Latin hypercube draw of the
+    spec's ranges (the assumptions); columns in the order of the spec's ranged factors."""
+    from scipy.stats import qmc
+
     d = spec.design
     params, w, _ = read_posterior(d.posterior, spec.entry, sha256=d.sha256)
     rng = np.random.default_rng(spec.seed if d.seed is None else d.seed)
     rows = rng.choice(len(params), size=d.samples, replace=True, p=w)
+    drawn = params.iloc[rows].reset_index(drop=True)
+    assumptions = [f for f in spec.factors if f.is_range and f.name not in params.columns]
+    if assumptions:
+        u = qmc.LatinHypercube(d=len(assumptions), rng=rng).random(d.samples)
+        for j, f in enumerate(assumptions):
+            drawn[f.name] = f.low + u[:, j] * (f.high - f.low)
     names = [f.name for f in spec.factors if f.is_range]
-    return params.iloc[rows][names].to_numpy(dtype=float)
+    return drawn[names].to_numpy(dtype=float)
+
+
+BOUNDS = "posterior"  # a range's bounds = "posterior": the posterior's central interval of the parameter
+CENTRAL = 0.90  # ... this much of its weight
+
+
+def weighted_quantile(values, weights, q) -> float:
+    """The ``q`` quantile of ``values`` under ``weights`` (the midpoints of the cumulative weights)."""
+    order = np.argsort(values)
+    v, w = np.asarray(values, dtype=float)[order], np.asarray(weights, dtype=float)[order]
+    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return float(np.interp(q, cum, v))
+
+
+def posterior_bounds(raw: dict, entry, where: str, base_dir) -> dict:
+    """A Sobol, Morris or LHS spec whose ranges say ``bounds = "posterior"``: each becomes ``{min, max}``, the
+    weighted central ``CENTRAL`` interval of that column of ``design.posterior``, so that the spec a results
+    folder keeps holds the numbers (and the file's SHA-256, ``design.sha256``). The draws are then uniform and
+    independent over these intervals: the posterior's shape and its correlations are not kept."""
+    params = raw.get("parameters") or {}
+    wanted = [k for k, v in params.items() if isinstance(v, dict) and v.get("bounds") == BOUNDS]
+    if not wanted:
+        return raw
+    design_raw = raw.get("design") or {}
+    file = design_raw.get("posterior")
+    if not isinstance(file, str) or not file:
+        fail("design.posterior", f"required by bounds = \"{BOUNDS}\" ({', '.join(wanted)}): the path of a "
+             "posterior sample (CSV)", where)
+    path = Path(file) if Path(file).is_absolute() or base_dir is None else Path(base_dir) / file
+    df, w, digest = read_posterior(path, entry, where)
+    raw = copy.deepcopy(raw)
+    for k in wanted:
+        if k not in df:
+            fail(f"parameters.{k}.bounds", f"{path} has no column {k!r} (columns: {list(df.columns)})", where)
+        low = weighted_quantile(df[k], w, (1 - CENTRAL) / 2)
+        high = weighted_quantile(df[k], w, (1 + CENTRAL) / 2)
+        rest = {key: v for key, v in raw["parameters"][k].items() if key != "bounds"}
+        raw["parameters"][k] = {**rest, "min": low, "max": high}
+    raw["design"]["posterior"] = str(path)
+    raw["design"]["sha256"] = digest
+    return raw

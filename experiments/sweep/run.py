@@ -30,27 +30,44 @@ def tasks_for(spec: Spec, points=None):
 
     A run's seed is the SeedSequence child (point_id, replicate) of the root seed; with
     ``common_random_numbers`` it is the child (0, replicate) for every point, so that points are
-    compared on the same random streams (paired comparisons, less noise in sensitivity indices).
+    compared on the same random streams (paired comparisons, less noise in sensitivity indices);
+    in a posterior design, the child (draw, replicate): the presets of one draw share their seeds and
+    each draw has seeds of its own (``seed_keys``).
     """
     points = build_design(spec) if points is None else points
     factory = spec.entry.factory
+    keys = seed_keys(spec, points)
     for pid, params in zip(points["point_id"], run_parameters(spec, points), strict=True):
         for rep in range(spec.replications):
-            seed = run_seed(spec.seed, 0 if spec.common_random_numbers else int(pid), rep)
+            seed = run_seed(spec.seed, keys[int(pid)], rep)
             yield Task(run_id(int(pid), rep), int(pid), rep, seed, params, spec.steps, spec.collect_every,
                        spec.outputs, spec.event_log, factory, spec.entry.selects_reporters)
+
+
+def seed_keys(spec: Spec, points) -> dict:
+    """point_id -> the first key of its runs' seeds: the point itself; with common random numbers 0 (every
+    point shares seeds), or in a posterior design the draw (``sample_row``), so that the presets crossed
+    with a draw are paired and the draws do not share their seeds (the spread between draws is then
+    parameters and seeds, the spread within a draw seeds alone)."""
+    ids = points["point_id"].astype(int)
+    if not spec.common_random_numbers:
+        return dict(zip(ids, ids, strict=True))
+    if spec.design.method == "posterior" and "sample_row" in points:
+        return dict(zip(ids, points["sample_row"].astype(int), strict=True))
+    return dict.fromkeys(ids, 0)
 
 
 def expected_runs(spec: Spec, points) -> Callable:
     """run id -> (point_id, replicate, seed) this spec gives it (None: not a run of this spec)."""
     ids = {int(p) for p in points["point_id"]}
+    keys = seed_keys(spec, points)
 
     def expect(run):
         m = RUN.fullmatch(run)
         if m is None or int(m[1]) not in ids or int(m[2]) >= spec.replications or run_id(int(m[1]), int(m[2])) != run:
             return None
         pid, rep = int(m[1]), int(m[2])
-        return pid, rep, run_seed(spec.seed, 0 if spec.common_random_numbers else pid, rep)
+        return pid, rep, run_seed(spec.seed, keys[pid], rep)
     return expect
 
 

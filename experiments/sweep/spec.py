@@ -64,13 +64,16 @@ ANALYSIS = Table({
     "hue": Key(ANY, None, "a varied parameter: the line colour in time series"),
     "baseline": Key(ANY, None, "a preset: effects of the others against it, pair by pair (common random numbers)"),
     "effects": Key(Strings("output names", '["removals_cumulative"]'), [], "the outputs of the effects table"),
+    "propagation": Key(Text(), None, "the name of a results folder beside this one holding a propagation sweep "
+                       "(experiments/specs/propagation.toml): the effects with their full uncertainty"),
 })
 RANGE = Table({
     "min": Key(Number(), None, "the range's low end"),
     "max": Key(Number(), None, "the range's high end"),
     "num": Key(Int(minimum=2), None, "factorial: this many values, evenly spaced"),
     "step": Key(Number(above=0), None, "factorial: values this far apart"),
-    "bounds": Key(Choice(("model",)), None, "\"model\": the parameter table's sweep range"),
+    "bounds": Key(Choice(("model", "posterior")), None, "\"model\": the parameter table's sweep range; "
+                  "\"posterior\": the central 90% of design.posterior (a Sobol, Morris or LHS design)"),
 })
 SPEC = Table({
     "name": Key(PlainName(), REQUIRED, "the sweep's name (results/<name>)",
@@ -178,6 +181,9 @@ def _factor(name, raw, entry: ModelEntry, where) -> Factor:
     if name == PRESET_KEY or (p is not None and _categorical(p)):
         fail(key, "a range needs a numeric parameter; give a list of values", where)
     if "bounds" in raw:
+        if raw["bounds"] == "posterior":
+            fail(key + ".bounds", "\"posterior\" is for Sobol, Morris and LHS designs (a posterior design draws "
+                 "the posterior's own columns)", where)
         if "min" in raw or "max" in raw:
             fail(key + ".bounds", "give either bounds = \"model\" or min and max, not both", where)
         if p is None or p.sweep is None:
@@ -315,6 +321,11 @@ def parse_spec(raw: dict, where: str = "", *, limits: Limits = DEFAULT_LIMITS, e
         raise SpecError(f"{where}a spec must be a table")
     values = SPEC.read(raw, "", where)
     model_name, entry = _model_entry(raw, where, entry)
+    if (values["design"] or {}).get("method") != "posterior":  # bounds = "posterior": the file's numbers
+        from .posterior_design import posterior_bounds
+
+        raw = posterior_bounds(raw, entry, where, base_dir)
+        values = SPEC.read(raw, "", where)
     steps, collect_every = values["steps"], values["collect_every"]
     problem = over("steps", steps, limits)
     if problem:
