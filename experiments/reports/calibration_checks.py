@@ -90,8 +90,18 @@ def held_out(r, doc) -> None:
     if not r.done or not r.held_out:
         return
     doc.heading("Held-out check")
-    pred = r.predictive[0]
     prior = prior_predictive(r)
+    if r.done < 2:  # generation 1 is the prior itself: no posterior prediction yet
+        doc.text(f"Fitted without {', '.join(r.held_out)}, but only generation 1 (a sample of the prior) has "
+                 "finished: there is no posterior prediction yet. The prior predictive (median [90% interval], share "
+                 "inside the published range): " + "; ".join(
+                     f"{t.id} {p[1]:.4g} [{p[0]:.4g}, {p[2]:.4g}], {share:.0%} (published {t.value:.4g} "
+                     f"[{t.low:.4g}, {t.high:.4g}])"
+                     for t in r.targets if t.id in r.held_out and prior is not None and t.id in prior
+                     for p, share in [(_interval(prior[t.id]), float(np.mean((prior[t.id] >= t.low)
+                                                                             & (prior[t.id] <= t.high))))]) + ".")
+        return
+    pred = r.predictive[0]
     doc.text(f"Fitted without {', '.join(r.held_out)}; each is predicted from the prior "
              + ("(generation 1's particles: at epsilon inf every draw from the prior is accepted)" if prior is not None
                 else "(not available: generation 1 did not run at epsilon inf)")
