@@ -127,7 +127,8 @@ def test_graph_heading_gives_each_count_its_window(hennessey):
     assert away == away_now(start) + removals - back  # so the readout shows all three
     _, counts = graph_heading(county)
     assert "Now: " in counts and f"{away} away after removal (hollow dots)" in counts
-    assert f"So far: {int(removals)} removals; {int(back)} removed residents came back" in counts
+    plural = "s" if int(back) != 1 else ""
+    assert f"So far: {int(removals)} removals; {int(back)} removed resident{plural} came back" in counts
 
 
 def _full_draw_pixels(figure) -> np.ndarray:

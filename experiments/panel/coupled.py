@@ -38,7 +38,7 @@ from the last period written, and the driver deletes the folder once the task's 
 """
 
 import hashlib
-import pickle
+import json
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,7 @@ import pandas as pd
 
 from agents.capacity import allocate, allocate_by_priority
 from agents.codes import WEEKS_PER_YEAR, Status
+from model.spin_up import from_bytes, to_bytes
 
 from ..core.store import atomic_write
 from .tasks import PanelTask, _advance, _build, run_safely, shared_weeks
@@ -122,13 +123,45 @@ def _identity(task: PanelTask) -> str:
                                 task.allocation, task.neighbours_news, task.reporters)).encode()).hexdigest()
 
 
+def _pack(state: dict) -> bytes:
+    """A checkpoint as bytes: a JSON header (identity, week, how many models in each world), then each
+    model's snapshot in the model's own format (``model.spin_up.to_bytes``), each after its length. No
+    pickle of ours: the experiments package unpickles nothing (tests/test_experiments_spec.py)."""
+    worlds = state["worlds"]
+    header = json.dumps({"identity": state["identity"], "week": state["week"],
+                         "worlds": {k: None if v is None else len(v) for k, v in worlds.items()}}).encode()
+    parts = [len(header).to_bytes(8, "little"), header]
+    for snaps in worlds.values():
+        for snap in snaps or ():
+            blob = to_bytes(snap)
+            parts += [len(blob).to_bytes(8, "little"), blob]
+    return b"".join(parts)
+
+
+def _unpack(payload: bytes) -> dict:
+    n = int.from_bytes(payload[:8], "little")
+    header = json.loads(payload[8:8 + n])
+    pos, worlds = 8 + n, {}
+    for name, count in header["worlds"].items():
+        if count is None:
+            worlds[name] = None
+            continue
+        snaps = []
+        for _ in range(count):
+            size = int.from_bytes(payload[pos:pos + 8], "little")
+            snaps.append(from_bytes(payload[pos + 8:pos + 8 + size]))
+            pos += 8 + size
+        worlds[name] = snaps
+    return {"identity": header["identity"], "week": header["week"], "worlds": worlds}
+
+
 def _save(folder: Path, task: PanelTask, week: int, worlds: dict) -> None:
     """The snapshots of every model after ``week``, written atomically; the older ones removed."""
     folder.mkdir(parents=True, exist_ok=True)
     state = {"identity": _identity(task), "week": week,
              "worlds": {name: None if area is None else [m.snapshot() for m in area.models]
                         for name, area in worlds.items()}}
-    payload = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = _pack(state)
     blob = CHECKPOINT_MAGIC + hashlib.sha256(payload).digest() + payload
     path = folder / f"week{week:05d}.ckpt"
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(blob), root=folder.parent.parent)
@@ -147,7 +180,10 @@ def _load(folder: Path | None, task: PanelTask) -> dict | None:
         payload = blob[n + 32:]
         if blob[:n] != CHECKPOINT_MAGIC or hashlib.sha256(payload).digest() != blob[n:n + 32]:
             continue
-        state = pickle.loads(payload)
+        try:
+            state = _unpack(payload)
+        except (ValueError, KeyError, TypeError):
+            continue
         if state.get("identity") == _identity(task):
             return state
     return None
