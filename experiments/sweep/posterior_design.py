@@ -159,10 +159,14 @@ def posterior_bounds(raw: dict, entry, where: str, base_dir) -> dict:
     folder keeps holds the numbers (and the file's SHA-256, ``design.sha256``). The draws are then uniform and
     independent over these intervals: the posterior's shape and its correlations are not kept."""
     params = raw.get("parameters") or {}
+    if not isinstance(params, dict):  # not a table: the spec's own check names the key
+        return raw
     wanted = [k for k, v in params.items() if isinstance(v, dict) and v.get("bounds") == BOUNDS]
     if not wanted:
         return raw
     design_raw = raw.get("design") or {}
+    if not isinstance(design_raw, dict):
+        fail("design", "must be a table", where)
     file = design_raw.get("posterior")
     if not isinstance(file, str) or not file:
         fail("design.posterior", f"required by bounds = \"{BOUNDS}\" ({', '.join(wanted)}): the path of a "
