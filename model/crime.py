@@ -13,6 +13,11 @@ from .network import gather_rows
 
 _STOP_TYPES = np.array(list(STOP_MIX), dtype=np.int64)
 _STOP_P = np.array(list(STOP_MIX.values())) / sum(STOP_MIX.values())
+# The stop mix's cumulative shares, normalized as numpy's ``Generator.choice(p=...)`` normalizes them: a
+# uniform draw's place in it picks an offense with the same draws and the same result as ``choice``,
+# without re-checking ``p`` on every call
+_STOP_CDF = _STOP_P.cumsum()
+_STOP_CDF /= _STOP_CDF[-1]
 _FELONY_P = np.array([FELONY_SHARE[Offense(o)] for o in range(len(Offense))])
 
 
@@ -41,31 +46,40 @@ def _draw(model, cdf, k) -> np.ndarray:
     return np.searchsorted(cdf, model.rng.random(k) * cdf[-1], side="right")
 
 
-def _random_tie(model, people) -> np.ndarray:
-    """A random household member or friend of each person (or -1 for people with none)."""
-    w = model.ties.local_weights
-    deg = w.indptr[people + 1] - w.indptr[people]  # O(len(people)), not a pass over every resident
-    pick = w.indptr[people] + (model.rng.random(len(people)) * deg).astype(np.int64)
-    if len(w.indices) == 0:  # a county without any ties (one-person households, no friends)
-        return np.full(len(people), -1, dtype=np.int64)
-    return np.where(deg > 0, w.indices[np.minimum(pick, len(w.indices) - 1)], -1)
+class _Offenders:
+    """What a victim draw needs to know of each offender, looked up once a week: where their household
+    members' and friends' row starts and how many there are, and where their neighborhood's residents
+    start and how many there are."""
+
+    def __init__(self, model, offenders):
+        w = model.ties.local_weights
+        self.tie_start = w.indptr[offenders]
+        self.tie_count = w.indptr[offenders + 1] - self.tie_start  # O(offenders), not a pass over every resident
+        nb = model.neighborhood[offenders]
+        self.nb_start, self.nb_count = model.nb_offsets[nb], model.nb_counts[nb]
 
 
-def _random_neighbor_resident(model, people) -> np.ndarray:
-    nb = model.neighborhood[people]
-    pick = model.nb_offsets[nb] + (model.rng.random(len(people)) * model.nb_counts[nb]).astype(np.int64)
-    return model.nb_order[pick]
+def _candidates(model, who: _Offenders, rows) -> np.ndarray:
+    """A candidate victim for each offender in ``rows``: one of their ties (with probability
+    ``victim_from_ties_prob``, if they have any) or, else, a resident of their neighborhood. With the
+    draw that keeps a candidate for their age (``victim_weight``), four uniform draws per offender,
+    taken from the generator in one call (the same numbers as four calls of the same size)."""
+    k = len(rows)
+    u = model.rng.random(4 * k)
+    from_ties = u[:k] < model.params.victim_from_ties_prob
+    indices = model.ties.local_weights.indices
+    tie_count = who.tie_count[rows]
+    if len(indices):
+        pick = who.tie_start[rows] + (u[k:2 * k] * tie_count).astype(np.int64)
+        tie = np.where(tie_count > 0, indices[np.minimum(pick, len(indices) - 1)], -1)
+    else:  # a county without any ties (one-person households, no friends)
+        tie = np.full(k, -1, dtype=np.int64)
+    local = model.nb_order[who.nb_start[rows] + (u[2 * k:3 * k] * who.nb_count[rows]).astype(np.int64)]
+    cand = np.where(from_ties & (tie >= 0), tie, local)
+    return cand, u[3 * k:] >= model.victim_weight[cand]
 
 
 VICTIM_DRAW_PASSES = 8  # redraws of a candidate victim turned down for their age (then the last one stands)
-
-
-def _candidate(model, offenders) -> np.ndarray:
-    """A candidate victim for each offender: one of their ties or, else, a resident of their neighborhood."""
-    from_ties = model.rng.random(len(offenders)) < model.params.victim_from_ties_prob
-    tie = _random_tie(model, offenders)
-    local = _random_neighbor_resident(model, offenders)
-    return np.where(from_ties & (tie >= 0), tie, local)
 
 
 def choose_victims(model, offenders, report_prob) -> np.ndarray:
@@ -76,18 +90,19 @@ def choose_victims(model, offenders, report_prob) -> np.ndarray:
     p = model.params
     c = p.victim_candidates if p.offenders_target_nonreporters else 1
     k = len(offenders)
+    who = _Offenders(model, offenders)
     cand = np.empty((k, c), dtype=np.int64)
+    everyone = np.arange(k)
     for j in range(c):
-        cand[:, j] = _candidate(model, offenders)
         # victimization follows age (NCVS): a candidate is kept in proportion to the victimization rate of
         # their age, else drawn again (a few passes over the candidates left, never over residents)
-        weight = model.victim_weight
-        redo = np.flatnonzero(model.rng.random(k) >= weight[cand[:, j]])
+        cand[:, j], turned_down = _candidates(model, who, everyone)
+        redo = np.flatnonzero(turned_down)
         for _ in range(VICTIM_DRAW_PASSES):
             if len(redo) == 0:
                 break
-            cand[redo, j] = _candidate(model, offenders[redo])
-            redo = redo[model.rng.random(len(redo)) >= weight[cand[redo, j]]]
+            cand[redo, j], turned_down = _candidates(model, who, redo)
+            redo = redo[turned_down]
     if c == 1:
         return cand[:, 0]
     valid = (model.custody[cand] == Custody.FREE) & (cand != offenders[:, None])
@@ -192,7 +207,7 @@ def run_week(model) -> None:
     # proactive stops that find an offense (by propensity alone: the police do not see silence)
     n_stops = rng.poisson(p.proactive_arrest_rate * p.policing_intensity * n_free / WEEKS_PER_YEAR)
     stopped = _draw(model, stop_cdf, n_stops)
-    stop_offense = _STOP_TYPES[rng.choice(len(_STOP_TYPES), size=n_stops, p=_STOP_P)]
+    stop_offense = _STOP_TYPES[_STOP_CDF.searchsorted(rng.random(n_stops), side="right")]
     stop_felony = rng.random(n_stops) < _FELONY_P[stop_offense]
     for o, off, fel in zip(stopped, stop_offense, stop_felony, strict=True):
         model.officer_for(int(o)).stop(int(o), Offense(int(off)), bool(fel))

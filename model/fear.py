@@ -31,7 +31,6 @@ The dense work each week is one sparse product for contagion and a few passes ov
 """
 
 import numpy as np
-import scipy.sparse as sp
 
 from agents.codes import KNOWING_WINDOW_WEEKS, Custody, Status
 
@@ -163,11 +162,12 @@ class FearProcess:
             bounds = np.concatenate([[0], np.cumsum(sizes)])
             others = household_max_excluding_self(np.where(self.present[rows], own[rows], 0.0), bounds)
             kin = self.ties.kin_weights
-            if kin.nnz:
-                sub = kin[rows]
-                vulnerable = sp.csr_matrix((own[sub.indices] * self.present[sub.indices], sub.indices, sub.indptr),
-                                           shape=sub.shape)
-                others = np.maximum(others, vulnerable.max(axis=1).toarray().ravel())
+            if kin.nnz:  # the most vulnerable kin in the county (0 for none): costs the rows' kin, not a slice
+                kin_of, _, lengths = gather_rows(kin.indptr, kin.indices, rows)
+                most_vulnerable = np.zeros(len(rows))
+                np.maximum.at(most_vulnerable, np.repeat(np.arange(len(rows)), lengths),
+                              own[kin_of] * self.present[kin_of])
+                others = np.maximum(others, most_vulnerable)
             eff = np.maximum(own[rows], self.p.fear_for_others_weight * others)
         else:
             eff = own[rows]
