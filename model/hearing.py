@@ -216,7 +216,8 @@ class NewsMedia:
         """(who, event index, weight) of the media's hearers of this week's events, and of the news from
         outside the county (event index -1, the shock already in the weight)."""
         p = self.p
-        if not p.salience_channel:
+        level = p.outside_news.at(week) + self.neighbours
+        if not p.salience_channel or (len(events) == 0 and level <= 0):  # no news this week
             e = np.empty(0, np.int64)
             return (e, e, np.empty(0)), (e, np.empty(0))
         listeners = [np.flatnonzero(present & (self.group == g)) for g in (0, 1)]
@@ -229,7 +230,6 @@ class NewsMedia:
                 local[1].append(np.full(len(who), e, dtype=np.int64))
                 local[2].append(weight)
         outside_who, outside_weight = [], []
-        level = p.outside_news.at(week) + self.neighbours
         if level > 0:  # detentions around the county, per 1,000 Hispanic residents: heard as Hispanic ones
             for _ in range(int(rng.poisson(level * len(listeners[1]) / 1000.0))):
                 for g, people in enumerate(listeners):

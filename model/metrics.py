@@ -1,5 +1,6 @@
 """What the model measures each week (the reporters declared in ``model.reporters``) and its event log."""
 
+from functools import cache
 from operator import itemgetter
 
 import numpy as np
@@ -15,6 +16,9 @@ STAGES = ("arrest", "booking", "match", "detainer", "honored", "declined", "turn
           "termination", "relief", "citizen_release", "separation", "reunification", "re_entry")
 EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "convicted", "age", "status",
                  "hispanic", "sex", "parent_of_citizen_child", "door", "rule")
+
+
+_STATUS_NAMES = tuple(s.name.lower() for s in sorted(Status))  # the event log's status column, by code
 
 
 def _ratio(a, b) -> float:
@@ -63,16 +67,31 @@ def population_groups(model) -> dict:
     return {g: in_group[cells] for g, in_group in CELL_GROUPS.items()}
 
 
+# The groups as rows of a matrix over cells: a group's total is one product, not a pass per group.
+GROUP_NAMES = tuple(CELL_GROUPS)
+_GROUP_ROW = {g: i for i, g in enumerate(GROUP_NAMES)}
+_GROUP_MATRIX = np.array([CELL_GROUPS[g] for g in GROUP_NAMES], dtype=np.float64)
+
+
+@cache
+def _group_matrix(groups: tuple) -> np.ndarray:
+    return _GROUP_MATRIX[[_GROUP_ROW[g] for g in groups]]
+
+
+def group_sizes(counts) -> dict:
+    """Residents in each group, from the cells' counts."""
+    return dict(zip(GROUP_NAMES, (_GROUP_MATRIX @ counts).astype(np.int64).tolist(), strict=True))
+
+
 def group_means(cells, values, groups, counts=None) -> dict:
     """Mean of ``values`` in each named group (NaN for an empty group)."""
     if counts is None:
         counts = np.bincount(cells, minlength=N_CELLS)
-    sums = np.bincount(cells, weights=values, minlength=N_CELLS)
-    out = {}
-    for g in groups:
-        k = counts[CELL_GROUPS[g]].sum()
-        out[g] = float(sums[CELL_GROUPS[g]].sum() / k) if k else float("nan")
-    return out
+    matrix = _group_matrix(tuple(groups))
+    sizes = matrix @ counts
+    sums = matrix @ np.bincount(cells, weights=values, minlength=N_CELLS)
+    means = np.divide(sums, sizes, out=np.full(len(sizes), np.nan), where=sizes > 0)
+    return dict(zip(groups, means.tolist(), strict=True))
 
 
 def victim_groups(model, victims) -> dict:
@@ -91,7 +110,7 @@ class Week:
     def __init__(self, model, report_prob, cells, cohort_cells):
         self.model, self.report_prob, self.cells, self.cohort_cells = model, report_prob, cells, cohort_cells
         self.flows = model.flows
-        self._counts = self._knowing = None
+        self._counts = self._sizes = self._knowing = None
 
     @property
     def counts(self) -> np.ndarray:
@@ -100,7 +119,9 @@ class Week:
         return self._counts
 
     def size(self, group: str) -> int:
-        return int(self.counts[CELL_GROUPS[group]].sum())
+        if self._sizes is None:
+            self._sizes = group_sizes(self.counts)
+        return self._sizes[group]
 
     @property
     def knowing(self) -> dict:
@@ -244,7 +265,7 @@ class EventLog:
         self.rows.append((model.week, resident, stage, offense_name,
                           LEVEL_NAMES[level], CHARGE_NAMES[int(model.charge_state[resident])],
                           int(model.age[resident]),
-                          Status(int(model.status[resident])).name.lower(),
+                          _STATUS_NAMES[model.status[resident]],
                           bool(model.hispanic[resident]),
                           "female" if model.female[resident] else "male",
                           bool(model.parent_of_citizen_child[resident]), door, rule))

@@ -59,6 +59,7 @@ def victim_weight(age) -> np.ndarray:
 
 
 _KNOWN_REPORTERS = frozenset(REPORTERS)
+_CUMULATIVE = tuple(f"{k}_cumulative" for k in FLOWS)  # the running totals' reporters, in FLOWS's order
 
 
 def recorded_reporters(reporters) -> tuple:
@@ -80,9 +81,14 @@ class MetricsCollector(mesa.DataCollector):
     directly: every reporter is a number of that dict, so Mesa's call and deep copy per reporter and
     week (about a tenth of a step) buy nothing. Reporters outside ``model.metrics`` go through Mesa."""
 
+    _checked = None  # the table whose names were last checked against model.metrics, and the answer
+    _direct = False
+
     def collect(self, model):
         metrics = getattr(model, "metrics", None)
-        if metrics is None or not set(self.model_vars) <= metrics.keys():
+        if metrics is not None and self._checked is not self.model_vars:  # once per table: the names never change
+            self._checked, self._direct = self.model_vars, set(self.model_vars) <= metrics.keys()
+        if metrics is None or not self._direct:
             return super().collect(model)
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
@@ -279,7 +285,7 @@ class SecureCommunitiesModel(mesa.Model):
             self.cohort = cells  # followed from here on, removed members included
         state = weekly_state(self, self.report_prob, cells, cells if self.cohort is None else self.cohort,
                              self._blocks)
-        cumulative = {f"{k}_cumulative": v for k, v in self.totals.items()}
+        cumulative = dict(zip(_CUMULATIVE, map(self.totals.__getitem__, FLOWS), strict=True))
         self.metrics = {**self.flows, **state, **cumulative}
         self.datacollector.collect(self)
 
@@ -297,25 +303,29 @@ class SecureCommunitiesModel(mesa.Model):
         officers = self.beat_officers[int(self.neighborhood[resident])]
         return officers[int(self.rng.integers(len(officers)))] if len(officers) > 1 else officers[0]
 
+    def _victim_rows(self, victims, offense) -> tuple:
+        """The week's crimes as rows of a boolean table: all, violent, property, then each victim group."""
+        violent = offense == Offense.VIOLENT
+        groups = victim_groups(self, victims)
+        return np.array([np.ones_like(violent), violent, ~violent, *groups.values()]), tuple(groups)
+
     def record_victimizations(self, victims, offense, reported) -> None:
         """This week's crimes with victims: who suffered them, which type, which were reported."""
-        self.count("crimes", len(victims))
-        self.count("crimes_reported", int(reported.sum()))
-        violent = offense == Offense.VIOLENT
-        for name, mask in (("violent", violent), ("property", ~violent)):
-            self.count(f"crimes_{name}", int(mask.sum()))
-            self.count(f"crimes_reported_{name}", int((mask & reported).sum()))
-        for group, mask in victim_groups(self, victims).items():
-            self.count(f"victimizations_{group}", int(mask.sum()))
-            self.count(f"victimizations_reported_{group}", int((mask & reported).sum()))
+        rows, groups = self._victim_rows(victims, offense)
+        names = (("crimes", "crimes_reported"), ("crimes_violent", "crimes_reported_violent"),
+                 ("crimes_property", "crimes_reported_property"),
+                 *((f"victimizations_{g}", f"victimizations_reported_{g}") for g in groups))
+        counts = np.stack([np.count_nonzero(rows, axis=1), np.count_nonzero(rows & reported, axis=1)], axis=1)
+        for (name, reported_name), (k, k_reported) in zip(names, counts.tolist(), strict=True):
+            self.count(name, k)
+            self.count(reported_name, k_reported)
 
     def record_clearances(self, victims, offense) -> None:
         """Crimes cleared this week, by type and by the victim's group (the total is counted by the officers)."""
-        violent = offense == Offense.VIOLENT
-        self.count("crimes_cleared_violent", int(violent.sum()))
-        self.count("crimes_cleared_property", int((~violent).sum()))
-        for group, mask in victim_groups(self, victims).items():
-            self.count(f"crimes_cleared_{group}", int(mask.sum()))
+        rows, groups = self._victim_rows(victims, offense)
+        names = ("crimes_cleared_violent", "crimes_cleared_property", *(f"crimes_cleared_{g}" for g in groups))
+        for name, k in zip(names, np.count_nonzero(rows[1:], axis=1).tolist(), strict=True):
+            self.count(name, k)
 
     def mark_ice_contact(self, resident: int, shock: float, transfer: bool = False) -> None:
         """A detention or removal: the people who know the person will hear of it this week, and the news.
