@@ -257,13 +257,19 @@ class FearProcess:
         acquaintances each, each of the few there are counts for several); monotone and persistent."""
         return self.knowing_draw < -np.expm1(self.log_not_knowing * count * self.acquaintance_shortfall)
 
+    KNOWING = ("heard_detained", "knows_detained", "knows_detained_close", "knows_undocumented")
+
+    def knows(self, week: int, kind: str) -> np.ndarray:
+        """One of ``KNOWING`` for every resident: who heard of a detention or removal in the past year
+        (``heard_detained``: at all; ``knows_detained``: first-hand, they knew the detained person;
+        ``knows_detained_close``: through household, kin and friends) or who knows someone undocumented."""
+        if kind == "knows_undocumented":
+            return (self.undocumented.close > 0) | self.knows_among_acquaintances(self.undocumented.acquaintances)
+        return self.last_heard[self.KNOWING.index(kind)] > week - KNOWING_WINDOW_WEEKS
+
     def knowing(self, week: int) -> dict:
-        """Who heard of a detention or removal in the past year (at all, first-hand: they knew the
-        detained person, or through household, kin and friends) and who knows someone undocumented."""
-        recent = self.last_heard > week - KNOWING_WINDOW_WEEKS
-        return {"heard_detained": recent[0], "knows_detained": recent[1], "knows_detained_close": recent[2],
-                "knows_undocumented": (self.undocumented.close > 0)
-                | self.knows_among_acquaintances(self.undocumented.acquaintances)}
+        """Every kind of ``KNOWING``, by name."""
+        return {kind: self.knows(week, kind) for kind in self.KNOWING}
 
     def decomposition(self) -> dict:
         """The channels' stocks by name (they sum to ``fear``)."""

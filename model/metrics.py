@@ -110,7 +110,8 @@ class Week:
     def __init__(self, model, report_prob, cells, cohort_cells):
         self.model, self.report_prob, self.cells, self.cohort_cells = model, report_prob, cells, cohort_cells
         self.flows = model.flows
-        self._counts = self._sizes = self._knowing = None
+        self._counts = self._sizes = None
+        self._knowing = {}
 
     @property
     def counts(self) -> np.ndarray:
@@ -123,11 +124,11 @@ class Week:
             self._sizes = group_sizes(self.counts)
         return self._sizes[group]
 
-    @property
-    def knowing(self) -> dict:
-        if self._knowing is None:
-            self._knowing = self.model.fear_process.knowing(self.model.week)
-        return self._knowing
+    def knowing(self, kind: str) -> np.ndarray:
+        """Who knows (``FearProcess.KNOWING``) this week, computed once per kind and only if asked."""
+        if kind not in self._knowing:
+            self._knowing[kind] = self.model.fear_process.knows(self.model.week, kind)
+        return self._knowing[kind]
 
 
 def _reporting(w: Week) -> dict:
@@ -187,9 +188,12 @@ _KNOWING = (("share_hispanic_knows_detained", "knows_detained", "hispanic"),
             ("share_hispanic_adults_heard_detained", "heard_detained", "hispanic_adults"))
 
 
-def _knowing(w: Week) -> dict:
-    means = {k: group_means(w.cells, v, ("hispanic", "hispanic_adults"), w.counts) for k, v in w.knowing.items()}
-    return {name: means[kind][group] for name, kind, group in _KNOWING}
+def _knowing_block(name: str, kind: str, group: str):
+    """The block of one knowing reporter: a panel that keeps one computes neither the others nor their kinds."""
+    def block(w: Week) -> dict:
+        return {name: group_means(w.cells, w.knowing(kind), (group,), w.counts)[group]}
+    block.__name__ = f"_{name}"
+    return block
 
 
 def _present(w: Week) -> dict:
@@ -212,7 +216,7 @@ STATE_BLOCKS = (
     (_fear, tuple(f"fear_mean_{g}" for g in FEAR_GROUPS)),
     (_chilled, tuple(f"chilled_share_{g}" for g in CHILL_GROUPS)),
     (_channels, tuple(f"fear_channel_{c}_hispanic" for c in CHANNEL_NAMES)),
-    (_knowing, tuple(name for name, _, _ in _KNOWING)),
+    *((_knowing_block(name, kind, group), (name,)) for name, kind, group in _KNOWING),
     (_present, ("residents_present", "undocumented_present")),
     (_custody, ("in_ice_custody", "pending_cases", "removed_away", "departed_away")),
 )
