@@ -104,6 +104,7 @@ class FearProcess:
         self.keep = np.ones(n)  # weekly decay factor: 1 - fear_decay in the county, 1 (frozen) once removed
         self.s_present = np.zeros(n)  # effective susceptibility of residents in the county, 0 once removed
         self._synced = False
+        self._knows_undocumented = None  # (the counts' change number, who knows someone undocumented)
         self.heard_this_week = None  # the last week's hearings (model.hearing.Heard), for the page
 
     # --- who is here, and how susceptible ---
@@ -247,6 +248,7 @@ class FearProcess:
         self.media.memory[...] = state["media"]
         self.media.neighbours = state["neighbours"]
         self._synced = state["synced"]
+        self._knows_undocumented = None
         self.rng.bit_generator.state = state["rng"]
         self.heard_this_week = None
 
@@ -263,8 +265,11 @@ class FearProcess:
         """One of ``KNOWING`` for every resident: who heard of a detention or removal in the past year
         (``heard_detained``: at all; ``knows_detained``: first-hand, they knew the detained person;
         ``knows_detained_close``: through household, kin and friends) or who knows someone undocumented."""
-        if kind == "knows_undocumented":
-            return (self.undocumented.close > 0) | self.knows_among_acquaintances(self.undocumented.acquaintances)
+        if kind == "knows_undocumented":  # changes only when an undocumented resident leaves or comes back
+            if self._knows_undocumented is None or self._knows_undocumented[0] != self.undocumented.changes:
+                known = (self.undocumented.close > 0) | self.knows_among_acquaintances(self.undocumented.acquaintances)
+                self._knows_undocumented = (self.undocumented.changes, known)
+            return self._knows_undocumented[1]
         return self.last_heard[self.KNOWING.index(kind)] > week - KNOWING_WINDOW_WEEKS
 
     def knowing(self, week: int) -> dict:

@@ -50,10 +50,12 @@ class TieCounts:
         self.ties, self.foci = ties, foci
         self.close = np.zeros(n)
         self.acquaintances = np.zeros(n)
+        self.changes = 0  # how often the counts changed (what is derived from them can be kept until then)
 
     def change(self, people: np.ndarray, sign: float) -> None:
         if len(people) == 0:
             return
+        self.changes += 1
         w = self.ties.weights
         neighbors, _, _ = gather_rows(w.indptr, w.indices, people)
         np.add.at(self.close, neighbors, sign)
@@ -61,6 +63,7 @@ class TieCounts:
 
     def reset(self, members: np.ndarray) -> None:
         """Count from scratch (two sparse products): for the whole population at once."""
+        self.changes += 1
         x = members.astype(np.float64)
         self.close = (self.ties.weights > 0).astype(np.float64) @ x
         self.acquaintances = self.foci.co_members(x)
