@@ -48,6 +48,8 @@ def ripple_table(df: pd.DataFrame, activation: int, dens: pd.DataFrame, focus="s
     parts = []
 
     def add(frame, columns, panel, title, unit, scale, series):
+        if not columns:  # a sweep that kept none of this panel's outputs has no such panel
+            return
         s = summarize(frame, list(columns), [by, "step"], level, method="bootstrap")
         for c in ("mean", "ci_low", "ci_high"):
             s[c] = s[c] * scale
