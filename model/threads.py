@@ -11,7 +11,7 @@ thread. The limit is set on entry and restored on exit (about 5 microseconds), s
 work between steps keeps its threads.
 """
 
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 
 from threadpoolctl import ThreadpoolController
@@ -23,6 +23,20 @@ def _controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+@cache
+def _blas() -> tuple:
+    return tuple(_controller().select(user_api="blas").lib_controllers)
+
+
 def single_threaded() -> AbstractContextManager:
-    """A context in which every BLAS library this process loaded runs on one thread."""
+    """A context in which every BLAS library this process loaded runs on one thread (nothing to do, about
+    1 microsecond, where they already do: ``OPENBLAS_NUM_THREADS=1``, or a worker that called ``pin_process``)."""
+    if all(lib.num_threads == 1 for lib in _blas()):
+        return nullcontext()
     return _controller().limit(limits=1, user_api="blas")
+
+
+def pin_process() -> None:
+    """One BLAS thread for the rest of this process: for processes that run only models (a sweep's or a
+    panel's worker), where setting and restoring the limit every week buys nothing."""
+    _controller().limit(limits=1, user_api="blas")

@@ -41,3 +41,23 @@ def test_every_week_runs_on_one_blas_thread_and_gives_the_pool_back(seen):
         assert spun == 104 and len(seen) == 107  # the spin-up's weeks and the recorded ones
         assert all(threads == [1] * len(before) for threads in seen)
         assert _blas_threads() == before  # the user's own numpy work keeps its threads between weeks
+
+
+def test_a_pinned_worker_runs_its_weeks_without_setting_the_limit_each_week():
+    """A sweep or panel worker calls pin_process once: its BLAS pools stay at one thread, and a week finds
+    nothing to set (the context is a no-op) instead of setting and restoring the limit every week."""
+    import subprocess
+    import sys
+
+    code = ("import contextlib, numpy as np\n"
+            "from threadpoolctl import threadpool_info\n"
+            "np.ones((4, 4)) @ np.ones(4)\n"
+            "from model.threads import pin_process, single_threaded\n"
+            "many = any(lib['num_threads'] > 1 for lib in threadpool_info() if lib['user_api'] == 'blas')\n"
+            "assert isinstance(single_threaded(), contextlib.nullcontext) is not many  # one core: nothing to do\n"
+            "pin_process()\n"
+            "assert isinstance(single_threaded(), contextlib.nullcontext)\n"
+            "print([lib['num_threads'] for lib in threadpool_info() if lib['user_api'] == 'blas'])\n")
+    env = {k: v for k, v in __import__("os").environ.items() if "NUM_THREADS" not in k}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert set(eval(out.stdout.strip())) == {1}  # noqa: S307 (our own output)

@@ -153,6 +153,9 @@ def _worker_main(conn, lifeline) -> None:
     _die_with_the_driver(lifeline)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from model.threads import pin_process
+
+    pin_process()  # this process runs only models: one BLAS thread, set once (model/threads.py)
     while True:
         try:
             message = conn.recv()
