@@ -51,14 +51,14 @@ def step_cost(sizes=SIZES, weeks=104) -> dict:
     """What a county costs against its residents, as two least-squares fits: the build (the spin-up to its
     stationary start, paid once per county: a twin restores its treated run's state) ``c + d n`` seconds, and
     one recorded model step ``a + b n`` seconds (the panel's reporters, after the build)."""
-    from ..panel.tasks import _advance, _build
+    from ..panel.tasks import advance_model, build_model
 
     steps, builds = [], []
     for n in sizes:
         t = time.process_time()
-        model = _build({"n_residents": n, "activation_week": 26, "sharing_active": True}, 1, WEEKLY)
+        model = build_model({"n_residents": n, "activation_week": 26, "sharing_active": True}, 1, WEEKLY)
         built = time.process_time()
-        _advance(model, weeks, WEEKLY, 0)
+        advance_model(model, weeks, WEEKLY, 0)
         done = time.process_time()
         builds.append((n, built - t))
         steps.append((n, (done - built) / weeks))

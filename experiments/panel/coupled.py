@@ -49,7 +49,7 @@ from agents.codes import WEEKS_PER_YEAR, Status
 from model.spin_up import from_bytes, to_bytes
 
 from ..core.store import atomic_write
-from .tasks import PanelTask, _advance, _build, run_safely, shared_weeks
+from .tasks import PanelTask, advance_model, build_model, run_safely, shared_weeks
 
 CHECKPOINT_MAGIC = b"SCAREA1"
 
@@ -115,7 +115,7 @@ class Area:
 
     def advance(self, until: int, reporters, burn_in: int) -> None:
         for m in self.models:
-            _advance(m, until, reporters, burn_in)
+            advance_model(m, until, reporters, burn_in)
 
 
 def _identity(task: PanelTask) -> str:
@@ -193,7 +193,7 @@ def _twin_world(task: PanelTask, treated: Area | None, snaps: list | None) -> Ar
     """The twins (program off), from the treated world's snapshots (or the given ones)."""
     models = []
     for i, (_cid, seed, params) in enumerate(task.counties):
-        twin = _build({**params, "sharing_active": False}, seed, task.reporters)
+        twin = build_model({**params, "sharing_active": False}, seed, task.reporters)
         twin.restore(snaps[i] if snaps is not None else treated.models[i].snapshot())
         models.append(twin)
     return Area(models, task.allocation, task.neighbours_news)
@@ -203,7 +203,7 @@ def run_area(task: PanelTask, checkpoint: Path | None = None, rates: list | None
     """Every county of the area with the program and as its twin: a list of (treated, twin) weekly arrays.
     ``rates``: a list that receives (world, week, each county's take rate) at every allocation."""
     total, period = task.burn_in + task.weeks, task.period_weeks
-    treated = Area([_build({**params, "sharing_active": True}, seed, task.reporters)
+    treated = Area([build_model({**params, "sharing_active": True}, seed, task.reporters)
                     for _, seed, params in task.counties], task.allocation, task.neighbours_news)
     reached = [p for _, _, p in task.counties if p["activation_week"] <= total]
     # the two worlds are one until the program first reaches a county: the twins split off at the last

@@ -67,7 +67,7 @@ class Recorder:
         return {k: np.asarray(v, dtype=np.float64) for k, v in self.model_vars.items()}
 
 
-def _build(params: dict, seed: int, reporters=None):
+def build_model(params: dict, seed: int, reporters=None):
     """The county's model, computing only ``reporters`` each week (all for None)."""
     from model import SecureCommunitiesModel
 
@@ -76,7 +76,7 @@ def _build(params: dict, seed: int, reporters=None):
     return model
 
 
-def _advance(model, until: int, reporters, burn_in: int) -> None:
+def advance_model(model, until: int, reporters, burn_in: int) -> None:
     """Step ``model`` to model week ``until``; from week ``burn_in + 1`` on, its reporters are kept."""
     while model.steps < until:
         if model.steps == burn_in:
@@ -87,8 +87,8 @@ def _advance(model, until: int, reporters, burn_in: int) -> None:
 def run_model(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> dict:
     """Weeks 1..weeks of one model, after ``burn_in`` weeks that are run but not kept: reporter name ->
     array of length ``weeks``. (``params`` are in the model's weeks: see ``panel.shift_weeks``.)"""
-    model = _build(params, seed, reporters)
-    _advance(model, burn_in + weeks, reporters, burn_in)
+    model = build_model(params, seed, reporters)
+    advance_model(model, burn_in + weeks, reporters, burn_in)
     return model.datacollector.arrays()
 
 
@@ -103,19 +103,19 @@ def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0)
     program acting yet): it starts from the treated run's snapshot at the week before activation
     (``model.spin_up.restore`` checks that nothing that differs has acted by then), not from the start."""
     total = burn_in + weeks
-    treated = _build({**params, "sharing_active": True}, seed, reporters)
+    treated = build_model({**params, "sharing_active": True}, seed, reporters)
     if params["activation_week"] > total:
-        _advance(treated, total, reporters, burn_in)
+        advance_model(treated, total, reporters, burn_in)
         out = treated.datacollector.arrays()
         return out, out
     split = shared_weeks(params, weeks, burn_in)
-    _advance(treated, split, reporters, burn_in)
+    advance_model(treated, split, reporters, burn_in)
     snap = treated.snapshot() if split > 0 else None
-    _advance(treated, total, reporters, burn_in)
-    twin = _build({**params, "sharing_active": False}, seed, reporters)
+    advance_model(treated, total, reporters, burn_in)
+    twin = build_model({**params, "sharing_active": False}, seed, reporters)
     if snap is not None:
         twin.restore(snap)  # its Recorder now holds the treated run's weeks up to the split
-    _advance(twin, total, reporters, burn_in)
+    advance_model(twin, total, reporters, burn_in)
     return treated.datacollector.arrays(), twin.datacollector.arrays()
 
 
