@@ -1,8 +1,8 @@
 """Every headline with its full uncertainty (experiments/sweep/propagation.py, experiments/sweep/prim.py): the
 posterior design with assumption ranges is deterministic and pairs the presets of a draw on seeds of their
 own; the variance decomposition recovers the seed share it is given; on a tiny county, over a posterior centred on
-the defaults, the propagated interval
-contains the seed-only one and the report states the seed share; PRIM finds the parameter that flips a sign."""
+the defaults, the propagated interval contains the seed-only one and the report states the seed share; PRIM finds
+the parameter that flips a sign."""
 
 import numpy as np
 import pandas as pd
