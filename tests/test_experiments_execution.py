@@ -81,3 +81,34 @@ def test_rerun_of_a_finished_sweep_runs_nothing(serial, spec_file, tmp_path):
     again = run_sweep(load_spec(spec_file), out=out, workers=1, quiet=True)
     assert again.ran == 0 and again.skipped == 12
     assert_same(serial, stored(out))
+
+
+def _which_worker(task):
+    """A stand-in run: which worker process ran which seed (a short sleep so that both workers take tasks)."""
+    import os
+    import time
+
+    time.sleep(0.02)
+    return {"record": {"status": "ok", "run_id": task.run_id}, "pid": os.getpid(), "seed": task.seed}
+
+
+def test_a_worker_takes_the_runs_of_the_seeds_it_has_had():
+    """Runs of one seed that differ only in the program's levers share a spin-up, which a worker keeps. An idle
+    worker takes, of the tasks read ahead, the first whose seed it has had, else the oldest; on two workers
+    every run is still run once, and (timing decides the last few) most seeds are run by one worker only."""
+    from collections import deque
+
+    from experiments.core.runner import ProcessExecutor, Task, _take
+
+    tasks = [Task(f"p{p}-r{r}", p, r, 1000 + r, {}, 1, 1, (), False, None) for p in range(7) for r in range(12)]
+    ahead = deque(tasks[12:])  # preset 0 ran; the rest are read ahead, preset by preset
+    assert _take(ahead, {1005}).run_id == "p1-r5"  # its own seed, from further down
+    assert _take(ahead, {1005}).run_id == "p2-r5"
+    assert _take(ahead, set()).run_id == "p1-r0"  # a new worker: the oldest
+    assert _take(ahead, {9999}).run_id == "p1-r1"
+    executor = ProcessExecutor(2)
+    try:
+        results = list(executor.map(tasks, fn=_which_worker))
+    finally:
+        executor.close()
+    assert sorted(r["record"]["run_id"] for r in results) == sorted(t.run_id for t in tasks)

@@ -17,7 +17,8 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
@@ -167,12 +168,24 @@ def _worker_main(conn, lifeline) -> None:
         conn.send(fn(task))
 
 
+def _take(ahead: deque, seeds) -> "Task":
+    """The first task read ahead whose seed the worker has had (runs of one seed that differ only in the
+    program's levers share a spin-up, which the worker keeps: model/spin_up.py), else the oldest. Which worker
+    runs a task changes no number."""
+    for i, task in enumerate(ahead):
+        if getattr(task, "seed", None) in seeds:
+            del ahead[i]
+            return task
+    return ahead.popleft()
+
+
 @dataclass
 class _Worker:
     process: object
     conn: object
     lifeline: object
     task: "Task | None" = None
+    seeds: set = field(default_factory=set)  # the seeds of the runs it has had (their spin-ups are in its cache)
 
 
 class ProcessExecutor:
@@ -186,6 +199,7 @@ class ProcessExecutor:
     """
 
     name = "processes"
+    LOOKAHEAD = 256  # tasks read ahead of the workers (a sweep's tasks are small; a panel's are few)
 
     def __init__(self, workers: int, max_retries: int = 2):
         import multiprocessing as mp
@@ -223,20 +237,25 @@ class ProcessExecutor:
         from multiprocessing.connection import wait as wait_for
 
         tasks = iter(tasks)
+        ahead = deque()  # tasks read ahead, so that an idle worker can take one whose seed it has had
         retry = []  # tasks whose worker died under them
         deaths = {}  # run_id -> how many workers died running it
         exhausted = False
         while True:
             idle = [w for w in self._pool if w.task is None]
-            while not exhausted or retry:
-                if not idle and len(self._pool) >= self.workers:
+            while True:
+                while not exhausted and len(ahead) < self.LOOKAHEAD:
+                    nxt = next(tasks, None)
+                    if nxt is None:
+                        exhausted = True
+                    else:
+                        ahead.append(nxt)
+                if not (ahead or retry) or (not idle and len(self._pool) >= self.workers):
                     break
-                task = retry.pop(0) if retry else next(tasks, None)
-                if task is None:
-                    exhausted = True
-                    break
+                worker = idle.pop() if idle else None
+                task = retry.pop(0) if retry else _take(ahead, worker.seeds if worker else ())
                 try:
-                    worker = idle.pop() if idle else self._start()
+                    worker = worker or self._start()
                 except (EOFError, OSError) as e:  # the forkserver died as a worker started: a worker death
                     n = deaths[task.run_id] = deaths.get(task.run_id, 0) + 1
                     if n <= self.max_retries:
@@ -253,6 +272,7 @@ class ProcessExecutor:
                     worker = self._start()
                     worker.conn.send((fn, task))
                 worker.task = task
+                worker.seeds.add(getattr(task, "seed", None))
             busy = [w for w in self._pool if w.task is not None]
             if not busy:
                 return
