@@ -99,32 +99,31 @@ def effect_name(preset, baseline, output, window) -> str:
 
 @plots.themed("white")
 def effect_heatmap(table, folder, baseline, window, name="sensitivity", index="S1") -> list:
-    """One figure of first-order indices: parameters (rows, by their largest index over the effects) by effects
-    (columns: each preset against the baseline, each output with its unit), each cell the index and its
-    interval, and a last row with what no parameter explains alone (1 - the column's sum)."""
+    """One figure of first-order indices: effects (rows: each preset against the baseline, each output with its
+    unit) by parameters (columns, by their largest index over the effects), each cell the index and its
+    interval, and a last column with what no parameter explains alone (1 - the row's sum)."""
     table = table.assign(effect=[effect_name(p, baseline, o, window)
                                  for p, o in zip(table[PRESET_KEY].astype(str), table["output"], strict=True)])
     effects = list(dict.fromkeys(table["effect"]))  # the table's order: presets, then outputs
-    value = table.pivot(index="parameter", columns="effect", values=index)[effects]
-    conf = table.pivot(index="parameter", columns="effect", values=f"{index}_conf")[effects]
-    order = value.max(axis=1).sort_values(ascending=False).index
-    value, conf = value.loc[order], conf.loc[order]
-    rest_label = "not first-order (seeds, interactions)"
-    value.loc[rest_label] = 1 - value.clip(lower=0).sum()
-    conf.loc[rest_label] = np.nan
-    text = value.map(lambda v: f"{v:.2f}").where(conf.isna(), value.map(lambda v: f"{v:.2f}") + "\n±"
-                                                  + conf.map(lambda c: f"{c:.2f}"))
-    fig, ax = plt.subplots(figsize=(1.55 * len(effects) + 4.5, 0.42 * len(value) + 3.2))
+    value = table.pivot(index="effect", columns="parameter", values=index).loc[effects]
+    conf = table.pivot(index="effect", columns="parameter", values=f"{index}_conf").loc[effects]
+    order = value.max().sort_values(ascending=False).index
+    value, conf = value[order], conf[order]
+    rest = "not first-order\n(seeds, interactions)"
+    value[rest] = 1 - value.sum(axis=1)  # the indices unclipped: a small negative one is sampling error too
+    conf[rest] = np.nan
+    text = value.map(lambda v: f"{v:.2f}") + conf.map(lambda c: "" if np.isnan(c) else f"\n±{c:.2f}")
+    fig, ax = plt.subplots(figsize=(0.75 * value.shape[1] + 6.5, 0.62 * len(effects) + 3.2))
     sns.heatmap(value.clip(lower=0), annot=text.to_numpy(), fmt="", cmap="rocket_r", vmin=0, vmax=1, ax=ax,
-                annot_kws={"fontsize": 6.5}, cbar_kws={"label": "first-order Sobol index (share of the effect's "
-                                                       "variance)"})
-    ax.set_yticks(np.arange(len(value)) + 0.5, [param_label(n) if n != rest_label else n for n in value.index],
-                  rotation=0, fontsize=8)
-    ax.set_xticks(np.arange(len(effects)) + 0.5, effects, rotation=90, fontsize=7)
+                annot_kws={"fontsize": 6.5}, cbar_kws={"label": "first-order Sobol index\n(share of the effect's "
+                                                       "variance)", "shrink": 0.7})
+    ax.set_xticks(np.arange(value.shape[1]) + 0.5, [param_label(n) if n != rest else n for n in value.columns],
+                  rotation=50, ha="right", rotation_mode="anchor", fontsize=8)
+    ax.set_yticks(np.arange(len(effects)) + 0.5, effects, rotation=0, fontsize=7.5)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.axhline(len(value) - 1, color="white", linewidth=3)
-    ax.set_title("Which parameter drives each effect (first-order Sobol indices, RBD-FAST, ± the 95% interval)",
+    ax.axvline(value.shape[1] - 1, color="white", linewidth=3)
+    ax.set_title("Which parameter drives each effect: first-order Sobol indices (RBD-FAST), ± their interval",
                  fontsize=10, loc="left")
     fig.tight_layout()
     return plots.save(fig, folder, name)
