@@ -24,10 +24,10 @@ FIGURE_CAPTIONS = {  # by the index the top three rank by
     "ST": "Total-order Sobol index (bar, with its interval) and first-order index (dot) of each effect for each "
           "parameter, the largest first; a total index is the share of the effect's variance that goes if the "
           "parameter is known. (`tables/sensitivity.csv`)",
-    "S1": "First-order Sobol index of each effect (columns) for each parameter (rows, the most influential "
+    "S1": "First-order Sobol index of each effect (rows) for each parameter (columns, the most influential "
           "first), with its interval: the share of the effect's variance across the design that the parameter "
-          "explains alone. The last row is what no parameter explains alone: seeds (each sample row runs on "
-          "seeds of its own) and interactions. (`tables/sensitivity.csv`)",
+          "explains alone. The last column is what no parameter explains alone (1 - the row's sum): seeds (each "
+          "sample row runs on seeds of its own) and interactions. (`tables/sensitivity.csv`)",
 }
 
 
@@ -76,8 +76,8 @@ def sensitivity_indices(r, doc) -> None:
             doc.csv(conv, "sensitivity_convergence.csv")
             doc.text("**Convergence.** The same indices from the first quarter, half and all of the sample rows (each "
                      "a sample of its own): the widest and the median interval (+-) and the top three, with how many "
-                     "of them lie above the next one's interval (`told apart`, of 3). Intervals shrink about as "
-                     "1/sqrt(rows); a top three that holds from half the rows to all of them has settled.")
+                     "of them lie above the next one's interval (`told apart`, of 3). A top three that holds from half "
+                     "the rows to all of them, with intervals that keep shrinking, has settled.")
             doc.table(conv.assign(output=conv["output"].map(lambda o: column_label(o, window)),
                                   top_three=conv["top_three"].map(
                                       lambda s: " > ".join(param_label(n) for n in s.split(" > "))),
