@@ -1,7 +1,7 @@
 """The four kinds of report and which one a results folder gets: decided here, in one place."""
 
 from ..core.store import Store, folder_kind
-from ..sweep.indices import index_method
+from ..sweep.index_methods import index_method
 from . import calibration, panel, sensitivity, story, sweep
 from .sections import Kind, Section, registry, write_report
 

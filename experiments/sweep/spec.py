@@ -37,6 +37,7 @@ from ..core.schema import (
     suggestion,
 )
 from .factors import Design, Factor
+from .index_methods import INDEX_METHODS
 from .limits import DEFAULT_LIMITS, UNLIMITED, Limits, check_size, over, rows_per_run
 from .registry import DEFAULT_MODEL, ModelEntry, get_model, registered, unregistered
 
@@ -301,8 +302,6 @@ def _analysis(values: dict, outputs, factors, where) -> dict:
     if hue is not None and (not isinstance(hue, str) or hue not in names):
         fail("analysis.hue", f"must name a varied parameter from {names}, got {hue!r}", where)
     if analysis["indices"] is not None:
-        from .indices import INDEX_METHODS
-
         method, design = INDEX_METHODS.get(analysis["indices"]), (values["design"] or {}).get("method", "factorial")
         if method is None:
             fail("analysis.indices", f"must be one of {list(INDEX_METHODS)}, got {analysis['indices']!r}", where)
