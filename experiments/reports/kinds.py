@@ -1,6 +1,7 @@
 """The four kinds of report and which one a results folder gets: decided here, in one place."""
 
 from ..core.store import Store, folder_kind
+from ..sweep.index_methods import index_method
 from . import calibration, panel, sensitivity, story, sweep
 from .sections import Kind, Section, registry, write_report
 
@@ -16,12 +17,14 @@ KINDS = registry(
 
 def report_kind(out) -> str:
     """Which report a results folder gets: "panel" or "calibration" (the kind its manifest records), else
-    "sensitivity" for a sweep with a Sobol or Morris design, else "sweep"."""
+    "sensitivity" for a sweep with an index method (a Sobol or Morris design, or ``analysis.indices``), else
+    "sweep"."""
     kind = folder_kind(out)
     if kind != "sweep":
         return kind
-    design = (Store(out).manifest().get("spec") or {}).get("design") or {}
-    return "sensitivity" if isinstance(design, dict) and design.get("method") in ("sobol", "morris") else "sweep"
+    spec = Store(out).manifest().get("spec") or {}
+    design, analysis = (spec.get(k) if isinstance(spec.get(k), dict) else {} for k in ("design", "analysis"))
+    return "sensitivity" if index_method(design.get("method"), analysis.get("indices")) is not None else "sweep"
 
 
 def build_report(out, quiet=True):

@@ -199,7 +199,7 @@ def sensitivity_bars(table, folder, name="sensitivity") -> list:
     for ax, o in zip(axes[:, 0], outputs, strict=True):
         t = table[table["output"] == o]
         title = label(o) + "".join(f" | {c}={t[c].iloc[0]}" for c in t.columns
-                            if c not in ("output", "parameter", "S1", "S1_conf", "ST", "ST_conf", "mu", "mu_star",
+                            if c not in ("output", "parameter", "n", "S1", "S1_conf", "ST", "ST_conf", "mu", "mu_star",
                                          "mu_star_conf", "sigma"))
         if sobol:
             long = t.melt(id_vars=["parameter"], value_vars=["S1", "ST"], var_name="index", value_name="value")

@@ -1,5 +1,6 @@
-"""The sections of a sensitivity sweep's report (Sobol or Morris designs): the indices with their warnings,
-and, for a Morris sweep of the model in the target counties, the screening of the calibration targets."""
+"""The sections of a sensitivity sweep's report (a sweep with an index method: Sobol, Morris or RBD-FAST): the
+indices with their warnings, and, for a Morris sweep of the model in the target counties, the screening of the
+calibration targets."""
 
 import warnings
 
@@ -19,18 +20,29 @@ plt = plots.plt
 sns = plots.sns
 
 
+FIGURE_CAPTIONS = {  # by the index the top three rank by
+    "ST": "Total-order Sobol index (bar, with its interval) and first-order index (dot) of each effect for each "
+          "parameter, the largest first; a total index is the share of the effect's variance that goes if the "
+          "parameter is known. (`tables/sensitivity.csv`)",
+    "S1": "First-order Sobol index of each effect (rows) for each parameter (columns, the most influential "
+          "first), with its interval: the share of the effect's variance across the design that the parameter "
+          "explains alone. The last column is what no parameter explains alone (1 - the row's sum): seeds (each "
+          "sample row runs on seeds of its own) and interactions. (`tables/sensitivity.csv`)",
+}
+
+
 def sensitivity_indices(r, doc) -> None:
-    spec, method = r.spec, r.method
-    if method not in ("sobol", "morris"):
+    spec = r.spec
+    method = indices.index_method(spec.design.method, spec.analysis.get("indices"))
+    if method is None:
         return
+    outputs, statistic = spec.analysis.get("outputs"), spec.analysis.get("statistic", "final")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", indices.SensitivityWarning)
-        table, notes = indices.sensitivity(r.out, spec.analysis.get("outputs"),
-                                            spec.analysis.get("statistic", "final"))
+        table, notes = indices.sensitivity(r.out, outputs, statistic)
     doc.heading("Sensitivity")
-    doc.text(f"{'Sobol (Saltelli) first-order S1 and total ST' if method == 'sobol' else 'Morris'} "
-             f"indices of the {spec.analysis.get('statistic', 'final')} value, mean over "
-             f"{spec.replications} replications per point; intervals: SALib bootstrap, {r.level:.0%}.")
+    doc.text(f"{method.title} indices of the {statistic} value, mean over {spec.replications} replications per "
+             f"point; intervals: SALib bootstrap, {r.level:.0%}.")
     baseline = spec.analysis.get("baseline")
     if baseline is not None:
         doc.text(f"Outputs are effects: each preset minus {plots.hue_label(baseline)} at the same sample row and seed "
@@ -43,28 +55,78 @@ def sensitivity_indices(r, doc) -> None:
         if PRESET_KEY in shown:
             shown[PRESET_KEY] = shown[PRESET_KEY].astype(str).map(plots.hue_label)
         doc.table(shown)
-        if method == "sobol" and PRESET_KEY in table:
-            doc.figure(effect_indices(table, doc.figures, baseline, window),
-                       "Total-order Sobol index (bar, with its interval) and first-order index (dot) of each effect "
-                       "for each parameter, the largest first; a total index is the share of the effect's variance "
-                       "that goes if the parameter is known. (`tables/sensitivity.csv`)")
+        index = method.rank_by
+        if index is not None and PRESET_KEY in table:
+            draw = effect_indices if index == "ST" else effect_heatmap
+            doc.figure(draw(table, doc.figures, baseline, window), FIGURE_CAPTIONS[index])
         else:
             doc.figure(plots.sensitivity_bars(table, doc.figures), "Sensitivity indices with confidence intervals.")
-        if method == "sobol":
-            top = indices.top_three(table)
+        if index is not None:
+            top = indices.top_three(table.drop(columns="n", errors="ignore"), index)
             doc.csv(top, "sensitivity_top_three.csv")
-            doc.text("**Top three by total-order index.** `above next`: its interval (ST +- conf) lies above the "
-                     "next one's, so the rank is told apart; where it does not, the ranks cannot be told apart at "
-                     "this size (more design.samples).")
+            doc.text(f"**Top three by {'total-order' if index == 'ST' else 'first-order'} index.** `above next`: its "
+                     f"interval ({index} +- conf) lies above the next one's, so the rank is told apart; where it does "
+                     "not, the ranks cannot be told apart at this size (more design.samples).")
             doc.table(top.assign(parameter=top["parameter"].map(param_label),
                                  output=top["output"].map(lambda o: column_label(o, window)),
                                  **({PRESET_KEY: top[PRESET_KEY].astype(str).map(plots.hue_label)}
                                     if PRESET_KEY in top else {})))
+        conv = indices.convergence(r.out, outputs, statistic)
+        if not conv.empty:
+            doc.csv(conv, "sensitivity_convergence.csv")
+            doc.text("**Convergence.** The same indices from the first quarter, half and all of the sample rows (each "
+                     "a sample of its own): the widest and the median interval (+-) and the top three, with how many "
+                     "of them lie above the next one's interval (`told apart`, of 3). A top three that holds from half "
+                     "the rows to all of them, with intervals that keep shrinking, has settled.")
+            doc.table(conv.assign(output=conv["output"].map(lambda o: column_label(o, window)),
+                                  top_three=conv["top_three"].map(
+                                      lambda s: " > ".join(param_label(n) for n in s.split(" > "))),
+                                  **({PRESET_KEY: conv[PRESET_KEY].astype(str).map(plots.hue_label)}
+                                     if PRESET_KEY in conv else {})))
     if notes:
         doc.text("**Warnings** (indices to treat with care):")
         doc.items(notes)
     else:
         doc.text("No warnings: all intervals narrower than the threshold and no negative indices.")
+
+
+def effect_name(preset, baseline, output, window) -> str:
+    """An effect as a figure names it: the preset against the baseline, the output's label and its unit."""
+    unit = scale(output)[1]
+    return (f"{plots.hue_label(preset)} minus {plots.hue_label(baseline or '')}:\n{column_label(output, window)}"
+            + (f" ({unit})" if unit else ""))
+
+
+@plots.themed("white")
+def effect_heatmap(table, folder, baseline, window, name="sensitivity", index="S1") -> list:
+    """One figure of first-order indices: effects (rows: each preset against the baseline, each output with its
+    unit) by parameters (columns, by their largest index over the effects), each cell the index and its
+    interval, and a last column with what no parameter explains alone (1 - the row's sum)."""
+    table = table.assign(effect=[effect_name(p, baseline, o, window)
+                                 for p, o in zip(table[PRESET_KEY].astype(str), table["output"], strict=True)])
+    effects = list(dict.fromkeys(table["effect"]))  # the table's order: presets, then outputs
+    value = table.pivot(index="effect", columns="parameter", values=index).loc[effects]
+    conf = table.pivot(index="effect", columns="parameter", values=f"{index}_conf").loc[effects]
+    order = value.max().sort_values(ascending=False).index
+    value, conf = value[order], conf[order]
+    rest = "not first-order\n(seeds, interactions)"
+    value[rest] = 1 - value.sum(axis=1)  # the indices unclipped: a small negative one is sampling error too
+    conf[rest] = np.nan
+    text = value.map(lambda v: f"{v:.2f}") + conf.map(lambda c: "" if np.isnan(c) else f"\n±{c:.2f}")
+    fig, ax = plt.subplots(figsize=(0.75 * value.shape[1] + 6.5, 0.62 * len(effects) + 3.2))
+    sns.heatmap(value.clip(lower=0), annot=text.to_numpy(), fmt="", cmap="rocket_r", vmin=0, vmax=1, ax=ax,
+                annot_kws={"fontsize": 6.5}, cbar_kws={"label": "first-order Sobol index\n(share of the effect's "
+                                                       "variance)", "shrink": 0.7})
+    ax.set_xticks(np.arange(value.shape[1]) + 0.5, [param_label(n) if n != rest else n for n in value.columns],
+                  rotation=50, ha="right", rotation_mode="anchor", fontsize=8)
+    ax.set_yticks(np.arange(len(effects)) + 0.5, effects, rotation=0, fontsize=7.5)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.axvline(value.shape[1] - 1, color="white", linewidth=3)
+    ax.set_title("Which parameter drives each effect: first-order Sobol indices (RBD-FAST), ± their interval",
+                 fontsize=10, loc="left")
+    fig.tight_layout()
+    return plots.save(fig, folder, name)
 
 
 @plots.themed("whitegrid")
@@ -86,9 +148,7 @@ def effect_indices(table, folder, baseline, window, name="sensitivity") -> list:
             ax.plot(t["S1"], y, "o", color="0.1", markersize=3.5, label="first order")
             ax.set_yticks(y, [param_label(n) for n in t["parameter"]], fontsize=7.5)
             ax.axvline(0, color="0.3", linewidth=0.8)
-            factor, unit = scale(o)
-            ax.set_title(f"{plots.hue_label(p)} minus {plots.hue_label(baseline or '')}:\n{column_label(o, window)}"
-                         + (f" ({unit})" if unit else ""), fontsize=8.5, loc="left")
+            ax.set_title(effect_name(p, baseline, o, window), fontsize=8.5, loc="left")
             ax.set_xlabel("Sobol index (bar: total order +- interval; dot: first order)", fontsize=8)
     fig.tight_layout()
     return plots.save(fig, folder, name)

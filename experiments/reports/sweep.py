@@ -19,6 +19,7 @@ from model.reporters import reporter
 from ..core.schema import PRESET_KEY
 from ..core.store import Store
 from ..sweep import analysis
+from ..sweep.run import DRAWN
 from ..sweep.spec import spec_of_results
 from . import plots
 from .markdown import REPORT_SECONDS, interval, number
@@ -271,7 +272,7 @@ def what_ran(r: SweepResults, doc) -> None:
            "`status` names them and running the sweep again redoes them)." if r.damaged else "."),
         f"{spec.steps} weekly steps, collected every {spec.collect_every}; root seed {spec.seed} "
         + ("(common random numbers: replicate r of every preset of draw d uses the SeedSequence child (d, r))."
-           if spec.common_random_numbers and spec.design.method == "posterior" else
+           if spec.common_random_numbers and spec.design.method in DRAWN else
            "(common random numbers: replicate r of every point uses the SeedSequence child (0, r))."
            if spec.common_random_numbers else
            "(each run's seed is the SeedSequence child (point, replicate) of it)."),

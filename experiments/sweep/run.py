@@ -31,10 +31,13 @@ def tasks_for(spec: Spec, points=None):
     A run's seed is the SeedSequence child (point_id, replicate) of the root seed; with
     ``common_random_numbers`` it is the child (0, replicate) for every point, so that points are
     compared on the same random streams (paired comparisons, less noise in sensitivity indices);
-    in a posterior design, the child (draw, replicate): the presets of one draw share their seeds and
-    each draw has seeds of its own (``seed_keys``).
+    in a posterior or LHS design, the child (draw, replicate): the presets of one draw (sample row) share
+    their seeds and each draw has seeds of its own (``seed_keys``). Those designs run draw by draw (all presets of
+    row 0, then row 1, ...), so the finished draws of a stopped sweep are a smaller sample of the same design.
     """
     points = build_design(spec) if points is None else points
+    if spec.design.method in DRAWN and "sample_row" in points:  # draw by draw: a sweep stopped early leaves
+        points = points.sort_values(["sample_row", "point_id"], kind="stable")  # whole draws, a sample of its own
     factory = spec.entry.factory
     keys = seed_keys(spec, points)
     for pid, params in zip(points["point_id"], run_parameters(spec, points), strict=True):
@@ -44,15 +47,19 @@ def tasks_for(spec: Spec, points=None):
                        spec.outputs, spec.event_log, factory, spec.entry.selects_reporters)
 
 
+DRAWN = ("posterior", "lhs")  # designs whose sample rows are independent draws: seeded per row under CRN
+
+
 def seed_keys(spec: Spec, points) -> dict:
     """point_id -> the first key of its runs' seeds: the point itself; with common random numbers 0 (every
-    point shares seeds), or in a posterior design the draw (``sample_row``), so that the presets crossed
-    with a draw are paired and the draws do not share their seeds (the spread between draws is then
-    parameters and seeds, the spread within a draw seeds alone)."""
+    point shares seeds), or in a design whose rows are independent draws (posterior, LHS: ``DRAWN``) the
+    draw (``sample_row``), so that the presets crossed with a draw are paired and the draws do not share their
+    seeds (the spread between draws is then parameters and seeds, the spread within a draw seeds alone; the
+    given-data indices of an LHS design, ``rbd_fast``, then average over counties, not one county's dice)."""
     ids = points["point_id"].astype(int)
     if not spec.common_random_numbers:
         return dict(zip(ids, ids, strict=True))
-    if spec.design.method == "posterior" and "sample_row" in points:
+    if spec.design.method in DRAWN and "sample_row" in points:
         return dict(zip(ids, points["sample_row"].astype(int), strict=True))
     return dict.fromkeys(ids, 0)
 

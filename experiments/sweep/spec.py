@@ -37,6 +37,7 @@ from ..core.schema import (
     suggestion,
 )
 from .factors import Design, Factor
+from .index_methods import INDEX_METHODS
 from .limits import DEFAULT_LIMITS, UNLIMITED, Limits, check_size, over, rows_per_run
 from .registry import DEFAULT_MODEL, ModelEntry, get_model, registered, unregistered
 
@@ -64,6 +65,8 @@ ANALYSIS = Table({
     "hue": Key(ANY, None, "a varied parameter: the line colour in time series"),
     "baseline": Key(ANY, None, "a preset: effects of the others against it, pair by pair (common random numbers)"),
     "effects": Key(Strings("output names", '["removals_cumulative"]'), [], "the outputs of the effects table"),
+    "indices": Key(Text(), None, "the sensitivity indices: \"sobol\" (a Sobol design), \"morris\" (a Morris design), "
+                   "\"rbd_fast\" (first-order Sobol indices from an LHS design); default: the design's own, if any"),
     "propagation": Key(Text(), None, "the name of a results folder beside this one holding a propagation sweep "
                        "(experiments/specs/propagation.toml): the effects with their full uncertainty"),
 })
@@ -298,6 +301,16 @@ def _analysis(values: dict, outputs, factors, where) -> dict:
     hue = analysis["hue"]
     if hue is not None and (not isinstance(hue, str) or hue not in names):
         fail("analysis.hue", f"must name a varied parameter from {names}, got {hue!r}", where)
+    if analysis["indices"] is not None:
+        method, design = INDEX_METHODS.get(analysis["indices"]), (values["design"] or {}).get("method", "factorial")
+        if method is None:
+            fail("analysis.indices", f"must be one of {list(INDEX_METHODS)}, got {analysis['indices']!r}", where)
+        if design != method.design:
+            fail("analysis.indices", f"{method.name!r} reads a design.method = {method.design!r} sample, "
+                 f"not {design!r}", where)
+        if ((values["design"] or {}).get("samples") or 0) < method.min_samples:
+            fail("design.samples", f"analysis.indices = {method.name!r} needs at least {method.min_samples} "
+                 f"samples, got {values['design'].get('samples')}", where)
     baseline = analysis["baseline"]
     if baseline is not None:
         presets = next((f.values for f in factors if f.name == PRESET_KEY), ()) or ()
