@@ -105,12 +105,14 @@ class Poison(mesa.Model):
 
 class Sleeper(mesa.Model):
     """Writes ``started-<pid>-<n>`` in ``marker_dir`` when a run starts, then sleeps ``nap`` seconds a step:
-    a run that is slow on purpose, for killing drivers in the middle of a sweep."""
+    a run that is slow on purpose, for killing drivers in the middle of a sweep. While the file ``hold`` exists,
+    a step waits for it to go, so a test decides when a run may finish instead of racing the clock."""
 
     REPORTERS = ("x",)
 
-    def __init__(self, rng=None, marker_dir="", nap=0.05, level=0):
+    def __init__(self, rng=None, marker_dir="", nap=0.05, level=0, hold=""):
         super().__init__(rng=rng)
+        self.hold = hold
         if marker_dir:
             n = len(os.listdir(marker_dir))
             with open(os.path.join(marker_dir, f"started-{os.getpid()}-{n}"), "w") as fh:
@@ -122,6 +124,8 @@ class Sleeper(mesa.Model):
 
     def step(self):
         time.sleep(self.nap)
+        while self.hold and os.path.exists(self.hold):
+            time.sleep(0.02)
         self.x = float(self.rng.random())
         self.datacollector.collect(self)
 

@@ -144,6 +144,7 @@ outputs = ["x"]
 [fixed]
 marker_dir = "{markers}"
 nap = 0.05
+hold = "{hold}"
 """
 
 
@@ -157,7 +158,9 @@ def test_a_second_driver_exits_at_once_and_a_dead_drivers_lock_is_taken_over(tmp
     markers = tmp_path / "markers"
     markers.mkdir()
     spec = tmp_path / "slow.toml"
-    spec.write_text(SLOW.format(markers=markers))
+    hold = tmp_path / "hold"
+    hold.touch()  # the first driver's run cannot finish until the second has been turned away
+    spec.write_text(SLOW.format(markers=markers, hold=hold))
     out = tmp_path / "out"
     first = _driver(spec, out, "--workers", "1")
     try:
@@ -179,6 +182,7 @@ def test_a_second_driver_exits_at_once_and_a_dead_drivers_lock_is_taken_over(tmp
         first.wait()
         first.stdout.close()
         first.stderr.close()
+    hold.unlink()
     third = _driver(spec, out, "--workers", "1")
     _, err = third.communicate(timeout=120)
     assert third.returncode == 0, err
