@@ -112,3 +112,33 @@ def test_a_worker_takes_the_runs_of_the_seeds_it_has_had():
     finally:
         executor.close()
     assert sorted(r["record"]["run_id"] for r in results) == sorted(t.run_id for t in tasks)
+    by_seed = {}
+    for r in results:
+        by_seed.setdefault(r["seed"], set()).add(r["pid"])
+    assert sum(len(pids) == 1 for pids in by_seed.values()) >= len(by_seed) // 2
+
+
+def test_a_source_that_stops_on_results_is_read_no_further_than_the_workers_need():
+    """A calibration's generation ends when enough of its evaluations are accepted; its task source stops
+    then. With ``lookahead=0`` the pool reads a task only when a worker is free, so at most one task per
+    worker runs past the stop (read ahead by 256, a generation of 20 particles ran 280)."""
+    from experiments.core.runner import ProcessExecutor, Task
+
+    state = {"read": 0, "stop": False}
+
+    def source():
+        while not state["stop"]:
+            state["read"] += 1
+            r = state["read"]
+            yield Task(f"e{r}", 0, r, 1000 + r, {}, 1, 1, (), False, None)
+
+    executor = ProcessExecutor(2)
+    try:
+        received = 0
+        for _ in executor.map(source(), fn=_which_worker, lookahead=0):
+            received += 1
+            if received == 5:
+                state["stop"] = True
+    finally:
+        executor.close()
+    assert 5 <= received == state["read"] <= 5 + 2

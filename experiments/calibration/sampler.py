@@ -56,7 +56,7 @@ def _sampler_class():
             t0 = time.perf_counter()
             results, prefix, accepted, done, received, accepted_seen, cpu = {}, 0, 0, None, 0, 0, 0.0
             try:
-                for res in self.executor.map(tasks(), fn=evaluate):
+                for res in self.executor.map(tasks(), fn=evaluate, lookahead=0):  # the generation stops as results come
                     rec = res["record"]
                     if rec["status"] != "ok":
                         raise CalibrationError(f"generation {t + 1}, evaluation {rec['point_id']} failed: "

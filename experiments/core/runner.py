@@ -102,7 +102,7 @@ class SerialExecutor:
     workers = 1
     name = "serial"
 
-    def map(self, tasks, fn=run_task):
+    def map(self, tasks, fn=run_task, lookahead: int | None = None):  # noqa: ARG002 - reads one task at a time
         for task in tasks:
             yield fn(task)
 
@@ -233,9 +233,15 @@ class ProcessExecutor:
             c.close()
         worker.process.join(timeout=5)
 
-    def map(self, tasks, fn=run_task):
+    def map(self, tasks, fn=run_task, lookahead: int | None = None):
+        """Run ``fn`` on each task; yield the results as they finish. Up to ``lookahead`` tasks (default
+        ``LOOKAHEAD``) are read from ``tasks`` ahead of the workers, so that an idle worker can take one whose
+        seed it has had. A source that decides as results come in when to stop (a calibration's generation)
+        passes ``lookahead=0``: a task is then read only when a worker is free for it, and at most one
+        task per worker runs past the stop."""
         from multiprocessing.connection import wait as wait_for
 
+        limit = self.LOOKAHEAD if lookahead is None else lookahead
         tasks = iter(tasks)
         ahead = deque()  # tasks read ahead, so that an idle worker can take one whose seed it has had
         retry = []  # tasks whose worker died under them
@@ -244,13 +250,14 @@ class ProcessExecutor:
         while True:
             idle = [w for w in self._pool if w.task is None]
             while True:
-                while not exhausted and len(ahead) < self.LOOKAHEAD:
+                free = bool(idle) or len(self._pool) < self.workers
+                while not exhausted and (len(ahead) < limit or (free and not ahead and not retry)):
                     nxt = next(tasks, None)
                     if nxt is None:
                         exhausted = True
                     else:
                         ahead.append(nxt)
-                if not (ahead or retry) or (not idle and len(self._pool) >= self.workers):
+                if not (ahead or retry) or not free:
                     break
                 worker = idle.pop() if idle else None
                 task = retry.pop(0) if retry else _take(ahead, worker.seeds if worker else ())
@@ -358,7 +365,7 @@ class DaskExecutor:
         n = sum(w.get("nthreads", 1) for w in self.client.scheduler_info(n_workers=-1)["workers"].values())
         self.workers = max(1, n)
 
-    def map(self, tasks, fn=run_task):
+    def map(self, tasks, fn=run_task, lookahead: int | None = None):  # noqa: ARG002 - its window is 2 per worker
         from distributed import as_completed
 
         tasks = iter(tasks)
