@@ -48,35 +48,37 @@ def _draw(model, cdf, k) -> np.ndarray:
 
 class _Offenders:
     """What a victim draw needs to know of each offender, looked up once a week: where their household
-    members' and friends' row starts and how many there are, and where their neighborhood's residents
-    start and how many there are."""
+    members' and friends' row starts in ``model.victim_pool`` and how many there are (``tie_count``, 0 for
+    none), and where their neighborhood's residents start there and how many there are."""
 
     def __init__(self, model, offenders):
         w = model.ties.local_weights
         self.tie_start = w.indptr[offenders]
         self.tie_count = w.indptr[offenders + 1] - self.tie_start  # O(offenders), not a pass over every resident
+        self.has_ties = self.tie_count > 0
         nb = model.neighborhood[offenders]
-        self.nb_start, self.nb_count = model.nb_offsets[nb], model.nb_counts[nb]
+        self.nb_start, self.nb_count = model.nb_offsets[nb] + len(w.indices), model.nb_counts[nb]
 
 
-def _candidates(model, who: _Offenders, rows) -> np.ndarray:
-    """A candidate victim for each offender in ``rows``: one of their ties (with probability
-    ``victim_from_ties_prob``, if they have any) or, else, a resident of their neighborhood. With the
-    draw that keeps a candidate for their age (``victim_weight``), four uniform draws per offender,
-    taken from the generator in one call (the same numbers as four calls of the same size)."""
-    k = len(rows)
-    u = model.rng.random(4 * k)
-    from_ties = u[:k] < model.params.victim_from_ties_prob
-    indices = model.ties.local_weights.indices
-    tie_count = who.tie_count[rows]
-    if len(indices):
-        pick = who.tie_start[rows] + (u[k:2 * k] * tie_count).astype(np.int64)
-        tie = np.where(tie_count > 0, indices[np.minimum(pick, len(indices) - 1)], -1)
-    else:  # a county without any ties (one-person households, no friends)
-        tie = np.full(k, -1, dtype=np.int64)
-    local = model.nb_order[who.nb_start[rows] + (u[2 * k:3 * k] * who.nb_count[rows]).astype(np.int64)]
-    cand = np.where(from_ties & (tie >= 0), tie, local)
-    return cand, u[3 * k:] >= model.victim_weight[cand]
+def victim_pool(ties, nb_order) -> np.ndarray:
+    """Whom a victim is drawn among, as one array: every resident's household members and friends (their
+    rows of ``ties.local_weights``), then the residents of each neighborhood in turn (``nb_order``)."""
+    return np.concatenate([ties.local_weights.indices, nb_order])
+
+
+def _candidates(model, who: _Offenders, rows) -> tuple:
+    """A candidate victim for each offender in ``rows`` (an index array, or a slice for all): one of their
+    ties (with probability ``victim_from_ties_prob``, if they have any) or, else, a resident of their
+    neighborhood; and whether the draw that keeps a candidate for their age (``victim_weight``) turns them
+    down. Four uniform draws per offender, taken from the generator in one call (the same numbers as four
+    calls of the same size)."""
+    u = model.rng.random(4 * (len(who.has_ties) if isinstance(rows, slice) else len(rows)))
+    first, second, third, fourth = u.reshape(4, -1)
+    from_ties = (first < model.params.victim_from_ties_prob) & who.has_ties[rows]
+    tie = who.tie_start[rows] + (second * who.tie_count[rows]).astype(np.int64)
+    local = who.nb_start[rows] + (third * who.nb_count[rows]).astype(np.int64)
+    cand = model.victim_pool[np.where(from_ties, tie, local)]
+    return cand, fourth >= model.victim_weight[cand]
 
 
 VICTIM_DRAW_PASSES = 8  # redraws of a candidate victim turned down for their age (then the last one stands)
@@ -92,11 +94,10 @@ def choose_victims(model, offenders, report_prob) -> np.ndarray:
     k = len(offenders)
     who = _Offenders(model, offenders)
     cand = np.empty((k, c), dtype=np.int64)
-    everyone = np.arange(k)
     for j in range(c):
         # victimization follows age (NCVS): a candidate is kept in proportion to the victimization rate of
         # their age, else drawn again (a few passes over the candidates left, never over residents)
-        cand[:, j], turned_down = _candidates(model, who, everyone)
+        cand[:, j], turned_down = _candidates(model, who, slice(None))
         redo = np.flatnonzero(turned_down)
         for _ in range(VICTIM_DRAW_PASSES):
             if len(redo) == 0:
@@ -158,6 +159,32 @@ def witness_chill(model, victims) -> np.ndarray:
     return np.divide(chilled_sum, weight_sum, out=np.zeros(k), where=weight_sum > 0)
 
 
+def _victims_and_police(model, offense, offenders, report_prob) -> None:
+    """The week's crimes with victims: whom each offender victimizes, which crimes are reported, and the
+    police's investigation of those (witnesses cooperate less when chilled)."""
+    p, rng = model.params, model.rng
+    victims = choose_victims(model, offenders, report_prob)
+    ok = (model.custody[victims] == Custody.FREE) & (victims != offenders)
+    offense, offenders, victims = offense[ok], offenders[ok], victims[ok]
+    felony = rng.random(len(offense)) < _FELONY_P[offense]
+    base = np.where(offense == Offense.VIOLENT, p.reporting_prob_violent, p.reporting_prob_property)
+    p_report = base * victim_scale(model, victims)
+    reported = rng.random(len(offense)) < p_report
+    model.record_victimizations(victims, offense, reported)
+
+    # police: witnesses among the victim's ties and acquaintances cooperate less when chilled
+    rv, ro, roff, rfel = victims[reported], offenders[reported], offense[reported], felony[reported]
+    if len(rv):
+        base_clear = np.where(roff == Offense.VIOLENT, p.clearance_prob_violent,
+                              p.clearance_prob_property)
+        if p.witness_channel:
+            base_clear = base_clear * (1.0 - p.chill_witness_effect * witness_chill(model, rv))
+        cleared = [model.officer_for(int(v)).investigate(int(o), Offense(int(off)), bool(fel), float(chance))
+                   for v, o, off, fel, chance in zip(rv, ro, roff, rfel, base_clear, strict=True)]
+        cleared = np.array(cleared, dtype=bool)
+        model.record_clearances(rv[cleared], roff[cleared])
+
+
 def run_week(model) -> None:
     """Offending, victimization, reporting and the police response for one week."""
     p = model.params
@@ -183,26 +210,8 @@ def run_week(model) -> None:
     n_property = rng.poisson(p.property_victimization_rate * n_free * pull / WEEKS_PER_YEAR)
     offense = np.repeat([Offense.VIOLENT, Offense.PROPERTY], [n_violent, n_property]).astype(np.int64)
     offenders = _draw(model, cdf, len(offense))
-    victims = choose_victims(model, offenders, report_prob)
-    ok = (model.custody[victims] == Custody.FREE) & (victims != offenders)
-    offense, offenders, victims = offense[ok], offenders[ok], victims[ok]
-    felony = rng.random(len(offense)) < _FELONY_P[offense]
-    base = np.where(offense == Offense.VIOLENT, p.reporting_prob_violent, p.reporting_prob_property)
-    p_report = base * victim_scale(model, victims)
-    reported = rng.random(len(offense)) < p_report
-    model.record_victimizations(victims, offense, reported)
-
-    # police: witnesses among the victim's ties and acquaintances cooperate less when chilled
-    rv, ro, roff, rfel = victims[reported], offenders[reported], offense[reported], felony[reported]
-    if len(rv):
-        base_clear = np.where(roff == Offense.VIOLENT, p.clearance_prob_violent,
-                              p.clearance_prob_property)
-        if p.witness_channel:
-            base_clear = base_clear * (1.0 - p.chill_witness_effect * witness_chill(model, rv))
-        cleared = [model.officer_for(int(v)).investigate(int(o), Offense(int(off)), bool(fel), float(chance))
-                   for v, o, off, fel, chance in zip(rv, ro, roff, rfel, base_clear, strict=True)]
-        cleared = np.array(cleared, dtype=bool)
-        model.record_clearances(rv[cleared], roff[cleared])
+    if len(offense):  # a small county's week often has none: then nothing below draws or counts
+        _victims_and_police(model, offense, offenders, report_prob)
 
     # proactive stops that find an offense (by propensity alone: the police do not see silence)
     n_stops = rng.poisson(p.proactive_arrest_rate * p.policing_intensity * n_free / WEEKS_PER_YEAR)

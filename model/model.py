@@ -12,6 +12,7 @@ Opting out is impossible here, as it was in law: ``sharing_active`` is a federal
 
 import difflib
 import inspect
+from operator import itemgetter
 
 import mesa
 import numpy as np
@@ -79,21 +80,46 @@ def recorded_reporters(reporters) -> tuple:
 class MetricsCollector(mesa.DataCollector):
     """Mesa's DataCollector, with the same tables and methods, that records each week's ``model.metrics``
     directly: every reporter is a number of that dict, so Mesa's call and deep copy per reporter and
-    week (about a tenth of a step) buy nothing. Reporters outside ``model.metrics`` go through Mesa."""
+    week (about a tenth of a step) buy nothing. A week is kept as one row (its values in the table's order)
+    and the rows go into ``model_vars``'s lists when anyone reads it. Reporters outside ``model.metrics``
+    go through Mesa."""
 
     _checked = None  # the table whose names were last checked against model.metrics, and the answer
     _direct = False
+    _names = ()  # the table's reporters, in its order
+    _row = None  # their values in that order, from model.metrics (for two or more)
+    _rows = ()  # weeks recorded since model_vars was last read
+
+    @property
+    def model_vars(self) -> dict:
+        """Reporter -> list of weekly values (Mesa's table), the weeks kept as rows brought in first."""
+        table = self.__dict__["_model_vars"]
+        if self._rows:
+            for values, column in zip(table.values(), zip(*self._rows, strict=True), strict=True):
+                values.extend(column)
+            self._rows = []
+        return table
+
+    @model_vars.setter
+    def model_vars(self, table: dict) -> None:
+        self.__dict__["_model_vars"] = table
+        self._rows = []  # a new table (a restored snapshot's): the weeks kept for the old one go with it
 
     def collect(self, model):
         metrics = getattr(model, "metrics", None)
-        if metrics is not None and self._checked is not self.model_vars:  # once per table: the names never change
-            self._checked, self._direct = self.model_vars, set(self.model_vars) <= metrics.keys()
+        table = self.__dict__["_model_vars"]
+        if metrics is not None and self._checked is not table:  # once per table: the names never change
+            self._checked, self._direct = table, set(table) <= metrics.keys()
+            self._names = tuple(table)
+            self._row = itemgetter(*self._names) if len(self._names) > 1 else None  # a tuple of the values
         if metrics is None or not self._direct:
             return super().collect(model)
         if hasattr(self, "_collection_steps"):
             self._collection_steps.append(model.time)
-        for name, values in self.model_vars.items():
-            values.append(metrics[name])
+        if self._row is not None:
+            self._rows.append(self._row(metrics))
+        elif self._names:
+            self._rows.append((metrics[self._names[0]],))
 
 
 class SecureCommunitiesModel(mesa.Model):
@@ -143,6 +169,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.nb_offsets = np.concatenate([[0], np.cumsum(self.nb_counts)[:-1]])
 
         self.ties = build_ties(p, self.rng, county)
+        self.victim_pool = crime.victim_pool(self.ties, self.nb_order)  # ties, then neighborhoods (model.crime)
         self.foci = (build_foci(p, self.rng, county.neighborhood, county.hispanic, county.status, county.adult)
                      if p.acquaintance_channel else empty_foci(n))
         policies = p.detainer_policy.map(POLICIES.__getitem__)  # the jail's rules, week by week

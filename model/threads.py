@@ -7,7 +7,7 @@ after each call. Two such processes on two cores, as two sweep workers run, then
 a county of 100,000 residents stepped at about 40 ms a week against 17 ms on one thread each
 (``python -m experiments.bench --workers 2``). So each week, and the spin-up, run inside
 :func:`single_threaded`: every BLAS call of the step, today's and any added later, runs on the calling
-thread. The limit is set on entry and restored on exit (about 5 microseconds), so a user's own numpy
+thread. The limit is set on entry and restored on exit (about 2 microseconds), so a user's own numpy
 work between steps keeps its threads.
 """
 
@@ -28,12 +28,34 @@ def _blas() -> tuple:
     return tuple(_controller().select(user_api="blas").lib_controllers)
 
 
+class _OneThread(AbstractContextManager):
+    """Each BLAS library on one thread inside, its own count restored on exit: two calls into each library,
+    about 2 microseconds (threadpoolctl's ``limit`` takes about 14, a few per cent of a small county's week)."""
+
+    __slots__ = ("libs", "before")
+
+    def __init__(self, libs, before):
+        self.libs, self.before = libs, before
+
+    def __enter__(self):
+        for lib in self.libs:
+            lib.set_num_threads(1)
+        return self
+
+    def __exit__(self, *exc):
+        for lib, n in zip(self.libs, self.before, strict=True):
+            lib.set_num_threads(n)
+        return False
+
+
 def single_threaded() -> AbstractContextManager:
     """A context in which every BLAS library this process loaded runs on one thread (nothing to do, about
     1 microsecond, where they already do: ``OPENBLAS_NUM_THREADS=1``, or a worker that called ``pin_process``)."""
-    if all(lib.num_threads == 1 for lib in _blas()):
+    libs = _blas()
+    before = [lib.num_threads for lib in libs]
+    if all(n == 1 for n in before):
         return nullcontext()
-    return _controller().limit(limits=1, user_api="blas")
+    return _OneThread(libs, before)
 
 
 def pin_process() -> None:
