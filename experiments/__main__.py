@@ -24,9 +24,8 @@ if __name__ == "__main__":  # the imports below take a second or two: a SIGTERM 
 import argparse  # noqa: E402
 
 from .core.runner import SchedulerError  # noqa: E402
-from .core.schema import SpecError  # noqa: E402
+from .core.schema import CountyTableError, SpecError  # noqa: E402
 from .core.store import StoreError  # noqa: E402
-from .panel.counties import CountyTableError  # noqa: E402
 from .sweep.limits import DEFAULT_LIMITS, FLAGS, Limits  # noqa: E402
 
 USAGE_ERRORS = (SpecError, StoreError, SchedulerError, FileNotFoundError, CountyTableError)

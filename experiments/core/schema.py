@@ -36,6 +36,11 @@ class SpecError(ValueError):
     """A spec that cannot be run; the message names the key."""
 
 
+class CountyTableError(ValueError):
+    """A county table that cannot be used; the message names every bad row and column (raised by
+    ``experiments.panel.counties``; here so that the command line can catch it without importing the panel)."""
+
+
 # --- sizes: every kind of spec is held against the same limits, computed from the spec before anything is built -
 @dataclass(frozen=True)
 class Limits:

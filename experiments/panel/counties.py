@@ -39,7 +39,7 @@ from model import DEFAULTS, validate_parameters
 from model.parameters import PARAMETER_TABLE
 
 from ..core.files import NotARegularFile, open_regular
-from ..core.schema import Bool, Checks, Choice, Date, Int, Number, Share, SpecError, Via
+from ..core.schema import Bool, Checks, Choice, CountyTableError, Date, Int, Number, Share, SpecError, Via
 
 # --- the declaration: every column a county table may hold (checked by the spec engine, cell by cell) ---------
 INT64 = 2**63 - 1  # county ids and weeks are stored as int64: a larger one would wrap
@@ -66,10 +66,6 @@ REQUIRED = tuple(COLUMNS)
 OPTIONAL = tuple(OPTIONAL_COLUMNS)
 SHARES = ("share_undocumented", "share_lpr", "share_naturalized", "hispanic_share")
 MAX_ERRORS = 20
-
-
-class CountyTableError(ValueError):
-    """A county table that cannot be used; the message names every bad row and column."""
 
 
 # --- reading and validating -----------------------------------------------------------------------------------
