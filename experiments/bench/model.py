@@ -6,6 +6,7 @@ reports the slowest worker's rate and the largest peak memory. ``--workers 1`` g
 
     python -m experiments.bench                  # 1k, 10k, 100k over 520 weeks; 1M over 52
     python -m experiments.bench --sizes 100000:520 --workers 1
+    git worktree add --detach ../before a0750d8 && python -m experiments.bench --tree ../before   # an older model
 """
 
 import argparse
@@ -47,11 +48,12 @@ def measure(n_residents: int, weeks: int, seed: int = 1) -> dict:
     }
 
 
-def run_isolated(n_residents: int, weeks: int, workers: int = 2) -> dict:
+def run_isolated(n_residents: int, weeks: int, workers: int = 2, tree: str | None = None) -> dict:
     """Measure one size in ``workers`` child processes started together in the unchanged environment;
-    the row is the slowest worker's (its rate and times) with the largest peak memory of them."""
+    the row is the slowest worker's (its rate and times) with the largest peak memory of them. ``tree``:
+    another checkout of the project whose model the children measure (they run there, with this protocol)."""
     command = [sys.executable, "-m", "experiments.bench", "--one", f"{n_residents}:{weeks}"]
-    children = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    children = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=dict(os.environ), cwd=tree)
                 for _ in range(workers)]
     rows = []
     for child in children:
@@ -79,16 +81,21 @@ def main(argv=None) -> None:
                         help="processes measured at once (default 2)")
     parser.add_argument("--one", type=_size, help=argparse.SUPPRESS)
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    parser.add_argument("--tree", metavar="DIR", help="measure the model of another checkout (an older commit's "
+                        "worktree, say) with this protocol; its `python -m experiments.bench --one N:WEEKS` is run")
     args = parser.parse_args(argv)
+    if args.tree and not os.path.isfile(os.path.join(args.tree, "model", "__init__.py")):
+        parser.error(f"--tree {args.tree}: not a checkout of this project (no model/__init__.py)")
     if args.one:
         print(json.dumps(measure(*args.one)))
         return
-    print(f"{args.workers} worker(s) at once, threads as the environment sets them; the slowest worker's rate")
+    where = f"the model in {args.tree}" if args.tree else "this checkout's model"
+    print(f"{where}: {args.workers} worker(s) at once, threads as the environment sets them; the slowest worker's rate")
     header = f"{'residents':>10} {'weeks':>6} {'build s':>8} {'run s':>8} {'resident-steps/s':>17} {'peak MiB':>9}"
     print(header)
     rows = []
     for n, weeks in args.sizes:
-        row = run_isolated(n, weeks, args.workers)
+        row = run_isolated(n, weeks, args.workers, args.tree)
         rows.append(row)
         print(f"{n:>10,} {weeks:>6} {row['build_s']:>8.2f} {row['run_s']:>8.2f} "
               f"{row['resident_steps_per_s']:>17,} {row['peak_memory_mib']:>9.0f}", flush=True)
