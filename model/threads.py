@@ -7,7 +7,7 @@ after each call. Two such processes on two cores, as two sweep workers run, then
 a county of 100,000 residents stepped at about 40 ms a week against 17 ms on one thread each
 (``python -m experiments.bench --workers 2``). So each week, and the spin-up, run inside
 :func:`single_threaded`: every BLAS call of the step, today's and any added later, runs on the calling
-thread. The limit is set on entry and restored on exit (about 2 microseconds), so a user's own numpy
+thread. The limit is set on entry and restored on exit (about 6 microseconds), so a user's own numpy
 work between steps keeps its threads.
 """
 
@@ -29,8 +29,9 @@ def _blas() -> tuple:
 
 
 class _OneThread(AbstractContextManager):
-    """Each BLAS library on one thread inside, its own count restored on exit: two calls into each library,
-    about 2 microseconds (threadpoolctl's ``limit`` takes about 14, a few per cent of a small county's week)."""
+    """Each BLAS library on one thread inside, its own count restored on exit: two calls into each library
+    (with reading the counts, about 6 microseconds a week; threadpoolctl's ``limit`` takes about 14, a few
+    per cent of a small county's week)."""
 
     __slots__ = ("libs", "before")
 
