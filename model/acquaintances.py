@@ -18,6 +18,8 @@ same rule as friendships, so the acquaintance network is about as segregated as 
 (DiPrete et al. 2011).
 """
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +49,10 @@ FOCUS_TYPES = (
 )
 
 
+DISTINCT_KEPT = 256  # counties whose exact count of distinct acquaintances a process keeps (a number each)
+_DISTINCT: OrderedDict = OrderedDict()  # digest of a membership matrix -> its mean distinct acquaintances
+
+
 @dataclass
 class Foci:
     membership: sp.csr_matrix  # residents x foci, 1 where the resident is a member
@@ -74,8 +80,17 @@ class Foci:
         mean = float(self.acquaintances.mean())
         if n > 5_000 or mean < n / 20:
             return mean
-        pairs = (self.membership @ self.membership_t).tocsr()
-        return float((np.diff(pairs.indptr) - (pairs.diagonal() > 0)).mean())
+        m = self.membership
+        key = hashlib.blake2b(b"%d,%d:" % m.shape + m.indptr.tobytes() + m.indices.tobytes(), digest_size=16).digest()
+        if key in _DISTINCT:  # runs of one seed build the same foci: the product is not done again
+            _DISTINCT.move_to_end(key)
+            return _DISTINCT[key]
+        pairs = (m.astype(bool) @ self.membership_t.astype(bool)).tocsr()  # who shares a focus with whom
+        value = float((np.diff(pairs.indptr) - (pairs.diagonal() > 0)).mean())
+        _DISTINCT[key] = value
+        if len(_DISTINCT) > DISTINCT_KEPT:
+            _DISTINCT.popitem(last=False)
+        return value
 
     def co_members_of(self, people: np.ndarray):
         """Every co-member of every focus of each person (self excluded; repeats for shared foci),

@@ -408,3 +408,24 @@ def test_witness_chill_equals_the_matrix_formula():
     expected_den = w @ present + omega * (a @ present)
     expected = np.divide(expected_num, expected_den, out=np.zeros(len(victims)), where=expected_den > 0)
     assert np.allclose(crime.witness_chill(m, victims), expected)
+
+
+def test_a_small_countys_distinct_acquaintances_are_counted_exactly_once_per_county():
+    """Where foci overlap a lot, the mean number of distinct acquaintances is counted exactly (who shares a
+    focus with whom). Runs of one seed build the same foci, so the count is kept per county, and it equals
+    the count made person by person."""
+    from model import acquaintances
+
+    acquaintances._DISTINCT.clear()
+    first = SecureCommunitiesModel(rng=3, n_residents=600, spin_up_weeks=0, **scenario("sc_full"))
+    assert len(acquaintances._DISTINCT) == 1
+    again = SecureCommunitiesModel(rng=3, n_residents=600, spin_up_weeks=0, **scenario("pre_sc"))
+    assert len(acquaintances._DISTINCT) == 1  # the same county: the count was not made again
+    counted = first.foci.distinct_acquaintances()
+    assert again.foci.distinct_acquaintances() == counted
+    member = first.foci.membership.toarray() > 0
+    shares = (member.astype(np.int64) @ member.T.astype(np.int64)) > 0
+    np.fill_diagonal(shares, False)
+    assert counted == shares.sum(axis=1).mean() and counted < first.foci.acquaintances.mean()
+    other = SecureCommunitiesModel(rng=4, n_residents=600, spin_up_weeks=0, **scenario("sc_full"))
+    assert len(acquaintances._DISTINCT) == 2 and other.foci.distinct_acquaintances() != counted
