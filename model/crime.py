@@ -72,9 +72,9 @@ def _candidates(model, who: _Offenders, rows) -> tuple:
     neighborhood; and whether the draw that keeps a candidate for their age (``victim_weight``) turns them
     down. Four uniform draws per offender, taken from the generator in one call (the same numbers as four
     calls of the same size)."""
-    u = model.rng.random(4 * (len(who.has_ties) if isinstance(rows, slice) else len(rows)))
-    first, second, third, fourth = u.reshape(4, -1)
-    from_ties = (first < model.params.victim_from_ties_prob) & who.has_ties[rows]
+    has_ties = who.has_ties[rows]
+    first, second, third, fourth = model.rng.random(4 * len(has_ties)).reshape(4, -1)
+    from_ties = (first < model.params.victim_from_ties_prob) & has_ties
     tie = who.tie_start[rows] + (second * who.tie_count[rows]).astype(np.int64)
     local = who.nb_start[rows] + (third * who.nb_count[rows]).astype(np.int64)
     cand = model.victim_pool[np.where(from_ties, tie, local)]

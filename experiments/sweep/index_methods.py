@@ -24,18 +24,24 @@ def sobol_from_arrays(problem: dict, y, second_order=False, level=0.95, seed=1, 
                             print_to_console=False)
     table = pd.DataFrame({"parameter": problem["names"], "S1": res["S1"], "S1_conf": res["S1_conf"],
                           "ST": res["ST"], "ST_conf": res["ST_conf"]})
+    return table, _interval_notes(table, ("S1", "ST"), wide, negative=True)
+
+
+def _interval_notes(table, indices, wide, negative=False) -> list:
+    """Warnings on a table of indices: one not finite, one whose interval is wider than ±``wide`` and, with
+    ``negative``, one below -0.01 (sampling error)."""
     notes = []
     for _, r in table.iterrows():
-        for idx in ("S1", "ST"):
+        for idx in indices:
             if not np.isfinite(r[idx]):
                 notes.append(f"{r['parameter']}: {idx} is not finite (does the output vary at all?)")
             elif r[f"{idx}_conf"] > wide:
                 notes.append(f"{r['parameter']}: {idx} = {r[idx]:.3f} ± {r[f'{idx}_conf']:.3f}, interval wider "
                              f"than ±{wide}; more samples (design.samples) or replications needed")
-            if r[idx] < -0.01:
+            if negative and r[idx] < -0.01:
                 notes.append(f"{r['parameter']}: {idx} = {r[idx]:.3f} is negative (sampling error: the "
                              "sample is too small or the output too noisy)")
-    return table, notes
+    return notes
 
 
 def morris_from_arrays(problem: dict, x, y, levels=4, level=0.95, seed=0) -> tuple:
@@ -62,20 +68,13 @@ def rbd_fast_from_arrays(problem: dict, x, y, level=0.95, seed=1, wide=0.1, harm
     wider than the full sample's own (conservative)."""
     from SALib.analyze import rbd_fast
 
-    if len(y) < 8 * harmonics:
+    if len(y) < 8 * harmonics:  # MIN_ROWS for the default harmonics
         raise ValueError(f"RBD-FAST with {harmonics} harmonics needs at least {8 * harmonics} points, got {len(y)}")
 
     res = rbd_fast.analyze(problem, np.asarray(x, dtype=float), np.asarray(y, dtype=float), M=harmonics,
                            conf_level=level, seed=seed, print_to_console=False)
     table = pd.DataFrame({"parameter": problem["names"], "S1": res["S1"], "S1_conf": res["S1_conf"]})
-    notes = []
-    for _, r in table.iterrows():
-        if not np.isfinite(r["S1"]):
-            notes.append(f"{r['parameter']}: S1 is not finite (does the output vary at all?)")
-        elif r["S1_conf"] > wide:
-            notes.append(f"{r['parameter']}: S1 = {r['S1']:.3f} ± {r['S1_conf']:.3f}, interval wider than ±{wide}; "
-                         "more samples (design.samples) or replications needed")
-    return table, notes
+    return table, _interval_notes(table, ("S1",), wide)
 
 
 @dataclass(frozen=True)
