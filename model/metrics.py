@@ -21,13 +21,18 @@ EVENT_COLUMNS = ("week", "resident_id", "stage", "offense", "priority_level", "c
 _STATUS_NAMES = tuple(s.name.lower() for s in sorted(Status))  # the event log's status column, by code
 
 
-def _ratio(a, b) -> float:
-    return a / b if b else float("nan")
+def _ratios(a, b) -> list:
+    """``a / b`` county by county (NaN where ``b`` is 0), in Python's arithmetic."""
+    return [x / y if y else float("nan") for x, y in zip(a, b, strict=True)]
 
 
 # Residents fall into small cells (present or not, Hispanic, status, adult, second generation); every
 # reported group is a union of cells, so a group mean is one bincount per value instead of a pass per group.
 N_CELLS = 33  # 0: not in the county; 1 + 16 hispanic + 4 status + 2 adult + second generation
+# A county's cells in a week's table of one or more counties: its N_CELLS, then one nobody is in (the
+# groups' padding below). County k's cell c is row k * STRIDE + c.
+STRIDE = N_CELLS + 1
+_EMPTY = N_CELLS
 
 
 def resident_cells(model) -> np.ndarray:
@@ -59,6 +64,7 @@ def _cell_groups() -> dict:
 
 
 CELL_GROUPS = _cell_groups()
+GROUP_NAMES = tuple(CELL_GROUPS)
 
 
 def population_groups(model) -> dict:
@@ -67,31 +73,22 @@ def population_groups(model) -> dict:
     return {g: in_group[cells] for g, in_group in CELL_GROUPS.items()}
 
 
-# The groups as rows of a matrix over cells: a group's total is one product, not a pass per group.
-GROUP_NAMES = tuple(CELL_GROUPS)
-_GROUP_ROW = {g: i for i, g in enumerate(GROUP_NAMES)}
-_GROUP_MATRIX = np.array([CELL_GROUPS[g] for g in GROUP_NAMES], dtype=np.float64)
-
-
 @cache
-def _group_matrix(groups: tuple) -> np.ndarray:
-    return _GROUP_MATRIX[[_GROUP_ROW[g] for g in groups]]
+def _group_cells(groups: tuple) -> np.ndarray:
+    """The cells of each group as rows of equal length, padded with the empty cell: a group's total over
+    a county's cells is the sum of its row, taken the same way for one county alone or many together."""
+    rows = [np.flatnonzero(CELL_GROUPS[g]) for g in groups]
+    index = np.full((len(rows), max(map(len, rows))), _EMPTY, dtype=np.int64)
+    for i, r in enumerate(rows):
+        index[i, :len(r)] = r
+    return index
 
 
-def group_sizes(counts) -> dict:
-    """Residents in each group, from the cells' counts."""
-    return dict(zip(GROUP_NAMES, (_GROUP_MATRIX @ counts).astype(np.int64).tolist(), strict=True))
-
-
-def group_means(cells, values, groups, counts=None) -> dict:
-    """Mean of ``values`` in each named group (NaN for an empty group)."""
-    if counts is None:
-        counts = np.bincount(cells, minlength=N_CELLS)
-    matrix = _group_matrix(tuple(groups))
-    sizes = matrix @ counts
-    sums = matrix @ np.bincount(cells, weights=values, minlength=N_CELLS)
-    means = np.divide(sums, sizes, out=np.full(len(sizes), np.nan), where=sizes > 0)
-    return dict(zip(groups, means.tolist(), strict=True))
+def group_totals(table: np.ndarray, groups: tuple) -> np.ndarray:
+    """County x group totals from a county x cell table (``STRIDE`` columns). The cells are added one after
+    another (a cumulative sum's last term): numpy's ``sum`` orders its additions by the array's shape, so
+    a county's total would differ in the last digit between a batch and alone."""
+    return table[:, _group_cells(groups)].cumsum(axis=2)[..., -1]
 
 
 def victim_groups(model, victims) -> dict:
@@ -103,81 +100,118 @@ def victim_groups(model, victims) -> dict:
 
 
 class Week:
-    """What this week's STATE reporters are computed from: the residents' cells (``cells``), the fixed
-    cohort's (``cohort_cells``, the cells at activation, which removed members keep), each resident's
-    reporting probability and, computed once and only if a block asks, the cell counts and who knows whom."""
+    """What this week's STATE reporters are computed from, for one county or several stepped together
+    (``model.batch``): each county's residents' cells (``cells``), its fixed cohort's (``cohort_cells``,
+    the cells at activation, which removed members keep) and each resident's reporting probability. A
+    block computes its reporters for every county at once, as one value per county; the counties' cells
+    are one table (county k's cell c at k * STRIDE + c), so a group mean is the same few numpy calls
+    for one county or fifty, and each county's value is the one it has alone, to the last digit."""
 
-    def __init__(self, model, report_prob, cells, cohort_cells):
-        self.model, self.report_prob, self.cells, self.cohort_cells = model, report_prob, cells, cohort_cells
-        self.flows = model.flows
+    def __init__(self, models, report_prob, cells, cohort_cells):
+        self.models, self.k = models, len(models)
+        self.county_cells = cells  # each county's own
+        self.report_prob = self.joint(report_prob)
+        self.cells = self._offset(cells)
+        self.cohort_cells = self._offset(cohort_cells)
+        self.week = models[0].week
         self._counts = self._sizes = None
         self._knowing = {}
+
+    def joint(self, arrays) -> np.ndarray:
+        """The counties' arrays one after another (the one array for one county)."""
+        return arrays[0] if self.k == 1 else np.concatenate(arrays)
+
+    def _offset(self, cells) -> np.ndarray:
+        if self.k == 1:
+            return cells[0]
+        return np.concatenate([c + i * STRIDE for i, c in enumerate(cells)])
+
+    def of(self, get) -> np.ndarray:
+        """``get(model)`` of each county's model, one after another."""
+        return self.joint([get(m) for m in self.models])
+
+    def flow(self, name: str) -> list:
+        """This week's count of a flow, county by county."""
+        return [m.flows[name] for m in self.models]
+
+    def table(self, cells, weights=None) -> np.ndarray:
+        """County x cell: residents (no ``weights``) or the sum of ``weights`` over them."""
+        return np.bincount(cells, weights=weights, minlength=self.k * STRIDE).reshape(self.k, STRIDE)
 
     @property
     def counts(self) -> np.ndarray:
         if self._counts is None:
-            self._counts = np.bincount(self.cells, minlength=N_CELLS)
+            self._counts = self.table(self.cells)
         return self._counts
 
-    def size(self, group: str) -> int:
+    def size(self, group: str) -> np.ndarray:
+        """Residents in the group, county by county."""
         if self._sizes is None:
-            self._sizes = group_sizes(self.counts)
+            self._sizes = dict(zip(GROUP_NAMES, group_totals(self.counts, GROUP_NAMES).T, strict=True))
         return self._sizes[group]
+
+    def means(self, values, groups, cohort: bool = False) -> dict:
+        """Mean of ``values`` (over every county's residents, one after another) in each named group,
+        county by county (NaN for an empty group); among the fixed cohort's cells with ``cohort``."""
+        cells = self.cohort_cells if cohort else self.cells
+        counts = self.table(cells) if cohort else self.counts
+        sizes = group_totals(counts, groups)
+        sums = group_totals(self.table(cells, values), groups)
+        means = np.divide(sums, sizes, out=np.full(sizes.shape, np.nan), where=sizes > 0)
+        return dict(zip(groups, means.T, strict=True))
 
     def knowing(self, kind: str) -> np.ndarray:
         """Who knows (``FearProcess.KNOWING``) this week, computed once per kind and only if asked."""
         if kind not in self._knowing:
-            self._knowing[kind] = self.model.fear_process.knows(self.model.week, kind)
+            self._knowing[kind] = self.of(lambda m: m.fear_process.knows(self.week, kind))
         return self._knowing[kind]
 
 
 def _reporting(w: Week) -> dict:
-    reporting = group_means(w.cells, w.report_prob, REPORTING_GROUPS, w.counts)
+    reporting = w.means(w.report_prob, REPORTING_GROUPS)
     return {"reporting_rate": reporting["all"], **{f"reporting_rate_{g}": reporting[g] for g in VICTIM_GROUPS}}
 
 
 def _cohort(w: Week) -> dict:
-    cohort = group_means(w.cohort_cells, w.report_prob, REPORTING_GROUPS)
+    cohort = w.means(w.report_prob, REPORTING_GROUPS, cohort=True)
     return {"reporting_rate_cohort": cohort["all"], **{f"reporting_rate_cohort_{g}": cohort[g] for g in VICTIM_GROUPS}}
 
 
 def _realized(w: Week) -> dict:
-    flows = w.flows
+    flow = w.flow
     return {
-        "clearance_rate": _ratio(flows["crimes_cleared"], flows["crimes_reported"]),
-        **{f"realized_reporting_{g}": _ratio(flows[f"victimizations_reported_{g}"], flows[f"victimizations_{g}"])
+        "clearance_rate": _ratios(flow("crimes_cleared"), flow("crimes_reported")),
+        **{f"realized_reporting_{g}": _ratios(flow(f"victimizations_reported_{g}"), flow(f"victimizations_{g}"))
            for g in VICTIM_GROUPS},
-        "realized_reporting_violent": _ratio(flows["crimes_reported_violent"], flows["crimes_violent"]),
-        "realized_reporting_property": _ratio(flows["crimes_reported_property"], flows["crimes_property"]),
-        **{f"clearance_rate_{g}": _ratio(flows[f"crimes_cleared_{g}"], flows[f"victimizations_reported_{g}"])
+        "realized_reporting_violent": _ratios(flow("crimes_reported_violent"), flow("crimes_violent")),
+        "realized_reporting_property": _ratios(flow("crimes_reported_property"), flow("crimes_property")),
+        **{f"clearance_rate_{g}": _ratios(flow(f"crimes_cleared_{g}"), flow(f"victimizations_reported_{g}"))
            for g in VICTIM_GROUPS},
     }
 
 
 def _victimization(w: Week) -> dict:
-    out = {}
-    for g in VICTIM_GROUPS:
-        size = w.size(g)
-        out[f"victimization_rate_{g}"] = (w.flows[f"victimizations_{g}"] * WEEKS_PER_YEAR * 1000 / size
-                                          if size else float("nan"))
-    return out
+    return {f"victimization_rate_{g}": _ratios([v * WEEKS_PER_YEAR * 1000 for v in w.flow(f"victimizations_{g}")],
+                                               w.size(g).tolist())
+            for g in VICTIM_GROUPS}
 
 
 def _fear(w: Week) -> dict:
-    fear = group_means(w.cells, w.model.fear, FEAR_GROUPS, w.counts)
+    fear = w.means(w.of(lambda m: m.fear), FEAR_GROUPS)
     return {f"fear_mean_{g}": fear[g] for g in FEAR_GROUPS}
 
 
 def _chilled(w: Week) -> dict:
-    chilled = group_means(w.cells, w.model.fear_process.chilled, CHILL_GROUPS, w.counts)
+    chilled = w.means(w.of(lambda m: m.fear_process.chilled), CHILL_GROUPS)
     return {f"chilled_share_{g}": chilled[g] for g in CHILL_GROUPS}
 
 
 def _channels(w: Week) -> dict:
-    hispanic = CELL_GROUPS["hispanic"][w.cells]
-    size = w.size("hispanic")
-    sums = w.model.fear_process.channels @ hispanic.astype(np.float64)  # BLAS, on one thread (model/threads.py)
-    return {f"fear_channel_{c}_hispanic": sums[i] / size if size else float("nan")
+    sizes = w.size("hispanic").tolist()
+    sums = [m.fear_process.channels @ CELL_GROUPS["hispanic"][cells].astype(np.float64)  # BLAS, one thread
+            for m, cells in zip(w.models, w.county_cells, strict=True)]                  # (model/threads.py)
+    return {f"fear_channel_{c}_hispanic": [s[i] / size if size else float("nan")
+                                           for s, size in zip(sums, sizes, strict=True)]
             for i, c in enumerate(CHANNEL_NAMES)}
 
 
@@ -191,7 +225,7 @@ _KNOWING = (("share_hispanic_knows_detained", "knows_detained", "hispanic"),
 def _knowing_block(name: str, kind: str, group: str):
     """The block of one knowing reporter: a panel that keeps one computes neither the others nor their kinds."""
     def block(w: Week) -> dict:
-        return {name: group_means(w.cells, w.knowing(kind), (group,), w.counts)[group]}
+        return {name: w.means(w.knowing(kind), (group,))[group]}
     block.__name__ = f"_{name}"
     return block
 
@@ -201,7 +235,8 @@ def _present(w: Week) -> dict:
 
 
 def _custody(w: Week) -> dict:
-    return custody_stocks(w.model, int(w.counts[0]))
+    stocks = [custody_stocks(m, away) for m, away in zip(w.models, w.counts[:, 0].tolist(), strict=True)]
+    return {name: [s[name] for s in stocks] for name in stocks[0]}
 
 
 # The STATE reporters, block by block: each block's names and the function that computes them. A model
@@ -230,14 +265,15 @@ def state_blocks(wanted=None) -> tuple:
     return tuple(fn for fn, names in STATE_BLOCKS if wanted.intersection(names))
 
 
-def weekly_state(model, report_prob, cells, cohort_cells, blocks=None) -> dict:
-    """The STATE reporters for this week that ``blocks`` compute (all for None): population groups by
-    ``cells``, the fixed cohort by ``cohort_cells``."""
-    week = Week(model, report_prob, cells, cohort_cells)
+def weekly_state(models, inputs, blocks=None) -> list:
+    """The STATE reporters for this week that ``blocks`` compute (all for None), one dict per model:
+    ``inputs`` holds each model's (reporting probabilities, cells, cohort's cells)."""
+    week = Week(models, *zip(*inputs, strict=True))
     out = {}
     for block in blocks if blocks is not None else state_blocks():
         out.update(block(week))
-    return out
+    columns = [v.tolist() if isinstance(v, np.ndarray) else v for v in out.values()]
+    return [dict(zip(out, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def custody_stocks(model, away: int) -> dict:

@@ -199,7 +199,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.flows = dict.fromkeys(FLOWS, 0)
         self.datacollector = MetricsCollector(
             model_reporters={name: (lambda m, key=name: m.metrics[key]) for name in self.reporters})
-        self._blocks = state_blocks(None if reporters is None else self.reporters)
+        self.blocks = state_blocks(None if reporters is None else self.reporters)  # what each week measures
         self.cohort = None  # the fixed cohort's group masks, frozen at the activation week
         self.fear_process.sync(self.status, self.custody)
         self.report_prob = crime.reporting_probability(self)
@@ -224,12 +224,16 @@ class SecureCommunitiesModel(mesa.Model):
 
     def restart_clock(self, steps: int, time: float, recorded: dict) -> None:
         """Mesa's clock and the recorded weeks as a snapshot left them after ``steps`` recorded weeks."""
+        self.set_clock(steps, time)
+        self.datacollector.model_vars = {name: list(values) for name, values in recorded.items()}
+        self.metrics = {name: values[-1] for name, values in recorded.items() if values}
+
+    def set_clock(self, steps: int, time: float) -> None:
+        """Mesa's clock at ``steps`` weeks, its next step scheduled for the next week."""
         self._default_schedule.stop()
         self.steps, self.time = int(steps), float(time)
         self._default_schedule = EventGenerator(self, self._do_step, Schedule(interval=1.0, start=self.time + 1.0),
                                                 priority=Priority.HIGH).start()
-        self.datacollector.model_vars = {name: list(values) for name, values in recorded.items()}
-        self.metrics = {name: values[-1] for name, values in recorded.items() if values}
 
     def hear_of_neighbours(self, level: float) -> None:
         """From now on, the news of detentions in the counties around this one, per 1,000 Hispanic residents a
@@ -306,12 +310,19 @@ class SecureCommunitiesModel(mesa.Model):
         return people, shock, transfer
 
     def _collect(self) -> None:
+        self.record_metrics(weekly_state([self], [self.week_inputs()], self.blocks)[0])
+
+    def week_inputs(self) -> tuple:
+        """What this week's STATE reporters are computed from (``model.metrics.Week``): each resident's
+        chance of reporting (kept for next week's crime), cell, and cell in the fixed cohort."""
         self.report_prob = crime.reporting_probability(self)
         cells = resident_cells(self)
         if self.cohort is None and self.week >= self.params.activation_week:
             self.cohort = cells  # followed from here on, removed members included
-        state = weekly_state(self, self.report_prob, cells, cells if self.cohort is None else self.cohort,
-                             self._blocks)
+        return self.report_prob, cells, cells if self.cohort is None else self.cohort
+
+    def record_metrics(self, state: dict) -> None:
+        """This week's metrics (the flows, ``state``'s STATE reporters, the running totals), recorded."""
         cumulative = dict(zip(_CUMULATIVE, map(self.totals.__getitem__, FLOWS), strict=True))
         self.metrics = {**self.flows, **state, **cumulative}
         self.datacollector.collect(self)

@@ -49,7 +49,7 @@ from agents.codes import WEEKS_PER_YEAR, Status
 from model.spin_up import from_bytes, to_bytes
 
 from ..core.store import atomic_write
-from .tasks import PanelTask, advance_model, build_model, run_safely, shared_weeks
+from .tasks import PanelTask, advance_models, build_model, run_safely, shared_weeks
 
 CHECKPOINT_MAGIC = b"SCAREA1"
 
@@ -114,8 +114,7 @@ class Area:
             m.hear_of_neighbours(float(level))
 
     def advance(self, until: int, reporters, burn_in: int) -> None:
-        for m in self.models:
-            advance_model(m, until, reporters, burn_in)
+        advance_models(self.models, until, reporters, burn_in)
 
 
 def _identity(task: PanelTask) -> str:

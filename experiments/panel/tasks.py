@@ -4,9 +4,11 @@ A county's two runs share one seed (common random numbers): the twin, with ``sha
 off, has the same history as the treated run until the activation week, and from then on is the
 county's counterfactual. The twin does not run those weeks again: it starts from the treated run's
 snapshot taken the week before activation (``run_county``). A county the program does not reach
-within the panel is its own twin (one run). Only the panel's reporters are kept, as plain arrays: the
-model's DataCollector is replaced by a recorder of those reporters (the model still computes every
-metric each week).
+within the panel is its own twin (one run). A task's counties and their twins are stepped together,
+week by week (``run_counties``, ``model.batch``), so the week's fixed cost of measuring is paid once per
+task rather than once per county; each county's numbers are those it has run alone. Only the panel's
+reporters are kept, as plain arrays: the model's DataCollector is replaced by a recorder of those
+reporters, and the model computes only those.
 
 Like ``runner.run_task``, ``run_panel_task`` never raises: a failure comes back as a record with
 the traceback, so the executors of ``experiments.core.runner`` run it unchanged.
@@ -84,6 +86,20 @@ def advance_model(model, until: int, reporters, burn_in: int) -> None:
         model.step()
 
 
+def advance_models(models, until: int, reporters, burn_in: int) -> None:
+    """``advance_model`` for models at one week, stepped together (``model.batch``): each ends with the
+    numbers it has when stepped alone."""
+    from model.batch import CountyBatch
+
+    batch = CountyBatch(models)
+    while batch.week < until:
+        if batch.week == burn_in:
+            for m in models:
+                m.datacollector = Recorder(reporters)
+        batch.step()
+    batch.release()
+
+
 def run_model(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> dict:
     """Weeks 1..weeks of one model, after ``burn_in`` weeks that are run but not kept: reporter name ->
     array of length ``weeks``. (``params`` are in the model's weeks: see ``panel.shift_weeks``.)"""
@@ -120,11 +136,48 @@ def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0)
 
 
 def run_stays(task: PanelTask) -> list:
-    """The adoption twins of a task's counties (the program as treated, the jail's first policy throughout);
-    a county without one is its own (its treated run): ``None`` here."""
-    return [None if p is None else run_model({**p, "sharing_active": True}, seed, task.weeks, task.reporters,
-                                             task.burn_in)
-            for (_cid, seed, _params), p in zip(task.counties, task.stay, strict=True)]
+    """The adoption twins of a task's counties (the program as treated, the jail's first policy throughout),
+    stepped together; a county without one is its own (its treated run): ``None`` here."""
+    models = [None if p is None else build_model({**p, "sharing_active": True}, seed, task.reporters)
+              for (_cid, seed, _params), p in zip(task.counties, task.stay, strict=True)]
+    advance_models([m for m in models if m is not None], task.burn_in + task.weeks, task.reporters, task.burn_in)
+    return [None if m is None else m.datacollector.arrays() for m in models]
+
+
+def run_counties(task: PanelTask) -> list:
+    """``run_county`` for every county of the task, all stepped together week by week (``model.batch``),
+    each twin joining at the week its treated run's snapshot is taken: the same numbers as one by one."""
+    from model.batch import CountyBatch
+
+    total, burn_in, reporters = task.burn_in + task.weeks, task.burn_in, task.reporters
+    treated = [build_model({**params, "sharing_active": True}, seed, reporters) for _, seed, params in task.counties]
+    splits = [shared_weeks(params, task.weeks, burn_in) if params["activation_week"] <= total else None
+              for _, _, params in task.counties]
+    twins = [None] * len(treated)
+    batch = CountyBatch(treated)
+
+    def twin_joins(week: int) -> None:
+        for i, split in enumerate(splits):
+            if split == week:
+                _cid, seed, params = task.counties[i]
+                twins[i] = build_model({**params, "sharing_active": False}, seed, reporters)
+                if split > 0:
+                    twins[i].restore(treated[i].snapshot())  # its Recorder now holds the treated run's weeks
+                batch.add(twins[i])
+
+    twin_joins(0)
+    while batch.week < total:
+        if batch.week == burn_in:
+            for m in batch.models:
+                m.datacollector = Recorder(reporters)
+        batch.step()
+        twin_joins(batch.week)
+    batch.release()
+    out = []
+    for model, twin in zip(treated, twins, strict=True):
+        arrays = model.datacollector.arrays()
+        out.append((arrays, arrays if twin is None else twin.datacollector.arrays()))
+    return out
 
 
 def _frames(task: PanelTask, results, stays=None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -186,10 +239,6 @@ def run_safely(task: PanelTask, run) -> dict:
     return {"record": record, "data": data, "quarters": quarters}
 
 
-def _independent(task: PanelTask) -> list:
-    return [run_county(params, seed, task.weeks, task.reporters, task.burn_in) for _, seed, params in task.counties]
-
-
 def run_panel_task(task: PanelTask) -> dict:
-    """Run a batch of independent counties (see ``run_safely``)."""
-    return run_safely(task, _independent)
+    """Run a batch of independent counties (see ``run_safely``), stepped together (``run_counties``)."""
+    return run_safely(task, run_counties)

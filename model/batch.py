@@ -1,0 +1,72 @@
+"""Counties stepped together: many small counties in one process, paying once a week for the batch what a
+week costs a county whatever its size.
+
+A week of a county of a few hundred residents is mostly fixed cost: numpy calls on short arrays and
+Python around them. Counties in a batch keep everything that is theirs (their generators, agents,
+events and parameters) and run their week as they would alone (``SecureCommunitiesModel.advance``).
+What the batch shares:
+
+- the week's measurement: one table of cells for all the counties (``model.metrics.Week``), so each
+  reporter is the same few numpy calls for one county or fifty;
+- the clock: Mesa's event machinery (a scheduled event per week and county) is not driven for each
+  county; the batch advances every county's ``steps`` and ``time`` itself and hands each county back
+  with its Mesa schedule set to its next week (``release``).
+
+Each county's numbers are the ones it has alone, to the last digit (tests/test_batch.py). The week's
+processes themselves (crime, ICE, the news, fear) are still run county by county: each county draws from
+its own generator, in its own order, which is what keeps a county's run independent of its batch.
+"""
+
+from .metrics import weekly_state
+from .threads import single_threaded
+
+
+class CountyBatch:
+    """Models at the same week, stepped together. ``add`` a model (a county, or a twin restored from a
+    snapshot) at the batch's week; ``step`` advances them all one week; ``release`` hands them back."""
+
+    def __init__(self, models=()):
+        self.models = []
+        for model in models:
+            self.add(model)
+
+    @property
+    def week(self) -> int:
+        """The recorded week every model of the batch is at (0 before the first step)."""
+        return self.models[0].steps if self.models else 0
+
+    def add(self, model) -> None:
+        """A model joins at the batch's week; it records the same reporters as the others."""
+        if self.models:
+            first = self.models[0]
+            if model.steps != first.steps:
+                raise ValueError(f"a model at week {model.steps} cannot join a batch at week {first.steps}")
+            if model.reporters != first.reporters:
+                raise ValueError("the models of a batch record the same reporters")
+        if any(m is model for m in self.models):
+            raise ValueError("the model is in the batch already")
+        self.models.append(model)
+
+    def step(self) -> None:
+        """One week of every model: each county's processes as alone, then one measurement for all."""
+        models = self.models
+        if not models:
+            return
+        with single_threaded():  # BLAS's thread pool only slows a week down (model/threads.py)
+            for m in models:
+                m.steps += 1  # what Mesa's step does before the model's own (mesa.Model._do_step)
+                m.time += 1.0
+                m.advance()
+            states = weekly_state(models, [m.week_inputs() for m in models], models[0].blocks)
+            for m, state in zip(models, states, strict=True):
+                m.record_metrics(state)
+
+    def release(self, model=None) -> list:
+        """Hand back ``model`` (every model for None), its Mesa clock set to step on from its week."""
+        out = self.models if model is None else [m for m in self.models if m is model]
+        if model is not None and not out:
+            raise ValueError("the model is not in the batch")
+        for m in out:
+            m.set_clock(m.steps, m.time)
+        self.models = [] if model is None else [m for m in self.models if m is not model]
+        return out
