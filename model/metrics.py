@@ -65,6 +65,12 @@ def _cell_groups() -> dict:
 
 CELL_GROUPS = _cell_groups()
 GROUP_NAMES = tuple(CELL_GROUPS)
+_GROUP_COLUMN = {g: i for i, g in enumerate(GROUP_NAMES)}
+
+
+@cache
+def _group_columns(groups: tuple) -> np.ndarray:
+    return np.array([_GROUP_COLUMN[g] for g in groups])
 
 
 def population_groups(model) -> dict:
@@ -114,7 +120,7 @@ class Week:
         self.cells = self._offset(cells)
         self.cohort_cells = self._offset(cohort_cells)
         self.week = models[0].week
-        self._counts = self._sizes = None
+        self._counts = self._sizes = self._divisor = None
         self._knowing = {}
 
     def joint(self, arrays) -> np.ndarray:
@@ -144,21 +150,31 @@ class Week:
             self._counts = self.table(self.cells)
         return self._counts
 
-    def size(self, group: str) -> np.ndarray:
+    def _group_sizes(self) -> None:
+        """County x group (``GROUP_NAMES``) residents, once a week."""
+        sizes = group_totals(self.counts, GROUP_NAMES)
+        self._divisor = np.where(sizes > 0, sizes, np.nan)  # an empty group's mean is NaN
+        self._sizes = dict(zip(GROUP_NAMES, sizes.T.tolist(), strict=True))
+
+    def size(self, group: str) -> list:
         """Residents in the group, county by county."""
         if self._sizes is None:
-            self._sizes = dict(zip(GROUP_NAMES, group_totals(self.counts, GROUP_NAMES).T, strict=True))
+            self._group_sizes()
         return self._sizes[group]
 
     def means(self, values, groups, cohort: bool = False) -> dict:
         """Mean of ``values`` (over every county's residents, one after another) in each named group,
         county by county (NaN for an empty group); among the fixed cohort's cells with ``cohort``."""
-        cells = self.cohort_cells if cohort else self.cells
-        counts = self.table(cells) if cohort else self.counts
-        sizes = group_totals(counts, groups)
-        sums = group_totals(self.table(cells, values), groups)
-        means = np.divide(sums, sizes, out=np.full(sizes.shape, np.nan), where=sizes > 0)
-        return dict(zip(groups, means.T, strict=True))
+        if cohort:
+            sizes = group_totals(self.table(self.cohort_cells), groups)
+            divisor = np.where(sizes > 0, sizes, np.nan)
+            sums = group_totals(self.table(self.cohort_cells, values), groups)
+        else:
+            if self._sizes is None:
+                self._group_sizes()
+            divisor = self._divisor[:, _group_columns(groups)]
+            sums = group_totals(self.table(self.cells, values), groups)
+        return dict(zip(groups, (sums / divisor).T.tolist(), strict=True))
 
     def knowing(self, kind: str) -> np.ndarray:
         """Who knows (``FearProcess.KNOWING``) this week, computed once per kind and only if asked."""
@@ -192,7 +208,7 @@ def _realized(w: Week) -> dict:
 
 def _victimization(w: Week) -> dict:
     return {f"victimization_rate_{g}": _ratios([v * WEEKS_PER_YEAR * 1000 for v in w.flow(f"victimizations_{g}")],
-                                               w.size(g).tolist())
+                                               w.size(g))
             for g in VICTIM_GROUPS}
 
 
@@ -207,7 +223,7 @@ def _chilled(w: Week) -> dict:
 
 
 def _channels(w: Week) -> dict:
-    sizes = w.size("hispanic").tolist()
+    sizes = w.size("hispanic")
     sums = [m.fear_process.channels @ CELL_GROUPS["hispanic"][cells].astype(np.float64)  # BLAS, one thread
             for m, cells in zip(w.models, w.county_cells, strict=True)]                  # (model/threads.py)
     return {f"fear_channel_{c}_hispanic": [s[i] / size if size else float("nan")
@@ -272,8 +288,9 @@ def weekly_state(models, inputs, blocks=None) -> list:
     out = {}
     for block in blocks if blocks is not None else state_blocks():
         out.update(block(week))
-    columns = [v.tolist() if isinstance(v, np.ndarray) else v for v in out.values()]
-    return [dict(zip(out, row, strict=True)) for row in zip(*columns, strict=True)]
+    if week.k == 1:  # every block gives a list of one value per county
+        return [{name: values[0] for name, values in out.items()}]
+    return [dict(zip(out, row, strict=True)) for row in zip(*out.values(), strict=True)]
 
 
 def custody_stocks(model, away: int) -> dict:
