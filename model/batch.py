@@ -6,17 +6,22 @@ Python around them. Counties in a batch keep everything that is theirs (their ge
 events and parameters) and run their week as they would alone (``SecureCommunitiesModel.advance``).
 What the batch shares:
 
+- the fear update: the arrays it reads and writes are one array for all the counties, their ties one
+  block-diagonal matrix (``model.fear.JointFear``), so decay, exposure, contagion and the chilled state are
+  one pass for the batch (when the counties share their fear parameters);
 - the week's measurement: one table of cells for all the counties (``model.metrics.Week``), so each
   reporter is the same few numpy calls for one county or fifty;
 - the clock: Mesa's event machinery (a scheduled event per week and county) is not driven for each
   county; the batch advances every county's ``steps`` and ``time`` itself and hands each county back
   with its Mesa schedule set to its next week (``release``).
 
-Each county's numbers are the ones it has alone, to the last digit (tests/test_batch.py). The week's
-processes themselves (crime, ICE, the news, fear) are still run county by county: each county draws from
-its own generator, in its own order, which is what keeps a county's run independent of its batch.
+Each county's numbers are the ones it has alone, to the last digit (tests/test_batch.py). What draws
+random numbers (crime, police, the jail, ICE, who hears of a detention) still runs county by county:
+each county draws from its own generators, in its own order, which is what keeps a county's run
+independent of its batch. A model in a batch is stepped by the batch only, until ``release``.
 """
 
+from .fear import JointFear
 from .metrics import weekly_state
 from .threads import single_threaded
 
@@ -27,8 +32,11 @@ class CountyBatch:
 
     def __init__(self, models=()):
         self.models = []
+        self._joint = None  # the counties' fear as one (model.fear.JointFear), if they can share it
         for model in models:
-            self.add(model)
+            self._check(model)
+            self.models.append(model)
+        self._rejoin()
 
     @property
     def week(self) -> int:
@@ -37,6 +45,11 @@ class CountyBatch:
 
     def add(self, model) -> None:
         """A model joins at the batch's week; it records the same reporters as the others."""
+        self._check(model)
+        self.models.append(model)
+        self._rejoin()
+
+    def _check(self, model) -> None:
         if self.models:
             first = self.models[0]
             if model.steps != first.steps:
@@ -45,7 +58,12 @@ class CountyBatch:
                 raise ValueError("the models of a batch record the same reporters")
         if any(m is model for m in self.models):
             raise ValueError("the model is in the batch already")
-        self.models.append(model)
+
+    def _rejoin(self) -> None:
+        if self._joint is not None:
+            self._joint.detach()
+        processes = [m.fear_process for m in self.models]
+        self._joint = JointFear(processes) if len(processes) > 1 and JointFear.can_join(processes) else None
 
     def step(self) -> None:
         """One week of every model: each county's processes as alone, then one measurement for all."""
@@ -57,6 +75,8 @@ class CountyBatch:
                 m.steps += 1  # what Mesa's step does before the model's own (mesa.Model._do_step)
                 m.time += 1.0
                 m.advance()
+            if self._joint is not None:
+                self._joint.update()
             states = weekly_state(models, [m.week_inputs() for m in models], models[0].blocks)
             for m, state in zip(models, states, strict=True):
                 m.record_metrics(state)
@@ -69,4 +89,5 @@ class CountyBatch:
         for m in out:
             m.set_clock(m.steps, m.time)
         self.models = [] if model is None else [m for m in self.models if m is not model]
+        self._rejoin()
         return out

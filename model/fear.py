@@ -31,6 +31,7 @@ The dense work each week is one sparse product for contagion and a few passes ov
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from agents.codes import KNOWING_WINDOW_WEEKS, Custody, Status
 
@@ -177,10 +178,21 @@ class FearProcess:
         self.s_present[rows] = np.where(self.present[rows], eff, 0.0)
 
     # --- the week ---
+    joint = None  # a JointFear that updates this county's fear with other counties' (model.batch)
+
     def step(self, model, events: np.ndarray, shock: np.ndarray, transfer: np.ndarray) -> None:
         """Advance fear one week. ``events``: distinct residents detained or removed this week; ``shock``
         their exposure weight (detention_shock, removal_shock); ``transfer``: the event is the jail's own
         transfer to ICE (which a declared policy damps in the news)."""
+        heard = self.hear(model, events, shock, transfer)
+        if self.joint is not None:
+            self.joint.wait(self, heard)  # updated with the batch's other counties (JointFear.update)
+        else:
+            update_fear(self, self.ties.weights, self.media.memory, heard, self.p)
+
+    def hear(self, model, events, shock, transfer) -> Heard:
+        """Who hears of this week's events, and through which channel: the news media's hearings go into
+        each hearer's memory (``NewsMedia``); the others are returned, for ``update_fear``."""
         p = self.p
         week = model.week
         self.sync(model.status, model.custody)
@@ -190,37 +202,11 @@ class FearProcess:
         local, outside = self.media.audience(rng, week, present, events, transfer)
         heard = self.word_of_mouth.spread(rng, events, shock, present, local)
         self.media.hear(heard, outside)
-        e_media = self.media.memory
         self.heard_this_week = heard
         people = heard.channel != INDEX["media"]  # the media's hearings act through each memory
         heard = Heard(heard.people[people], heard.event[people], heard.channel[people], heard.exposure[people])
         self._remember(week, heard)
-
-        fear, ch = self.fear, self.channels
-        ties_fear = self.ties.weights @ (fear * self.present)
-        keep, s_eff = self.keep, self.s_present
-        e_total = e_media.copy()
-        if len(heard.people):
-            np.add.at(e_total, heard.people, heard.exposure)
-        f = fear * keep
-        gain = s_eff * p.fear_sensitivity * e_total
-        own_gain = gain * self.own_share
-        ties_mean = np.divide(ties_fear, self.tie_strength, out=f.copy(), where=self.tie_strength > 0)
-        contagion = s_eff * p.fear_contagion * (ties_mean - f)  # worried ties worry one, calm ones calm one
-        ch *= keep
-        per_exposure = np.divide(own_gain, e_total, out=np.zeros_like(e_total), where=e_total > 0)
-        ch[INDEX["media"]] += per_exposure * e_media
-        if len(heard.people):
-            np.add.at(ch, (heard.channel, heard.people), per_exposure[heard.people] * heard.exposure)
-        ch[INDEX["others"]] += gain - own_gain
-        ch[INDEX["contagion"]] += contagion
-        f += gain + contagion
-        over = np.flatnonzero(f > 1.0)
-        if len(over):
-            ch[:, over] /= f[over]
-            f[over] = 1.0
-        fear[:] = f
-        np.greater(fear, self.threshold, out=self.chilled)
+        return heard
 
     def _remember(self, week: int, heard) -> None:
         if len(heard.people) == 0:
@@ -279,3 +265,111 @@ class FearProcess:
     def decomposition(self) -> dict:
         """The channels' stocks by name (they sum to ``fear``)."""
         return dict(zip(CHANNEL_NAMES, self.channels, strict=True))
+
+
+def update_fear(st, weights, e_media, heard: Heard, p) -> None:
+    """One week of fear for the residents of ``st`` (a ``FearProcess``, or a ``JointFear`` of several
+    counties' residents one after another): decay, the exposure of what they heard (``heard``, and the
+    news in each one's memory, ``e_media``), contagion along the ties (``weights``), the cap at 1, the
+    channels' stocks and the chilled state. Every operation is per resident (or per row of ``weights``), so
+    a county's residents get the same numbers updated alone or with other counties."""
+    fear, ch, present = st.fear, st.channels, st.present
+    ties_fear = weights @ (fear * present)
+    keep, s_eff = st.keep, st.s_present
+    e_total = e_media.copy()
+    if len(heard.people):
+        np.add.at(e_total, heard.people, heard.exposure)
+    f = fear * keep
+    gain = s_eff * p.fear_sensitivity * e_total
+    own_gain = gain * st.own_share
+    ties_mean = np.divide(ties_fear, st.tie_strength, out=f.copy(), where=st.tie_strength > 0)
+    contagion = s_eff * p.fear_contagion * (ties_mean - f)  # worried ties worry one, calm ones calm one
+    ch *= keep
+    per_exposure = np.divide(own_gain, e_total, out=np.zeros_like(e_total), where=e_total > 0)
+    ch[INDEX["media"]] += per_exposure * e_media
+    if len(heard.people):
+        np.add.at(ch, (heard.channel, heard.people), per_exposure[heard.people] * heard.exposure)
+    ch[INDEX["others"]] += gain - own_gain
+    ch[INDEX["contagion"]] += contagion
+    f += gain + contagion
+    over = np.flatnonzero(f > 1.0)
+    if len(over):
+        ch[:, over] /= f[over]
+        f[over] = 1.0
+    fear[:] = f
+    np.greater(fear, st.threshold, out=st.chilled)
+
+
+# What ``update_fear`` reads and writes of a county, held by a JointFear as one array for its counties.
+JOINT_ARRAYS = ("fear", "channels", "chilled", "threshold", "keep", "s_present", "own_share", "tie_strength",
+                "present")
+_JOINT_PARAMS = ("fear_sensitivity", "fear_contagion")  # the parameters ``update_fear`` reads
+
+
+class JointFear:
+    """Several counties' fear processes updated as one (``model.batch``): each county's arrays that
+    ``update_fear`` touches become views of one array for all (its residents one county after another), the
+    ties one block-diagonal matrix, and the week's update is one pass for all. Each county hears on its
+    own (``FearProcess.hear``, its own generator) and waits (``wait``) for ``update``. Counties whose
+    fear parameters differ cannot share an update (``can_join``)."""
+
+    def __init__(self, processes):
+        self.processes = list(processes)
+        if not self.can_join(self.processes):
+            raise ValueError(f"the counties' {_JOINT_PARAMS} differ: their fear cannot be updated as one")
+        self.p = self.processes[0].p
+        sizes = [len(fp.fear) for fp in self.processes]
+        self.starts = dict(zip(map(id, self.processes), np.cumsum([0, *sizes[:-1]]).tolist(), strict=True))
+        bounds = np.cumsum([0, *sizes])
+        for name in JOINT_ARRAYS:
+            joint = np.concatenate([getattr(fp, name) for fp in self.processes], axis=-1)
+            setattr(self, name, joint)
+            for fp, a, b in zip(self.processes, bounds[:-1], bounds[1:], strict=True):
+                setattr(fp, name, joint[..., a:b])
+        self.memory = np.concatenate([fp.media.memory for fp in self.processes])
+        for fp, a, b in zip(self.processes, bounds[:-1], bounds[1:], strict=True):
+            fp.media.memory = self.memory[a:b]
+            fp.joint = self
+        self.weights = _block_diagonal([fp.ties.weights for fp in self.processes])
+        self._waiting = []
+
+    @staticmethod
+    def can_join(processes) -> bool:
+        first = processes[0].p
+        return all(getattr(fp.p, name) == getattr(first, name) for fp in processes for name in _JOINT_PARAMS)
+
+    def wait(self, process, heard: Heard) -> None:
+        self._waiting.append((process, heard))
+
+    def update(self) -> None:
+        """The week's update for every county that has heard (all of them, once each, in the batch's order)."""
+        if not self._waiting:
+            return
+        parts = [(h.people + self.starts[id(fp)], h.event, h.channel, h.exposure) for fp, h in self._waiting]
+        heard = Heard(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+        self._waiting = []
+        update_fear(self, self.weights, self.memory, heard, self.p)
+
+    def detach(self) -> None:
+        """Every county gets its own arrays back (copies of its part), updating alone from now on."""
+        if self._waiting:
+            raise RuntimeError("counties are waiting for their fear to be updated")
+        for fp in self.processes:
+            for name in JOINT_ARRAYS:
+                setattr(fp, name, getattr(fp, name).copy())
+            fp.media.memory = fp.media.memory.copy()
+            fp.joint = None
+        self.processes = []
+
+
+def _block_diagonal(matrices):
+    """Square CSR matrices as the blocks of one, each row's entries in their order (so a product's row sums
+    are added as in the block alone)."""
+    sizes = [m.shape[0] for m in matrices]
+    offsets = np.cumsum([0, *sizes[:-1]])
+    nnz = np.cumsum([0, *(m.indptr[-1] for m in matrices[:-1])])
+    indptr = np.concatenate([[0], *(m.indptr[1:] + z for m, z in zip(matrices, nnz, strict=True))])
+    indices = np.concatenate([m.indices[:m.indptr[-1]] + o for m, o in zip(matrices, offsets, strict=True)])
+    data = np.concatenate([m.data[:m.indptr[-1]] for m in matrices])
+    n = int(sum(sizes))
+    return sp.csr_matrix((data, indices, indptr), shape=(n, n))

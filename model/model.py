@@ -175,7 +175,6 @@ class SecureCommunitiesModel(mesa.Model):
         policies = p.detainer_policy.map(POLICIES.__getitem__)  # the jail's rules, week by week
         self.fear_process = FearProcess(p, self.rng, self.ties, self.foci, self.status, self.hispanic,
                                         county.household_start, policies.map(lambda policy: policy.declared))
-        self.fear = self.fear_process.fear
         self._graph = None
 
         self.residents = AgentsOnDemand(n, lambda i: Resident(self, i))
@@ -253,6 +252,11 @@ class SecureCommunitiesModel(mesa.Model):
         if self._graph is None:
             self._graph = to_networkx(self.ties, len(self.status), self.params)
         return self._graph
+
+    @property
+    def fear(self) -> np.ndarray:
+        """Each resident's fear of enforcement (see model.fear)."""
+        return self.fear_process.fear
 
     @property
     def susceptibility(self) -> np.ndarray:

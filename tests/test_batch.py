@@ -104,3 +104,23 @@ def test_a_panel_task_stepped_together_equals_its_counties_run_one_by_one():
             for name in WEEKLY:
                 np.testing.assert_array_equal(treated[name], one_treated[name])
                 np.testing.assert_array_equal(twin[name], one_twin[name])
+
+
+def test_counties_that_share_their_fear_parameters_update_fear_as_one_and_get_their_arrays_back():
+    """Fear is updated for the batch in one pass only where it can be (the same fear parameters); a
+    county with other ones updates alone beside it, and every county's numbers stay its own."""
+    same = [county(*c) for c in COUNTIES[:2]]
+    other = SecureCommunitiesModel(**scenario("sc_full"), n_residents=150, rng=9, fear_sensitivity=0.05)
+    alone = SecureCommunitiesModel(**scenario("sc_full"), n_residents=150, rng=9, fear_sensitivity=0.05)
+    batch = CountyBatch(same)
+    assert all(m.fear_process.joint is not None for m in same)
+    assert all(m.fear_process.fear.base is not None for m in same)  # views of the batch's one array
+    batch.add(other)
+    assert all(m.fear_process.joint is None for m in (*same, other))  # the parameters differ: each alone
+    for _ in range(12):
+        batch.step()
+        alone.step()
+    batch.release()
+    pd.testing.assert_frame_equal(frame(other), frame(alone), check_exact=True)
+    for m in same:
+        assert m.fear_process.joint is None and m.fear_process.fear.base is None and m.fear is m.fear_process.fear
