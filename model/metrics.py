@@ -80,21 +80,29 @@ def population_groups(model) -> dict:
 
 
 @cache
-def _group_cells(groups: tuple) -> np.ndarray:
-    """The cells of each group as rows of equal length, padded with the empty cell: a group's total over
-    a county's cells is the sum of its row, taken the same way for one county alone or many together."""
-    rows = [np.flatnonzero(CELL_GROUPS[g]) for g in groups]
-    index = np.full((len(rows), max(map(len, rows))), _EMPTY, dtype=np.int64)
-    for i, r in enumerate(rows):
-        index[i, :len(r)] = r
-    return index
+def _group_index(k: int, groups: tuple) -> tuple:
+    """For ``k`` counties: each (county, group, member cell) in order, as the cell's place in the counties'
+    table of cells and the (county, group)'s place in the totals."""
+    members = [np.flatnonzero(CELL_GROUPS[g]) for g in groups]
+    cells = np.concatenate([county * STRIDE + m for county in range(k) for m in members])
+    totals = np.concatenate([np.full(len(m), county * len(groups) + i)
+                             for county in range(k) for i, m in enumerate(members)])
+    return cells, totals
 
 
 def group_totals(table: np.ndarray, groups: tuple) -> np.ndarray:
-    """County x group totals from a county x cell table (``STRIDE`` columns). The cells are added one after
-    another (a cumulative sum's last term): numpy's ``sum`` orders its additions by the array's shape, so
-    a county's total would differ in the last digit between a batch and alone."""
-    return table[:, _group_cells(groups)].cumsum(axis=2)[..., -1]
+    """County x group totals from a county x cell table (``STRIDE`` columns). A group's cells are added one
+    after another (a bincount adds its weights in their order): the same totals for a county alone and in a
+    batch, to the last digit. (A product with a 0/1 matrix, or numpy's ``sum``, orders its additions by the
+    shapes, through BLAS or pairwise summation, so a county's total would differ.)"""
+    k = len(table)
+    cells, totals = _group_index(k, groups)
+    return np.bincount(totals, weights=table.ravel()[cells], minlength=k * len(groups)).reshape(k, len(groups))
+
+
+@cache
+def _group_counts(groups: tuple) -> np.ndarray:
+    return np.array([np.append(CELL_GROUPS[g], False) for g in groups], dtype=np.int64).T
 
 
 def victim_groups(model, victims) -> dict:
@@ -140,6 +148,7 @@ class Week:
         """This week's count of a flow, county by county."""
         return [m.flows[name] for m in self.models]
 
+
     def table(self, cells, weights=None) -> np.ndarray:
         """County x cell: residents (no ``weights``) or the sum of ``weights`` over them."""
         return np.bincount(cells, weights=weights, minlength=self.k * STRIDE).reshape(self.k, STRIDE)
@@ -152,7 +161,7 @@ class Week:
 
     def _group_sizes(self) -> None:
         """County x group (``GROUP_NAMES``) residents, once a week."""
-        sizes = group_totals(self.counts, GROUP_NAMES)
+        sizes = self.counts @ _group_counts(GROUP_NAMES)  # integers: exact in any order
         self._divisor = np.where(sizes > 0, sizes, np.nan)  # an empty group's mean is NaN
         self._sizes = dict(zip(GROUP_NAMES, sizes.T.tolist(), strict=True))
 
@@ -166,7 +175,7 @@ class Week:
         """Mean of ``values`` (over every county's residents, one after another) in each named group,
         county by county (NaN for an empty group); among the fixed cohort's cells with ``cohort``."""
         if cohort:
-            sizes = group_totals(self.table(self.cohort_cells), groups)
+            sizes = self.table(self.cohort_cells) @ _group_counts(groups)
             divisor = np.where(sizes > 0, sizes, np.nan)
             sums = group_totals(self.table(self.cohort_cells, values), groups)
         else:
@@ -193,17 +202,23 @@ def _cohort(w: Week) -> dict:
     return {"reporting_rate_cohort": cohort["all"], **{f"reporting_rate_cohort_{g}": cohort[g] for g in VICTIM_GROUPS}}
 
 
+# The realized rates: (reporter, numerator flow, denominator flow), each the ratio of this week's counts.
+_REALIZED = (
+    ("clearance_rate", "crimes_cleared", "crimes_reported"),
+    *((f"realized_reporting_{g}", f"victimizations_reported_{g}", f"victimizations_{g}") for g in VICTIM_GROUPS),
+    ("realized_reporting_violent", "crimes_reported_violent", "crimes_violent"),
+    ("realized_reporting_property", "crimes_reported_property", "crimes_property"),
+    *((f"clearance_rate_{g}", f"crimes_cleared_{g}", f"victimizations_reported_{g}") for g in VICTIM_GROUPS),
+)
+
+
+_REALIZED_NAMES = tuple(name for name, _, _ in _REALIZED)
+
+
 def _realized(w: Week) -> dict:
-    flow = w.flow
-    return {
-        "clearance_rate": _ratios(flow("crimes_cleared"), flow("crimes_reported")),
-        **{f"realized_reporting_{g}": _ratios(flow(f"victimizations_reported_{g}"), flow(f"victimizations_{g}"))
-           for g in VICTIM_GROUPS},
-        "realized_reporting_violent": _ratios(flow("crimes_reported_violent"), flow("crimes_violent")),
-        "realized_reporting_property": _ratios(flow("crimes_reported_property"), flow("crimes_property")),
-        **{f"clearance_rate_{g}": _ratios(flow(f"crimes_cleared_{g}"), flow(f"victimizations_reported_{g}"))
-           for g in VICTIM_GROUPS},
-    }
+    nan = float("nan")
+    rows = [[f[n] / f[d] if f[d] else nan for _, n, d in _REALIZED] for f in (m.flows for m in w.models)]
+    return dict(zip(_REALIZED_NAMES, map(list, zip(*rows, strict=True)), strict=True))
 
 
 def _victimization(w: Week) -> dict:
@@ -222,13 +237,15 @@ def _chilled(w: Week) -> dict:
     return {f"chilled_share_{g}": chilled[g] for g in CHILL_GROUPS}
 
 
+_CHANNEL_REPORTERS = tuple(f"fear_channel_{c}_hispanic" for c in CHANNEL_NAMES)
+
+
 def _channels(w: Week) -> dict:
-    sizes = w.size("hispanic")
-    sums = [m.fear_process.channels @ CELL_GROUPS["hispanic"][cells].astype(np.float64)  # BLAS, one thread
-            for m, cells in zip(w.models, w.county_cells, strict=True)]                  # (model/threads.py)
-    return {f"fear_channel_{c}_hispanic": [s[i] / size if size else float("nan")
-                                           for s, size in zip(sums, sizes, strict=True)]
-            for i, c in enumerate(CHANNEL_NAMES)}
+    rows = []
+    for m, cells, size in zip(w.models, w.county_cells, w.size("hispanic"), strict=True):
+        sums = m.fear_process.channels @ CELL_GROUPS["hispanic"][cells].astype(np.float64)  # BLAS, one thread
+        rows.append((sums / size).tolist() if size else [float("nan")] * len(sums))        # (model/threads.py)
+    return dict(zip(_CHANNEL_REPORTERS, map(list, zip(*rows, strict=True)), strict=True))
 
 
 _KNOWING = (("share_hispanic_knows_detained", "knows_detained", "hispanic"),

@@ -200,8 +200,9 @@ class SecureCommunitiesModel(mesa.Model):
             model_reporters={name: (lambda m, key=name: m.metrics[key]) for name in self.reporters})
         self.blocks = state_blocks(None if reporters is None else self.reporters)  # what each week measures
         # the running totals measured each week: all, or those among the reporters asked for
-        self._totals_kept = tuple((name, flow) for name, flow in zip(_CUMULATIVE, FLOWS, strict=True)
-                                  if reporters is None or name in self.reporters)
+        kept = [(name, flow) for name, flow in zip(_CUMULATIVE, FLOWS, strict=True)
+                if reporters is None or name in self.reporters]
+        self._totals_kept = (tuple(name for name, _ in kept), tuple(flow for _, flow in kept))
         self.cohort = None  # the fixed cohort's group masks, frozen at the activation week
         self.fear_process.sync(self.status, self.custody)
         self.report_prob = crime.reporting_probability(self)
@@ -331,8 +332,8 @@ class SecureCommunitiesModel(mesa.Model):
     def record_metrics(self, state: dict) -> None:
         """This week's metrics (the flows, ``state``'s STATE reporters, the running totals; a model asked
         for some reporters measures only the STATE reporters and totals among them), recorded."""
-        totals = self.totals
-        self.metrics = {**self.flows, **state, **{name: totals[flow] for name, flow in self._totals_kept}}
+        names, flows = self._totals_kept
+        self.metrics = {**self.flows, **state, **dict(zip(names, map(self.totals.__getitem__, flows), strict=True))}
         self.datacollector.collect(self)
 
     # --- hooks the agents call for each event ---

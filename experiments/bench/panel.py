@@ -7,6 +7,9 @@
    ``b``) and of seconds per build = c + d n (paid once per county; its twins restore its state).
    Peak memory of one model at 100,000 and 1,000,000 residents (fresh processes, ``experiments.bench``)
    gives memory per resident.
+   The same week for counties stepped together (``model.batch``, as a panel task steps its counties):
+   20 counties of 300 residents, 104 weeks, one by one and as one batch; the cost per county-week of each
+   (the runs must be identical).
 2. Speed-up: a 300-county, 3-year slice of the national table, serially and on 2 processes; the two
    panels must be identical.
 3. The national panel (experiments/specs/panel_national.toml) on 2 processes from an empty folder:
@@ -171,6 +174,33 @@ def full_scale(spec, cost: dict, memory: dict) -> dict:
                                               * float(np.median(n)) / 1000)}
 
 
+def batched_cost(counties=20, n=300, weeks=104) -> dict:
+    """A county-week of small counties stepped one by one and together (``tasks.advance_models``, the
+    panel's way): CPU ms per county-week of each, after the builds; the two must record the same numbers."""
+    from ..panel.tasks import advance_model, advance_models, build_model
+
+    def build():
+        return [build_model({"n_residents": n, "activation_week": 26, "sharing_active": True}, seed, WEEKLY)
+                for seed in range(counties)]
+
+    alone = build()
+    t = time.process_time()
+    for model in alone:
+        advance_model(model, weeks, WEEKLY, 0)
+    one_by_one = time.process_time() - t
+    together = build()
+    t = time.process_time()
+    advance_models(together, weeks, WEEKLY, 0)
+    batched = time.process_time() - t
+    same = all(np.array_equal(a.datacollector.arrays()[k], b.datacollector.arrays()[k], equal_nan=True)
+               for a, b in zip(alone, together, strict=True) for k in WEEKLY)
+    per = counties * weeks
+    return {"counties": counties, "n_residents": n, "weeks": weeks,
+            "one_by_one_ms_per_county_week": round(one_by_one / per * 1e3, 4),
+            "batched_ms_per_county_week": round(batched / per * 1e3, 4),
+            "saving": round(1 - batched / one_by_one, 3), "identical": same}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m experiments.bench.panel", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -184,6 +214,8 @@ def main(argv=None) -> None:
     print(f"load average {report['load_average_start']} on {report['cpus']} cores", flush=True)
     report["step_cost"] = step_cost()
     print("step cost:", json.dumps(report["step_cost"]), flush=True)
+    report["batched"] = batched_cost()
+    print("small counties stepped together:", json.dumps(report["batched"]), flush=True)
     report["memory"] = memory_per_resident()
     print("memory:", json.dumps(report["memory"]), flush=True)
     report["speedup"] = speedup(spec)
