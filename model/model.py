@@ -50,7 +50,7 @@ from .on_demand import AgentsOnDemand
 from .parameters import DEFAULTS, make_params
 from .population import build_county
 from .reporters import FLOWS, REPORTERS
-from .spin_up import restore, snapshot, spin_up
+from .spin_up import restore, snapshot, spin_up, spin_up_together
 from .threads import single_threaded
 
 
@@ -129,6 +129,7 @@ class SecureCommunitiesModel(mesa.Model):
     def __init__(self, rng=None, scenario=None, reporters=None, **params):
         """``reporters``: the names of the reporters to record each week (all of ``REPORTERS`` for None);
         a sweep or a panel that keeps a few asks for those, and the rest are not computed."""
+        spin_up_later = params.pop("_spin_up_later", None)  # build_together's list, not a parameter
         if scenario is not None:  # a Mesa Scenario (e.g. model.CountyScenario) carries parameters and rng
             given = {k: v for k, v in scenario if k != "rng"}
             both = sorted(set(given) & set(params))
@@ -208,8 +209,23 @@ class SecureCommunitiesModel(mesa.Model):
         self.report_prob = crime.reporting_probability(self)
         self.baseline_neighborhood_reporting = crime.neighborhood_reporting(  # no fear of enforcement at all
             self, np.ones(n), self.report_prob)
+        if spin_up_later is not None:  # build_together: the spin-up runs with the others' (then week 0)
+            spin_up_later.append((self, rng))
+            return
         spin_up(self, rng)  # the county before week 0, at rest in the world before the program
         self._collect()
+
+    @classmethod
+    def build_together(cls, counties) -> list:
+        """One model for each dict of keywords in ``counties`` (``cls(**keywords)``), their spin-ups run
+        together (``model.spin_up.spin_up_together``): the models each has built alone, for the fixed cost
+        of the spin-up's weeks paid once per week rather than once per county."""
+        later = []
+        models = [cls(**keywords, _spin_up_later=later) for keywords in counties]
+        spin_up_together(later)
+        for model in models:
+            model._collect()
+        return models
 
     def _make_household(self, h: int) -> Household:
         members = range(int(self._household_start[h]), int(self._household_start[h + 1]))

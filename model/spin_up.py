@@ -120,30 +120,68 @@ def spin_up_key(params, seed) -> tuple | None:
 
 def spin_up(model, seed) -> None:
     """Bring a freshly built model to week 0 (see the module's docstring)."""
-    weeks = model.params.spin_up_weeks
-    if weeks == 0:
-        return
-    key = spin_up_key(model.params, seed)
-    cached = _CACHE.get(key) if key is not None else None
-    if cached is not None:
-        _CACHE.move_to_end(key)
-        restore(model, cached[0])
-        return
-    model.recording = False
-    crime_from = 1 - simulated_record_weeks(model.params)
+    spin_up_together([(model, seed)])
+
+
+def spin_up_together(models) -> None:
+    """``spin_up`` for freshly built (model, seed) pairs, each with the weeks it has alone. Those with the
+    same number of spin-up weeks run them week by week together, their fear updated as one
+    (``model.fear.JointFear``, where they share its parameters): a batch of small counties pays the fixed
+    cost of a week once per week, not once per county. A pair whose spin-up is kept (``_CACHE``), or the
+    same as an earlier pair's, restores it instead."""
+    from .fear import JointFear
+
+    run, later = {}, []  # key (or the model, without one) -> model to spin up; (model, key) to restore after
+    for model, seed in models:
+        if model.params.spin_up_weeks == 0:
+            continue
+        key = spin_up_key(model.params, seed)
+        cached = _CACHE.get(key) if key is not None else None
+        if cached is not None:
+            _CACHE.move_to_end(key)
+            restore(model, cached[0])
+        elif key is not None and key in run:
+            later.append((model, key))
+        else:
+            run[key if key is not None else id(model)] = model
+    by_length = {}
+    for key, model in run.items():
+        by_length.setdefault(model.params.spin_up_weeks, []).append((key, model))
+    for weeks, group in by_length.items():
+        processes = [m.fear_process for _, m in group]
+        joint = JointFear(processes) if len(group) > 1 and JointFear.can_join(processes) else None
+        try:
+            _run_spin_up([m for _, m in group], weeks, joint)
+        finally:
+            if joint is not None:
+                joint.detach()
+        for key, model in group:
+            start_counting(model)
+            if not isinstance(key, int):
+                _remember(key, snapshot(model))
+    for model, key in later:
+        restore(model, _CACHE[key][0] if key in _CACHE else snapshot(run[key]))
+
+
+def _run_spin_up(models, weeks: int, joint) -> None:
+    """Weeks ``1 - weeks`` .. 0 of each model, unrecorded, the models one after another within each week."""
+    crime_from = [1 - simulated_record_weeks(m.params) for m in models]
+    for m in models:
+        m.recording = False
     try:
         with single_threaded():  # as in model.step (model/threads.py)
-            for week in range(1 - weeks, 1):  # weeks -spin_up_weeks + 1 .. 0; the first recorded week is 1
-                model._spin_week = week
-                if week >= crime_from:  # victims' reporting as fear stands now (model.step does it in _collect)
-                    model.report_prob = crime.reporting_probability(model)
-                model.advance(crime_and_jail=week >= crime_from)
+            for week in range(1 - weeks, 1):  # the first recorded week is 1
+                for m, first in zip(models, crime_from, strict=True):
+                    m._spin_week = week
+                    if week >= first:  # victims' reporting as fear stands now (model.step does it in _collect)
+                        m.report_prob = crime.reporting_probability(m)
+                    m.advance(crime_and_jail=week >= first)
+                if joint is not None:
+                    joint.update()
     finally:
-        model._spin_week = None
-        model.recording = True
-    start_counting(model)
-    if key is not None:
-        _remember(key, snapshot(model))
+        for m in models:
+            m._spin_week = None
+            m.recording = True
 
 
 def start_counting(model) -> None:

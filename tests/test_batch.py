@@ -124,3 +124,25 @@ def test_counties_that_share_their_fear_parameters_update_fear_as_one_and_get_th
     pd.testing.assert_frame_equal(frame(other), frame(alone), check_exact=True)
     for m in same:
         assert m.fear_process.joint is None and m.fear_process.fear.base is None and m.fear is m.fear_process.fear
+
+
+def test_counties_built_together_are_the_counties_built_alone():
+    """Their spin-ups run week by week together (fear updated as one); a county whose spin-up is another's
+    of the batch (same seed, same world before week 0) restores it, one with a spin-up of another length
+    runs its own, and each starts week 0 where it would alone."""
+    from model.spin_up import clear_cache
+
+    kinds = [dict(n_residents=120, rng=21), dict(n_residents=300, rng=22, detainer_policy="sanctuary"),
+             dict(n_residents=300, rng=22, detainer_policy="full"),  # the same spin-up as the one before
+             dict(n_residents=90, rng=23, spin_up_weeks=40), dict(n_residents=200, rng=24, spin_up_weeks=0)]
+    clear_cache()
+    together = SecureCommunitiesModel.build_together(kinds)
+    clear_cache()
+    for keywords, m in zip(kinds, together, strict=True):
+        alone = SecureCommunitiesModel(**keywords)
+        for _ in range(8):
+            m.step()
+            alone.step()
+        pd.testing.assert_frame_equal(frame(m), frame(alone), check_exact=True)
+        assert m.events.rows == alone.events.rows
+        assert m.fear_process.joint is None and m.fear_process.fear.base is None

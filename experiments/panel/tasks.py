@@ -78,6 +78,19 @@ def build_model(params: dict, seed: int, reporters=None):
     return model
 
 
+def build_models(counties, reporters=None) -> list:
+    """``build_model`` for each (params, seed), their spin-ups run together (``SecureCommunitiesModel.
+    build_together``): the same models, for the week's fixed cost paid once a week for all."""
+    from model import SecureCommunitiesModel
+
+    models = SecureCommunitiesModel.build_together(
+        [{"rng": seed, "reporters": None if reporters is None else tuple(reporters), **params}
+         for params, seed in counties])
+    for model in models:
+        model.datacollector = Recorder(())
+    return models
+
+
 def advance_model(model, until: int, reporters, burn_in: int) -> None:
     """Step ``model`` to model week ``until``; from week ``burn_in + 1`` on, its reporters are kept."""
     while model.steps < until:
@@ -138,8 +151,10 @@ def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0)
 def run_stays(task: PanelTask) -> list:
     """The adoption twins of a task's counties (the program as treated, the jail's first policy throughout),
     stepped together; a county without one is its own (its treated run): ``None`` here."""
-    models = [None if p is None else build_model({**p, "sharing_active": True}, seed, task.reporters)
-              for (_cid, seed, _params), p in zip(task.counties, task.stay, strict=True)]
+    wanted = [({**p, "sharing_active": True}, seed)
+              for (_cid, seed, _params), p in zip(task.counties, task.stay, strict=True) if p is not None]
+    built = iter(build_models(wanted, task.reporters))
+    models = [None if p is None else next(built) for p in task.stay]
     advance_models([m for m in models if m is not None], task.burn_in + task.weeks, task.reporters, task.burn_in)
     return [None if m is None else m.datacollector.arrays() for m in models]
 
@@ -150,7 +165,7 @@ def run_counties(task: PanelTask) -> list:
     from model.batch import CountyBatch
 
     total, burn_in, reporters = task.burn_in + task.weeks, task.burn_in, task.reporters
-    treated = [build_model({**params, "sharing_active": True}, seed, reporters) for _, seed, params in task.counties]
+    treated = build_models([({**params, "sharing_active": True}, seed) for _, seed, params in task.counties], reporters)
     splits = [shared_weeks(params, task.weeks, burn_in) if params["activation_week"] <= total else None
               for _, _, params in task.counties]
     twins = [None] * len(treated)
