@@ -21,8 +21,11 @@ each county draws from its own generators, in its own order, which is what keeps
 independent of its batch. A model in a batch is stepped by the batch only, until ``release``.
 """
 
+import numpy as np
+
+from .crime import base_reporting, reporting_scale
 from .fear import JointFear
-from .metrics import weekly_state
+from .metrics import STRIDE, Week, cells_now, fixed_cells, measure
 from .threads import single_threaded
 
 
@@ -64,6 +67,7 @@ class CountyBatch:
             self._joint.detach()
         processes = [m.fear_process for m in self.models]
         self._joint = JointFear(processes) if len(processes) > 1 and JointFear.can_join(processes) else None
+        self._fixed = _Fixed(self.models) if len(self.models) > 1 else None
 
     def step(self) -> None:
         """One week of every model: each county's processes as alone, then one measurement for all."""
@@ -77,9 +81,29 @@ class CountyBatch:
                 m.advance()
             if self._joint is not None:
                 self._joint.update()
-            states = weekly_state(models, [m.week_inputs() for m in models], models[0].blocks)
+            states = measure(self._week(), models[0].blocks)
             for m, state in zip(models, states, strict=True):
                 m.record_metrics(state)
+
+    def _week(self) -> Week:
+        """This week's measurement of every county at once: its residents' reporting chances (each model
+        keeps its own part, for next week's crime) and cells, as ``SecureCommunitiesModel.week_inputs``
+        makes them alone (the same operations per resident, on the counties' arrays one after another)."""
+        models = self.models
+        if len(models) == 1:
+            return Week.from_counties(models, *zip(models[0].week_inputs(), strict=True))
+        fixed = self._fixed
+        status = np.concatenate([m.status for m in models])
+        chilled = (self._joint.chilled if self._joint is not None
+                   else np.concatenate([m.fear_process.chilled for m in models]))
+        report_prob = fixed.base * reporting_scale(status, chilled, fixed.undocumented_ratio, fixed.chill_effect)
+        cells = cells_now(fixed.cells, status, np.concatenate([m.custody for m in models]))
+        county_cells, cohort = [], []
+        for m, a, b in zip(models, fixed.bounds[:-1], fixed.bounds[1:], strict=True):
+            m.report_prob = report_prob[a:b]
+            county_cells.append(cells[a:b])
+            cohort.append(m.cohort_cells(cells[a:b]))
+        return Week(models, report_prob, cells + fixed.offset, np.concatenate(cohort) + fixed.offset, county_cells)
 
     def release(self, model=None) -> list:
         """Hand back ``model`` (every model for None), its Mesa clock set to step on from its week."""
@@ -91,3 +115,17 @@ class CountyBatch:
         self.models = [] if model is None else [m for m in self.models if m is not model]
         self._rejoin()
         return out
+
+
+class _Fixed:
+    """What the batch's weekly measurement needs of its counties that does not change while they are in it:
+    where each county's residents are, their cells' fixed part, and the reporting parameters per resident."""
+
+    def __init__(self, models):
+        sizes = [len(m.status) for m in models]
+        self.bounds = np.cumsum([0, *sizes]).tolist()
+        self.offset = np.repeat(np.arange(len(models)) * STRIDE, sizes)
+        self.cells = np.concatenate([fixed_cells(m.hispanic, m.adult, m.second_generation) for m in models])
+        self.base = np.repeat([base_reporting(m.params) for m in models], sizes)
+        self.undocumented_ratio = np.repeat([m.params.undocumented_reporting_ratio for m in models], sizes)
+        self.chill_effect = np.repeat([m.params.chill_reporting_effect for m in models], sizes)

@@ -28,18 +28,27 @@ def reporting_probability(model) -> np.ndarray:
     reporting by ``chill_reporting_effect``. Removed residents keep their last value, so a cohort
     can be followed without its composition changing.
     """
-    p = model.params
+    return base_reporting(model.params) * victim_scale(model)
+
+
+def base_reporting(p) -> float:
+    """The chance of reporting a crime of the county's violent/property mix, before status and fear."""
     violent, prop = p.violent_victimization_rate, p.property_victimization_rate
-    base = (violent * p.reporting_prob_violent + prop * p.reporting_prob_property) / max(violent + prop, 1e-12)
-    return base * victim_scale(model)
+    return (violent * p.reporting_prob_violent + prop * p.reporting_prob_property) / max(violent + prop, 1e-12)
 
 
 def victim_scale(model, who=slice(None)) -> np.ndarray:
     """The factor on a victim's baseline reporting: undocumented status and the chilled state."""
     p = model.params
-    undocumented = model.status[who] == Status.UNDOCUMENTED
-    scale = np.where(undocumented, p.undocumented_reporting_ratio, 1.0)
-    return scale * (1.0 - p.chill_reporting_effect * model.fear_process.chilled[who])
+    return reporting_scale(model.status[who], model.fear_process.chilled[who], p.undocumented_reporting_ratio,
+                           p.chill_reporting_effect)
+
+
+def reporting_scale(status, chilled, undocumented_ratio, chill_effect) -> np.ndarray:
+    """``victim_scale`` of residents with these statuses and chilled states (the two parameters as numbers,
+    or as one value per resident for several counties at once: the same result per resident)."""
+    scale = np.where(status == Status.UNDOCUMENTED, undocumented_ratio, 1.0)
+    return scale * (1.0 - chill_effect * chilled)
 
 
 def _draw(model, cdf, k) -> np.ndarray:

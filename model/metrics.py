@@ -37,10 +37,17 @@ _EMPTY = N_CELLS
 
 def resident_cells(model) -> np.ndarray:
     """Each resident's cell this week (0 once removed)."""
-    present = model.custody != Custody.REMOVED
-    cell = (1 + 16 * model.hispanic.astype(np.int64) + 4 * model.status.astype(np.int64) + 2 * model.adult
-            + model.second_generation)
-    return np.where(present, cell, 0)
+    return cells_now(fixed_cells(model.hispanic, model.adult, model.second_generation), model.status, model.custody)
+
+
+def fixed_cells(hispanic, adult, second_generation) -> np.ndarray:
+    """The part of each resident's cell that never changes (all but legal status and presence)."""
+    return 1 + 16 * hispanic.astype(np.int64) + 2 * adult + second_generation
+
+
+def cells_now(fixed, status, custody) -> np.ndarray:
+    """Each resident's cell this week, from its fixed part (``fixed_cells``): 0 once removed."""
+    return np.where(custody != Custody.REMOVED, fixed + 4 * status.astype(np.int64), 0)
 
 
 def _cell_groups() -> dict:
@@ -121,24 +128,28 @@ class Week:
     are one table (county k's cell c at k * STRIDE + c), so a group mean is the same few numpy calls
     for one county or fifty, and each county's value is the one it has alone, to the last digit."""
 
-    def __init__(self, models, report_prob, cells, cohort_cells):
+    def __init__(self, models, report_prob, cells, cohort_cells, county_cells):
+        """``report_prob``: every county's residents' chances one after another; ``cells``, ``cohort_cells``:
+        their cells in the counties' table (county k's cell c at k * STRIDE + c); ``county_cells``: each
+        county's own cells. (``from_counties`` makes them from each county's arrays.)"""
         self.models, self.k = models, len(models)
-        self.county_cells = cells  # each county's own
-        self.report_prob = self.joint(report_prob)
-        self.cells = self._offset(cells)
-        self.cohort_cells = self._offset(cohort_cells)
+        self.report_prob, self.cells, self.cohort_cells = report_prob, cells, cohort_cells
+        self.county_cells = county_cells
         self.week = models[0].week
         self._counts = self._sizes = self._divisor = None
         self._knowing = {}
 
+    @classmethod
+    def from_counties(cls, models, report_prob, cells, cohort_cells) -> "Week":
+        """The week of ``models`` from each one's reporting chances, cells and cohort's cells."""
+        def offset(parts):
+            return parts[0] if len(parts) == 1 else np.concatenate([c + i * STRIDE for i, c in enumerate(parts)])
+        joint = report_prob[0] if len(report_prob) == 1 else np.concatenate(report_prob)
+        return cls(models, joint, offset(cells), offset(cohort_cells), cells)
+
     def joint(self, arrays) -> np.ndarray:
         """The counties' arrays one after another (the one array for one county)."""
         return arrays[0] if self.k == 1 else np.concatenate(arrays)
-
-    def _offset(self, cells) -> np.ndarray:
-        if self.k == 1:
-            return cells[0]
-        return np.concatenate([c + i * STRIDE for i, c in enumerate(cells)])
 
     def of(self, get) -> np.ndarray:
         """``get(model)`` of each county's model, one after another."""
@@ -301,7 +312,11 @@ def state_blocks(wanted=None) -> tuple:
 def weekly_state(models, inputs, blocks=None) -> list:
     """The STATE reporters for this week that ``blocks`` compute (all for None), one dict per model:
     ``inputs`` holds each model's (reporting probabilities, cells, cohort's cells)."""
-    week = Week(models, *zip(*inputs, strict=True))
+    return measure(Week.from_counties(models, *zip(*inputs, strict=True)), blocks)
+
+
+def measure(week: Week, blocks=None) -> list:
+    """The STATE reporters of ``week`` that ``blocks`` compute (all for None), one dict per county."""
     out = {}
     for block in blocks if blocks is not None else state_blocks():
         out.update(block(week))

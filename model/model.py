@@ -341,9 +341,14 @@ class SecureCommunitiesModel(mesa.Model):
         chance of reporting (kept for next week's crime), cell, and cell in the fixed cohort."""
         self.report_prob = crime.reporting_probability(self)
         cells = resident_cells(self)
+        return self.report_prob, cells, self.cohort_cells(cells)
+
+    def cohort_cells(self, cells: np.ndarray) -> np.ndarray:
+        """The fixed cohort's cells given this week's: this week's until activation, then those of the
+        activation week, which removed members keep (the cohort is followed from there)."""
         if self.cohort is None and self.week >= self.params.activation_week:
-            self.cohort = cells  # followed from here on, removed members included
-        return self.report_prob, cells, cells if self.cohort is None else self.cohort
+            self.cohort = cells
+        return cells if self.cohort is None else self.cohort
 
     def record_metrics(self, state: dict) -> None:
         """This week's metrics (the flows, ``state``'s STATE reporters, the running totals; a model asked
