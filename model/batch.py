@@ -23,7 +23,9 @@ independent of its batch. A model in a batch is stepped by the batch only, until
 
 import numpy as np
 
-from .crime import base_reporting, reporting_scale
+from agents.codes import Custody
+
+from .crime import base_reporting, deters, pull, reporting_scale
 from .fear import JointFear
 from .metrics import STRIDE, Week, cells_now, fixed_cells, measure
 from .threads import single_threaded
@@ -68,6 +70,7 @@ class CountyBatch:
         processes = [m.fear_process for m in self.models]
         self._joint = JointFear(processes) if len(processes) > 1 and JointFear.can_join(processes) else None
         self._fixed = _Fixed(self.models) if len(self.models) > 1 else None
+        self._report_prob = None  # the counties' reporting chances, once the batch has measured a week
 
     def step(self) -> None:
         """One week of every model: each county's processes as alone, then one measurement for all."""
@@ -75,15 +78,31 @@ class CountyBatch:
         if not models:
             return
         with single_threaded():  # BLAS's thread pool only slows a week down (model/threads.py)
-            for m in models:
+            pulls = self._pulls()
+            for m, pull_now in zip(models, pulls, strict=True):
                 m.steps += 1  # what Mesa's step does before the model's own (mesa.Model._do_step)
                 m.time += 1.0
-                m.advance()
+                m.advance(pull=pull_now)
             if self._joint is not None:
                 self._joint.update()
             states = measure(self._week(), models[0].blocks)
             for m, state in zip(models, states, strict=True):
                 m.record_metrics(state)
+
+    def _pulls(self) -> list:
+        """Each county's ``crime.deterrence`` for the coming week, computed for all at once where every
+        county's offenders respond to silence (None for a county to compute its own): from each county's
+        free residents and reporting chances at the start of the week, as its ``crime.run_week`` would."""
+        fixed = self._fixed
+        if fixed is None or fixed.neighborhood is None or self._report_prob is None:
+            return [None] * len(self.models)
+        free = np.concatenate([m.custody for m in self.models]) == Custody.FREE
+        n = fixed.neighborhoods
+        total = np.bincount(fixed.neighborhood, weights=self._report_prob * free, minlength=n)
+        people = np.bincount(fixed.neighborhood, weights=free, minlength=n)
+        q = np.divide(total, people, out=np.zeros(n), where=people > 0)
+        joint = pull(q, fixed.baseline, fixed.elasticity)
+        return [joint[a:b] for a, b in zip(fixed.nb_bounds[:-1], fixed.nb_bounds[1:], strict=True)]
 
     def _week(self) -> Week:
         """This week's measurement of every county at once: its residents' reporting chances (each model
@@ -97,6 +116,7 @@ class CountyBatch:
         chilled = (self._joint.chilled if self._joint is not None
                    else np.concatenate([m.fear_process.chilled for m in models]))
         report_prob = fixed.base * reporting_scale(status, chilled, fixed.undocumented_ratio, fixed.chill_effect)
+        self._report_prob = report_prob  # every county's, for next week's deterrence (_pulls)
         cells = cells_now(fixed.cells, status, np.concatenate([m.custody for m in models]))
         county_cells, cohort = [], []
         for m, a, b in zip(models, fixed.bounds[:-1], fixed.bounds[1:], strict=True):
@@ -129,3 +149,13 @@ class _Fixed:
         self.base = np.repeat([base_reporting(m.params) for m in models], sizes)
         self.undocumented_ratio = np.repeat([m.params.undocumented_reporting_ratio for m in models], sizes)
         self.chill_effect = np.repeat([m.params.chill_reporting_effect for m in models], sizes)
+        # deterrence for all at once when every county has it: neighborhoods one county after another
+        self.neighborhood = None
+        if all(deters(m.params) for m in models):
+            counts = [len(m.baseline_neighborhood_reporting) for m in models]
+            self.nb_bounds = np.cumsum([0, *counts]).tolist()
+            self.neighborhoods = self.nb_bounds[-1]
+            self.neighborhood = np.concatenate([m.neighborhood + a
+                                                for m, a in zip(models, self.nb_bounds[:-1], strict=True)])
+            self.baseline = np.concatenate([m.baseline_neighborhood_reporting for m in models])
+            self.elasticity = np.repeat([m.params.offending_deterrence_elasticity for m in models], counts)

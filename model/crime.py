@@ -122,17 +122,27 @@ def choose_victims(model, offenders, report_prob) -> np.ndarray:
     return cand[np.arange(k), pick]
 
 
+def deters(p) -> bool:
+    """Whether offenders respond to silence in the county's neighborhoods (``deterrence`` is not None)."""
+    return bool(p.offenders_target_nonreporters and p.offending_deterrence_elasticity != 0)
+
+
 def deterrence(model, free, report_prob):
     """The pull of silence on offending in each neighborhood, ``(q / q0) ** -offending_deterrence_elasticity``
     where q is the neighborhood's mean chance of reporting now and q0 before the program; None when
     offenders do not respond."""
     p = model.params
-    if not p.offenders_target_nonreporters or p.offending_deterrence_elasticity == 0:
+    if not deters(p):
         return None
-    q = neighborhood_reporting(model, free, report_prob)
-    q0 = model.baseline_neighborhood_reporting
+    return pull(neighborhood_reporting(model, free, report_prob), model.baseline_neighborhood_reporting,
+                p.offending_deterrence_elasticity)
+
+
+def pull(q, q0, elasticity) -> np.ndarray:
+    """``(q / q0) ** -elasticity`` per neighborhood (1 where either is 0); ``elasticity`` a number, or one
+    per neighborhood for several counties at once (the same result per neighborhood)."""
     ratio = np.divide(q, q0, out=np.ones_like(q), where=(q0 > 0) & (q > 0))
-    return ratio ** -p.offending_deterrence_elasticity
+    return ratio ** -elasticity
 
 
 def neighborhood_reporting(model, present, report_prob) -> np.ndarray:
@@ -194,15 +204,17 @@ def _victims_and_police(model, offense, offenders, report_prob) -> None:
         model.record_clearances(rv[cleared], roff[cleared])
 
 
-def run_week(model) -> None:
-    """Offending, victimization, reporting and the police response for one week."""
+def run_week(model, pull_by_neighborhood=None) -> None:
+    """Offending, victimization, reporting and the police response for one week. ``pull_by_neighborhood``:
+    ``deterrence`` this week, when already computed (``model.batch`` does it for its counties at once)."""
     p = model.params
     rng = model.rng
     free = model.custody == Custody.FREE
     n_free = int(free.sum())
     report_prob = model.report_prob  # this week's, computed when last week was observed
     propensity = model.propensity * free
-    pull_by_neighborhood = deterrence(model, free, report_prob)
+    if pull_by_neighborhood is None:
+        pull_by_neighborhood = deterrence(model, free, report_prob)
     if pull_by_neighborhood is None:
         cdf = stop_cdf = np.cumsum(propensity)
         pull = 1.0

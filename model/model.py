@@ -305,13 +305,14 @@ class SecureCommunitiesModel(mesa.Model):
             self.advance()
             self._collect()
 
-    def advance(self, crime_and_jail: bool = True) -> None:
+    def advance(self, crime_and_jail: bool = True, pull=None) -> None:
         """One week of the county's processes, without recording it (``step`` records it). Without
         ``crime_and_jail`` (the spin-up's early weeks, before the program, when crime leaves no trace
-        but records drawn at build): ICE's own operations, removals, returns and fear only."""
+        but records drawn at build): ICE's own operations, removals, returns and fear only. ``pull``:
+        this week's ``crime.deterrence``, if already computed (``model.batch``)."""
         self.flows = dict.fromkeys(FLOWS, 0)
         if crime_and_jail:
-            crime.run_week(self)  # offending, victims, reports, police: arrests and bookings
+            crime.run_week(self, pull)  # offending, victims, reports, police: arrests and bookings
             self.ice.issue_detainers()  # IDENT matches -> detainers for the regime's priorities
             self.jail.release_due()  # court outcomes; holds under the county's policy; declined: released
         self.ice.take_custody()  # every door (jail pickups, at large, background), by priority, in capacity

@@ -108,10 +108,12 @@ def test_a_panel_task_stepped_together_equals_its_counties_run_one_by_one():
 
 def test_counties_that_share_their_fear_parameters_update_fear_as_one_and_get_their_arrays_back():
     """Fear is updated for the batch in one pass only where it can be (the same fear parameters); a
-    county with other ones updates alone beside it, and every county's numbers stay its own."""
+    county with other ones updates alone beside it (and, its offenders not responding to silence, the
+    batch leaves every county's deterrence to the county), and every county's numbers stay its own."""
     same = [county(*c) for c in COUNTIES[:2]]
-    other = SecureCommunitiesModel(**scenario("sc_full"), n_residents=150, rng=9, fear_sensitivity=0.05)
-    alone = SecureCommunitiesModel(**scenario("sc_full"), n_residents=150, rng=9, fear_sensitivity=0.05)
+    different = dict(n_residents=150, rng=9, fear_sensitivity=0.05, offending_deterrence_elasticity=0.0)
+    other = SecureCommunitiesModel(**scenario("sc_full"), **different)
+    alone = SecureCommunitiesModel(**scenario("sc_full"), **different)
     batch = CountyBatch(same)
     assert all(m.fear_process.joint is not None for m in same)
     assert all(m.fear_process.fear.base is not None for m in same)  # views of the batch's one array
