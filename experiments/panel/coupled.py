@@ -49,7 +49,7 @@ from agents.codes import WEEKS_PER_YEAR, Status
 from model.spin_up import from_bytes, to_bytes
 
 from ..core.store import atomic_write
-from .tasks import PanelTask, advance_models, build_model, run_safely, shared_weeks
+from .tasks import PanelTask, advance_models, build_model, build_models, run_safely, shared_weeks
 
 CHECKPOINT_MAGIC = b"SCAREA1"
 
@@ -202,8 +202,8 @@ def run_area(task: PanelTask, checkpoint: Path | None = None, rates: list | None
     """Every county of the area with the program and as its twin: a list of (treated, twin) weekly arrays.
     ``rates``: a list that receives (world, week, each county's take rate) at every allocation."""
     total, period = task.burn_in + task.weeks, task.period_weeks
-    treated = Area([build_model({**params, "sharing_active": True}, seed, task.reporters)
-                    for _, seed, params in task.counties], task.allocation, task.neighbours_news)
+    treated = Area(build_models([({**params, "sharing_active": True}, seed) for _, seed, params in task.counties],
+                                task.reporters), task.allocation, task.neighbours_news)
     reached = [p for _, _, p in task.counties if p["activation_week"] <= total]
     # the two worlds are one until the program first reaches a county: the twins split off at the last
     # period boundary before that
