@@ -10,7 +10,9 @@ What the batch shares:
   block-diagonal matrix (``model.fear.JointFear``), so decay, exposure, contagion and the chilled state are
   one pass for the batch (when the counties share their fear parameters);
 - the week's measurement: one table of cells for all the counties (``model.metrics.Week``), so each
-  reporter is the same few numpy calls for one county or fifty;
+  reporter is the same few numpy calls for one county or fifty; and what it is made from (each
+  resident's chance of reporting and cell), for all the residents at once;
+- the deterrence of each neighborhood (``crime.deterrence``), at the start of the week, for all at once;
 - the clock: Mesa's event machinery (a scheduled event per week and county) is not driven for each
   county; the batch advances every county's ``steps`` and ``time`` itself and hands each county back
   with its Mesa schedule set to its next week (``release``).
@@ -18,14 +20,16 @@ What the batch shares:
 Each county's numbers are the ones it has alone, to the last digit (tests/test_batch.py). What draws
 random numbers (crime, police, the jail, ICE, who hears of a detention) still runs county by county:
 each county draws from its own generators, in its own order, which is what keeps a county's run
-independent of its batch. A model in a batch is stepped by the batch only, until ``release``.
+independent of its batch. A model in a batch is stepped by the batch only, until ``release``. Counties
+are built the same way, their spin-ups run together (``SecureCommunitiesModel.build_together``,
+``model.spin_up.spin_up_together``).
 """
 
 import numpy as np
 
 from agents.codes import Custody
 
-from .crime import base_reporting, deters, pull, reporting_scale
+from .crime import base_reporting, deters, neighborhood_means, pull, reporting_scale
 from .fear import JointFear
 from .metrics import STRIDE, Week, cells_now, fixed_cells, measure
 from .threads import single_threaded
@@ -97,10 +101,7 @@ class CountyBatch:
         if fixed is None or fixed.neighborhood is None or self._report_prob is None:
             return [None] * len(self.models)
         free = np.concatenate([m.custody for m in self.models]) == Custody.FREE
-        n = fixed.neighborhoods
-        total = np.bincount(fixed.neighborhood, weights=self._report_prob * free, minlength=n)
-        people = np.bincount(fixed.neighborhood, weights=free, minlength=n)
-        q = np.divide(total, people, out=np.zeros(n), where=people > 0)
+        q = neighborhood_means(fixed.neighborhood, fixed.neighborhoods, free, self._report_prob)
         joint = pull(q, fixed.baseline, fixed.elasticity)
         return [joint[a:b] for a, b in zip(fixed.nb_bounds[:-1], fixed.nb_bounds[1:], strict=True)]
 

@@ -147,10 +147,15 @@ def pull(q, q0, elasticity) -> np.ndarray:
 
 def neighborhood_reporting(model, present, report_prob) -> np.ndarray:
     """Mean chance of reporting among the given residents of each neighborhood."""
-    n_nb = len(model.nb_counts)
-    total = np.bincount(model.neighborhood, weights=report_prob * present, minlength=n_nb)
-    people = np.bincount(model.neighborhood, weights=present, minlength=n_nb)
-    return np.divide(total, people, out=np.zeros(n_nb), where=people > 0)
+    return neighborhood_means(model.neighborhood, len(model.nb_counts), present, report_prob)
+
+
+def neighborhood_means(neighborhood, n_neighborhoods: int, present, values) -> np.ndarray:
+    """Mean of ``values`` among the ``present`` residents of each neighborhood (0 for none); for several
+    counties at once, their neighborhoods numbered one county after another (the same means per county)."""
+    total = np.bincount(neighborhood, weights=values * present, minlength=n_neighborhoods)
+    people = np.bincount(neighborhood, weights=present, minlength=n_neighborhoods)
+    return np.divide(total, people, out=np.zeros(n_neighborhoods), where=people > 0)
 
 
 def witness_chill(model, victims) -> np.ndarray:

@@ -5,8 +5,9 @@ off, has the same history as the treated run until the activation week, and from
 county's counterfactual. The twin does not run those weeks again: it starts from the treated run's
 snapshot taken the week before activation (``run_county``). A county the program does not reach
 within the panel is its own twin (one run). A task's counties and their twins are stepped together,
-week by week (``run_counties``, ``model.batch``), so the week's fixed cost of measuring is paid once per
-task rather than once per county; each county's numbers are those it has run alone. Only the panel's
+week by week (``run_counties``, ``model.batch``), so what a week costs a county whatever its size (the
+fear update, the measurement, Mesa's clock) is paid once per task rather than once per county; each
+county's numbers are those it has run alone. Only the panel's
 reporters are kept, as plain arrays: the model's DataCollector is replaced by a recorder of those
 reporters, and the model computes only those.
 
