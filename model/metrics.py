@@ -120,6 +120,11 @@ def victim_groups(model, victims) -> dict:
             "hispanic_citizen": hispanic & citizen, "non_hispanic": ~hispanic}
 
 
+def _joined(arrays) -> np.ndarray:
+    """The counties' arrays one after another (the one array for one county)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
 class Week:
     """What this week's STATE reporters are computed from, for one county or several stepped together
     (``model.batch``): each county's residents' cells (``cells``), its fixed cohort's (``cohort_cells``,
@@ -143,17 +148,12 @@ class Week:
     def from_counties(cls, models, report_prob, cells, cohort_cells) -> "Week":
         """The week of ``models`` from each one's reporting chances, cells and cohort's cells."""
         def offset(parts):
-            return parts[0] if len(parts) == 1 else np.concatenate([c + i * STRIDE for i, c in enumerate(parts)])
-        joint = report_prob[0] if len(report_prob) == 1 else np.concatenate(report_prob)
-        return cls(models, joint, offset(cells), offset(cohort_cells), cells)
-
-    def joint(self, arrays) -> np.ndarray:
-        """The counties' arrays one after another (the one array for one county)."""
-        return arrays[0] if self.k == 1 else np.concatenate(arrays)
+            return _joined([c + i * STRIDE for i, c in enumerate(parts)]) if len(parts) > 1 else parts[0]
+        return cls(models, _joined(report_prob), offset(cells), offset(cohort_cells), cells)
 
     def of(self, get) -> np.ndarray:
         """``get(model)`` of each county's model, one after another."""
-        return self.joint([get(m) for m in self.models])
+        return _joined([get(m) for m in self.models])
 
     def flow(self, name: str) -> list:
         """This week's count of a flow, county by county."""
