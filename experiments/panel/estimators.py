@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 MIN_UNTREATED = 2  # a period needs two untreated units (one alone is a singleton the first stage drops)
 
@@ -105,6 +104,8 @@ def prepare(data: pd.DataFrame, yname: str, idname="county_id", tname="quarter",
 
 
 def _row(est, se, df, alpha) -> dict:
+    from scipy import stats  # here, not at the top: a panel worker imports this module and never estimates
+
     q = stats.t.ppf(1 - alpha / 2, df) if df > 0 else np.nan
     return {"estimate": est, "se": se, "ci_low": est - q * se, "ci_high": est + q * se}
 
