@@ -238,7 +238,8 @@ class ProcessExecutor:
         ``LOOKAHEAD``) are read from ``tasks`` ahead of the workers, so that an idle worker can take one whose
         seed it has had. A source that decides as results come in when to stop (a calibration's generation)
         passes ``lookahead=0``: a task is then read only when a worker is free for it, and at most one
-        task per worker runs past the stop."""
+        task per worker runs past the stop. Otherwise a worker that finishes gets its next task before its
+        result is handed on, so it does not wait while the caller stores the result."""
         from multiprocessing.connection import wait as wait_for
 
         limit = self.LOOKAHEAD if lookahead is None else lookahead
@@ -247,7 +248,11 @@ class ProcessExecutor:
         retry = []  # tasks whose worker died under them
         deaths = {}  # run_id -> how many workers died running it
         exhausted = False
+        received = []  # results not yet handed on
         while True:
+            if limit == 0:  # the source sees every result before a worker takes its next task
+                done, received = received, []
+                yield from done
             idle = [w for w in self._pool if w.task is None]
             while True:
                 free = bool(idle) or len(self._pool) < self.workers
@@ -280,6 +285,8 @@ class ProcessExecutor:
                     worker.conn.send((fn, task))
                 worker.task = task
                 worker.seeds.add(getattr(task, "seed", None))
+            done, received = received, []
+            yield from done  # the workers that finished have their next task by now
             busy = [w for w in self._pool if w.task is not None]
             if not busy:
                 return
@@ -299,7 +306,7 @@ class ProcessExecutor:
                 if result is not None:
                     worker.task = None
                     result["record"]["worker_deaths"] = deaths.get(task.run_id, 0)
-                    yield result
+                    received.append(result)
                     continue
                 if not died and worker.process.is_alive():
                     continue
@@ -312,7 +319,7 @@ class ProcessExecutor:
                 else:
                     lost = _lost(task, f"worker died: {cause} (tried {n} times)")
                     lost["record"]["worker_deaths"] = n
-                    yield lost
+                    received.append(lost)
 
     def close(self):
         for w in list(self._pool):
