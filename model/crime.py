@@ -91,6 +91,38 @@ def _candidates(model, who: _Offenders, rows) -> tuple:
 
 
 VICTIM_DRAW_PASSES = 8  # redraws of a candidate victim turned down for their age (then the last one stands)
+FEW_OFFENDERS = 48  # up to this many offenders in a week, their candidates are drawn one by one (``_few``)
+
+
+def _few(model, who: _Offenders, k: int, c: int) -> np.ndarray:
+    """``choose_victims``'s candidates for a few offenders, in plain Python: the same uniform draws, taken
+    from the generator in the same calls, and the same candidates as the passes of ``_candidates`` (a
+    small county's week has a handful of offenders, for whom a pass of numpy calls costs more than the
+    arithmetic). tests/test_crime.py checks the two against each other."""
+    rng, p_ties = model.rng, model.params.victim_from_ties_prob
+    pool, weight = model.victim_pool, model.victim_weight
+    has_ties, tie_start, tie_count = who.has_ties.tolist(), who.tie_start.tolist(), who.tie_count.tolist()
+    nb_start, nb_count = who.nb_start.tolist(), who.nb_count.tolist()
+    cand = [[0] * c for _ in range(k)]
+    for j in range(c):
+        redo = range(k)
+        for _ in range(1 + VICTIM_DRAW_PASSES):
+            r = len(redo)
+            if r == 0:
+                break
+            u = rng.random(4 * r).tolist()  # as _candidates: four rows of r, one column per offender
+            turned_down = []
+            for q, i in enumerate(redo):
+                if u[q] < p_ties and has_ties[i]:
+                    at = tie_start[i] + int(u[r + q] * tie_count[i])
+                else:
+                    at = nb_start[i] + int(u[2 * r + q] * nb_count[i])
+                v = int(pool[at])
+                cand[i][j] = v
+                if u[3 * r + q] >= weight[v]:
+                    turned_down.append(i)
+            redo = turned_down
+    return np.array(cand, dtype=np.int64).reshape(k, c)
 
 
 def choose_victims(model, offenders, report_prob) -> np.ndarray:
@@ -102,6 +134,21 @@ def choose_victims(model, offenders, report_prob) -> np.ndarray:
     c = p.victim_candidates if p.offenders_target_nonreporters else 1
     k = len(offenders)
     who = _Offenders(model, offenders)
+    if k <= FEW_OFFENDERS:
+        cand = _few(model, who, k, c)
+    else:
+        cand = _passes(model, who, k, c)
+    if c == 1:
+        return cand[:, 0]
+    valid = (model.custody[cand] == Custody.FREE) & (cand != offenders[:, None])
+    score = np.where(valid, report_prob[cand], np.inf)
+    targeted = model.rng.random(k) < p.offender_response_strength
+    pick = np.where(targeted, np.argmin(score, axis=1), 0)
+    return cand[np.arange(k), pick]
+
+
+def _passes(model, who: _Offenders, k: int, c: int) -> np.ndarray:
+    """``choose_victims``'s candidates, column by column, each in passes over the offenders left."""
     cand = np.empty((k, c), dtype=np.int64)
     for j in range(c):
         # victimization follows age (NCVS): a candidate is kept in proportion to the victimization rate of
@@ -113,13 +160,7 @@ def choose_victims(model, offenders, report_prob) -> np.ndarray:
                 break
             cand[redo, j], turned_down = _candidates(model, who, redo)
             redo = redo[turned_down]
-    if c == 1:
-        return cand[:, 0]
-    valid = (model.custody[cand] == Custody.FREE) & (cand != offenders[:, None])
-    score = np.where(valid, report_prob[cand], np.inf)
-    targeted = model.rng.random(k) < p.offender_response_strength
-    pick = np.where(targeted, np.argmin(score, axis=1), 0)
-    return cand[np.arange(k), pick]
+    return cand
 
 
 def deters(p) -> bool:

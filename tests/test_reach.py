@@ -318,6 +318,25 @@ def test_an_offender_who_responds_picks_the_least_likely_to_report():
     assert p[chosen].mean() < 0.75 * p[first].mean()
 
 
+@pytest.mark.parametrize(("n", "from_ties", "candidates"), [(300, 0.3, 3), (3_000, 0.3, 1), (3_000, 1.0, 3),
+                                                             (3_000, 0.0, 2)])
+def test_a_few_offenders_drawn_one_by_one_get_the_victims_of_the_passes(n, from_ties, candidates):
+    """A week with few offenders draws their candidate victims in plain Python (``crime._few``), else in
+    numpy passes (``crime._passes``): the same uniforms from the generator, the same candidates, and the
+    generator left in the same state, so a county's run does not depend on which was used."""
+    m = county(seed=7, n=n, victim_from_ties_prob=from_ties, victim_candidates=candidates)
+    pick = np.random.default_rng(3)
+    for k in (1, 2, 5, 17, 60):
+        offenders = pick.choice(len(m.age), size=k)
+        who = crime._Offenders(m, offenders)
+        state = m.rng.bit_generator.state
+        few = crime._few(m, who, k, candidates)
+        after_few = m.rng.bit_generator.state
+        m.rng.bit_generator.state = state
+        passes = crime._passes(m, who, k, candidates)
+        assert np.array_equal(few, passes) and after_few == m.rng.bit_generator.state
+
+
 def test_silence_pulls_crime_only_when_offenders_respond():
     """With the response on, offending rises in the neighborhoods whose residents fell silent, in
     proportion to (q / q0)^-elasticity; off, silence does not change how much crime there is (the
