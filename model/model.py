@@ -61,6 +61,7 @@ def victim_weight(age) -> np.ndarray:
 
 _KNOWN_REPORTERS = frozenset(REPORTERS)
 _CUMULATIVE = tuple(f"{k}_cumulative" for k in FLOWS)  # the running totals' reporters, in FLOWS's order
+_NO_FLOWS = dict.fromkeys(FLOWS, 0)  # every flow at 0: a week's flows before it starts (copied: cheaper than built)
 
 
 def recorded_reporters(reporters) -> tuple:
@@ -195,8 +196,8 @@ class SecureCommunitiesModel(mesa.Model):
         self.events = EventLog()
         self.recording = True  # False during the spin-up: no event is logged
         self._spin_week = None  # the week during the spin-up (negative), None after it
-        self.totals = dict.fromkeys(FLOWS, 0)
-        self.flows = dict.fromkeys(FLOWS, 0)
+        self.totals = _NO_FLOWS.copy()
+        self.flows = _NO_FLOWS.copy()
         self.datacollector = MetricsCollector(
             model_reporters={name: (lambda m, key=name: m.metrics[key]) for name in self.reporters})
         self.blocks = state_blocks(None if reporters is None else self.reporters)  # what each week measures
@@ -310,7 +311,7 @@ class SecureCommunitiesModel(mesa.Model):
         ``crime_and_jail`` (the spin-up's early weeks, before the program, when crime leaves no trace
         but records drawn at build): ICE's own operations, removals, returns and fear only. ``pull``:
         this week's ``crime.deterrence``, if already computed (``model.batch``)."""
-        self.flows = dict.fromkeys(FLOWS, 0)
+        self.flows = _NO_FLOWS.copy()
         if crime_and_jail:
             crime.run_week(self, pull)  # offending, victims, reports, police: arrests and bookings
             self.ice.issue_detainers()  # IDENT matches -> detainers for the regime's priorities
