@@ -12,6 +12,7 @@ Opting out is impossible here, as it was in law: ``sharing_active`` is a federal
 
 import difflib
 import inspect
+from functools import cache
 from operator import itemgetter
 
 import mesa
@@ -121,6 +122,19 @@ class MetricsCollector(mesa.DataCollector):
             self._rows.append(self._row(metrics))
         elif self._names:
             self._rows.append((metrics[self._names[0]],))
+
+
+@cache
+def _victimization_flows(groups: tuple) -> tuple:
+    """The flows a week's crimes count (``_victim_rows``'s rows), then the same of the reported ones."""
+    return (("crimes", "crimes_violent", "crimes_property", *(f"victimizations_{g}" for g in groups))
+            + ("crimes_reported", "crimes_reported_violent", "crimes_reported_property",
+               *(f"victimizations_reported_{g}" for g in groups)))
+
+
+@cache
+def _clearance_flows(groups: tuple) -> tuple:
+    return ("crimes_cleared_violent", "crimes_cleared_property", *(f"crimes_cleared_{g}" for g in groups))
 
 
 class SecureCommunitiesModel(mesa.Model):
@@ -382,20 +396,20 @@ class SecureCommunitiesModel(mesa.Model):
     def record_victimizations(self, victims, offense, reported) -> None:
         """This week's crimes with victims: who suffered them, which type, which were reported."""
         rows, groups = self._victim_rows(victims, offense)
-        names = (("crimes", "crimes_reported"), ("crimes_violent", "crimes_reported_violent"),
-                 ("crimes_property", "crimes_reported_property"),
-                 *((f"victimizations_{g}", f"victimizations_reported_{g}") for g in groups))
-        counts = np.stack([np.count_nonzero(rows, axis=1), np.count_nonzero(rows & reported, axis=1)], axis=1)
-        for (name, reported_name), (k, k_reported) in zip(names, counts.tolist(), strict=True):
-            self.count(name, k)
-            self.count(reported_name, k_reported)
+        counts = np.count_nonzero(rows, axis=1).tolist() + np.count_nonzero(rows & reported, axis=1).tolist()
+        self._count_all(_victimization_flows(groups), counts)
 
     def record_clearances(self, victims, offense) -> None:
         """Crimes cleared this week, by type and by the victim's group (the total is counted by the officers)."""
         rows, groups = self._victim_rows(victims, offense)
-        names = ("crimes_cleared_violent", "crimes_cleared_property", *(f"crimes_cleared_{g}" for g in groups))
-        for name, k in zip(names, np.count_nonzero(rows[1:], axis=1).tolist(), strict=True):
-            self.count(name, k)
+        self._count_all(_clearance_flows(groups), np.count_nonzero(rows[1:], axis=1).tolist())
+
+    def _count_all(self, names, counts) -> None:
+        """``count`` of each name (several at once: a week's crimes count a dozen flows)."""
+        flows, totals = self.flows, self.totals
+        for name, k in zip(names, counts, strict=True):
+            flows[name] += k
+            totals[name] += k
 
     def mark_ice_contact(self, resident: int, shock: float, transfer: bool = False) -> None:
         """A detention or removal: the people who know the person will hear of it this week, and the news.
