@@ -42,15 +42,29 @@ class Places:
 
     def __init__(self, weekly: float):
         self.weekly = np.full(CARRY_OVER_WEEKS, weekly)  # places brought a week, over the past year
-        self.unused = float(self.weekly.sum()) + 1.0  # at rest before the run
+        self.unused = self.yearly + 1.0  # at rest before the run
+
+    @property
+    def weekly(self) -> np.ndarray:
+        return self._weekly
+
+    @weekly.setter
+    def weekly(self, values: np.ndarray) -> None:
+        self._weekly = values
+        self._yearly = float(values.sum())
 
     @property
     def yearly(self) -> float:
-        return float(self.weekly.sum())
+        """The places brought over the past year (their sum, kept: most weeks of a small county bring
+        none, as the week a year before, and leave it as it was)."""
+        return self._yearly
 
     def accrue(self, week: int, new: float) -> None:
-        self.weekly[week % CARRY_OVER_WEEKS] = new
-        self.unused = min(self.unused + new, self.yearly + 1.0)
+        slot = week % CARRY_OVER_WEEKS
+        if self._weekly[slot] != new:
+            self._weekly[slot] = new
+            self._yearly = float(self._weekly.sum())
+        self.unused = min(self.unused + new, self._yearly + 1.0)
 
     def take(self, rank: int, ranks: int) -> bool:
         """Take one place for a candidate of ``rank`` (of ``ranks``) if the unused places allow it."""

@@ -203,6 +203,8 @@ class FearProcess:
         heard = self.word_of_mouth.spread(rng, events, shock, present, local)
         self.media.hear(heard, outside)
         self.heard_this_week = heard
+        if len(heard.people) == 0:  # most weeks of a small county
+            return heard
         people = heard.channel != INDEX["media"]  # the media's hearings act through each memory
         heard = Heard(heard.people[people], heard.event[people], heard.channel[people], heard.exposure[people])
         self._remember(week, heard)

@@ -255,7 +255,7 @@ class NewsMedia:
     def hear(self, heard: "Heard", outside) -> None:
         """Add this week's media hearings (local, after ``WordOfMouth.spread``; and from outside)."""
         media = heard.channel == INDEX["media"]
-        if media.any():
+        if len(media) and media.any():
             np.add.at(self.memory, heard.people[media], self.dose * heard.exposure[media])
         if len(outside[0]):
             np.add.at(self.memory, outside[0], self.dose * outside[1])
