@@ -188,6 +188,20 @@ class _Worker:
     seeds: set = field(default_factory=set)  # the seeds of the runs it has had (their spin-ups are in its cache)
 
 
+PRELOAD = ("experiments.core.runner", "model")  # what the forkserver imports once, before forking workers
+
+
+def start_forkserver() -> None:
+    """Start the local pool's forkserver now, if it is not running: it imports ``PRELOAD`` (the model,
+    about a second) while the driver goes on preparing the job, instead of after it, before the first
+    worker can start. Returns at once."""
+    import multiprocessing as mp
+    from multiprocessing import forkserver
+
+    mp.get_context("forkserver").set_forkserver_preload(list(PRELOAD))
+    forkserver.ensure_running()
+
+
 class ProcessExecutor:
     """A local pool of worker processes (forkserver), one run per worker at a time.
 
@@ -207,7 +221,7 @@ class ProcessExecutor:
         self.workers = workers
         self.max_retries = max_retries
         self.ctx = mp.get_context("forkserver")
-        self.ctx.set_forkserver_preload(["experiments.core.runner", "model"])
+        self.ctx.set_forkserver_preload(list(PRELOAD))
         self._pool: list[_Worker] = []
 
     def _start(self) -> _Worker:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.execute import Job, check_folder, check_workers, run_tasks
+from ..core.runner import start_forkserver
 from ..core.schema import DEFAULT_LIMITS
 from ..core.store import write_json, write_parquet
 from .coupled import run_area_task
@@ -53,6 +54,8 @@ def run_panel(spec, out=None, workers=None, scheduler=None, quiet=False, max_ret
     out = Path(out) if out is not None else Path("results") / spec.name
     workers = (os.cpu_count() or 1) if workers is None else workers
     check_workers(workers)
+    if workers >= 2 and scheduler is None:
+        start_forkserver()  # its imports overlap the design's build below
     design = build_design(spec)
     tasks = panel_tasks(spec, design)
     if spec.ice["capacity"] == "area":  # each area's task keeps its latest period's snapshots (panel.coupled)

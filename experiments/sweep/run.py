@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.execute import Interrupted, Job, check_folder, check_workers, run_tasks
-from ..core.runner import Task, run_id, run_seed
+from ..core.runner import Task, run_id, run_seed, start_forkserver
 from ..core.status import format_store_status, store_status
 from ..core.store import Store
 from .design import build_design
@@ -113,6 +113,8 @@ def run_sweep(spec, out=None, workers=None, scheduler=None, quiet=False, limits=
     out = Path(out) if out is not None else Path("results") / spec.name
     workers = (os.cpu_count() or 1) if workers is None else workers
     check_workers(workers)
+    if workers >= 2 and scheduler is None:
+        start_forkserver()  # its imports overlap the design's build below
     store = Store(out)
     check_folder(store, out, spec.fingerprint())
     points = build_design(spec)
