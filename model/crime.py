@@ -98,7 +98,7 @@ def _few(model, who: _Offenders, k: int, c: int) -> np.ndarray:
     """``choose_victims``'s candidates for a few offenders, in plain Python: the same uniform draws, taken
     from the generator in the same calls, and the same candidates as the passes of ``_candidates`` (a
     small county's week has a handful of offenders, for whom a pass of numpy calls costs more than the
-    arithmetic). tests/test_crime.py checks the two against each other."""
+    arithmetic). tests/test_reach.py checks the two against each other."""
     rng, p_ties = model.rng, model.params.victim_from_ties_prob
     pool, weight = model.victim_pool, model.victim_weight
     has_ties, tie_start, tie_count = who.has_ties.tolist(), who.tie_start.tolist(), who.tie_count.tolist()
