@@ -67,9 +67,11 @@ class FearProcess:
 
     Built with what it needs: the parameter object, the ties and foci, the residents' fixed traits and
     whether the county's detainer policy is declared in public (``declared``, a ``Timeline`` of
-    booleans: more than one step if the county changed its policy)."""
+    booleans: more than one step if the county changed its policy). ``channels``: whether to keep the
+    channels' stocks (``channels``, ``decomposition``), which nothing else reads: a model asked for no
+    ``fear_channel_*`` reporter does without them (``channels`` is None), with the same fear to the last digit."""
 
-    def __init__(self, params, rng, ties, foci, status, hispanic, household_start, declared):
+    def __init__(self, params, rng, ties, foci, status, hispanic, household_start, declared, channels=True):
         n = len(status)
         self.p = params
         self.ties, self.foci = ties, foci
@@ -80,7 +82,7 @@ class FearProcess:
         self.word_of_mouth = WordOfMouth(params, ties, foci)
         self.media = NewsMedia(params, declared, self.group)
         self.fear = np.zeros(n)
-        self.channels = np.zeros((len(CHANNELS), n))
+        self.channels = np.zeros((len(CHANNELS), n)) if channels else None
         self.threshold = rng.random(n)  # chilled while fear exceeds it
         self.chilled = np.zeros(n, dtype=bool)
         # how well connected to what acquaintances say each resident is: they know the status of at
@@ -224,14 +226,18 @@ class FearProcess:
               "status", "own_susceptibility", "susceptibility", "own_share", "keep", "s_present")
 
     def state(self) -> dict:
-        return {"arrays": {name: getattr(self, name).copy() for name in self.ARRAYS},
+        return {"arrays": {name: getattr(self, name).copy() for name in self.ARRAYS if getattr(self, name) is not None},
                 "rng": self.rng.bit_generator.state,
                 "undocumented": (self.undocumented.close.copy(), self.undocumented.acquaintances.copy()),
                 "media": self.media.memory.copy(), "neighbours": float(self.media.neighbours), "synced": self._synced}
 
     def set_state(self, state: dict) -> None:
+        if self.channels is not None and "channels" not in state["arrays"]:
+            raise ValueError("the snapshot keeps no channel stocks, which this model keeps: take it from a model "
+                             "asked for the same reporters")
         for name, values in state["arrays"].items():
-            getattr(self, name)[...] = values  # in place: the model holds views of some of them
+            if getattr(self, name) is not None:  # (a model without the channels' stocks ignores them)
+                getattr(self, name)[...] = values  # in place: the model holds views of some of them
         self.undocumented.close, self.undocumented.acquaintances = (a.copy() for a in state["undocumented"])
         self.media.memory[...] = state["media"]
         self.media.neighbours = state["neighbours"]
@@ -266,6 +272,8 @@ class FearProcess:
 
     def decomposition(self) -> dict:
         """The channels' stocks by name (they sum to ``fear``)."""
+        if self.channels is None:
+            raise ValueError("this model keeps no channel stocks: it was asked for no fear_channel_* reporter")
         return dict(zip(CHANNEL_NAMES, self.channels, strict=True))
 
 
@@ -273,8 +281,9 @@ def update_fear(st, weights, e_media, heard: Heard, p) -> None:
     """One week of fear for the residents of ``st`` (a ``FearProcess``, or a ``JointFear`` of several
     counties' residents one after another): decay, the exposure of what they heard (``heard``, and the
     news in each one's memory, ``e_media``), contagion along the ties (``weights``), the cap at 1, the
-    channels' stocks and the chilled state. Every operation is per resident (or per row of ``weights``), so
-    a county's residents get the same numbers updated alone or with other counties."""
+    channels' stocks (unless ``st.channels`` is None) and the chilled state. Every operation is per resident
+    (or per row of ``weights``), so a county's residents get the same numbers updated alone or with other
+    counties; the channels' stocks are written, never read, so fear is the same with or without them."""
     fear, ch, present = st.fear, st.channels, st.present
     ties_fear = weights @ (fear * present)
     keep, s_eff = st.keep, st.s_present
@@ -283,9 +292,24 @@ def update_fear(st, weights, e_media, heard: Heard, p) -> None:
         np.add.at(e_total, heard.people, heard.exposure)
     f = fear * keep
     gain = s_eff * p.fear_sensitivity * e_total
-    own_gain = gain * st.own_share
     ties_mean = np.divide(ties_fear, st.tie_strength, out=f.copy(), where=st.tie_strength > 0)
     contagion = s_eff * p.fear_contagion * (ties_mean - f)  # worried ties worry one, calm ones calm one
+    if ch is not None:
+        _update_channels(ch, keep, gain, contagion, e_total, e_media, heard, st.own_share)
+    f += gain + contagion
+    over = np.flatnonzero(f > 1.0)
+    if len(over):
+        if ch is not None:
+            ch[:, over] /= f[over]
+        f[over] = 1.0
+    fear[:] = f
+    np.greater(fear, st.threshold, out=st.chilled)
+
+
+def _update_channels(ch, keep, gain, contagion, e_total, e_media, heard: Heard, own_share) -> None:
+    """The week's decay and gains of each channel's stock (before the cap): each exposure's share of the
+    resident's own gain, the gain on behalf of others and contagion."""
+    own_gain = gain * own_share
     ch *= keep
     per_exposure = np.divide(own_gain, e_total, out=np.zeros_like(e_total), where=e_total > 0)
     ch[INDEX["media"]] += per_exposure * e_media
@@ -293,13 +317,6 @@ def update_fear(st, weights, e_media, heard: Heard, p) -> None:
         np.add.at(ch, (heard.channel, heard.people), per_exposure[heard.people] * heard.exposure)
     ch[INDEX["others"]] += gain - own_gain
     ch[INDEX["contagion"]] += contagion
-    f += gain + contagion
-    over = np.flatnonzero(f > 1.0)
-    if len(over):
-        ch[:, over] /= f[over]
-        f[over] = 1.0
-    fear[:] = f
-    np.greater(fear, st.threshold, out=st.chilled)
 
 
 # What ``update_fear`` reads and writes of a county, held by a JointFear as one array for its counties.
@@ -313,7 +330,8 @@ class JointFear:
     ``update_fear`` touches become views of one array for all (its residents one county after another), the
     ties one block-diagonal matrix, and the week's update is one pass for all. Each county hears on its
     own (``FearProcess.hear``, its own generator) and waits (``wait``) for ``update``. Counties whose
-    fear parameters differ cannot share an update (``can_join``)."""
+    fear parameters differ, or that do not all keep (or all skip) the channels' stocks, cannot share an update
+    (``can_join``)."""
 
     def __init__(self, processes):
         self.processes = list(processes)
@@ -324,6 +342,9 @@ class JointFear:
         self.starts = dict(zip(map(id, self.processes), np.cumsum([0, *sizes[:-1]]).tolist(), strict=True))
         bounds = np.cumsum([0, *sizes])
         for name in JOINT_ARRAYS:
+            if self.processes[0].channels is None and name == "channels":
+                self.channels = None  # (none of them keeps the channels' stocks: can_join)
+                continue
             joint = np.concatenate([getattr(fp, name) for fp in self.processes], axis=-1)
             setattr(self, name, joint)
             for fp, a, b in zip(self.processes, bounds[:-1], bounds[1:], strict=True):
@@ -338,7 +359,9 @@ class JointFear:
     @staticmethod
     def can_join(processes) -> bool:
         first = processes[0].p
-        return all(getattr(fp.p, name) == getattr(first, name) for fp in processes for name in _JOINT_PARAMS)
+        keeps = processes[0].channels is not None
+        return all(getattr(fp.p, name) == getattr(first, name) for fp in processes for name in _JOINT_PARAMS) and all(
+            (fp.channels is not None) == keeps for fp in processes)
 
     def wait(self, process, heard: Heard) -> None:
         self._waiting.append((process, heard))
@@ -358,7 +381,8 @@ class JointFear:
             raise RuntimeError("counties are waiting for their fear to be updated")
         for fp in self.processes:
             for name in JOINT_ARRAYS:
-                setattr(fp, name, getattr(fp, name).copy())
+                if getattr(fp, name) is not None:
+                    setattr(fp, name, getattr(fp, name).copy())
             fp.media.memory = fp.media.memory.copy()
             fp.joint = None
         self.processes = []

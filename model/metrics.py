@@ -309,6 +309,11 @@ def state_blocks(wanted=None) -> tuple:
     return tuple(fn for fn, names in STATE_BLOCKS if wanted.intersection(names))
 
 
+def keeps_channels(wanted=None) -> bool:
+    """Whether the reporters ``wanted`` (all for None) need the fear channels' stocks (``FearProcess``)."""
+    return _channels in state_blocks(wanted)
+
+
 def weekly_state(models, inputs, blocks=None) -> list:
     """The STATE reporters for this week that ``blocks`` compute (all for None), one dict per model:
     ``inputs`` holds each model's (reporting probabilities, cells, cohort's cells)."""

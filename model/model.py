@@ -45,7 +45,7 @@ from agents.policies import POLICIES, REGIMES
 from . import crime
 from .acquaintances import build_foci, empty_foci
 from .fear import FearProcess
-from .metrics import EventLog, resident_cells, state_blocks, victim_groups, weekly_state
+from .metrics import EventLog, keeps_channels, resident_cells, state_blocks, victim_groups, weekly_state
 from .network import build_ties, to_networkx
 from .on_demand import AgentsOnDemand
 from .parameters import DEFAULTS, make_params
@@ -190,7 +190,8 @@ class SecureCommunitiesModel(mesa.Model):
                      if p.acquaintance_channel else empty_foci(n))
         policies = p.detainer_policy.map(POLICIES.__getitem__)  # the jail's rules, week by week
         self.fear_process = FearProcess(p, self.rng, self.ties, self.foci, self.status, self.hispanic,
-                                        county.household_start, policies.map(lambda policy: policy.declared))
+                                        county.household_start, policies.map(lambda policy: policy.declared),
+                                        channels=keeps_channels(None if reporters is None else self.reporters))
         self._graph = None
 
         self.residents = AgentsOnDemand(n, lambda i: Resident(self, i))

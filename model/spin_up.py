@@ -136,6 +136,8 @@ def spin_up_together(models) -> None:
         if model.params.spin_up_weeks == 0:
             continue
         key = spin_up_key(model.params, seed)
+        if key is not None and model.fear_process.channels is None:  # a snapshot without the channels' stocks
+            key = (*key, "no channels")
         cached = _CACHE.get(key) if key is not None else None
         if cached is not None:
             _CACHE.move_to_end(key)

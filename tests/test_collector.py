@@ -57,6 +57,27 @@ def test_a_model_asked_for_some_reporters_records_those_with_the_same_numbers():
     pd.testing.assert_frame_equal(ours, full.datacollector.get_model_vars_dataframe()[kept])
     assert "fear_mean_hispanic" not in some.metrics  # its block was not computed
     assert some.rng.random() == full.rng.random()
+    # no fear_channel_* reporter: no channel stocks kept (nothing but those reporters reads them), same fear
+    assert some.fear_process.channels is None and full.fear_process.channels is not None
+    assert (some.fear == full.fear).all() and (some.fear_process.chilled == full.fear_process.chilled).all()
+
+
+def test_a_model_without_channel_stocks_refuses_to_hand_them_to_one_that_keeps_them():
+    """A snapshot of a model asked for no channel reporter has no channel stocks to give: restoring it into
+    a model that keeps them is refused (the other way round, the stocks are ignored)."""
+    import pytest
+
+    from model.spin_up import restore, snapshot
+
+    setup = dict(rng=4, n_residents=300, spin_up_weeks=52, **scenario("sc_full"))
+    without = SecureCommunitiesModel(reporters=["chilled_share_hispanic"], **setup)
+    keeps = SecureCommunitiesModel(**setup)
+    with pytest.raises(ValueError, match="keeps no channel stocks"):
+        restore(keeps, snapshot(without))
+    restore(without, snapshot(keeps))
+    assert without.fear_process.channels is None and (without.fear == keeps.fear).all()
+    with pytest.raises(ValueError, match="fear_channel"):
+        without.fear_process.decomposition()
 
 
 def test_an_unknown_reporter_fails_before_any_work_naming_it():
