@@ -4,6 +4,7 @@ Small integer codes so the model can keep per-resident state in numpy arrays. Ev
 model's components share about time, the record and ICE's levels is written here once.
 """
 
+import bisect
 from enum import IntEnum
 
 import numpy as np
@@ -171,6 +172,11 @@ AGE_DTYPE = np.int16
 def age_groups(age) -> np.ndarray:
     """The index in AGE_GROUPS of each age (an array, or one age)."""
     return np.searchsorted(AGE_GROUP_STARTS, age, side="right") - 1
+
+
+def age_group(age: int) -> str:
+    """The name in AGE_GROUPS of one age (``age_groups`` for one person, without a numpy call per event)."""
+    return AGE_GROUPS[bisect.bisect_right(AGE_GROUP_STARTS, age) - 1]
 
 
 # The age-crime curve: arrests per resident by age, relative to adults' mean, from the FBI's arrests by age

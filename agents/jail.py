@@ -25,14 +25,13 @@ criminal court); a person removed before it leaves the charge pending for good.
 import mesa
 
 from .codes import (
-    AGE_GROUPS,
     CHARGE_CONVICTED,
     CHARGE_NOT_CONVICTED,
     CHARGE_PENDING,
     WOBBLER_OFFENSES,
     Custody,
     Offense,
-    age_groups,
+    age_group,
     conviction_columns,
     is_citizen,
 )
@@ -99,7 +98,7 @@ class Jail(mesa.Agent):
         for stage in ("arrest", "booking"):
             model.count(stage + "s")
             model.log_event(stage, resident, offense)
-        model.count(f"arrests_age_{AGE_GROUPS[age_groups(model.age[resident])]}")
+        model.count(f"arrests_age_{age_group(int(model.age[resident]))}")
         model.count("fingerprint_submissions")  # always, to the FBI: no opt-out
         bail = offense in PRETRIAL_CHARGES
         decided = model.week + (p.adjudication_weeks if bail else p.minor_disposition_weeks)

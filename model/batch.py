@@ -31,7 +31,7 @@ from agents.codes import Custody
 
 from .crime import base_reporting, deters, neighborhood_means, pull, reporting_scale
 from .fear import JointFear
-from .metrics import STRIDE, Week, cells_now, fixed_cells, measure
+from .metrics import STRIDE, Week, cells_now, measure
 from .threads import single_threaded
 
 
@@ -146,7 +146,7 @@ class _Fixed:
         sizes = [len(m.status) for m in models]
         self.bounds = np.cumsum([0, *sizes]).tolist()
         self.offset = np.repeat(np.arange(len(models)) * STRIDE, sizes)
-        self.cells = np.concatenate([fixed_cells(m.hispanic, m.adult, m.second_generation) for m in models])
+        self.cells = np.concatenate([m.fixed_cells for m in models])
         self.base = np.repeat([base_reporting(m.params) for m in models], sizes)
         self.undocumented_ratio = np.repeat([m.params.undocumented_reporting_ratio for m in models], sizes)
         self.chill_effect = np.repeat([m.params.chill_reporting_effect for m in models], sizes)

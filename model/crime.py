@@ -51,8 +51,32 @@ def reporting_scale(status, chilled, undocumented_ratio, chill_effect) -> np.nda
     return scale * (1.0 - chill_effect * chilled)
 
 
-def _draw(model, cdf, k) -> np.ndarray:
-    return np.searchsorted(cdf, model.rng.random(k) * cdf[-1], side="right")
+def _draw(model, cdf, k, who) -> np.ndarray:
+    """``k`` residents drawn in proportion to the weights whose running sums are ``cdf`` (over the residents
+    ``who``)."""
+    return who[np.searchsorted(cdf, model.rng.random(k) * cdf[-1], side="right")]
+
+
+class _Offending:
+    """The residents who can offend (offending propensity above 0: adults, ``model.propensity``), with their
+    propensity, neighborhood and weight in stops, kept until the propensities change (at birthdays, or a
+    restored snapshot: ``model.propensity`` is then another array). A running sum over them alone has the
+    values of the running sum over every resident at their places (the others add 0), so the same uniform
+    picks the same resident, for two thirds of the work."""
+
+    def __init__(self, model):
+        self.source = model.propensity
+        self.who = np.flatnonzero(model.propensity > 0)
+        self.propensity = model.propensity[self.who]
+        self.neighborhood = model.neighborhood[self.who]
+        self.stop_weight = model.stop_weight[self.who]
+
+    @staticmethod
+    def of(model) -> "_Offending":
+        kept = getattr(model, "_offending", None)
+        if kept is None or kept.source is not model.propensity:
+            kept = model._offending = _Offending(model)
+        return kept
 
 
 class _Offenders:
@@ -258,31 +282,34 @@ def run_week(model, pull_by_neighborhood=None) -> None:
     free = model.custody == Custody.FREE
     n_free = int(free.sum())
     report_prob = model.report_prob  # this week's, computed when last week was observed
-    propensity = model.propensity * free
+    can = _Offending.of(model)  # the running sums below are over them alone (the same draws)
+    if n_free == 0 or len(can.who) == 0:
+        return
+    propensity = can.propensity * free[can.who]
     if pull_by_neighborhood is None:
         pull_by_neighborhood = deterrence(model, free, report_prob)
     if pull_by_neighborhood is None:
         cdf = stop_cdf = np.cumsum(propensity)
         pull = 1.0
     else:  # offenders respond to silence: who offends, and how much crime there is
-        cdf, stop_cdf = np.cumsum(propensity * pull_by_neighborhood[model.neighborhood]), np.cumsum(propensity)
+        cdf, stop_cdf = np.cumsum(propensity * pull_by_neighborhood[can.neighborhood]), np.cumsum(propensity)
         pull = cdf[-1] / stop_cdf[-1] if stop_cdf[-1] > 0 else 1.0
     if p.ethnic_profiling:  # who is stopped, not how many: the stop count below stays the same
-        stop_cdf = np.cumsum(propensity * model.stop_weight)
-    if n_free == 0 or cdf[-1] <= 0:
+        stop_cdf = np.cumsum(propensity * can.stop_weight)
+    if cdf[-1] <= 0:
         return
 
     # crimes with victims
     n_violent = rng.poisson(p.violent_victimization_rate * n_free * pull / WEEKS_PER_YEAR)
     n_property = rng.poisson(p.property_victimization_rate * n_free * pull / WEEKS_PER_YEAR)
     offense = np.repeat([Offense.VIOLENT, Offense.PROPERTY], [n_violent, n_property]).astype(np.int64)
-    offenders = _draw(model, cdf, len(offense))
+    offenders = _draw(model, cdf, len(offense), can.who)
     if len(offense):  # a small county's week often has none: then nothing below draws or counts
         _victims_and_police(model, offense, offenders, report_prob)
 
     # proactive stops that find an offense (by propensity alone: the police do not see silence)
     n_stops = rng.poisson(p.proactive_arrest_rate * p.policing_intensity * n_free / WEEKS_PER_YEAR)
-    stopped = _draw(model, stop_cdf, n_stops)
+    stopped = _draw(model, stop_cdf, n_stops, can.who)
     stop_offense = _STOP_TYPES[_STOP_CDF.searchsorted(rng.random(n_stops), side="right")]
     stop_felony = rng.random(n_stops) < _FELONY_P[stop_offense]
     for o, off, fel in zip(stopped, stop_offense, stop_felony, strict=True):

@@ -36,8 +36,8 @@ _EMPTY = N_CELLS
 
 
 def resident_cells(model) -> np.ndarray:
-    """Each resident's cell this week (0 once removed)."""
-    return cells_now(fixed_cells(model.hispanic, model.adult, model.second_generation), model.status, model.custody)
+    """Each resident's cell this week (0 once removed), from the part that never changes (kept by the model)."""
+    return cells_now(model.fixed_cells, model.status, model.custody)
 
 
 def fixed_cells(hispanic, adult, second_generation) -> np.ndarray:

@@ -22,7 +22,6 @@ from mesa.time import EventGenerator, Priority, Schedule
 from agents import ICE, Household, Jail, PoliceOfficer, Resident
 from agents.capacity import NationalPool
 from agents.codes import (
-    AGE_GROUPS,
     CHARGE_NAMES,
     FINAL_ORDER,
     LEVEL_NAMES,
@@ -33,7 +32,7 @@ from agents.codes import (
     Custody,
     Offense,
     Status,
-    age_groups,
+    age_group,
     offending_by_age,
     sc_level,
     victimization_by_age,
@@ -45,7 +44,7 @@ from agents.policies import POLICIES, REGIMES
 from . import crime
 from .acquaintances import build_foci, empty_foci
 from .fear import FearProcess
-from .metrics import EventLog, keeps_channels, resident_cells, state_blocks, victim_groups, weekly_state
+from .metrics import EventLog, fixed_cells, keeps_channels, resident_cells, state_blocks, victim_groups, weekly_state
 from .network import build_ties, to_networkx
 from .on_demand import AgentsOnDemand
 from .parameters import DEFAULTS, make_params
@@ -165,6 +164,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.second_generation = county.second_generation
         self.age, self.base_propensity = county.age, county.base_propensity
         self.victim_weight = victim_weight(self.age)  # the chance a candidate victim of each age is kept
+        self.fixed_cells = fixed_cells(self.hispanic, self.adult, self.second_generation)  # (model.metrics)
         n = len(self.status)
         self.ice_events = []  # this week's detentions and removals: (resident, shock, the jail's own transfer?)
         self.custody = np.full(n, Custody.FREE, dtype=np.int8)
@@ -462,7 +462,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.count("removals")
         self.count(f"removals_{door}")
         self.count(f"removals_charge_{CHARGE_NAMES[int(self.charge_state[resident])]}")
-        self.count(f"removals_age_{AGE_GROUPS[age_groups(self.age[resident])]}")
+        self.count(f"removals_age_{age_group(int(self.age[resident]))}")
         self.count(f"removals_{LEVEL_NAMES[sc_level(row)]}")
         if offense is not None:
             self.count(f"removals_after_{OFFENSE_NAMES[int(offense)]}")

@@ -286,8 +286,8 @@ def spy(m):
     """Wrap the entry points of offending, victimization and arrest to check who they touch."""
     original_draw = crime._draw
 
-    def draw(model, cdf, k):
-        chosen = original_draw(model, cdf, k)
+    def draw(model, cdf, k, who):
+        chosen = original_draw(model, cdf, k, who)
         assert not np.any(model.custody[chosen] == Custody.REMOVED), "a removed resident offended"
         return chosen
 
@@ -493,3 +493,12 @@ def test_records_cannot_wrap_at_the_parameters_ceilings():
             validate_parameters({name: value + 1 if isinstance(value, int) else value * 1.01})
     m = run_and_check({"n_residents": 2000, **ceilings}, seed=1, weeks=4)
     assert m.record.max() > np.iinfo(np.int16).max  # counts beyond what int16 held, kept exactly
+
+
+def test_one_persons_age_group_is_the_one_the_arrays_get():
+    """An arrest or a removal is counted in the age group of the person (``age_group``, one age at a time),
+    which is the group ``age_groups`` gives the same age in an array, at every age a run can reach."""
+    from agents.codes import age_group, age_groups
+
+    ages = np.arange(0, 131)
+    assert [age_group(int(a)) for a in ages] == [AGE_GROUPS[i] for i in age_groups(ages)]

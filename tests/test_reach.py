@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from agents.codes import Custody, Status
+from agents.codes import Custody, Status, offending_by_age
 from model import SecureCommunitiesModel, crime, scenario
 from model.acquaintances import build_foci
 from model.fear import household_max_excluding_self
@@ -335,6 +335,28 @@ def test_a_few_offenders_drawn_one_by_one_get_the_victims_of_the_passes(n, from_
         m.rng.bit_generator.state = state
         passes = crime._passes(m, who, k, candidates)
         assert np.array_equal(few, passes) and after_few == m.rng.bit_generator.state
+
+
+def test_offenders_and_stops_drawn_among_those_who_can_offend_are_those_drawn_among_everyone():
+    """The week's running sums of offending are taken over the residents who can offend (``crime._Offending``,
+    two thirds of them: children do not offend), with the weights of the whole county: a uniform picks the
+    same resident as in the running sum over everyone, and the totals are the same. After a birthday (which
+    replaces the propensities) the residents who can offend are found again."""
+    m = county(seed=5, n=3000)
+    m.custody[::7] = Custody.JAILED  # some not free
+    free = m.custody == Custody.FREE
+    uniforms = np.random.default_rng(2).random(20_000)
+    for _ in range(2):
+        can = crime._Offending.of(m)
+        assert 0 < len(can.who) < len(m.age) and np.array_equal(can.who, np.flatnonzero(m.propensity > 0))
+        pull = np.random.default_rng(4).random(len(m.nb_counts)) + 0.5
+        everyone = np.cumsum(m.propensity * free * pull[m.neighborhood])
+        ours = np.cumsum(can.propensity * free[can.who] * pull[can.neighborhood])
+        assert ours[-1] == everyone[-1]
+        assert np.array_equal(np.searchsorted(everyone, uniforms * everyone[-1], side="right"),
+                              can.who[np.searchsorted(ours, uniforms * ours[-1], side="right")])
+        m.propensity = m.base_propensity * offending_by_age(m.age + 1)  # a year on: 17-year-olds start to offend
+        assert crime._Offending.of(m) is not can
 
 
 def test_silence_pulls_crime_only_when_offenders_respond():
