@@ -100,6 +100,7 @@ class ICE(mesa.Agent):
         self.background_per_weight = (params.background_arrest_rate * n_undocumented / total / WEEKS_PER_YEAR
                                       if total > 0 else 0.0)
         self._weight_cdf = None  # cumulative weights, rebuilt after a change of status or history
+        self._weighed = self._who_can_weigh()  # whom the cumulative weights run over (_background_draw)
         # places a week over the past year; before the run, those the background door brings
         at_rest = self.take_rate * params.background_arrest_rate * n_undocumented / WEEKS_PER_YEAR
         self.accounts = {"jail": Places(0.0), "own": Places(at_rest)}
@@ -130,6 +131,7 @@ class ICE(mesa.Agent):
         self.detained = {r: (door, offense(o), rule) for r, (door, o, rule) in state["detained"].items()}
         self._weight = state["weight"].copy()
         self._weight_cdf = None
+        self._weighed = self._who_can_weigh()
         self.take_rate = state["take_rate"]
         self.presented = state["presented"].copy()
         self.held_hispanic = state["held_hispanic"]
@@ -182,6 +184,16 @@ class ICE(mesa.Agent):
         if weight != self._weight[resident]:
             self._weight[resident] = weight
             self._weight_cdf = None
+            if weight > 0 and not self._weighed[1][resident]:
+                self._weighed = self._who_can_weigh()
+
+    def _who_can_weigh(self) -> tuple:
+        """The residents whose weight is or can become above 0 (adults not born here, and anyone weighing now)
+        and a mask of them. The cumulative weights over them alone have the values of those over everyone at
+        their places (the others add 0), so the same uniform picks the same person, for a fraction of the work."""
+        model = self.model
+        mask = (model.adult & (model.status != Status.US_BORN)) | (self._weight > 0)
+        return np.flatnonzero(mask), mask
 
     # --- the SC door: matches, detainers, pickups ---
     def notify(self, resident: int, offense, felony: bool) -> None:
@@ -278,13 +290,14 @@ class ICE(mesa.Agent):
         if self.background_per_weight <= 0:
             return []
         model = self.model
+        who = self._weighed[0]
         if self._weight_cdf is None:
-            self._weight_cdf = np.cumsum(self._weight)
+            self._weight_cdf = np.cumsum(self._weight[who])
         total = float(self._weight_cdf[-1]) if len(self._weight_cdf) else 0.0
         k = int(model.rng.poisson(self.background_per_weight * total)) if total > 0 else 0
         if k == 0:
             return []
-        picks = np.searchsorted(self._weight_cdf, model.rng.random(k) * total, side="right")
+        picks = who[np.searchsorted(self._weight_cdf, model.rng.random(k) * total, side="right")]
         chosen = []
         for resident in dict.fromkeys(picks.tolist()):
             if (model.custody[resident] == Custody.FREE and model.status[resident] == Status.UNDOCUMENTED

@@ -101,7 +101,7 @@ class CountyBatch:
         if fixed is None or fixed.neighborhood is None or self._report_prob is None:
             return [None] * len(self.models)
         free = np.concatenate([m.custody for m in self.models]) == Custody.FREE
-        q = neighborhood_means(fixed.neighborhood, fixed.neighborhoods, free, self._report_prob)
+        q = neighborhood_means(fixed.neighborhood, fixed.neighborhoods, free, self._report_prob, fixed.nb_counts)
         joint = pull(q, fixed.baseline, fixed.elasticity)
         return [joint[a:b] for a, b in zip(fixed.nb_bounds[:-1], fixed.nb_bounds[1:], strict=True)]
 
@@ -159,4 +159,5 @@ class _Fixed:
             self.neighborhood = np.concatenate([m.neighborhood + a
                                                 for m, a in zip(models, self.nb_bounds[:-1], strict=True)])
             self.baseline = np.concatenate([m.baseline_neighborhood_reporting for m in models])
+            self.nb_counts = np.concatenate([m.nb_counts for m in models])
             self.elasticity = np.repeat([m.params.offending_deterrence_elasticity for m in models], counts)

@@ -28,7 +28,20 @@ def reporting_probability(model) -> np.ndarray:
     reporting by ``chill_reporting_effect``. Removed residents keep their last value, so a cohort
     can be followed without its composition changing.
     """
-    return base_reporting(model.params) * victim_scale(model)
+    p = model.params
+    code = (model.status == Status.UNDOCUMENTED).view(np.uint8) * np.uint8(2)
+    code += model.fear_process.chilled.view(np.uint8)
+    return reporting_table(base_reporting(p), p.undocumented_reporting_ratio, p.chill_reporting_effect).take(code)
+
+
+def reporting_table(base, undocumented_ratio, chill_effect) -> np.ndarray:
+    """``base x reporting_scale`` for the four kinds of resident (undocumented or not, times chilled or not,
+    at ``2 x undocumented + chilled``): the same operations, so the same numbers, as ``reporting_scale``
+    resident by resident, for one gather instead of five passes over the county."""
+    undocumented = np.array([False, False, True, True])
+    chilled = np.array([False, True, False, True])
+    return base * reporting_scale(np.where(undocumented, Status.UNDOCUMENTED, Status.US_BORN), chilled,
+                                  undocumented_ratio, chill_effect)
 
 
 def base_reporting(p) -> float:
@@ -212,14 +225,20 @@ def pull(q, q0, elasticity) -> np.ndarray:
 
 def neighborhood_reporting(model, present, report_prob) -> np.ndarray:
     """Mean chance of reporting among the given residents of each neighborhood."""
-    return neighborhood_means(model.neighborhood, len(model.nb_counts), present, report_prob)
+    return neighborhood_means(model.neighborhood, len(model.nb_counts), present, report_prob, model.nb_counts)
 
 
-def neighborhood_means(neighborhood, n_neighborhoods: int, present, values) -> np.ndarray:
+def neighborhood_means(neighborhood, n_neighborhoods: int, present, values, counts=None) -> np.ndarray:
     """Mean of ``values`` among the ``present`` residents of each neighborhood (0 for none); for several
-    counties at once, their neighborhoods numbered one county after another (the same means per county)."""
+    counties at once, their neighborhoods numbered one county after another (the same means per county).
+    ``counts``: the residents of each neighborhood, when ``present`` is boolean (then those present are the
+    residents less the few absent: the same whole numbers as the sum of ``present``, for less work)."""
     total = np.bincount(neighborhood, weights=values * present, minlength=n_neighborhoods)
-    people = np.bincount(neighborhood, weights=present, minlength=n_neighborhoods)
+    if counts is not None and present.dtype == bool:
+        absent = np.bincount(neighborhood[~present], minlength=n_neighborhoods)
+        people = (counts - absent).astype(np.float64)
+    else:
+        people = np.bincount(neighborhood, weights=present, minlength=n_neighborhoods)
     return np.divide(total, people, out=np.zeros(n_neighborhoods), where=people > 0)
 
 

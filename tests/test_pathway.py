@@ -167,6 +167,26 @@ def test_background_arrests_follow_immigration_history_and_the_regime():
     assert sc.totals["removals"] == sc.totals["removals_background"] > 0
 
 
+def test_background_arrests_drawn_among_those_who_can_weigh_are_those_drawn_among_everyone():
+    """ICE's cumulative background weights run over the residents whose weight is or can become above 0
+    (adults not born here): a uniform picks the person it picks in the cumulative weights over everyone.
+    A resident outside them who comes to weigh (here a US-born citizen given an undocumented status) joins."""
+    m = SecureCommunitiesModel(rng=6, n_residents=3000, background_arrest_rate=0.06, background_history_weight=10.0)
+    ice = m.ice
+    who, mask = ice._weighed
+    assert 0 < len(who) < 0.5 * len(mask) and np.all(ice._weight[~mask] == 0)
+    uniforms = np.random.default_rng(1).random(20_000)
+    everyone = np.cumsum(ice._weight)
+    ours = np.cumsum(ice._weight[who])
+    assert ours[-1] == everyone[-1]
+    assert np.array_equal(np.searchsorted(everyone, uniforms * everyone[-1], side="right"),
+                          who[np.searchsorted(ours, uniforms * ours[-1], side="right")])
+    citizen = int(np.flatnonzero(~mask & m.adult)[0])
+    m.status[citizen] = Status.UNDOCUMENTED
+    ice.reweigh(citizen)
+    assert ice._weight[citizen] > 0 and citizen in ice._weighed[0]
+
+
 def test_a_declined_detainer_can_end_in_an_arrest_at_large():
     m = run(weeks=156, n_residents=5000, **scenario("sc_sanctuary"), at_large_arrest_prob=1.0, at_large_delay_weeks=2,
             background_arrest_rate=0.0, proactive_arrest_rate=0.1)

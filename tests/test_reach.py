@@ -359,6 +359,32 @@ def test_offenders_and_stops_drawn_among_those_who_can_offend_are_those_drawn_am
         assert crime._Offending.of(m) is not can
 
 
+def test_each_residents_chance_of_reporting_is_read_from_a_table_of_the_four_kinds_of_resident():
+    """``crime.reporting_probability`` gathers from the four values of undocumented-or-not by chilled-or-not
+    (``reporting_table``) what ``base_reporting x reporting_scale`` gives resident by resident, to the last
+    digit, whatever the statuses and chilled states."""
+    m = county(seed=3, n=2000, undocumented_reporting_ratio=0.37, chill_reporting_effect=0.61)
+    pick = np.random.default_rng(8)
+    for _ in range(3):
+        m.status[:] = pick.integers(0, len(Status), len(m.status))
+        m.fear_process.chilled[:] = pick.random(len(m.status)) < 0.4
+        one_by_one = crime.base_reporting(m.params) * crime.reporting_scale(
+            m.status, m.fear_process.chilled, m.params.undocumented_reporting_ratio, m.params.chill_reporting_effect)
+        assert np.array_equal(crime.reporting_probability(m), one_by_one)
+
+
+def test_a_neighborhoods_residents_present_are_counted_as_its_residents_less_the_absent():
+    """The neighborhoods' mean reporting divides by the residents present, counted as the neighborhood's
+    residents less the few absent: the same means, to the last digit, as summing who is present."""
+    m = county(seed=2, n=3000)
+    pick = np.random.default_rng(5)
+    for share_absent in (0.0, 0.02, 0.5, 1.0):
+        present = pick.random(len(m.age)) >= share_absent
+        summed = crime.neighborhood_means(m.neighborhood, len(m.nb_counts), present, m.report_prob)
+        counted = crime.neighborhood_means(m.neighborhood, len(m.nb_counts), present, m.report_prob, m.nb_counts)
+        assert np.array_equal(summed, counted)
+
+
 def test_silence_pulls_crime_only_when_offenders_respond():
     """With the response on, offending rises in the neighborhoods whose residents fell silent, in
     proportion to (q / q0)^-elasticity; off, silence does not change how much crime there is (the
