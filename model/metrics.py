@@ -143,6 +143,7 @@ class Week:
         self.week = models[0].week
         self._counts = self._sizes = self._divisor = None
         self._knowing = {}
+        self._tables = {}  # name -> table of cells (``means``' key)
 
     @classmethod
     def from_counties(cls, models, report_prob, cells, cohort_cells) -> "Week":
@@ -182,9 +183,10 @@ class Week:
             self._group_sizes()
         return self._sizes[group]
 
-    def means(self, values, groups, cohort: bool = False) -> dict:
+    def means(self, values, groups, cohort: bool = False, key=None) -> dict:
         """Mean of ``values`` (over every county's residents, one after another) in each named group,
-        county by county (NaN for an empty group); among the fixed cohort's cells with ``cohort``."""
+        county by county (NaN for an empty group); among the fixed cohort's cells with ``cohort``. ``key``:
+        a name for ``values``, whose table of cells is then computed once a week however many blocks ask."""
         if cohort:
             sizes = self.table(self.cohort_cells) @ _group_counts(groups)
             divisor = np.where(sizes > 0, sizes, np.nan)
@@ -193,7 +195,13 @@ class Week:
             if self._sizes is None:
                 self._group_sizes()
             divisor = self._divisor[:, _group_columns(groups)]
-            sums = group_totals(self.table(self.cells, values), groups)
+            if key is None:
+                table = self.table(self.cells, values)
+            elif key in self._tables:
+                table = self._tables[key]
+            else:
+                table = self._tables[key] = self.table(self.cells, values)
+            sums = group_totals(table, groups)
         return dict(zip(groups, (sums / divisor).T.tolist(), strict=True))
 
     def knowing(self, kind: str) -> np.ndarray:
@@ -269,7 +277,7 @@ _KNOWING = (("share_hispanic_knows_detained", "knows_detained", "hispanic"),
 def _knowing_block(name: str, kind: str, group: str):
     """The block of one knowing reporter: a panel that keeps one computes neither the others nor their kinds."""
     def block(w: Week) -> dict:
-        return {name: w.means(w.knowing(kind), (group,))[group]}
+        return {name: w.means(w.knowing(kind), (group,), key=kind)[group]}
     block.__name__ = f"_{name}"
     return block
 
