@@ -140,9 +140,11 @@ class SecureCommunitiesModel(mesa.Model):
     """One county under Secure Communities. All parameters are keywords with defaults;
     see ``model.parameters.PARAMETERS`` for their sources and allowed values."""
 
-    def __init__(self, rng=None, scenario=None, reporters=None, **params):
+    def __init__(self, rng=None, scenario=None, reporters=None, events=True, **params):
         """``reporters``: the names of the reporters to record each week (all of ``REPORTERS`` for None);
-        a sweep or a panel that keeps a few asks for those, and the rest are not computed."""
+        a sweep or a panel that keeps a few asks for those, and the rest are not computed. ``events``: whether
+        to keep the event log (``events``, ``event_log``); a panel, which reads only reporters, does without
+        it (the county is the same: nothing in a week reads the log)."""
         spin_up_later = params.pop("_spin_up_later", None)  # build_together's list, not a parameter
         if scenario is not None:  # a Mesa Scenario (e.g. model.CountyScenario) carries parameters and rng
             given = {k: v for k, v in scenario if k != "rng"}
@@ -210,6 +212,7 @@ class SecureCommunitiesModel(mesa.Model):
 
         self.events = EventLog()
         self.recording = True  # False during the spin-up: no event is logged
+        self.keeps_events = bool(events)  # False: no event is ever logged
         self._spin_week = None  # the week during the spin-up (negative), None after it
         self.totals = _NO_FLOWS.copy()
         self.flows = _NO_FLOWS.copy()
@@ -380,7 +383,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.totals[name] += k
 
     def log_event(self, stage: str, resident: int, offense=None, door=None, rule=None) -> None:
-        if self.recording:
+        if self.recording and self.keeps_events:
             self.events.add(self, stage, resident, offense, door, rule)
 
     def officer_for(self, resident: int) -> PoliceOfficer:

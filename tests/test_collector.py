@@ -80,6 +80,31 @@ def test_a_model_without_channel_stocks_refuses_to_hand_them_to_one_that_keeps_t
         without.fear_process.decomposition()
 
 
+def test_a_model_without_an_event_log_is_the_same_county():
+    """``events=False`` (the panel's models) keeps no event log; nothing in a week reads it, so every reporter,
+    total and draw is that of the model that keeps it."""
+    import pandas as pd
+
+    setup = dict(rng=11, n_residents=1500, spin_up_weeks=52, **{**scenario("sc_full"), "activation_week": 3})
+    logged, unlogged = SecureCommunitiesModel(**setup), SecureCommunitiesModel(events=False, **setup)
+    for _ in range(40):
+        logged.step()
+        unlogged.step()
+    assert len(logged.events.rows) > 50 and unlogged.events.rows == []
+    pd.testing.assert_frame_equal(unlogged.datacollector.get_model_vars_dataframe(),
+                                  logged.datacollector.get_model_vars_dataframe())
+    assert unlogged.totals == logged.totals and unlogged.rng.random() == logged.rng.random()
+
+
+def test_a_panels_models_keep_no_event_log():
+    from experiments.panel.outcomes import WEEKLY
+    from experiments.panel.tasks import build_model, build_models
+
+    one = build_model({"n_residents": 300}, 2, WEEKLY)
+    together = build_models([({"n_residents": 200}, 3)] * 2, WEEKLY)
+    assert not one.keeps_events and not any(m.keeps_events for m in together)
+
+
 def test_an_unknown_reporter_fails_before_any_work_naming_it():
     import pytest
 

@@ -71,10 +71,12 @@ class Recorder:
 
 
 def build_model(params: dict, seed: int, reporters=None):
-    """The county's model, computing only ``reporters`` each week (all for None)."""
+    """The county's model, computing only ``reporters`` each week (all for None), without an event log (the
+    panel reads reporters only)."""
     from model import SecureCommunitiesModel
 
-    model = SecureCommunitiesModel(rng=seed, reporters=None if reporters is None else tuple(reporters), **params)
+    model = SecureCommunitiesModel(rng=seed, reporters=None if reporters is None else tuple(reporters), events=False,
+                                   **params)
     model.datacollector = Recorder(())  # week 0 (the state at build) and the burn-in are not part of the panel
     return model
 
@@ -85,7 +87,7 @@ def build_models(counties, reporters=None) -> list:
     from model import SecureCommunitiesModel
 
     models = SecureCommunitiesModel.build_together(
-        [{"rng": seed, "reporters": None if reporters is None else tuple(reporters), **params}
+        [{"rng": seed, "reporters": None if reporters is None else tuple(reporters), "events": False, **params}
          for params, seed in counties])
     for model in models:
         model.datacollector = Recorder(())
