@@ -142,8 +142,8 @@ class Week:
         self.county_cells = county_cells
         self.week = models[0].week
         self._counts = self._sizes = self._divisor = None
-        self._knowing = {}
-        self._tables = {}  # name -> table of cells (``means``' key)
+        self._knowing = {}  # kind -> who knows (``flag``)
+        self._flags, self._tables, self._combined = (), {}, None  # the traits counted together (``expect_flags``)
 
     @classmethod
     def from_counties(cls, models, report_prob, cells, cohort_cells) -> "Week":
@@ -168,8 +168,45 @@ class Week:
     @property
     def counts(self) -> np.ndarray:
         if self._counts is None:
-            self._counts = self.table(self.cells)
+            self._counts = self.table(self.cells) if not self._flags else self._flag_counts().sum(axis=-1)
         return self._counts
+
+    def expect_flags(self, names) -> None:
+        """The yes/no traits (``flag``) this week's blocks will ask for: their tables, and the residents of each
+        cell, are then counted in one pass (``_flag_counts``)."""
+        self._flags = tuple(dict.fromkeys(names))
+
+    def flag(self, name: str) -> np.ndarray:
+        """A yes/no trait of every resident this week: ``chilled``, or a kind of ``FearProcess.KNOWING``."""
+        if name == "chilled":
+            return self.of(lambda m: m.fear_process.chilled)
+        if name not in self._knowing:
+            self._knowing[name] = self.of(lambda m: m.fear_process.knows(self.week, name))
+        return self._knowing[name]
+
+    def flag_table(self, name: str) -> np.ndarray:
+        """County x cell: the residents with the trait ``name`` (whole numbers, as floats)."""
+        if name not in self._flags:
+            return self.table(self.cells, self.flag(name))
+        if name not in self._tables:
+            counts = self._flag_counts()  # county x cell x combination of the traits
+            for bit, flag in enumerate(self._flags):
+                self._tables[flag] = counts[..., (np.arange(counts.shape[-1]) >> bit) & 1 == 1].sum(axis=-1).astype(
+                    np.float64)
+        return self._tables[name]
+
+    def _flag_counts(self) -> np.ndarray:
+        """County x cell x combination of the expected traits (bit j for trait j): residents, in one bincount.
+        Whole numbers, so every table summed from it equals the sum of the trait over each cell's residents."""
+        if self._combined is None:
+            combination = np.zeros(len(self.cells), dtype=np.uint8)
+            for bit, name in enumerate(self._flags):
+                combination |= self.flag(name).view(np.uint8) << np.uint8(bit)
+            width = 1 << len(self._flags)
+            key = self.cells * width
+            key += combination
+            self._combined = np.bincount(key, minlength=self.k * STRIDE * width).reshape(self.k, STRIDE, width)
+        return self._combined
 
     def _group_sizes(self) -> None:
         """County x group (``GROUP_NAMES``) residents, once a week."""
@@ -183,11 +220,12 @@ class Week:
             self._group_sizes()
         return self._sizes[group]
 
-    def means(self, values, groups, cohort: bool = False, key=None) -> dict:
-        """Mean of ``values`` (over every county's residents, one after another) in each named group,
-        county by county (NaN for an empty group); among the fixed cohort's cells with ``cohort``. ``key``:
-        a name for ``values``, whose table of cells is then computed once a week however many blocks ask."""
+    def means(self, values, groups, cohort: bool = False) -> dict:
+        """Mean of ``values`` (over every county's residents, one after another; or the name of a ``flag``) in
+        each named group, county by county (NaN for an empty group); among the fixed cohort's cells with
+        ``cohort``."""
         if cohort:
+            values = self.flag(values) if isinstance(values, str) else values
             sizes = self.table(self.cohort_cells) @ _group_counts(groups)
             divisor = np.where(sizes > 0, sizes, np.nan)
             sums = group_totals(self.table(self.cohort_cells, values), groups)
@@ -195,20 +233,10 @@ class Week:
             if self._sizes is None:
                 self._group_sizes()
             divisor = self._divisor[:, _group_columns(groups)]
-            if key is None:
-                table = self.table(self.cells, values)
-            elif key in self._tables:
-                table = self._tables[key]
-            else:
-                table = self._tables[key] = self.table(self.cells, values)
+            table = self.flag_table(values) if isinstance(values, str) else self.table(self.cells, values)
             sums = group_totals(table, groups)
         return dict(zip(groups, (sums / divisor).T.tolist(), strict=True))
 
-    def knowing(self, kind: str) -> np.ndarray:
-        """Who knows (``FearProcess.KNOWING``) this week, computed once per kind and only if asked."""
-        if kind not in self._knowing:
-            self._knowing[kind] = self.of(lambda m: m.fear_process.knows(self.week, kind))
-        return self._knowing[kind]
 
 
 def _reporting(w: Week) -> dict:
@@ -252,8 +280,11 @@ def _fear(w: Week) -> dict:
 
 
 def _chilled(w: Week) -> dict:
-    chilled = w.means(w.of(lambda m: m.fear_process.chilled), CHILL_GROUPS)
+    chilled = w.means("chilled", CHILL_GROUPS)
     return {f"chilled_share_{g}": chilled[g] for g in CHILL_GROUPS}
+
+
+_chilled.flags = ("chilled",)
 
 
 _CHANNEL_REPORTERS = tuple(f"fear_channel_{c}_hispanic" for c in CHANNEL_NAMES)
@@ -277,8 +308,9 @@ _KNOWING = (("share_hispanic_knows_detained", "knows_detained", "hispanic"),
 def _knowing_block(name: str, kind: str, group: str):
     """The block of one knowing reporter: a panel that keeps one computes neither the others nor their kinds."""
     def block(w: Week) -> dict:
-        return {name: w.means(w.knowing(kind), (group,), key=kind)[group]}
+        return {name: w.means(kind, (group,))[group]}
     block.__name__ = f"_{name}"
+    block.flags = (kind,)
     return block
 
 
@@ -331,7 +363,9 @@ def weekly_state(models, inputs, blocks=None) -> list:
 def measure(week: Week, blocks=None) -> list:
     """The STATE reporters of ``week`` that ``blocks`` compute (all for None), one dict per county."""
     out = {}
-    for block in blocks if blocks is not None else state_blocks():
+    blocks = blocks if blocks is not None else state_blocks()
+    week.expect_flags(flag for block in blocks for flag in getattr(block, "flags", ()))
+    for block in blocks:
         out.update(block(week))
     if week.k == 1:  # every block gives a list of one value per county
         return [{name: values[0] for name, values in out.items()}]

@@ -105,6 +105,30 @@ def test_a_panels_models_keep_no_event_log():
     assert not one.keeps_events and not any(m.keeps_events for m in together)
 
 
+def test_yes_no_traits_counted_together_are_each_traits_own_count():
+    """A week counts the residents of each cell with each yes/no trait its blocks ask for (chilled, who knows)
+    in one pass over a combination of the traits; every table equals the trait's own sum over the cell, and
+    the residents of each cell their plain count, for one county and for several."""
+    import numpy as np
+
+    from model.batch import CountyBatch
+    from model.metrics import Week
+
+    setup = {**scenario("sc_full"), "activation_week": 1, "spin_up_weeks": 52}
+    models = [SecureCommunitiesModel(rng=s, n_residents=n, **setup) for s, n in ((1, 3000), (2, 1500))]
+    batch = CountyBatch(models)
+    for _ in range(30):
+        batch.step()
+    flags = ("chilled", "knows_detained", "knows_detained_close", "heard_detained", "knows_undocumented")
+    for week in (Week.from_counties(models[:1], *zip(models[0].week_inputs(), strict=True)), batch._week()):
+        plain = {name: week.table(week.cells, week.flag(name)) for name in flags}
+        counts = week.table(week.cells)
+        week.expect_flags(flags)
+        assert np.array_equal(week.counts, counts)
+        for name in flags:
+            assert week.flag(name).any() and np.array_equal(week.flag_table(name), plain[name]), name
+
+
 def test_an_unknown_reporter_fails_before_any_work_naming_it():
     import pytest
 
