@@ -108,6 +108,12 @@ def group_totals(table: np.ndarray, groups: tuple) -> np.ndarray:
 
 
 @cache
+def _bits(flags: int) -> np.ndarray:
+    """Combination x trait: 1 where the combination (bit j for trait j) has the trait."""
+    return (np.arange(1 << flags)[:, None] >> np.arange(flags)) & 1
+
+
+@cache
 def _group_counts(groups: tuple) -> np.ndarray:
     return np.array([np.append(CELL_GROUPS[g], False) for g in groups], dtype=np.int64).T
 
@@ -190,9 +196,9 @@ class Week:
             return self.table(self.cells, self.flag(name))
         if name not in self._tables:
             counts = self._flag_counts()  # county x cell x combination of the traits
+            per_flag = (counts @ _bits(len(self._flags))).astype(np.float64)  # whole numbers: exact
             for bit, flag in enumerate(self._flags):
-                self._tables[flag] = counts[..., (np.arange(counts.shape[-1]) >> bit) & 1 == 1].sum(axis=-1).astype(
-                    np.float64)
+                self._tables[flag] = per_flag[..., bit]
         return self._tables[name]
 
     def _flag_counts(self) -> np.ndarray:
