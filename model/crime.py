@@ -137,7 +137,7 @@ def _few(model, who: _Offenders, k: int, c: int) -> np.ndarray:
     small county's week has a handful of offenders, for whom a pass of numpy calls costs more than the
     arithmetic). tests/test_reach.py checks the two against each other."""
     rng, p_ties = model.rng, model.params.victim_from_ties_prob
-    pool, weight = model.victim_pool, model.victim_weight
+    pool, weight = model.victim_pool.item, model.victim_weight.item  # one element as a Python number
     has_ties, tie_start, tie_count = who.has_ties.tolist(), who.tie_start.tolist(), who.tie_count.tolist()
     nb_start, nb_count = who.nb_start.tolist(), who.nb_count.tolist()
     cand = [[0] * c for _ in range(k)]
@@ -154,9 +154,9 @@ def _few(model, who: _Offenders, k: int, c: int) -> np.ndarray:
                     at = tie_start[i] + int(u[r + q] * tie_count[i])
                 else:
                     at = nb_start[i] + int(u[2 * r + q] * nb_count[i])
-                v = int(pool[at])
+                v = pool(at)
                 cand[i][j] = v
-                if u[3 * r + q] >= weight[v]:
+                if u[3 * r + q] >= weight(v):
                     turned_down.append(i)
             redo = turned_down
     return np.array(cand, dtype=np.int64).reshape(k, c)
