@@ -97,6 +97,7 @@ class FearProcess:
                                           if len(foci.acquaintances) and foci.membership.shape[1] else 1.0)
         self.last_heard = np.full((3, n), NEVER_HEARD, dtype=np.int64)  # any, first-hand, close ties
         self.tie_strength = np.asarray(ties.weights.sum(axis=1)).ravel()
+        self.untied = np.flatnonzero(self.tie_strength <= 0)  # no close tie: contagion pulls towards their own fear
         self.undocumented = TieCounts(ties, foci, n)  # undocumented residents still in the county
         self.in_undocumented = np.zeros(n, dtype=bool)
         self.present = np.zeros(n, dtype=bool)
@@ -290,13 +291,18 @@ def update_fear(st, weights, e_media, heard: Heard, p) -> None:
     e_total = e_media.copy()
     if len(heard.people):
         np.add.at(e_total, heard.people, heard.exposure)
-    f = fear * keep
-    gain = s_eff * p.fear_sensitivity * e_total
-    ties_mean = np.divide(ties_fear, st.tie_strength, out=f.copy(), where=st.tie_strength > 0)
-    contagion = s_eff * p.fear_contagion * (ties_mean - f)  # worried ties worry one, calm ones calm one
+    f = np.multiply(fear, keep, out=fear)  # decayed, in place (nothing below reads last week's fear)
+    gain = s_eff * p.fear_sensitivity
+    gain *= e_total
+    ties_mean = np.divide(ties_fear, st.tie_strength, out=ties_fear, where=st.tie_strength > 0)
+    ties_mean[st.untied] = f[st.untied]
+    contagion = s_eff * p.fear_contagion  # worried ties worry one, calm ones calm one
+    ties_mean -= f
+    contagion *= ties_mean
     if ch is not None:
         _update_channels(ch, keep, gain, contagion, e_total, e_media, heard, st.own_share)
-    f += gain + contagion
+    gain += contagion
+    f += gain
     over = np.flatnonzero(f > 1.0)
     if len(over):
         if ch is not None:
@@ -304,8 +310,7 @@ def update_fear(st, weights, e_media, heard: Heard, p) -> None:
             for stock in ch:  # row by row: a third of the time of ch[:, over] /= f[over], the same numbers
                 stock[over] /= f_over
         f[over] = 1.0
-    fear[:] = f
-    np.greater(fear, st.threshold, out=st.chilled)
+    np.greater(f, st.threshold, out=st.chilled)
 
 
 def _update_channels(ch, keep, gain, contagion, e_total, e_media, heard: Heard, own_share) -> None:
@@ -351,6 +356,7 @@ class JointFear:
             setattr(self, name, joint)
             for fp, a, b in zip(self.processes, bounds[:-1], bounds[1:], strict=True):
                 setattr(fp, name, joint[..., a:b])
+        self.untied = np.concatenate([fp.untied + a for fp, a in zip(self.processes, bounds[:-1], strict=True)])
         self.memory = np.concatenate([fp.media.memory for fp in self.processes])
         for fp, a, b in zip(self.processes, bounds[:-1], bounds[1:], strict=True):
             fp.media.memory = self.memory[a:b]
