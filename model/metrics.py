@@ -47,7 +47,11 @@ def fixed_cells(hispanic, adult, second_generation) -> np.ndarray:
 
 def cells_now(fixed, status, custody) -> np.ndarray:
     """Each resident's cell this week, from its fixed part (``fixed_cells``): 0 once removed."""
-    return np.where(custody != Custody.REMOVED, fixed + 4 * status.astype(np.int64), 0)
+    cells = status.astype(np.int64)
+    cells *= 4
+    cells += fixed
+    cells[custody == Custody.REMOVED] = 0
+    return cells
 
 
 def _cell_groups() -> dict:
