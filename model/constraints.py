@@ -141,6 +141,8 @@ class Timeline:
         return cls(((0, value),))
 
     def _index(self, week: int) -> int:
+        if len(self.steps) == 1:  # most schedules: one value throughout
+            return 0
         i = 0
         for j, (start, _) in enumerate(self.steps):
             if start > week:
