@@ -128,38 +128,44 @@ def _candidates(model, who: _Offenders, rows) -> tuple:
 
 
 VICTIM_DRAW_PASSES = 8  # redraws of a candidate victim turned down for their age (then the last one stands)
-FEW_OFFENDERS = 48  # up to this many offenders in a week, their candidates are drawn one by one (``_few``)
+FEW_OFFENDERS = 20  # up to this many offenders in a week, their candidates are drawn one by one (``_few``)
+FEW_REDRAWS = 16  # a pass of ``_passes`` with this many offenders or fewer left is drawn one by one (``_redraw``)
 
 
 def _few(model, who: _Offenders, k: int, c: int) -> np.ndarray:
-    """``choose_victims``'s candidates for a few offenders, in plain Python: the same uniform draws, taken
-    from the generator in the same calls, and the same candidates as the passes of ``_candidates`` (a
-    small county's week has a handful of offenders, for whom a pass of numpy calls costs more than the
-    arithmetic). tests/test_reach.py checks the two against each other."""
-    rng, p_ties = model.rng, model.params.victim_from_ties_prob
-    pool, weight = model.victim_pool.item, model.victim_weight.item  # one element as a Python number
-    has_ties, tie_start, tie_count = who.has_ties.tolist(), who.tie_start.tolist(), who.tie_count.tolist()
-    nb_start, nb_count = who.nb_start.tolist(), who.nb_count.tolist()
+    """``choose_victims``'s candidates for a few offenders, in plain Python (``_redraw``): the same uniform
+    draws, taken from the generator in the same calls, and the same candidates as the passes of
+    ``_candidates`` (a small county's week has a handful of offenders, for whom a pass of numpy calls costs
+    more than the arithmetic). tests/test_reach.py checks the two against each other."""
     cand = [[0] * c for _ in range(k)]
     for j in range(c):
-        redo = range(k)
-        for _ in range(1 + VICTIM_DRAW_PASSES):
-            r = len(redo)
-            if r == 0:
-                break
-            u = rng.random(4 * r).tolist()  # as _candidates: four rows of r, one column per offender
-            turned_down = []
-            for q, i in enumerate(redo):
-                if u[q] < p_ties and has_ties[i]:
-                    at = tie_start[i] + int(u[r + q] * tie_count[i])
-                else:
-                    at = nb_start[i] + int(u[2 * r + q] * nb_count[i])
-                v = pool(at)
-                cand[i][j] = v
-                if u[3 * r + q] >= weight(v):
-                    turned_down.append(i)
-            redo = turned_down
+        _redraw(model, who, cand, j, range(k), 1 + VICTIM_DRAW_PASSES)
     return np.array(cand, dtype=np.int64).reshape(k, c)
+
+
+def _redraw(model, who: _Offenders, cand, j: int, redo, passes: int) -> None:
+    """Up to ``passes`` passes of ``_candidates`` for column ``j`` of ``cand`` and the offenders ``redo``,
+    then for those turned down, one offender at a time in plain Python (the same draws and candidates)."""
+    rng, p_ties = model.rng, model.params.victim_from_ties_prob
+    pool, weight = model.victim_pool.item, model.victim_weight.item  # one element as a Python number
+    has_ties, tie_start, tie_count = who.has_ties.item, who.tie_start.item, who.tie_count.item
+    nb_start, nb_count = who.nb_start.item, who.nb_count.item
+    for _ in range(passes):
+        r = len(redo)
+        if r == 0:
+            break
+        u = rng.random(4 * r).tolist()  # as _candidates: four rows of r, one column per offender
+        turned_down = []
+        for q, i in enumerate(redo):
+            if u[q] < p_ties and has_ties(i):
+                at = tie_start(i) + int(u[r + q] * tie_count(i))
+            else:
+                at = nb_start(i) + int(u[2 * r + q] * nb_count(i))
+            v = pool(at)
+            cand[i][j] = v
+            if u[3 * r + q] >= weight(v):
+                turned_down.append(i)
+        redo = turned_down
 
 
 def choose_victims(model, offenders, report_prob) -> np.ndarray:
@@ -192,8 +198,9 @@ def _passes(model, who: _Offenders, k: int, c: int) -> np.ndarray:
         # their age, else drawn again (a few passes over the candidates left, never over residents)
         cand[:, j], turned_down = _candidates(model, who, slice(None))
         redo = np.flatnonzero(turned_down)
-        for _ in range(VICTIM_DRAW_PASSES):
-            if len(redo) == 0:
+        for done in range(VICTIM_DRAW_PASSES):
+            if len(redo) <= FEW_REDRAWS:  # the few left: one by one, the same draws
+                _redraw(model, who, cand, j, redo.tolist(), VICTIM_DRAW_PASSES - done)
                 break
             cand[redo, j], turned_down = _candidates(model, who, redo)
             redo = redo[turned_down]

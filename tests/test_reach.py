@@ -320,21 +320,25 @@ def test_an_offender_who_responds_picks_the_least_likely_to_report():
 
 @pytest.mark.parametrize(("n", "from_ties", "candidates"), [(300, 0.3, 3), (3_000, 0.3, 1), (3_000, 1.0, 3),
                                                              (3_000, 0.0, 2)])
-def test_a_few_offenders_drawn_one_by_one_get_the_victims_of_the_passes(n, from_ties, candidates):
+def test_a_few_offenders_drawn_one_by_one_get_the_victims_of_the_passes(n, from_ties, candidates, monkeypatch):
     """A week with few offenders draws their candidate victims in plain Python (``crime._few``), else in
-    numpy passes (``crime._passes``): the same uniforms from the generator, the same candidates, and the
-    generator left in the same state, so a county's run does not depend on which was used."""
+    numpy passes (``crime._passes``, which draws the last few turned down in plain Python too): the same
+    uniforms from the generator, the same candidates, and the generator left in the same state, so a
+    county's run does not depend on which was used. Checked against passes in numpy to the end, and
+    against the passes as the model runs them."""
     m = county(seed=7, n=n, victim_from_ties_prob=from_ties, victim_candidates=candidates)
     pick = np.random.default_rng(3)
-    for k in (1, 2, 5, 17, 60):
-        offenders = pick.choice(len(m.age), size=k)
-        who = crime._Offenders(m, offenders)
-        state = m.rng.bit_generator.state
-        few = crime._few(m, who, k, candidates)
-        after_few = m.rng.bit_generator.state
-        m.rng.bit_generator.state = state
-        passes = crime._passes(m, who, k, candidates)
-        assert np.array_equal(few, passes) and after_few == m.rng.bit_generator.state
+    for few_redraws in (0, crime.FEW_REDRAWS):
+        monkeypatch.setattr(crime, "FEW_REDRAWS", few_redraws)
+        for k in (1, 2, 5, 17, 60, 300):
+            offenders = pick.choice(len(m.age), size=k)
+            who = crime._Offenders(m, offenders)
+            state = m.rng.bit_generator.state
+            few = crime._few(m, who, k, candidates)
+            after_few = m.rng.bit_generator.state
+            m.rng.bit_generator.state = state
+            passes = crime._passes(m, who, k, candidates)
+            assert np.array_equal(few, passes) and after_few == m.rng.bit_generator.state
 
 
 def test_offenders_and_stops_drawn_among_those_who_can_offend_are_those_drawn_among_everyone():
