@@ -144,8 +144,9 @@ def _few(model, who: _Offenders, k: int, c: int) -> np.ndarray:
 
 
 def _redraw(model, who: _Offenders, cand, j: int, redo, passes: int) -> None:
-    """Up to ``passes`` passes of ``_candidates`` for column ``j`` of ``cand`` and the offenders ``redo``,
-    then for those turned down, one offender at a time in plain Python (the same draws and candidates)."""
+    """Up to ``passes`` passes of the candidate draw for column ``j`` of ``cand``, first over the offenders
+    ``redo``, then over those turned down, each pass one offender at a time in plain Python: the uniforms
+    and candidates of ``_candidates``'s passes."""
     rng, p_ties = model.rng, model.params.victim_from_ties_prob
     pool, weight = model.victim_pool.item, model.victim_weight.item  # one element as a Python number
     has_ties, tie_start, tie_count = who.has_ties.item, who.tie_start.item, who.tie_count.item

@@ -184,7 +184,7 @@ class Week:
     def expect_flags(self, names) -> None:
         """The yes/no traits (``flag``) this week's blocks will ask for: their tables, and the residents of each
         cell, are then counted in one pass (``_flag_counts``)."""
-        self._flags = tuple(dict.fromkeys(names))
+        self._flags = tuple(dict.fromkeys(names))[:8]  # a combination is one byte (more: counted on their own)
 
     def flag(self, name: str) -> np.ndarray:
         """A yes/no trait of every resident this week: ``chilled``, or a kind of ``FearProcess.KNOWING``."""
@@ -246,7 +246,6 @@ class Week:
             table = self.flag_table(values) if isinstance(values, str) else self.table(self.cells, values)
             sums = group_totals(table, groups)
         return dict(zip(groups, (sums / divisor).T.tolist(), strict=True))
-
 
 
 def _reporting(w: Week) -> dict:
