@@ -169,13 +169,8 @@ ADULT_AGE = 18
 AGE_DTYPE = np.int16
 
 
-def age_groups(age) -> np.ndarray:
-    """The index in AGE_GROUPS of each age (an array, or one age)."""
-    return np.searchsorted(AGE_GROUP_STARTS, age, side="right") - 1
-
-
 def age_group(age: int) -> str:
-    """The name in AGE_GROUPS of one age (``age_groups`` for one person, without a numpy call per event)."""
+    """The name in AGE_GROUPS of one age: the last band starting at or below it (one person, per event)."""
     return AGE_GROUPS[bisect.bisect_right(AGE_GROUP_STARTS, age) - 1]
 
 

@@ -495,10 +495,13 @@ def test_records_cannot_wrap_at_the_parameters_ceilings():
     assert m.record.max() > np.iinfo(np.int16).max  # counts beyond what int16 held, kept exactly
 
 
-def test_one_persons_age_group_is_the_one_the_arrays_get():
-    """An arrest or a removal is counted in the age group of the person (``age_group``, one age at a time),
-    which is the group ``age_groups`` gives the same age in an array, at every age a run can reach."""
-    from agents.codes import age_group, age_groups
+def test_one_persons_age_group_is_the_band_that_starts_at_or_below_their_age():
+    """An arrest or a removal is counted in the age group of the person (``age_group``): the last band whose
+    start is at or below their age, at every age a run can reach (checked against numpy's search of the
+    band starts)."""
+    from agents.codes import AGE_GROUP_STARTS, age_group
 
     ages = np.arange(0, 131)
-    assert [age_group(int(a)) for a in ages] == [AGE_GROUPS[i] for i in age_groups(ages)]
+    bands = np.searchsorted(AGE_GROUP_STARTS, ages, side="right") - 1
+    assert [age_group(int(a)) for a in ages] == [AGE_GROUPS[i] for i in bands]
+    assert age_group(17) == "under_18" and age_group(18) == "18_24" and age_group(55) == "55_plus"
