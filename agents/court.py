@@ -74,7 +74,7 @@ class ImmigrationCourt(mesa.Agent):
     def end_detention(self, resident: int, door: str, offense, rule: str) -> str:
         """Decide how this detention ends, carry it out and return the exit's stage name."""
         model, p, rng = self.model, self.params, self.model.rng
-        if is_citizen(model.status[resident]):
+        if is_citizen(model.status.item(resident)):
             model.free(resident)
             model.log_event("citizen_release", resident, offense, door=door)
             return "citizen_release"
@@ -100,7 +100,7 @@ class ImmigrationCourt(mesa.Agent):
         model = self.model
         model.count(counter)
         model.log_event(stage, resident, offense, door=door)
-        if model.custody[resident] == Custody.ICE:
+        if model.custody.item(resident) == Custody.ICE:
             model.free(resident)
 
     def _release(self, resident: int, door: str, offense) -> None:
@@ -128,7 +128,7 @@ class ImmigrationCourt(mesa.Agent):
         for resident in self.hearings.pop(model.week, []):
             if model.case_due_week[resident] != model.week:  # closed since, or set for another week
                 continue
-            if model.custody[resident] != Custody.FREE:  # in jail: the court sets the hearing again
+            if model.custody.item(resident) != Custody.FREE:  # in jail: the court sets the hearing again
                 self._schedule(resident, model.week + HEARING_DELAY_WEEKS)
                 continue
             door, offense = self.cases.pop(resident)

@@ -46,7 +46,7 @@ class Household(mesa.Agent):
     @property
     def earners(self) -> int:
         """Adults still present in the county and out of custody."""
-        return sum(1 for a in self.adults if self.model.custody[a] == Custody.FREE)
+        return sum(1 for a in self.adults if self.model.custody.item(a) == Custody.FREE)
 
     @property
     def income_share(self) -> float:
@@ -59,7 +59,7 @@ class Household(mesa.Agent):
         model = self.model
         none = {"separated": False, "first": False, "citizen_children": 0, "new_citizen_children": 0,
                 "foster": 0, "new_foster": 0}
-        others = [m for m in self.members if m != resident_id and model.custody[m] != Custody.REMOVED]
+        others = [m for m in self.members if m != resident_id and model.custody.item(m) != Custody.REMOVED]
         if not others:
             return none
         first = not self.ever_separated
@@ -70,13 +70,13 @@ class Household(mesa.Agent):
         if resident_id in self.adults:
             self.earners_lost += 1
         if is_parent:
-            present = [c for c in self.children if model.custody[c] != Custody.REMOVED]
-            citizens = [c for c in present if model.status[c] != Status.UNDOCUMENTED]
+            present = [c for c in self.children if model.custody.item(c) != Custody.REMOVED]
+            citizens = [c for c in present if model.status.item(c) != Status.UNDOCUMENTED]
             citizen_children = len(citizens)
             new = [c for c in citizens if not model.ever_separated_child[c]]
             new_citizen_children = len(new)
             model.ever_separated_child[new] = True
-            caregivers = [a for a in self.adults if a != resident_id and model.custody[a] == Custody.FREE]
+            caregivers = [a for a in self.adults if a != resident_id and model.custody.item(a) == Custody.FREE]
             unplaced = [c for c in present if not model.in_foster_care[c]]
             if not caregivers and unplaced and model.rng.random() >= model.params.kin_care_prob:
                 foster = len(unplaced)

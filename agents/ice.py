@@ -206,9 +206,9 @@ class ICE(mesa.Agent):
         regime = self.regime
         pending, self.pending = self.pending, []
         for resident, offense, felony in pending:
-            if model.custody[resident] != Custody.JAILED:
+            if model.custody.item(resident) != Custody.JAILED:
                 continue
-            status = model.status[resident]
+            status = model.status.item(resident)
             if status == Status.NATURALIZED:  # a stale IDENT record flags a citizen by mistake
                 if model.rng.random() < self.params.citizen_detainer_error_prob:
                     self._lodge(resident, offense, "record_error", citizen=True)
@@ -254,7 +254,7 @@ class ICE(mesa.Agent):
             candidates.append((rank, len(candidates), resident, "sc", offense, rule))
         self.pickups = []
         for resident, offense in self.at_large_schedule.pop(model.week, []):
-            if (model.custody[resident] != Custody.FREE or not model.residents[resident].removable
+            if (model.custody.item(resident) != Custody.FREE or not model.residents[resident].removable
                     or any(c[2] == resident for c in candidates)):  # looked for twice the same week
                 continue
             ranked = regime.rank(self._case(resident, offense))
@@ -300,7 +300,7 @@ class ICE(mesa.Agent):
         picks = who[np.searchsorted(self._weight_cdf, model.rng.random(k) * total, side="right")]
         chosen = []
         for resident in dict.fromkeys(picks.tolist()):
-            if (model.custody[resident] == Custody.FREE and model.status[resident] == Status.UNDOCUMENTED
+            if (model.custody.item(resident) == Custody.FREE and model.status.item(resident) == Status.UNDOCUMENTED
                     and (regime.pursues_everyone or regime.rank(self._case(resident)) is not None)):
                 chosen.append(resident)
         return chosen

@@ -132,7 +132,7 @@ class Jail(mesa.Agent):
         if not honor:
             return honor, rule  # declined: released on the ordinary schedule
         model.custody[resident] = Custody.HELD
-        if is_citizen(model.status[resident]):
+        if is_citizen(model.status.item(resident)):
             model.count_citizen_held(resident)
         old = self.release_week[resident]
         release = old
@@ -154,7 +154,7 @@ class Jail(mesa.Agent):
         model = self.model
         for resident, offense, felony in self.dispositions.pop(model.week, []):
             latest = self.disposition_week.get(resident) == model.week  # the case of their latest booking
-            custody = model.custody[resident]
+            custody = model.custody.item(resident)
             if custody == Custody.REMOVED:  # gone before trial: the charge stays pending
                 if latest:
                     del self.disposition_week[resident]

@@ -50,7 +50,7 @@ class PoliceOfficer(mesa.Agent):
     def stop(self, offender: int, offense: Offense, felony: bool) -> bool:
         """A proactive stop that found an offense. Return True if it ends in an arrest."""
         model = self.model
-        if model.custody[offender] != Custody.FREE:
+        if model.custody.item(offender) != Custody.FREE:
             return False
         self.stops += 1
         if offense in CITABLE and model.rng.random() < model.params.cite_release_prob:
@@ -65,7 +65,7 @@ class PoliceOfficer(mesa.Agent):
         """An undocumented driver stopped for a traffic offense, where the unauthorized cannot get
         a driver's license (NCSL: most states, 2008-2013)."""
         return (self.model.params.unlicensed_driving and offense == Offense.TRAFFIC
-                and self.model.status[offender] == Status.UNDOCUMENTED)
+                and self.model.status.item(offender) == Status.UNDOCUMENTED)
 
     def investigate(self, offender: int, offense: Offense, felony: bool,
                     clearance_prob: float) -> bool:
@@ -76,7 +76,7 @@ class PoliceOfficer(mesa.Agent):
             return False
         self.crimes_cleared += 1
         self.model.count("crimes_cleared")
-        if self.model.custody[offender] == Custody.FREE:  # else cleared without a new arrest
+        if self.model.custody.item(offender) == Custody.FREE:  # else cleared without a new arrest
             self._arrest(offender, offense, felony)
         return True
 

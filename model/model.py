@@ -459,7 +459,7 @@ class SecureCommunitiesModel(mesa.Model):
         does to the household, and perhaps schedule a return (re-entry). A lawful permanent resident
         loses that status with the removal: whoever comes back comes back undocumented, with the
         removal on the record (reinstatement if removed again)."""
-        if self.custody[resident] == Custody.REMOVED:
+        if self.custody.item(resident) == Custody.REMOVED:
             raise RuntimeError(f"resident {resident} removed again while still removed")
         row = self.record[resident]
         self.count("removals")
@@ -477,7 +477,7 @@ class SecureCommunitiesModel(mesa.Model):
         self.residents[resident].convict((PRIOR_REMOVAL,))  # the record now holds this removal
         self.record[resident, FINAL_ORDER] = 0  # an outstanding order, if any, is executed
         self.removed_in_run[resident] = True
-        if self.status[resident] != Status.UNDOCUMENTED:
+        if self.status.item(resident) != Status.UNDOCUMENTED:
             self.count("statuses_lost")
             self.status[resident] = Status.UNDOCUMENTED
             self._status_changed(resident)
