@@ -307,7 +307,7 @@ def run_week(model, pull_by_neighborhood=None) -> None:
     p = model.params
     rng = model.rng
     free = model.custody == Custody.FREE
-    n_free = int(free.sum())
+    n_free = np.count_nonzero(free)
     report_prob = model.report_prob  # this week's, computed when last week was observed
     can = _Offending.of(model)  # the running sums below are over them alone (the same draws)
     if n_free == 0 or len(can.who) == 0:

@@ -96,8 +96,11 @@ class FearProcess:
         self.acquaintance_shortfall = max(1.0, params.acquaintances_mean / max(float(foci.acquaintances.mean()), 1.0)
                                           if len(foci.acquaintances) and foci.membership.shape[1] else 1.0)
         self.last_heard = np.full((3, n), NEVER_HEARD, dtype=np.int64)  # any, first-hand, close ties
-        self.tie_strength = np.asarray(ties.weights.sum(axis=1)).ravel()
-        self.untied = np.flatnonzero(self.tie_strength <= 0)  # no close tie: contagion pulls towards their own fear
+        strength = np.asarray(ties.weights.sum(axis=1)).ravel()
+        self.untied = np.flatnonzero(strength <= 0)  # no close tie: contagion pulls towards their own fear
+        # what the tie sums are divided by: the tie strength, 1 for the untied (whose mean ``update_fear`` sets
+        # to their own fear), so the division needs no mask
+        self.tie_divisor = np.where(strength > 0, strength, 1.0)
         self.undocumented = TieCounts(ties, foci, n)  # undocumented residents still in the county
         self.in_undocumented = np.zeros(n, dtype=bool)
         self.present = np.zeros(n, dtype=bool)
@@ -294,7 +297,7 @@ def update_fear(st, weights, e_media, heard: Heard, p) -> None:
     f = np.multiply(fear, keep, out=fear)  # decayed, in place (nothing below reads last week's fear)
     gain = s_eff * p.fear_sensitivity
     gain *= e_total
-    ties_mean = np.divide(ties_fear, st.tie_strength, out=ties_fear, where=st.tie_strength > 0)
+    ties_mean = np.divide(ties_fear, st.tie_divisor, out=ties_fear)
     ties_mean[st.untied] = f[st.untied]
     contagion = s_eff * p.fear_contagion  # worried ties worry one, calm ones calm one
     ties_mean -= f
@@ -327,7 +330,7 @@ def _update_channels(ch, keep, gain, contagion, e_total, e_media, heard: Heard, 
 
 
 # What ``update_fear`` reads and writes of a county, held by a JointFear as one array for its counties.
-JOINT_ARRAYS = ("fear", "channels", "chilled", "threshold", "keep", "s_present", "own_share", "tie_strength",
+JOINT_ARRAYS = ("fear", "channels", "chilled", "threshold", "keep", "s_present", "own_share", "tie_divisor",
                 "present")
 _JOINT_PARAMS = ("fear_sensitivity", "fear_contagion")  # the parameters ``update_fear`` reads
 

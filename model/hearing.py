@@ -199,6 +199,7 @@ class NewsMedia:
     def __init__(self, params, declared, group):
         self.p = params
         self.group = group
+        self.in_group = (group == 0, group == 1)  # each group's members (ethnicity never changes)
         self.memory = np.zeros(len(group))
         self.keep = 0.5 ** (1.0 / params.salience_half_life_weeks)
         self.transfer_scale = declared.map(lambda flag: 1.0 - params.policy_salience_damping if flag else 1.0)
@@ -220,7 +221,7 @@ class NewsMedia:
         if not p.salience_channel or (len(events) == 0 and level <= 0):  # no news this week
             e = np.empty(0, np.int64)
             return (e, e, np.empty(0)), (e, np.empty(0))
-        listeners = [np.flatnonzero(present & (self.group == g)) for g in (0, 1)]
+        listeners = [np.flatnonzero(present & members) for members in self.in_group]
         local = [[], [], []]
         reach = np.where(transfer, self.transfer_scale.at(week), 1.0)
         for e, (h, r) in enumerate(zip(self.group[events].tolist(), reach.tolist(), strict=True)):
