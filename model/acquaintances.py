@@ -92,18 +92,18 @@ class Foci:
             _DISTINCT.popitem(last=False)
         return value
 
-    def co_members_of(self, people: np.ndarray):
+    def co_members_of(self, people: np.ndarray, slots: bool = False):
         """Every co-member of every focus of each person (self excluded; repeats for shared foci),
-        and for each, the person whose focus it was."""
+        and for each, the person whose focus it was (with ``slots``: that person's place in ``people``)."""
         m = self.membership
         if m.shape[1] == 0 or len(people) == 0:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty
         their_foci, _, per_person = gather_rows(m.indptr, m.indices, people)
         members, _, per_focus = gather_rows(self.membership_t.indptr, self.membership_t.indices, their_foci)
-        owner = np.repeat(np.repeat(people, per_person), per_focus)
-        other = members != owner
-        return members[other], owner[other]
+        slot = np.repeat(np.repeat(np.arange(len(people)), per_person), per_focus)
+        other = members != people[slot]
+        return members[other], (slot if slots else people[slot])[other]
 
 
 def _group(hispanic, status) -> np.ndarray:

@@ -264,10 +264,13 @@ def witness_chill(model, victims) -> np.ndarray:
     weight_sum = np.bincount(owner, weights=w.data[offsets] * present[neighbors], minlength=k)
     if model.foci.membership.shape[1]:
         index = np.unique(victims)
-        co, source = model.foci.co_members_of(index)
-        slot = np.searchsorted(index, source)
-        per_victim_chilled = np.bincount(slot, weights=chilled[co], minlength=len(index))
-        per_victim_present = np.bincount(slot, weights=present[co], minlength=len(index))
+        co, slot = model.foci.co_members_of(index, slots=True)
+        # each victim's co-members absent (0), present (1) and chilled (2, always present), in one count:
+        # whole numbers, so the same sums as adding up the traits
+        kind = present[co].view(np.uint8) + chilled[co].view(np.uint8)
+        counts = np.bincount(slot * 3 + kind, minlength=3 * len(index)).reshape(-1, 3)
+        per_victim_chilled = counts[:, 2].astype(np.float64)
+        per_victim_present = (counts[:, 1] + counts[:, 2]).astype(np.float64)
         at = np.searchsorted(index, victims)
         omega = model.params.acquaintance_shock_weight
         chilled_sum = chilled_sum + omega * per_victim_chilled[at]

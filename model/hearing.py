@@ -120,9 +120,7 @@ class WordOfMouth:
                 who, source = who[hit], source[hit]
             parts.append((who, source, INDEX[k], weight))
         if self.acquaintance_prob > 0:
-            co, owner = self.foci.co_members_of(events)
-            sorter = np.argsort(events)
-            source = sorter[np.searchsorted(events, owner, sorter=sorter)]
+            co, source = self.foci.co_members_of(events, slots=True)  # (the events are distinct residents)
             hit = rng.random(len(co)) < self.acquaintance_prob
             parts.append((co[hit], source[hit], INDEX["acquaintances"], self.acquaintance_weight))
         who, source, channel, weight = _concat(parts)
