@@ -130,6 +130,15 @@ def victim_groups(model, victims) -> dict:
             "hispanic_citizen": hispanic & citizen, "non_hispanic": ~hispanic}
 
 
+def _cohort_row(model) -> np.ndarray:
+    """The residents of each cell of ``model``'s fixed cohort (frozen at its activation), counted once: kept
+    until ``model.cohort`` is another array (a restored snapshot)."""
+    kept = getattr(model, "_cohort_row", None)
+    if kept is None or kept[0] is not model.cohort:
+        kept = model._cohort_row = (model.cohort, np.bincount(model.cohort, minlength=STRIDE))
+    return kept[1]
+
+
 def _joined(arrays) -> np.ndarray:
     """The counties' arrays one after another (the one array for one county)."""
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
@@ -151,7 +160,8 @@ class Week:
         self.report_prob, self.cells, self.cohort_cells = report_prob, cells, cohort_cells
         self.county_cells = county_cells
         self.week = models[0].week
-        self._counts = self._sizes = self._divisor = None
+        self._counts = self._sizes = self._divisor = self._cohort_counts = None
+        self._sums = []  # (cells, values, county x cell sums) computed this week (``sums``)
         self._knowing = {}  # kind -> who knows (``flag``)
         self._flags, self._tables, self._combined = (), {}, None  # the traits counted together (``expect_flags``)
 
@@ -174,6 +184,25 @@ class Week:
     def table(self, cells, weights=None) -> np.ndarray:
         """County x cell: residents (no ``weights``) or the sum of ``weights`` over them."""
         return np.bincount(cells, weights=weights, minlength=self.k * STRIDE).reshape(self.k, STRIDE)
+
+    def sums(self, cells, values) -> np.ndarray:
+        """``table(cells, values)``, computed once a week for the same two arrays (a county's cohort is this
+        week's cells until its activation, so the reporting rates of both come from one table then)."""
+        for c, v, table in self._sums:
+            if c is cells and v is values:
+                return table
+        table = self.table(cells, values)
+        self._sums.append((cells, values, table))  # (the arrays are kept: identity is only compared while alive)
+        return table
+
+    def cohort_counts(self) -> np.ndarray:
+        """County x cell: the residents of each county's fixed cohort. Until a county's activation its cohort's
+        cells are this week's (its row of ``counts``); from then on they never change, and are counted once
+        (``_cohort_row``)."""
+        if self._cohort_counts is None:
+            rows = [self.counts[i] if m.cohort is None else _cohort_row(m) for i, m in enumerate(self.models)]
+            self._cohort_counts = np.stack(rows)
+        return self._cohort_counts
 
     @property
     def counts(self) -> np.ndarray:
@@ -236,14 +265,14 @@ class Week:
         ``cohort``."""
         if cohort:
             values = self.flag(values) if isinstance(values, str) else values
-            sizes = self.table(self.cohort_cells) @ _group_counts(groups)
+            sizes = self.cohort_counts() @ _group_counts(groups)
             divisor = np.where(sizes > 0, sizes, np.nan)
-            sums = group_totals(self.table(self.cohort_cells, values), groups)
+            sums = group_totals(self.sums(self.cohort_cells, values), groups)
         else:
             if self._sizes is None:
                 self._group_sizes()
             divisor = self._divisor[:, _group_columns(groups)]
-            table = self.flag_table(values) if isinstance(values, str) else self.table(self.cells, values)
+            table = self.flag_table(values) if isinstance(values, str) else self.sums(self.cells, values)
             sums = group_totals(table, groups)
         return dict(zip(groups, (sums / divisor).T.tolist(), strict=True))
 
