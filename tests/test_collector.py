@@ -129,6 +129,30 @@ def test_yes_no_traits_counted_together_are_each_traits_own_count():
             assert week.flag(name).any() and np.array_equal(week.flag_table(name), plain[name]), name
 
 
+def test_a_cohorts_residents_counted_once_are_its_cells_counted_each_week():
+    """Each county's fixed cohort is counted once (its cells never change after activation), and before
+    activation the cohort is the week's own residents: either way its table is the plain count of the cohort's
+    cells that week, for one county and for several, and a restored cohort is counted again."""
+    import numpy as np
+
+    from model.batch import CountyBatch
+    from model.metrics import Week
+    from model.spin_up import restore, snapshot
+
+    setup = {**scenario("sc_full"), "activation_week": 12, "spin_up_weeks": 52}
+    models = [SecureCommunitiesModel(rng=s, n_residents=n, **setup) for s, n in ((1, 3000), (2, 1500))]
+    batch = CountyBatch(models)
+    for week_number in range(20):
+        for week in (Week.from_counties(models[:1], *zip(models[0].week_inputs(), strict=True)), batch._week()):
+            assert np.array_equal(week.cohort_counts(), week.table(week.cohort_cells)), week_number
+        batch.step()
+    assert all(m.cohort is not None for m in models)
+    twin = SecureCommunitiesModel(rng=1, n_residents=3000, **setup)
+    restore(twin, snapshot(models[0]))
+    week = Week.from_counties([twin], *zip(twin.week_inputs(), strict=True))
+    assert np.array_equal(week.cohort_counts(), week.table(week.cohort_cells))
+
+
 def test_an_unknown_reporter_fails_before_any_work_naming_it():
     import pytest
 

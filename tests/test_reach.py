@@ -481,6 +481,18 @@ def test_witness_chill_equals_the_matrix_formula():
     assert np.allclose(crime.witness_chill(m, victims), expected)
 
 
+def test_each_co_member_is_named_with_the_place_of_the_person_whose_focus_it_was():
+    """``co_members_of(people, slots=True)`` gives the same co-members, each with the place in ``people`` of
+    its owner (what the witnesses and first-hand hearing count by), for people given in any order."""
+    m = run("sc_full", 1)
+    people = np.array([40, 7, 911, 3, 2500])
+    co, owner = m.foci.co_members_of(people)
+    co_slots, slot = m.foci.co_members_of(people, slots=True)
+    assert len(co) > 50 and np.array_equal(co, co_slots) and np.array_equal(people[slot], owner)
+    empty = m.foci.co_members_of(people[:0], slots=True)
+    assert len(empty[0]) == len(empty[1]) == 0
+
+
 def test_a_small_countys_distinct_acquaintances_are_counted_exactly_once_per_county():
     """Where foci overlap a lot, the mean number of distinct acquaintances is counted exactly (who shares a
     focus with whom). Runs of one seed build the same foci, so the count is kept per county, and it equals
