@@ -34,7 +34,7 @@ bench: setup  ## build time, resident-steps per second and peak memory
 bench-sweep: setup  ## sweep runner: overhead per run, 2-worker throughput, memory over 1,000 runs
 	$(PYTHON) -m experiments.bench.sweep
 
-bench-panel: setup  ## the national county panel at 1:100 (about 20 min): time, memory, 2-worker speed-up, cost model
+bench-panel: setup  ## the national county panel at 1:100 (about 12 min): time, memory, 2-worker speed-up, cost model
 	$(PYTHON) -m experiments.bench.panel --json results/bench_panel.json
 
 viz: setup  ## the browser visualizer on http://127.0.0.1:8765 (offline: JS/CSS from the solara-assets wheel, no npm)
