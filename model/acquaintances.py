@@ -102,8 +102,9 @@ class Foci:
         their_foci, _, per_person = gather_rows(m.indptr, m.indices, people)
         members, _, per_focus = gather_rows(self.membership_t.indptr, self.membership_t.indices, their_foci)
         slot = np.repeat(np.repeat(np.arange(len(people)), per_person), per_focus)
-        other = members != people[slot]
-        return members[other], (slot if slots else people[slot])[other]
+        owner = people[slot]
+        other = members != owner
+        return members[other], (slot if slots else owner)[other]
 
 
 def _group(hispanic, status) -> np.ndarray:

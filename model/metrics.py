@@ -180,7 +180,6 @@ class Week:
         """This week's count of a flow, county by county."""
         return [m.flows[name] for m in self.models]
 
-
     def table(self, cells, weights=None) -> np.ndarray:
         """County x cell: residents (no ``weights``) or the sum of ``weights`` over them."""
         return np.bincount(cells, weights=weights, minlength=self.k * STRIDE).reshape(self.k, STRIDE)
