@@ -2,10 +2,11 @@
 
     .venv/bin/python -m experiments.bench.panel [--skip-national] [--json FILE]     (or: make bench-panel)
 
-1. Cost of a county: built (its spin-up to the stationary start) and run for 104 weeks, for n from 20 to
-   1,000,000 (``SIZES``); least-squares fits over the small ones (up to ``FIT_UP_TO``) of seconds per step
-   = a + b n (the fixed overhead ``a`` and the per-resident cost ``b``) and of seconds per build = c + d n
-   (paid once per county; its twins restore its state).
+1. Cost of a county: built (its spin-up to the stationary start), then run for 104 weeks with the program in
+   force (after its first 26) and 104 weeks without it (the same county), for n from 20 to 1,000,000
+   (``SIZES``); least-squares fits over the small ones (up to ``FIT_UP_TO``) of seconds per step = a + b n
+   (the fixed overhead ``a`` and the per-resident cost ``b``), with and without the program, and of seconds
+   per build = c + d n (paid once per county; its twins restore its state).
    Peak memory of one model at 100,000 and 1,000,000 residents (fresh processes, ``experiments.bench``)
    gives memory per resident.
    The same week for counties stepped together (``model.batch``, as a panel task steps its counties):
@@ -17,10 +18,12 @@
    wall time, county-weeks per second, and peak resident memory of the driver and workers (sampled
    every half second over the whole process tree).
 4. The cost model of the full-scale national panel (fraction 1) on a Dask cluster, from 1: each county's
-   step and build read off the measured sizes (linear between the two around it; past the largest, that
-   size's cost plus the last segment's slope), since most of its resident-weeks are in counties of
-   hundreds of thousands and millions, where the small sizes' fit does not hold (steps cost less per
-   resident there, builds more). The fit's extrapolation is given beside it.
+   weeks with the program (its treated run's from activation) and without it (before, and its twin's) at the
+   steps of its size, and its build, read off the measured sizes (linear between the two around it; past the
+   largest, that size's cost plus the last segment's slope), since most of its resident-weeks are in
+   counties of hundreds of thousands and millions, where the small sizes' fit does not hold (steps cost less
+   per resident there, builds more). The fit's extrapolation is given beside it. The model is checked against
+   one whole county of 300,000 residents run as the panel runs it (``county_check``).
 5. Each figure against issue 20's target (``TARGETS``).
 
 The machine is shared: figures are wall-clock and move with the load, which is printed.
@@ -40,7 +43,7 @@ import numpy as np
 import psutil
 
 from ..panel import build_design, load_panel, run_panel
-from ..panel.design import model_weeks
+from ..panel.design import model_weeks, program_weeks
 from ..panel.outcomes import WEEKLY
 from ..panel.spec import load_panel_spec
 
@@ -56,29 +59,45 @@ def _fit(rows) -> tuple[float, float]:
     return tuple(np.linalg.lstsq(x, np.array([s for _, s in rows]), rcond=None)[0])
 
 
-def step_cost(sizes=SIZES, weeks=104) -> dict:
-    """What a county costs against its residents, measured at ``sizes`` (``points``), and as two least-squares
+def step_cost(sizes=SIZES, weeks=104, settle=26) -> dict:
+    """What a county costs against its residents, measured at ``sizes`` (``points``), and as least-squares
     fits over those up to ``FIT_UP_TO``: the build (the spin-up to its stationary start, paid once per county:
-    a twin restores its treated run's state) ``c + d n`` seconds, and one recorded model step ``a + b n``
-    seconds (the panel's reporters, after the build)."""
+    a twin restores its treated run's state) ``c + d n`` seconds, and one recorded model step (the panel's
+    reporters, after the build) ``a + b n`` seconds, with the program in force and without it. A week with the
+    program costs more (ICE's detainers and pickups, the news of them), and from its activation on a county's
+    treated run has them, its twin and the weeks before never (``design.program_weeks``). With the program:
+    ``weeks`` weeks after the first ``settle`` of the program (activated in week 1), by which its flows have
+    reached their level; without it: the same seed's county without the program (its spin-up restored from the
+    first's), ``weeks`` weeks."""
     from ..panel.tasks import advance_model, build_model
 
-    steps, builds = [], []
+    rows = []
     for n in sizes:
         t = time.process_time()
-        model = build_model({"n_residents": n, "activation_week": 26, "sharing_active": True}, 1, WEEKLY)
-        built = time.process_time()
-        advance_model(model, weeks, WEEKLY, 0)
-        done = time.process_time()
-        builds.append((n, built - t))
-        steps.append((n, (done - built) / weeks))
-    small = [i for i, (n, _) in enumerate(steps) if n <= FIT_UP_TO]
-    small = small if len(small) >= 2 else list(range(len(steps)))
-    a, b = _fit([steps[i] for i in small])
-    c, d = _fit([builds[i] for i in small])
-    return {"points": [{"n_residents": n, "ms_per_step": round(s * 1e3, 4), "build_s": round(bs, 4)}
-                       for (n, s), (_, bs) in zip(steps, builds, strict=True)],
-            "fixed_ms_per_step": round(a * 1e3, 4), "us_per_resident_step": round(b * 1e6, 5),
+        model = build_model({"n_residents": n, "activation_week": 1, "sharing_active": True}, 1, WEEKLY)
+        build = time.process_time() - t
+        advance_model(model, settle, WEEKLY, 0)
+        t = time.process_time()
+        advance_model(model, settle + weeks, WEEKLY, 0)
+        with_program = (time.process_time() - t) / weeks
+        del model
+        without = build_model({"n_residents": n, "activation_week": 1, "sharing_active": False}, 1, WEEKLY)
+        t = time.process_time()
+        advance_model(without, weeks, WEEKLY, 0)
+        rows.append((n, build, with_program, (time.process_time() - t) / weeks))
+        del without
+    small = [r for r in rows if r[0] <= FIT_UP_TO]
+    small = small if len(small) >= 2 else rows
+
+    def fit(column):
+        return _fit([(r[0], r[column]) for r in small])
+
+    (c, d), (a, b), (a0, b0) = fit(1), fit(2), fit(3)
+    return {"points": [{"n_residents": n, "ms_per_step_with": round(s1 * 1e3, 4),
+                        "ms_per_step_without": round(s0 * 1e3, 4), "build_s": round(bs, 4)}
+                       for n, bs, s1, s0 in rows],
+            "fixed_ms_per_step_with": round(a * 1e3, 4), "us_per_resident_step_with": round(b * 1e6, 5),
+            "fixed_ms_per_step_without": round(a0 * 1e3, 4), "us_per_resident_step_without": round(b0 * 1e6, 5),
             "fixed_build_s": round(c, 4), "us_per_resident_build": round(d * 1e6, 4)}
 
 
@@ -196,31 +215,74 @@ def measured(n, points, key: str) -> np.ndarray:
     return np.where(n > xs[-1], ys[-1] + slope * (n - xs[-1]), np.interp(n, xs, ys))
 
 
+def county_cost(n, weeks_with, weeks_without, cost: dict) -> dict:
+    """Seconds of counties of ``n`` residents with these weeks with and without the program: each week at the
+    step of its size (``measured``), plus one build; and the same from the small sizes' fits."""
+    n = np.asarray(n, dtype=np.float64)
+    points = cost["points"]
+    steps = (weeks_with * measured(n, points, "ms_per_step_with")
+             + weeks_without * measured(n, points, "ms_per_step_without")) / 1e3
+    build = measured(n, points, "build_s")
+
+    def line(kind):
+        return (cost[f"fixed_ms_per_step_{kind}"] + cost[f"us_per_resident_step_{kind}"] * n / 1e3) / 1e3
+
+    from_fit = (weeks_with * line("with") + weeks_without * line("without")
+                + cost["fixed_build_s"] + cost["us_per_resident_build"] / 1e6 * n)
+    return {"steps": steps, "builds": build, "total": steps + build, "from_fit": from_fit}
+
+
 def full_scale(spec, cost: dict, memory: dict) -> dict:
     """Core-hours and memory per worker of the national panel at fraction 1, from the measured costs: each
-    county's weeks (its treated run's and its twin's own) at the step of its size, and one build (``measured``),
-    and, beside it, the same from the small sizes' fit."""
+    county's weeks with the program (``program_weeks``) and without it (the rest of its treated run's and its
+    twin's own, ``model_weeks``) at the steps of its size, and one build (``county_cost``); and, beside it, the
+    same from the small sizes' fits."""
     table = build_design(replace(spec, fraction=0.01))  # the counties and their activation; sizes below are x 1
     n = table["population"].to_numpy(dtype=np.float64)
     weeks = model_weeks(spec, table)  # the treated run's and the twin's own weeks, burn-in included
-    step = measured(n, cost["points"], "ms_per_step") / 1e3
-    build = measured(n, cost["points"], "build_s")
-    county = weeks * step + build  # the weeks, and one spin-up per county
-    a, b = cost["fixed_ms_per_step"] / 1e3, cost["us_per_resident_step"] / 1e6
-    c, d = cost["fixed_build_s"], cost["us_per_resident_build"] / 1e6
-    from_fit = float((weeks * (a + b * n)).sum() + (c + d * n).sum())
+    with_program = program_weeks(spec, table)
+    county = county_cost(n, with_program, weeks - with_program, cost)
     biggest = float(n.max())
     cap = 5_000_000
     return {"population": int(n.sum()), "largest_county": int(biggest),
             "counties_over_model_cap": int((n > cap).sum()),
-            "core_hours": round(float(county.sum()) / 3600, 2),
-            "steps_core_hours": round(float((weeks * step).sum()) / 3600, 2),
-            "builds_core_hours": round(float(build.sum()) / 3600, 2),
-            "core_hours_from_fit": round(from_fit / 3600, 2),
-            "largest_county_hours": round(float(county[np.argmax(n)]) / 3600, 2),
+            "weeks_with_program_share": round(float((with_program * n).sum() / (weeks * n).sum()), 3),
+            "core_hours": round(float(county["total"].sum()) / 3600, 2),
+            "steps_core_hours": round(float(county["steps"].sum()) / 3600, 2),
+            "builds_core_hours": round(float(county["builds"].sum()) / 3600, 2),
+            "core_hours_from_fit": round(float(county["from_fit"].sum()) / 3600, 2),
+            "largest_county_hours": round(float(county["total"][np.argmax(n)]) / 3600, 2),
             "worker_mib_largest_county": round(memory["base_mib"] + memory["mib_per_1000_residents"] * biggest / 1000),
             "worker_mib_median_county": round(memory["base_mib"] + memory["mib_per_1000_residents"]
                                               * float(np.median(n)) / 1000)}
+
+
+def county_check(spec, cost: dict, n=300_000) -> dict:
+    """The cost model against one whole county as the panel runs it (``tasks.run_county``: its treated run
+    and its twin from the treated run's snapshot, ``spec.weeks`` weeks), at ``n`` residents, activated in the
+    median week of the resident-weeks of the national design: its CPU seconds, measured in a fresh process
+    (``_in_child``), and as ``county_cost`` predicts them."""
+    table = build_design(replace(spec, fraction=0.01))
+    order = np.argsort(table["activation_week"].to_numpy())
+    weight = np.cumsum(table["population"].to_numpy(dtype=np.float64)[order])
+    activation = int(table["activation_week"].to_numpy()[order][np.searchsorted(weight, weight[-1] / 2)])
+    activation = max(activation + spec.burn_in_weeks, 1)
+    run_weeks = spec.weeks + spec.burn_in_weeks
+    with_program = run_weeks + 1 - activation
+    predicted = county_cost(n, with_program, run_weeks, cost)  # without: the weeks before, and the twin's
+    measured_s = _in_child(_county_cpu, n, activation, spec.weeks, spec.burn_in_weeks)
+    return {"n_residents": n, "activation_week": activation, "weeks": run_weeks,
+            "measured_cpu_s": round(measured_s, 2), "predicted_s": round(float(predicted["total"]), 2),
+            "predicted_from_fit_s": round(float(predicted["from_fit"]), 2),
+            "error": round(float(predicted["total"]) / measured_s - 1, 3)}
+
+
+def _county_cpu(n, activation, weeks, burn_in) -> float:
+    from ..panel.tasks import run_county
+
+    t = time.process_time()
+    run_county({"n_residents": n, "activation_week": activation, "sharing_active": True}, 1, weeks, WEEKLY, burn_in)
+    return time.process_time() - t
 
 
 def batched_cost(counties=20, n=300, weeks=104) -> dict:
@@ -284,6 +346,8 @@ def main(argv=None) -> None:
         print("national panel:", json.dumps(report["national"]), flush=True)
     report["full_scale"] = full_scale(spec, report["step_cost"], report["memory"])
     print("full scale (fraction 1):", json.dumps(report["full_scale"]), flush=True)
+    report["county_check"] = county_check(spec, report["step_cost"])
+    print("the cost model against a whole county:", json.dumps(report["county_check"]), flush=True)
     report["targets"] = {
         "national_minutes": [report["national"]["wall_min"] if "national" in report else None,
                              TARGETS["national_minutes"]],

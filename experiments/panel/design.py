@@ -103,6 +103,17 @@ def model_weeks(spec: PanelSpec, table: pd.DataFrame) -> np.ndarray:
     return run_weeks + twins + stays
 
 
+def program_weeks(spec: PanelSpec, table: pd.DataFrame) -> np.ndarray:
+    """Of ``model_weeks``, those of a run with the program in force in the county: the treated run's from its
+    activation on, and as many for an adoption twin (the program as treated); the rest are weeks without it
+    (before activation, and the twin's). They cost more (ICE's detainers and pickups, and the news of them)."""
+    run_weeks = spec.weeks + spec.burn_in_weeks
+    reached = table["activation_week"].to_numpy() <= spec.weeks
+    model_activation = np.maximum(table["activation_week"].to_numpy() + spec.burn_in_weeks, 1)
+    with_program = np.where(reached, run_weeks + 1 - model_activation, 0)
+    return with_program * (1 + table["adoption_twin"].to_numpy(dtype=np.int64))
+
+
 def _batches(cost: np.ndarray, target: float) -> np.ndarray:
     """Consecutive counties (table order) grouped until a batch costs ``target``; a county that costs
     that much on its own is a batch of its own."""
