@@ -106,6 +106,30 @@ def test_a_panel_task_stepped_together_equals_its_counties_run_one_by_one():
                 np.testing.assert_array_equal(twin[name], one_twin[name])
 
 
+def test_a_task_runs_its_large_counties_alone_and_the_others_together_in_the_counties_order(monkeypatch):
+    """From ``ALONE_FROM`` residents a county of a task runs on its own (its week is nearly all per resident,
+    and the batch's joined arrays cost it more than they save); the task's results keep the counties' order
+    and are each county's ``run_county``, whichever way it ran."""
+    import experiments.panel.tasks as tasks
+
+    monkeypatch.setattr(tasks, "ALONE_FROM", 400)  # the 420 and 900 residents' counties run alone
+    stepped = []
+    real_batch = tasks._run_together
+    monkeypatch.setattr(tasks, "_run_together", lambda counties, task: stepped.append(counties) or
+                        real_batch(counties, task))
+    counties = tuple((i, 20 + i, {**scenario(p), "n_residents": n, "activation_week": a})
+                     for i, (n, p, _s, a) in enumerate(COUNTIES))
+    task = PanelTask(run_id="r0-b0", point_id=0, replicate=0, seed=1, counties=counties, weeks=30,
+                     reporters=WEEKLY, cost=1.0)
+    results = run_counties(task)
+    assert [c[0] for c in stepped[0]] == [0, 2]  # only the small ones were stepped together
+    for (_cid, seed, p), (treated, twin) in zip(counties, results, strict=True):
+        one_treated, one_twin = run_county(p, seed, 30, WEEKLY)
+        for name in WEEKLY:
+            np.testing.assert_array_equal(treated[name], one_treated[name])
+            np.testing.assert_array_equal(twin[name], one_twin[name])
+
+
 def test_counties_that_share_their_fear_parameters_update_fear_as_one_and_get_their_arrays_back():
     """Fear is updated for the batch in one pass only where it can be (the same fear parameters); a
     county with other ones updates alone beside it (and, its offenders not responding to silence, the

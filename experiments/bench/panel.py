@@ -258,10 +258,10 @@ def full_scale(spec, cost: dict, memory: dict) -> dict:
 
 
 def county_check(spec, cost: dict, n=300_000) -> dict:
-    """The cost model against one whole county as the panel runs it (``tasks.run_county``: its treated run
-    and its twin from the treated run's snapshot, ``spec.weeks`` weeks), at ``n`` residents, activated in the
-    median week of the resident-weeks of the national design: its CPU seconds, measured in a fresh process
-    (``_in_child``), and as ``county_cost`` predicts them."""
+    """The cost model against one whole county as the panel runs it (a task of that county alone,
+    ``tasks.run_counties``: its treated run, and its twin from the treated run's snapshot, ``spec.weeks`` weeks)
+    at ``n`` residents, activated in the median week of the national design's resident-weeks: its CPU seconds,
+    measured in a fresh process (``_in_child``), and as ``county_cost`` predicts them."""
     table = build_design(replace(spec, fraction=0.01))
     order = np.argsort(table["activation_week"].to_numpy())
     weight = np.cumsum(table["population"].to_numpy(dtype=np.float64)[order])
@@ -278,10 +278,13 @@ def county_check(spec, cost: dict, n=300_000) -> dict:
 
 
 def _county_cpu(n, activation, weeks, burn_in) -> float:
-    from ..panel.tasks import run_county
+    from ..panel.tasks import PanelTask, run_counties
 
+    params = {"n_residents": n, "activation_week": activation, "sharing_active": True}
+    task = PanelTask(run_id="r0-b0", point_id=0, replicate=0, seed=1, counties=((0, 1, params),), weeks=weeks,
+                     reporters=WEEKLY, cost=1.0, burn_in=burn_in)
     t = time.process_time()
-    run_county({"n_residents": n, "activation_week": activation, "sharing_active": True}, 1, weeks, WEEKLY, burn_in)
+    run_counties(task)
     return time.process_time() - t
 
 
