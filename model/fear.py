@@ -259,16 +259,18 @@ class FearProcess:
 
     KNOWING = ("heard_detained", "knows_detained", "knows_detained_close", "knows_undocumented")
 
-    def knows(self, week: int, kind: str) -> np.ndarray:
-        """One of ``KNOWING`` for every resident: who heard of a detention or removal in the past year
-        (``heard_detained``: at all; ``knows_detained``: first-hand, they knew the detained person;
-        ``knows_detained_close``: through household, kin and friends) or who knows someone undocumented."""
+    def knows(self, week: int, kind: str, rows=None) -> np.ndarray:
+        """One of ``KNOWING`` for every resident (or the residents ``rows``): who heard of a detention or removal
+        in the past year (``heard_detained``: at all; ``knows_detained``: first-hand, they knew the detained
+        person; ``knows_detained_close``: through household, kin and friends) or who knows someone undocumented."""
         if kind == "knows_undocumented":  # changes only when an undocumented resident leaves or comes back
             if self._knows_undocumented is None or self._knows_undocumented[0] != self.undocumented.changes:
                 known = (self.undocumented.close > 0) | self.knows_among_acquaintances(self.undocumented.acquaintances)
                 self._knows_undocumented = (self.undocumented.changes, known)
-            return self._knows_undocumented[1]
-        return self.last_heard[self.KNOWING.index(kind)] > week - KNOWING_WINDOW_WEEKS
+            known = self._knows_undocumented[1]
+            return known if rows is None else known[rows]
+        last = self.last_heard[self.KNOWING.index(kind)]
+        return (last if rows is None else last[rows]) > week - KNOWING_WINDOW_WEEKS
 
     def knowing(self, week: int) -> dict:
         """Every kind of ``KNOWING``, by name."""

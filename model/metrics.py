@@ -139,6 +139,23 @@ def _cohort_row(model) -> np.ndarray:
     return kept[1]
 
 
+def cohort_rows(model, cohort_cells, rows) -> np.ndarray:
+    """``cohort_cells[rows]``, kept while they are the model's fixed cohort's (``model.cohort``, which never
+    changes after activation; a restored snapshot brings another array)."""
+    if model.cohort is None or cohort_cells is not model.cohort:
+        return cohort_cells[rows]
+    kept = getattr(model, "_cohort_rows", None)
+    if kept is None or kept[0] is not model.cohort:
+        kept = model._cohort_rows = (model.cohort, model.cohort[rows])
+    return kept[1]
+
+
+@cache
+def _within_hispanic(groups: tuple) -> np.ndarray:
+    """For each group, whether all its cells are Hispanic residents'."""
+    return np.array([not (CELL_GROUPS[g] & ~CELL_GROUPS["hispanic"]).any() for g in groups])
+
+
 def _joined(arrays) -> np.ndarray:
     """The counties' arrays one after another (the one array for one county)."""
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
@@ -152,13 +169,15 @@ class Week:
     are one table (county k's cell c at k * STRIDE + c), so a group mean is the same few numpy calls
     for one county or fifty, and each county's value is the one it has alone, to the last digit."""
 
-    def __init__(self, models, report_prob, cells, cohort_cells, county_cells):
+    def __init__(self, models, report_prob, cells, cohort_cells, county_cells, rows=None):
         """``report_prob``: every county's residents' chances one after another; ``cells``, ``cohort_cells``:
         their cells in the counties' table (county k's cell c at k * STRIDE + c); ``county_cells``: each
-        county's own cells. (``from_counties`` makes them from each county's arrays.)"""
+        county's own cells (all its residents). (``from_counties`` makes them from each county's arrays.)
+        ``rows``: for each county, the residents (rows of its arrays) the first three hold, when they hold only
+        its Hispanic residents (``hispanic_rows_only``); None for all."""
         self.models, self.k = models, len(models)
         self.report_prob, self.cells, self.cohort_cells = report_prob, cells, cohort_cells
-        self.county_cells = county_cells
+        self.county_cells, self.rows = county_cells, rows
         self.week = models[0].week
         self._counts = self._sizes = self._divisor = self._cohort_counts = None
         self._sums = []  # (cells, values, county x cell sums) computed this week (``sums``)
@@ -166,15 +185,26 @@ class Week:
         self._flags, self._tables, self._combined = (), {}, None  # the traits counted together (``expect_flags``)
 
     @classmethod
-    def from_counties(cls, models, report_prob, cells, cohort_cells) -> "Week":
-        """The week of ``models`` from each one's reporting chances, cells and cohort's cells."""
+    def from_counties(cls, models, report_prob, cells, cohort_cells, rows=None) -> "Week":
+        """The week of ``models`` from each one's reporting chances, cells and cohort's cells; of the residents
+        ``rows`` of each (None: all)."""
+        county_cells = cells
+        if rows is not None:
+            report_prob = [p[r] for p, r in zip(report_prob, rows, strict=True)]
+            kept = [c[r] for c, r in zip(cells, rows, strict=True)]
+            cohort_cells = [k if h is c else cohort_rows(m, h, r)
+                            for m, h, c, k, r in zip(models, cohort_cells, cells, kept, rows, strict=True)]
+            cells = kept
+
         def offset(parts):
             return _joined([c + i * STRIDE for i, c in enumerate(parts)]) if len(parts) > 1 else parts[0]
-        return cls(models, _joined(report_prob), offset(cells), offset(cohort_cells), cells)
+        return cls(models, _joined(report_prob), offset(cells), offset(cohort_cells), county_cells, rows)
 
     def of(self, get) -> np.ndarray:
-        """``get(model)`` of each county's model, one after another."""
-        return _joined([get(m) for m in self.models])
+        """``get(model)`` of each county's model (its ``rows``), one after another."""
+        if self.rows is None:
+            return _joined([get(m) for m in self.models])
+        return _joined([get(m)[r] for m, r in zip(self.models, self.rows, strict=True)])
 
     def flow(self, name: str) -> list:
         """This week's count of a flow, county by county."""
@@ -219,7 +249,9 @@ class Week:
         if name == "chilled":
             return self.of(lambda m: m.fear_process.chilled)
         if name not in self._knowing:
-            self._knowing[name] = self.of(lambda m: m.fear_process.knows(self.week, name))
+            rows = self.rows or [None] * self.k  # (only these residents' are worked out)
+            self._knowing[name] = _joined([m.fear_process.knows(self.week, name, r)
+                                           for m, r in zip(self.models, rows, strict=True)])
         return self._knowing[name]
 
     def flag_table(self, name: str) -> np.ndarray:
@@ -248,9 +280,17 @@ class Week:
 
     def _group_sizes(self) -> None:
         """County x group (``GROUP_NAMES``) residents, once a week."""
-        sizes = self.counts @ _group_counts(GROUP_NAMES)  # integers: exact in any order
-        self._divisor = np.where(sizes > 0, sizes, np.nan)  # an empty group's mean is NaN
+        sizes = self._unknown(self.counts @ _group_counts(GROUP_NAMES), GROUP_NAMES)
+        self._divisor = np.where(sizes > 0, sizes, np.nan)  # an empty group's mean is NaN (integers: exact)
         self._sizes = dict(zip(GROUP_NAMES, sizes.T.tolist(), strict=True))
+
+    def _unknown(self, sizes, groups) -> np.ndarray:
+        """``sizes`` (county x group), NaN for the groups with non-Hispanic residents when the week holds only
+        the Hispanic ones' rows (their means are then NaN too: no reporter asked for reads them)."""
+        if self.rows is not None:
+            sizes = sizes.astype(np.float64)  # (whole numbers: exact)
+            sizes[:, ~_within_hispanic(groups)] = np.nan
+        return sizes
 
     def size(self, group: str) -> list:
         """Residents in the group, county by county."""
@@ -264,7 +304,7 @@ class Week:
         ``cohort``."""
         if cohort:
             values = self.flag(values) if isinstance(values, str) else values
-            sizes = self.cohort_counts() @ _group_counts(groups)
+            sizes = self._unknown(self.cohort_counts() @ _group_counts(groups), groups)
             divisor = np.where(sizes > 0, sizes, np.nan)
             sums = group_totals(self.sums(self.cohort_cells, values), groups)
         else:
@@ -378,6 +418,34 @@ STATE_BLOCKS = (
 )
 
 
+EVERYONE = "everyone"  # a reporter that reads each county's own arrays whole (never some residents' rows)
+# The cell group (``CELL_GROUPS``) whose residents each STATE reporter counts: None for one computed from this
+# week's flows alone, EVERYONE for one that reads every resident as they are (the fear channels' stocks; the
+# custody stocks, which count those outside the county). tests/test_collector.py checks it names each once.
+READS = {
+    "reporting_rate": "all", **{f"reporting_rate_{g}": g for g in VICTIM_GROUPS},
+    "reporting_rate_cohort": "all", **{f"reporting_rate_cohort_{g}": g for g in VICTIM_GROUPS},
+    **dict.fromkeys(_REALIZED_NAMES),
+    **{f"victimization_rate_{g}": g for g in VICTIM_GROUPS},
+    **{f"fear_mean_{g}": g for g in FEAR_GROUPS},
+    **{f"chilled_share_{g}": g for g in CHILL_GROUPS},
+    **dict.fromkeys(_CHANNEL_REPORTERS, EVERYONE),
+    **{name: group for name, _kind, group in _KNOWING},
+    "residents_present": "all", "undocumented_present": "undocumented",
+    **dict.fromkeys(("in_ice_custody", "pending_cases", "removed_away", "departed_away"), EVERYONE),
+}
+
+
+def hispanic_rows_only(wanted) -> bool:
+    """Whether every STATE reporter in ``wanted`` counts Hispanic residents alone (as the county panel's do),
+    so that a week's measurement need read only their rows: each cell's sums over them are added in the same
+    order as over everyone, so the reporters are the same to the last digit, for a fraction of the work."""
+    if wanted is None:
+        return False
+    groups = {READS[name] for name in wanted if name in READS} - {None}
+    return bool(groups) and EVERYONE not in groups and bool(_within_hispanic(tuple(sorted(groups))).all())
+
+
 def state_blocks(wanted=None) -> tuple:
     """The blocks that compute any of ``wanted`` (every block for None)."""
     if wanted is None:
@@ -391,10 +459,11 @@ def keeps_channels(wanted=None) -> bool:
     return _channels in state_blocks(wanted)
 
 
-def weekly_state(models, inputs, blocks=None) -> list:
+def weekly_state(models, inputs, blocks=None, rows=None) -> list:
     """The STATE reporters for this week that ``blocks`` compute (all for None), one dict per model:
-    ``inputs`` holds each model's (reporting probabilities, cells, cohort's cells)."""
-    return measure(Week.from_counties(models, *zip(*inputs, strict=True)), blocks)
+    ``inputs`` holds each model's (reporting probabilities, cells, cohort's cells); ``rows``, each model's
+    residents to read (``Week``; None: all)."""
+    return measure(Week.from_counties(models, *zip(*inputs, strict=True), rows=rows), blocks)
 
 
 def measure(week: Week, blocks=None) -> list:

@@ -44,7 +44,16 @@ from agents.policies import POLICIES, REGIMES
 from . import crime
 from .acquaintances import build_foci, empty_foci
 from .fear import FearProcess
-from .metrics import EventLog, fixed_cells, keeps_channels, resident_cells, state_blocks, victim_groups, weekly_state
+from .metrics import (
+    EventLog,
+    fixed_cells,
+    hispanic_rows_only,
+    keeps_channels,
+    resident_cells,
+    state_blocks,
+    victim_groups,
+    weekly_state,
+)
 from .network import build_ties, to_networkx
 from .on_demand import AgentsOnDemand
 from .parameters import DEFAULTS, make_params
@@ -219,6 +228,9 @@ class SecureCommunitiesModel(mesa.Model):
         self.datacollector = MetricsCollector(
             model_reporters={name: (lambda m, key=name: m.metrics[key]) for name in self.reporters})
         self.blocks = state_blocks(None if reporters is None else self.reporters)  # what each week measures
+        # asked only for reporters on Hispanic residents (the panel's), a week reads only their rows
+        self.measured_rows = np.flatnonzero(self.hispanic) if hispanic_rows_only(
+            None if reporters is None else self.reporters) else None
         # the running totals measured each week: all, or those among the reporters asked for
         kept = [(name, flow) for name, flow in zip(_CUMULATIVE, FLOWS, strict=True)
                 if reporters is None or name in self.reporters]
@@ -354,7 +366,8 @@ class SecureCommunitiesModel(mesa.Model):
         return people, shock, transfer
 
     def _collect(self) -> None:
-        self.record_metrics(weekly_state([self], [self.week_inputs()], self.blocks)[0])
+        rows = None if self.measured_rows is None else [self.measured_rows]
+        self.record_metrics(weekly_state([self], [self.week_inputs()], self.blocks, rows)[0])
 
     def week_inputs(self) -> tuple:
         """What this week's STATE reporters are computed from (``model.metrics.Week``): each resident's
@@ -374,6 +387,8 @@ class SecureCommunitiesModel(mesa.Model):
         """This week's metrics (the flows, ``state``'s STATE reporters, the running totals; a model asked
         for some reporters measures only the STATE reporters and totals among them), recorded."""
         names, flows = self._totals_kept
+        if self.measured_rows is not None:  # the blocks' other reporters were not measured (NaN): only those asked
+            state = {name: value for name, value in state.items() if name in self.reporters}
         self.metrics = {**self.flows, **state, **dict(zip(names, map(self.totals.__getitem__, flows), strict=True))}
         self.datacollector.collect(self)
 

@@ -40,6 +40,37 @@ def test_the_state_blocks_name_every_state_reporter_once():
     assert sorted(names) == sorted(STATE) and len(names) == len(set(names))
 
 
+def test_each_state_reporter_names_the_residents_it_counts():
+    from model.metrics import CELL_GROUPS, EVERYONE, READS
+    from model.reporters import STATE
+    assert sorted(READS) == sorted(STATE)
+    assert set(READS.values()) - {None, EVERYONE} <= set(CELL_GROUPS)
+
+
+def test_asked_only_for_reporters_on_hispanic_residents_a_week_reads_their_rows_with_the_same_numbers():
+    """The county panel's reporters all count Hispanic residents: its models' weeks read only their rows
+    (each cell's sums over them are added in the same order as over everyone), and record the numbers of a
+    model that reads every resident's, to the last digit, before and after activation (the fixed cohort)."""
+    from experiments.panel.outcomes import WEEKLY
+    from model.metrics import hispanic_rows_only
+
+    assert hispanic_rows_only(WEEKLY)
+    assert not hispanic_rows_only((*WEEKLY, "reporting_rate"))  # everyone's
+    assert not hispanic_rows_only(("reporting_rate_undocumented",))  # not only Hispanic residents
+    assert not hispanic_rows_only(("fear_channel_media_hispanic",))  # reads each county's stocks whole
+    assert not hispanic_rows_only(("removals",)) and not hispanic_rows_only(None)  # (no resident counted)
+    setup = dict(rng=4, n_residents=1500, spin_up_weeks=104, **{**scenario("sc_full"), "activation_week": 8})
+    full, panel = SecureCommunitiesModel(**setup), SecureCommunitiesModel(reporters=WEEKLY, **setup)
+    assert full.measured_rows is None
+    assert panel.measured_rows.tolist() == [i for i in range(1500) if panel.hispanic[i]]
+    for _ in range(30):
+        full.step()
+        panel.step()
+    ours = panel.datacollector.get_model_vars_dataframe()
+    assert ours.equals(full.datacollector.get_model_vars_dataframe()[list(WEEKLY)])
+    assert set(panel.metrics) >= set(WEEKLY) and "reporting_rate" not in panel.metrics  # (not measured)
+
+
 def test_a_model_asked_for_some_reporters_records_those_with_the_same_numbers():
     """Asking for fewer reporters changes what is recorded, never the county: the kept columns and the
     dynamics (removals, the generator's draws) are those of the model that records everything."""

@@ -43,7 +43,7 @@ import numpy as np
 import psutil
 
 from ..panel import build_design, load_panel, run_panel
-from ..panel.design import model_weeks, program_weeks
+from ..panel.design import county_parameters, model_weeks, program_weeks
 from ..panel.outcomes import WEEKLY
 from ..panel.spec import load_panel_spec
 
@@ -59,7 +59,21 @@ def _fit(rows) -> tuple[float, float]:
     return tuple(np.linalg.lstsq(x, np.array([s for _, s in rows]), rcond=None)[0])
 
 
-def step_cost(sizes=SIZES, weeks=104, settle=26) -> dict:
+COUNTY_MIX = ("share_undocumented", "share_lpr", "share_naturalized", "hispanic_share_others", "policing_intensity")
+
+
+def typical_county(spec) -> dict:
+    """The county whose costs stand for the national panel's: the means of the parameters that make up each
+    county of the design (``COUNTY_MIX``), weighted by residents, as its resident-weeks are. What a week costs
+    a resident depends on them: arrests follow policing, and the panel's measurement reads Hispanic residents
+    alone (``model.metrics.hispanic_rows_only``); the model's default county is 46% Hispanic, the nation 17%."""
+    table = build_design(replace(spec, fraction=0.01))
+    params = county_parameters(spec, table)
+    weight = table["population"].to_numpy(dtype=np.float64)
+    return {name: round(float(np.average([p[name] for p in params], weights=weight)), 4) for name in COUNTY_MIX}
+
+
+def step_cost(sizes=SIZES, weeks=104, settle=26, county=None) -> dict:
     """What a county costs against its residents, measured at ``sizes`` (``points``), and as least-squares
     fits over those up to ``FIT_UP_TO``: the build (the spin-up to its stationary start, paid once per county:
     a twin restores its treated run's state) ``c + d n`` seconds, and one recorded model step (the panel's
@@ -68,20 +82,23 @@ def step_cost(sizes=SIZES, weeks=104, settle=26) -> dict:
     treated run has them, its twin and the weeks before never (``design.program_weeks``). With the program:
     ``weeks`` weeks after the first ``settle`` of the program (activated in week 1), by which its flows have
     reached their level; without it: the same seed's county without the program (its spin-up restored from the
-    first's), ``weeks`` weeks."""
+    first's), ``weeks`` weeks. ``county``: the county's parameters (``typical_county``; None: the model's
+    defaults)."""
     from ..panel.tasks import advance_model, build_model
 
     rows = []
     for n in sizes:
         t = time.process_time()
-        model = build_model({"n_residents": n, "activation_week": 1, "sharing_active": True}, 1, WEEKLY)
+        model = build_model({**(county or {}), "n_residents": n, "activation_week": 1, "sharing_active": True}, 1,
+                            WEEKLY)
         build = time.process_time() - t
         advance_model(model, settle, WEEKLY, 0)
         t = time.process_time()
         advance_model(model, settle + weeks, WEEKLY, 0)
         with_program = (time.process_time() - t) / weeks
         del model
-        without = build_model({"n_residents": n, "activation_week": 1, "sharing_active": False}, 1, WEEKLY)
+        without = build_model({**(county or {}), "n_residents": n, "activation_week": 1, "sharing_active": False},
+                              1, WEEKLY)
         t = time.process_time()
         advance_model(without, weeks, WEEKLY, 0)
         rows.append((n, build, with_program, (time.process_time() - t) / weeks))
@@ -98,7 +115,7 @@ def step_cost(sizes=SIZES, weeks=104, settle=26) -> dict:
                        for n, bs, s1, s0 in rows],
             "fixed_ms_per_step_with": round(a * 1e3, 4), "us_per_resident_step_with": round(b * 1e6, 5),
             "fixed_ms_per_step_without": round(a0 * 1e3, 4), "us_per_resident_step_without": round(b0 * 1e6, 5),
-            "fixed_build_s": round(c, 4), "us_per_resident_build": round(d * 1e6, 4)}
+            "fixed_build_s": round(c, 4), "us_per_resident_build": round(d * 1e6, 4), "county": county or "default"}
 
 
 def memory_per_resident() -> dict:
@@ -257,11 +274,12 @@ def full_scale(spec, cost: dict, memory: dict) -> dict:
                                               * float(np.median(n)) / 1000)}
 
 
-def county_check(spec, cost: dict, n=300_000) -> dict:
+def county_check(spec, cost: dict, n=300_000, county=None) -> dict:
     """The cost model against one whole county as the panel runs it (a task of that county alone,
     ``tasks.run_counties``: its treated run, and its twin from the treated run's snapshot, ``spec.weeks`` weeks)
-    at ``n`` residents, activated in the median week of the national design's resident-weeks: its CPU seconds,
-    measured in a fresh process (``_in_child``), and as ``county_cost`` predicts them."""
+    at ``n`` residents (``county``'s make-up), activated in the median week of the national design's
+    resident-weeks: its CPU seconds, measured in a fresh process (``_in_child``), and as ``county_cost``
+    predicts them."""
     table = build_design(replace(spec, fraction=0.01))
     order = np.argsort(table["activation_week"].to_numpy())
     weight = np.cumsum(table["population"].to_numpy(dtype=np.float64)[order])
@@ -270,17 +288,17 @@ def county_check(spec, cost: dict, n=300_000) -> dict:
     run_weeks = spec.weeks + spec.burn_in_weeks
     with_program = run_weeks + 1 - activation
     predicted = county_cost(n, with_program, run_weeks, cost)  # without: the weeks before, and the twin's
-    measured_s = _in_child(_county_cpu, n, activation, spec.weeks, spec.burn_in_weeks)
+    measured_s = _in_child(_county_cpu, n, activation, spec.weeks, spec.burn_in_weeks, county)
     return {"n_residents": n, "activation_week": activation, "weeks": run_weeks,
             "measured_cpu_s": round(measured_s, 2), "predicted_s": round(float(predicted["total"]), 2),
             "predicted_from_fit_s": round(float(predicted["from_fit"]), 2),
             "error": round(float(predicted["total"]) / measured_s - 1, 3)}
 
 
-def _county_cpu(n, activation, weeks, burn_in) -> float:
+def _county_cpu(n, activation, weeks, burn_in, county=None) -> float:
     from ..panel.tasks import PanelTask, run_counties
 
-    params = {"n_residents": n, "activation_week": activation, "sharing_active": True}
+    params = {**(county or {}), "n_residents": n, "activation_week": activation, "sharing_active": True}
     task = PanelTask(run_id="r0-b0", point_id=0, replicate=0, seed=1, counties=((0, 1, params),), weeks=weeks,
                      reporters=WEEKLY, cost=1.0, burn_in=burn_in)
     t = time.process_time()
@@ -332,11 +350,14 @@ def main(argv=None) -> None:
     parser.add_argument("--out", default="results/bench_panel_national")
     parser.add_argument("--skip-national", action="store_true", help="only the step cost, memory and speed-up")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--default-county", action="store_true",
+                        help="cost the model's default county, not the nation's typical one (typical_county)")
     args = parser.parse_args(argv)
     spec = load_panel_spec(args.spec)
     report = {"load_average_start": os.getloadavg(), "cpus": os.cpu_count()}
     print(f"load average {report['load_average_start']} on {report['cpus']} cores", flush=True)
-    report["step_cost"] = _in_child(step_cost)
+    county = None if args.default_county else typical_county(spec)
+    report["step_cost"] = _in_child(step_cost, SIZES, 104, 26, county)
     print("step cost:", json.dumps(report["step_cost"]), flush=True)
     report["batched"] = batched_cost()
     print("small counties stepped together:", json.dumps(report["batched"]), flush=True)
@@ -349,7 +370,7 @@ def main(argv=None) -> None:
         print("national panel:", json.dumps(report["national"]), flush=True)
     report["full_scale"] = full_scale(spec, report["step_cost"], report["memory"])
     print("full scale (fraction 1):", json.dumps(report["full_scale"]), flush=True)
-    report["county_check"] = county_check(spec, report["step_cost"])
+    report["county_check"] = county_check(spec, report["step_cost"], county=county)
     print("the cost model against a whole county:", json.dumps(report["county_check"]), flush=True)
     report["targets"] = {
         "national_minutes": [report["national"]["wall_min"] if "national" in report else None,
