@@ -59,7 +59,7 @@ from .on_demand import AgentsOnDemand
 from .parameters import DEFAULTS, make_params
 from .population import build_county
 from .reporters import FLOWS, REPORTERS
-from .spin_up import restore, snapshot, spin_up, spin_up_together
+from .spin_up import built, remember_built, restore, snapshot, spin_up, spin_up_key, spin_up_together
 from .threads import single_threaded
 
 
@@ -166,7 +166,17 @@ class SecureCommunitiesModel(mesa.Model):
         super().__init__(rng=rng, scenario=scenario)
         self.params = p
 
-        county = build_county(p, self.rng)
+        key = spin_up_key(p, rng)  # a county built from this seed before in this process is read, not drawn again
+        kept = built(key)
+        if kept is None:
+            county = build_county(p, self.rng)
+            ties = build_ties(p, self.rng, county)
+            foci = (build_foci(p, self.rng, county.neighborhood, county.hispanic, county.status, county.adult)
+                    if p.acquaintance_channel else empty_foci(len(county.status)))
+            remember_built(key, county, ties, foci, self.rng.bit_generator.state)
+        else:
+            county, ties, foci, state = kept
+            self.rng.bit_generator.state = state
         self.status, self.hispanic, self.female = county.status, county.hispanic, county.female
         self.adult, self.household_of = county.adult, county.household_of
         self.neighborhood, self.propensity = county.neighborhood, county.propensity
@@ -195,10 +205,9 @@ class SecureCommunitiesModel(mesa.Model):
         self.nb_counts = np.bincount(self.neighborhood)
         self.nb_offsets = np.concatenate([[0], np.cumsum(self.nb_counts)[:-1]])
 
-        self.ties = build_ties(p, self.rng, county)
+        self.ties = ties
         self.victim_pool = crime.victim_pool(self.ties, self.nb_order)  # ties, then neighborhoods (model.crime)
-        self.foci = (build_foci(p, self.rng, county.neighborhood, county.hispanic, county.status, county.adult)
-                     if p.acquaintance_channel else empty_foci(n))
+        self.foci = foci
         policies = p.detainer_policy.map(POLICIES.__getitem__)  # the jail's rules, week by week
         self.fear_process = FearProcess(p, self.rng, self.ties, self.foci, self.status, self.hispanic,
                                         county.household_start, policies.map(lambda policy: policy.declared),

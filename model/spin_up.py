@@ -230,9 +230,64 @@ def _remember(key, snap) -> None:
 
 
 def clear_cache() -> None:
-    """Forget the spun-up counties kept in this process."""
+    """Forget the spun-up and the built counties kept in this process."""
     _CACHE.clear()
     _CACHED_BYTES[0] = 0
+    _BUILT.clear()
+    _BUILT_BYTES[0] = 0
+
+
+# --- the county as built (who lives where, the households, the ties, the foci), shared between runs ---
+# A twin is the county of its treated run, built again from the same seed: it draws the same people, households,
+# ties and foci, then restores the treated run's spin-up and snapshot. The second build reads them from here: the
+# static ones shared (never written after the build; read-only arrays), the ones a run changes as copies of their
+# values at build, and the generator where the first build left it, so the rest of the build draws the same.
+BUILT_BYTES = 256 * 2**20  # keep at most this much of built counties in a process
+_BUILT: OrderedDict = OrderedDict()  # key -> (county, ties, foci, generator state, size), the most recent last
+_BUILT_BYTES = [0]
+CHANGING = ("status", "propensity", "in_ident", "record", "record_week", "age")  # the County fields a run writes
+
+
+def built(key):
+    """(county, ties, foci, generator state) of a county built with ``key`` (``spin_up_key``), or None."""
+    entry = _BUILT.get(key) if key is not None else None
+    if entry is None:
+        return None
+    _BUILT.move_to_end(key)
+    county, ties, foci, state, _size = entry
+    fresh = {name: getattr(county, name).copy() for name in CHANGING}  # this run's own, from their values at build
+    return type(county)(**{**vars(county), **fresh}), ties, foci, state
+
+
+def remember_built(key, county, ties, foci, state) -> None:
+    """Keep what a build drew for ``key``: the county's static arrays, ties and foci shared (made read-only:
+    nothing may write them), its changing arrays copied now."""
+    if key is None:
+        return
+    kept = type(county)(**{**vars(county), **{name: getattr(county, name).copy() for name in CHANGING}})
+    for name, value in vars(county).items():
+        if name not in CHANGING and isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    size = _size({"county": dict(vars(kept))}) + _size_sparse(ties) + _size_sparse(foci)
+    if size > BUILT_BYTES:
+        return
+    if key in _BUILT:
+        _BUILT_BYTES[0] -= _BUILT.pop(key)[-1]
+    _BUILT[key] = (kept, ties, foci, state, size)
+    _BUILT_BYTES[0] += size
+    while _BUILT_BYTES[0] > BUILT_BYTES:
+        _BUILT_BYTES[0] -= _BUILT.popitem(last=False)[1][-1]
+
+
+def _size_sparse(obj) -> int:
+    """Bytes of the arrays and sparse matrices an object holds as attributes."""
+    total = 0
+    for value in vars(obj).values():
+        if isinstance(value, np.ndarray):
+            total += value.nbytes
+        elif hasattr(value, "indptr"):
+            total += value.data.nbytes + value.indices.nbytes + value.indptr.nbytes
+    return total
 
 
 def snapshot(model) -> dict:

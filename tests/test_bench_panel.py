@@ -9,23 +9,24 @@ import pytest
 
 from experiments.bench.panel import NATIONAL, county_cost, full_scale, measured
 from experiments.panel import build_design
-from experiments.panel.design import model_weeks, program_weeks
+from experiments.panel.design import model_weeks, program_weeks, twin_builds
 from experiments.panel.spec import load_panel_spec
 
 MEMORY = {"base_mib": 150.0, "mib_per_1000_residents": 1.2}
 
 
-def _points(step, build, without=None, sizes=(20, 300, 3_000, 30_000, 300_000, 1_000_000)):
-    without = without or step
-    return [{"n_residents": n, "ms_per_step_with": step(n), "ms_per_step_without": without(n), "build_s": build(n)}
-            for n in sizes]
+def _points(step, build, without=None, twin_build=None, sizes=(20, 300, 3_000, 30_000, 300_000, 1_000_000)):
+    without, twin_build = without or step, twin_build or (lambda n: 0.0)
+    return [{"n_residents": n, "ms_per_step_with": step(n), "ms_per_step_without": without(n), "build_s": build(n),
+             "twin_build_s": twin_build(n)} for n in sizes]
 
 
-def _cost(points, a, b, c, d, a0=None, b0=None):
+def _cost(points, a, b, c, d, a0=None, b0=None, c1=0.0, d1=0.0):
     return {"points": points, "fixed_ms_per_step_with": a * 1e3, "us_per_resident_step_with": b * 1e6,
             "fixed_ms_per_step_without": (a if a0 is None else a0) * 1e3,
             "us_per_resident_step_without": (b if b0 is None else b0) * 1e6,
-            "fixed_build_s": c, "us_per_resident_build": d * 1e6}
+            "fixed_build_s": c, "us_per_resident_build": d * 1e6,
+            "fixed_twin_build_s": c1, "us_per_resident_twin_build": d1 * 1e6}
 
 
 def test_a_county_between_two_measured_sizes_costs_the_line_between_them_and_past_the_largest_its_slope():
@@ -52,6 +53,17 @@ def test_a_countys_weeks_with_the_program_are_its_treated_runs_from_activation_a
     assert (with_program[~reached] == 0).all()
     never = replace(spec, weeks=int(activation.min()) - 1)  # a panel that ends before anyone's activation
     assert (program_weeks(never, table) == 0).all()
+
+
+def test_a_county_the_program_reaches_builds_its_twin_too_and_pays_for_it():
+    spec = load_panel_spec(NATIONAL)
+    table = build_design(replace(spec, fraction=0.01))
+    reached = table["activation_week"].to_numpy() <= spec.weeks
+    assert np.array_equal(twin_builds(spec, table), reached.astype(np.int64))
+    points = _points(lambda n: 1.0, lambda n: 2.0, twin_build=lambda n: 0.5)
+    out = county_cost([3_000, 3_000], np.array([0, 0]), np.array([0, 0]), _cost(points, 1e-3, 0, 2.0, 0, c1=0.5),
+                      np.array([1, 0]))
+    assert out["builds"].tolist() == [2.5, 2.0] and out["from_fit"].tolist() == pytest.approx([2.5, 2.0])
 
 
 def test_weeks_with_the_program_cost_their_own_step_and_the_rest_theirs():

@@ -43,7 +43,7 @@ import numpy as np
 import psutil
 
 from ..panel import build_design, load_panel, run_panel
-from ..panel.design import county_parameters, model_weeks, program_weeks
+from ..panel.design import county_parameters, model_weeks, program_weeks, twin_builds
 from ..panel.outcomes import WEEKLY
 from ..panel.spec import load_panel_spec
 
@@ -97,11 +97,13 @@ def step_cost(sizes=SIZES, weeks=104, settle=26, county=None) -> dict:
         advance_model(model, settle + weeks, WEEKLY, 0)
         with_program = (time.process_time() - t) / weeks
         del model
+        t = time.process_time()  # the twin's build: the county again, its spin-up restored (as in run_county)
         without = build_model({**(county or {}), "n_residents": n, "activation_week": 1, "sharing_active": False},
                               1, WEEKLY)
+        twin_build = time.process_time() - t
         t = time.process_time()
         advance_model(without, weeks, WEEKLY, 0)
-        rows.append((n, build, with_program, (time.process_time() - t) / weeks))
+        rows.append((n, build, with_program, (time.process_time() - t) / weeks, twin_build))
         del without
     small = [r for r in rows if r[0] <= FIT_UP_TO]
     small = small if len(small) >= 2 else rows
@@ -109,10 +111,12 @@ def step_cost(sizes=SIZES, weeks=104, settle=26, county=None) -> dict:
     def fit(column):
         return _fit([(r[0], r[column]) for r in small])
 
-    (c, d), (a, b), (a0, b0) = fit(1), fit(2), fit(3)
+    (c, d), (a, b), (a0, b0), (c1, d1) = fit(1), fit(2), fit(3), fit(4)
     return {"points": [{"n_residents": n, "ms_per_step_with": round(s1 * 1e3, 4),
-                        "ms_per_step_without": round(s0 * 1e3, 4), "build_s": round(bs, 4)}
-                       for n, bs, s1, s0 in rows],
+                        "ms_per_step_without": round(s0 * 1e3, 4), "build_s": round(bs, 4),
+                        "twin_build_s": round(tb, 4)}
+                       for n, bs, s1, s0, tb in rows],
+            "fixed_twin_build_s": round(c1, 4), "us_per_resident_twin_build": round(d1 * 1e6, 4),
             "fixed_ms_per_step_with": round(a * 1e3, 4), "us_per_resident_step_with": round(b * 1e6, 5),
             "fixed_ms_per_step_without": round(a0 * 1e3, 4), "us_per_resident_step_without": round(b0 * 1e6, 5),
             "fixed_build_s": round(c, 4), "us_per_resident_build": round(d * 1e6, 4), "county": county or "default"}
@@ -232,33 +236,37 @@ def measured(n, points, key: str) -> np.ndarray:
     return np.where(n > xs[-1], ys[-1] + slope * (n - xs[-1]), np.interp(n, xs, ys))
 
 
-def county_cost(n, weeks_with, weeks_without, cost: dict) -> dict:
+def county_cost(n, weeks_with, weeks_without, cost: dict, twins=1) -> dict:
     """Seconds of counties of ``n`` residents with these weeks with and without the program: each week at the
-    step of its size (``measured``), plus one build; and the same from the small sizes' fits."""
+    step of its size (``measured``), plus one build and ``twins`` builds of a twin (the county built again, its
+    spin-up restored: ``run_county``); and the same from the small sizes' fits."""
     n = np.asarray(n, dtype=np.float64)
     points = cost["points"]
     steps = (weeks_with * measured(n, points, "ms_per_step_with")
              + weeks_without * measured(n, points, "ms_per_step_without")) / 1e3
-    build = measured(n, points, "build_s")
+    build = measured(n, points, "build_s") + twins * measured(n, points, "twin_build_s")
 
     def line(kind):
         return (cost[f"fixed_ms_per_step_{kind}"] + cost[f"us_per_resident_step_{kind}"] * n / 1e3) / 1e3
 
     from_fit = (weeks_with * line("with") + weeks_without * line("without")
-                + cost["fixed_build_s"] + cost["us_per_resident_build"] / 1e6 * n)
+                + cost["fixed_build_s"] + cost["us_per_resident_build"] / 1e6 * n
+                + twins * (cost["fixed_twin_build_s"] + cost["us_per_resident_twin_build"] / 1e6 * n))
     return {"steps": steps, "builds": build, "total": steps + build, "from_fit": from_fit}
 
 
 def full_scale(spec, cost: dict, memory: dict) -> dict:
     """Core-hours and memory per worker of the national panel at fraction 1, from the measured costs: each
     county's weeks with the program (``program_weeks``) and without it (the rest of its treated run's and its
-    twin's own, ``model_weeks``) at the steps of its size, and one build (``county_cost``); and, beside it, the
+    twin's own, ``model_weeks``) at the steps of its size, its build and its twins' (``county_cost``,
+    ``twin_builds``); and, beside it, the
     same from the small sizes' fits."""
     table = build_design(replace(spec, fraction=0.01))  # the counties and their activation; sizes below are x 1
     n = table["population"].to_numpy(dtype=np.float64)
     weeks = model_weeks(spec, table)  # the treated run's and the twin's own weeks, burn-in included
     with_program = program_weeks(spec, table)
-    county = county_cost(n, with_program, weeks - with_program, cost)
+    twins = twin_builds(spec, table)
+    county = county_cost(n, with_program, weeks - with_program, cost, twins)
     biggest = float(n.max())
     cap = 5_000_000
     return {"population": int(n.sum()), "largest_county": int(biggest),
@@ -287,7 +295,7 @@ def county_check(spec, cost: dict, n=300_000, county=None) -> dict:
     activation = max(activation + spec.burn_in_weeks, 1)
     run_weeks = spec.weeks + spec.burn_in_weeks
     with_program = run_weeks + 1 - activation
-    predicted = county_cost(n, with_program, run_weeks, cost)  # without: the weeks before, and the twin's
+    predicted = county_cost(n, with_program, run_weeks, cost, 1)  # without: the weeks before, and the twin's
     measured_s = _in_child(_county_cpu, n, activation, spec.weeks, spec.burn_in_weeks, county)
     return {"n_residents": n, "activation_week": activation, "weeks": run_weeks,
             "measured_cpu_s": round(measured_s, 2), "predicted_s": round(float(predicted["total"]), 2),

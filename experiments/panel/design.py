@@ -114,6 +114,15 @@ def program_weeks(spec: PanelSpec, table: pd.DataFrame) -> np.ndarray:
     return with_program * (1 + table["adoption_twin"].to_numpy(dtype=np.int64))
 
 
+def twin_builds(spec: PanelSpec, table: pd.DataFrame) -> np.ndarray:
+    """The models each county builds besides its treated run: its twin, if the program reaches it (or if the
+    county shares ICE's places, when both worlds run every week), and its adoption twin if it has one. Each is
+    the county built again (its spin-up restored from the treated run's)."""
+    reached = table["activation_week"].to_numpy() <= spec.weeks
+    twin = np.ones(len(table), dtype=np.int64) if spec.ice["capacity"] == "area" else reached.astype(np.int64)
+    return twin + table["adoption_twin"].to_numpy(dtype=np.int64)
+
+
 def _batches(cost: np.ndarray, target: float) -> np.ndarray:
     """Consecutive counties (table order) grouped until a batch costs ``target``; a county that costs
     that much on its own is a batch of its own."""
