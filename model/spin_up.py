@@ -233,8 +233,7 @@ def clear_cache() -> None:
     """Forget the spun-up and the built counties kept in this process."""
     _CACHE.clear()
     _CACHED_BYTES[0] = 0
-    _BUILT.clear()
-    _BUILT_BYTES[0] = 0
+    forget_built()
 
 
 # --- the county as built (who lives where, the households, the ties, the foci), shared between runs ---
@@ -242,7 +241,7 @@ def clear_cache() -> None:
 # ties and foci, then restores the treated run's spin-up and snapshot. The second build reads them from here: the
 # static ones shared (never written after the build; read-only arrays), the ones a run changes as copies of their
 # values at build, and the generator where the first build left it, so the rest of the build draws the same.
-BUILT_BYTES = 256 * 2**20  # keep at most this much of built counties in a process
+BUILT_BYTES = 256 * 2**20  # keep at most this much of built counties in a process, and always the latest one
 _BUILT: OrderedDict = OrderedDict()  # key -> (county, ties, foci, generator state, size), the most recent last
 _BUILT_BYTES = [0]
 CHANGING = ("status", "propensity", "in_ident", "record", "record_week", "age")  # the County fields a run writes
@@ -269,14 +268,18 @@ def remember_built(key, county, ties, foci, state) -> None:
         if name not in CHANGING and isinstance(value, np.ndarray):
             value.flags.writeable = False
     size = _size({"county": dict(vars(kept))}) + _size_sparse(ties) + _size_sparse(foci)
-    if size > BUILT_BYTES:
-        return
     if key in _BUILT:
         _BUILT_BYTES[0] -= _BUILT.pop(key)[-1]
     _BUILT[key] = (kept, ties, foci, state, size)
     _BUILT_BYTES[0] += size
-    while _BUILT_BYTES[0] > BUILT_BYTES:
+    while _BUILT_BYTES[0] > BUILT_BYTES and len(_BUILT) > 1:  # the latest is kept whatever its size
         _BUILT_BYTES[0] -= _BUILT.popitem(last=False)[1][-1]
+
+
+def forget_built() -> None:
+    """Forget the built counties kept in this process (a panel task's counties are built in no other task)."""
+    _BUILT.clear()
+    _BUILT_BYTES[0] = 0
 
 
 def _size_sparse(obj) -> int:

@@ -49,3 +49,21 @@ def test_a_twin_built_from_its_treated_runs_county_is_the_twin_built_alone():
     alone = run_county({**params, "activation_week": 31}, 3, 30, WEEKLY)[0]  # never reached: no program
     for name in WEEKLY:
         np.testing.assert_array_equal(twin[name], alone[name])
+
+
+def test_the_latest_county_is_kept_whatever_its_size_and_a_panel_task_forgets_them(monkeypatch):
+    import model.spin_up as spin_up
+    from experiments.panel.tasks import PanelTask, run_panel_task
+
+    clear_cache()
+    monkeypatch.setattr(spin_up, "BUILT_BYTES", 0)  # every county over the budget
+    first = SecureCommunitiesModel(rng=7, **SETUP)
+    SecureCommunitiesModel(rng=8, **SETUP)
+    assert len(_BUILT) == 1  # the older one went, the latest stays
+    again = SecureCommunitiesModel(rng=8, **SETUP)
+    assert again.ties is not first.ties and len(_BUILT) == 1
+    params = {**scenario("sc_full"), "n_residents": 300, "activation_week": 5, "spin_up_weeks": 26}
+    task = PanelTask(run_id="r0-b0", point_id=0, replicate=0, seed=1, counties=((0, 4, params),), weeks=10,
+                     reporters=WEEKLY, cost=1.0)
+    assert run_panel_task(task)["record"]["status"] == "ok"
+    assert len(_BUILT) == 0

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from model.spin_up import forget_built
+
 from .outcomes import OUTCOMES, WEEKLY_FLOWS, quarterly
 
 
@@ -269,6 +271,8 @@ def run_safely(task: PanelTask, run) -> dict:
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the panel goes on
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
         data = quarters = None
+    finally:
+        forget_built()  # the task's counties (their twins read them) are built in no other task
     record["wall_time"] = time.perf_counter() - t0
     record["cpu_time"] = time.process_time() - c0  # differs from wall_time when the machine is shared
     record["finished"] = datetime.now(UTC).isoformat(timespec="milliseconds")
