@@ -6,7 +6,8 @@
    force (after its first 26) and 104 weeks without it (the same county), for n from 20 to 1,000,000
    (``SIZES``); least-squares fits over the small ones (up to ``FIT_UP_TO``) of seconds per step = a + b n
    (the fixed overhead ``a`` and the per-resident cost ``b``), with and without the program, and of seconds
-   per build = c + d n (paid once per county; its twins restore its state).
+   per build = c + d n (paid once per county) and per twin's build (the county read from the treated run's
+   build, its spin-up restored). The county is the nation's typical one (``typical_county``).
    Peak memory of one model at 100,000 and 1,000,000 residents (fresh processes, ``experiments.bench``)
    gives memory per resident.
    The same week for counties stepped together (``model.batch``, as a panel task steps its counties):
@@ -19,8 +20,8 @@
    every half second over the whole process tree).
 4. The cost model of the full-scale national panel (fraction 1) on a Dask cluster, from 1: each county's
    weeks with the program (its treated run's from activation) and without it (before, and its twin's) at the
-   steps of its size, and its build, read off the measured sizes (linear between the two around it; past the
-   largest, that size's cost plus the last segment's slope), since most of its resident-weeks are in
+   steps of its size, and its build and its twin's, read off the measured sizes (linear between the two
+   around it; past the largest, that size's cost plus the last segment's slope), since most of its resident-weeks are in
    counties of hundreds of thousands and millions, where the small sizes' fit does not hold (steps cost less
    per resident there, builds more). The fit's extrapolation is given beside it. The model is checked against
    one whole county of 300,000 residents run as the panel runs it (``county_check``).
