@@ -38,6 +38,7 @@ and ``time`` (Mesa's clock), ``arrays`` (``MODEL_ARRAYS``), the generators' stat
 import hashlib
 import pickle
 from collections import OrderedDict
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -238,12 +239,27 @@ def clear_cache() -> None:
 
 # --- the county as built (who lives where, the households, the ties, the foci), shared between runs ---
 # A twin is the county of its treated run, built again from the same seed: it draws the same people, households,
-# ties and foci, then restores the treated run's spin-up and snapshot. The second build reads them from here: the
-# static ones shared (never written after the build; read-only arrays), the ones a run changes as copies of their
-# values at build, and the generator where the first build left it, so the rest of the build draws the same.
+# ties and foci, then restores the treated run's spin-up and snapshot. Within ``keeping_built`` (a panel's county
+# and its twins), the second build reads them from here: the static ones shared (never written after the build;
+# read-only arrays), the ones a run changes as copies of their values at build, and the generator where the first
+# build left it, so the rest of the build draws the same. Elsewhere (a sweep, the page) nothing is kept.
 BUILT_BYTES = 256 * 2**20  # keep at most this much of built counties in a process, and always the latest one
 _BUILT: OrderedDict = OrderedDict()  # key -> (county, ties, foci, generator state, size), the most recent last
 _BUILT_BYTES = [0]
+_KEEPING = [0]  # how many ``keeping_built`` blocks are open
+
+
+@contextmanager
+def keeping_built():
+    """Within the block, each county built from an integer seed is kept for a later build of the same county
+    (its twins); they are forgotten when the outermost block ends."""
+    _KEEPING[0] += 1
+    try:
+        yield
+    finally:
+        _KEEPING[0] -= 1
+        if _KEEPING[0] == 0:
+            forget_built()
 CHANGING = ("status", "propensity", "in_ident", "record", "record_week", "age")  # the County fields a run writes
 
 
@@ -260,8 +276,8 @@ def built(key):
 
 def remember_built(key, county, ties, foci, state) -> None:
     """Keep what a build drew for ``key``: the county's static arrays, ties and foci shared (made read-only:
-    nothing may write them), its changing arrays copied now."""
-    if key is None:
+    nothing may write them), its changing arrays copied now. Only within ``keeping_built``."""
+    if key is None or not _KEEPING[0]:
         return
     kept = type(county)(**{**vars(county), **{name: getattr(county, name).copy() for name in CHANGING}})
     for name, value in vars(county).items():

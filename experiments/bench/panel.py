@@ -43,6 +43,8 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+from model.spin_up import keeping_built
+
 from ..panel import build_design, load_panel, run_panel
 from ..panel.design import county_parameters, model_weeks, program_weeks, twin_builds
 from ..panel.outcomes import WEEKLY
@@ -74,6 +76,30 @@ def typical_county(spec) -> dict:
     return {name: round(float(np.average([p[name] for p in params], weights=weight)), 4) for name in COUNTY_MIX}
 
 
+def _county_costs(n, weeks, settle, county) -> tuple:
+    """(n, build s, step s with the program, step s without, twin's build s) of one county (``step_cost``)."""
+    from ..panel.tasks import advance_model, build_model
+
+    t = time.process_time()
+    model = build_model({**(county or {}), "n_residents": n, "activation_week": 1, "sharing_active": True}, 1,
+                        WEEKLY)
+    build = time.process_time() - t
+    advance_model(model, settle, WEEKLY, 0)
+    t = time.process_time()
+    advance_model(model, settle + weeks, WEEKLY, 0)
+    with_program = (time.process_time() - t) / weeks
+    del model
+    t = time.process_time()  # the twin's build: the county again, its spin-up restored (as in run_county)
+    without = build_model({**(county or {}), "n_residents": n, "activation_week": 1, "sharing_active": False},
+                          1, WEEKLY)
+    twin_build = time.process_time() - t
+    t = time.process_time()
+    advance_model(without, weeks, WEEKLY, 0)
+    row = (n, build, with_program, (time.process_time() - t) / weeks, twin_build)
+    del without
+    return row
+
+
 def step_cost(sizes=SIZES, weeks=104, settle=26, county=None) -> dict:
     """What a county costs against its residents, measured at ``sizes`` (``points``), and as least-squares
     fits over those up to ``FIT_UP_TO``: the build (the spin-up to its stationary start, paid once per county:
@@ -85,27 +111,10 @@ def step_cost(sizes=SIZES, weeks=104, settle=26, county=None) -> dict:
     reached their level; without it: the same seed's county without the program (its spin-up restored from the
     first's), ``weeks`` weeks. ``county``: the county's parameters (``typical_county``; None: the model's
     defaults)."""
-    from ..panel.tasks import advance_model, build_model
-
     rows = []
     for n in sizes:
-        t = time.process_time()
-        model = build_model({**(county or {}), "n_residents": n, "activation_week": 1, "sharing_active": True}, 1,
-                            WEEKLY)
-        build = time.process_time() - t
-        advance_model(model, settle, WEEKLY, 0)
-        t = time.process_time()
-        advance_model(model, settle + weeks, WEEKLY, 0)
-        with_program = (time.process_time() - t) / weeks
-        del model
-        t = time.process_time()  # the twin's build: the county again, its spin-up restored (as in run_county)
-        without = build_model({**(county or {}), "n_residents": n, "activation_week": 1, "sharing_active": False},
-                              1, WEEKLY)
-        twin_build = time.process_time() - t
-        t = time.process_time()
-        advance_model(without, weeks, WEEKLY, 0)
-        rows.append((n, build, with_program, (time.process_time() - t) / weeks, twin_build))
-        del without
+        with keeping_built():  # the twin's build reads the treated run's county, as in run_county
+            rows.append(_county_costs(n, weeks, settle, county))
     small = [r for r in rows if r[0] <= FIT_UP_TO]
     small = small if len(small) >= 2 else rows
 

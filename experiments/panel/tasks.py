@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.spin_up import forget_built
+from model.spin_up import keeping_built
 
 from .outcomes import OUTCOMES, WEEKLY_FLOWS, quarterly
 
@@ -136,6 +136,11 @@ def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0)
     twin's weeks before activation are the treated run's (the same random numbers, no lever of the
     program acting yet): it starts from the treated run's snapshot at the week before activation
     (``model.spin_up.restore`` checks that nothing that differs has acted by then), not from the start."""
+    with keeping_built():  # the twin reads its county from the treated run's build
+        return _run_county(params, seed, weeks, reporters, burn_in)
+
+
+def _run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int) -> tuple[dict, dict]:
     total = burn_in + weeks
     treated = build_model({**params, "sharing_active": True}, seed, reporters)
     if params["activation_week"] > total:
@@ -185,6 +190,11 @@ def run_counties(task: PanelTask) -> list:
 
 def _run_together(counties, task: PanelTask) -> list:
     """``run_county`` for ``counties`` (of ``task``), stepped together week by week (``model.batch``)."""
+    with keeping_built():  # each twin reads its county from the treated run's build
+        return _step_together(counties, task)
+
+
+def _step_together(counties, task: PanelTask) -> list:
     from model.batch import CountyBatch
 
     total, burn_in, reporters = task.burn_in + task.weeks, task.burn_in, task.reporters
@@ -267,12 +277,11 @@ def run_safely(task: PanelTask, run) -> dict:
               "county_weeks": len(task.counties) * task.weeks}
     data = quarters = None
     try:
-        data, quarters = _frames(task, run(task), run_stays(task) if task.stay else None)
+        with keeping_built():  # each twin reads its county from the treated run's build; forgotten after
+            data, quarters = _frames(task, run(task), run_stays(task) if task.stay else None)
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the panel goes on
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
         data = quarters = None
-    finally:
-        forget_built()  # the task's counties (their twins read them) are built in no other task
     record["wall_time"] = time.perf_counter() - t0
     record["cpu_time"] = time.process_time() - c0  # differs from wall_time when the machine is shared
     record["finished"] = datetime.now(UTC).isoformat(timespec="milliseconds")
