@@ -306,21 +306,24 @@ def county_check(spec, cost: dict, n=300_000, county=None) -> dict:
     run_weeks = spec.weeks + spec.burn_in_weeks
     with_program = run_weeks + 1 - activation
     predicted = county_cost(n, with_program, run_weeks, cost, 1)  # without: the weeks before, and the twin's
-    measured_s = _in_child(_county_cpu, n, activation, spec.weeks, spec.burn_in_weeks, county)
+    measured_s = _in_child(county_cpu, n, activation, spec.weeks, spec.burn_in_weeks, county)
     return {"n_residents": n, "activation_week": activation, "weeks": run_weeks,
             "measured_cpu_s": round(measured_s, 2), "predicted_s": round(float(predicted["total"]), 2),
             "predicted_from_fit_s": round(float(predicted["from_fit"]), 2),
             "error": round(float(predicted["total"]) / measured_s - 1, 3)}
 
 
-def _county_cpu(n, activation, weeks, burn_in, county=None) -> float:
+def county_cpu(n, activation, weeks, burn_in=0, county=None, seed=1, alone_from=None) -> float:
+    """CPU seconds of a task of one county of ``n`` residents (``county``'s make-up) activated in week
+    ``activation``, as the panel runs it (``tasks.run_counties``: its treated run and its twin); ``alone_from``:
+    the size from which a county runs alone rather than in the task's batch (None: the panel's)."""
     from ..panel.tasks import PanelTask, run_counties
 
     params = {**(county or {}), "n_residents": n, "activation_week": activation, "sharing_active": True}
-    task = PanelTask(run_id="r0-b0", point_id=0, replicate=0, seed=1, counties=((0, 1, params),), weeks=weeks,
+    task = PanelTask(run_id="r0-b0", point_id=0, replicate=0, seed=1, counties=((0, seed, params),), weeks=weeks,
                      reporters=WEEKLY, cost=1.0, burn_in=burn_in)
     t = time.process_time()
-    run_counties(task)
+    run_counties(task, alone_from)
     return time.process_time() - t
 
 

@@ -172,15 +172,16 @@ def run_stays(task: PanelTask) -> list:
 ALONE_FROM = 30_000  # model residents from which a county runs alone (``run_county``), not in the task's batch
 
 
-def run_counties(task: PanelTask) -> list:
+def run_counties(task: PanelTask, alone_from: int | None = None) -> list:
     """``run_county`` for every county of the task: those of fewer than ``ALONE_FROM`` residents all stepped
     together week by week (``model.batch``), each twin joining at the week its treated run's snapshot is taken;
     the larger ones each on its own. The same numbers either way. Stepping together saves a week's fixed cost
     per county, which is most of a small county's week; a large county's week is nearly all per resident, and
-    the batch's passes over the counties' arrays joined (with its twin's) cost it more than they save
-    (measured with a county and its twin, 200 weeks: 8-12% less at 3,000 residents, 4-7% more at 30,000 and
-    300,000, even at 10,000 and 20,000)."""
-    alone = [p["n_residents"] >= ALONE_FROM for _, _, p in task.counties]
+    the batch's passes over the counties' arrays joined (with its twin's) cost it more than they save (a county
+    and its twin, 520 weeks: 8-9% less at 3,000 residents, 8-12% more at 30,000 and 300,000:
+    ``scripts/county_cost.py --together``). ``alone_from``: another size than ``ALONE_FROM``, for a comparison."""
+    alone_from = ALONE_FROM if alone_from is None else alone_from
+    alone = [p["n_residents"] >= alone_from for _, _, p in task.counties]
     out = [run_county(params, seed, task.weeks, task.reporters, task.burn_in) if big else None
            for (_, seed, params), big in zip(task.counties, alone, strict=True)]
     small = [c for c, big in zip(task.counties, alone, strict=True) if not big]
