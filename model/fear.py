@@ -194,7 +194,7 @@ class FearProcess:
         if self.joint is not None:
             self.joint.wait(self, heard)  # updated with the batch's other counties (JointFear.update)
         else:
-            update_fear(self, self.ties.weights, self.media.memory, heard, self.p)
+            update_fear(self, self.ties.product(), self.media.memory, heard, self.p)
 
     def hear(self, model, events, shock, transfer) -> Heard:
         """Who hears of this week's events, and through which channel: the news media's hearings go into

@@ -192,9 +192,8 @@ def _twin_world(task: PanelTask, treated: Area | None, snaps: list | None) -> Ar
     """The twins (program off), from the treated world's snapshots (or the given ones)."""
     models = []
     for i, (_cid, seed, params) in enumerate(task.counties):
-        twin = build_model({**params, "sharing_active": False}, seed, task.reporters)
-        twin.restore(snaps[i] if snaps is not None else treated.models[i].snapshot())
-        models.append(twin)
+        snap = snaps[i] if snaps is not None else treated.models[i].snapshot()
+        models.append(build_model({**params, "sharing_active": False}, seed, task.reporters, snap))
     return Area(models, task.allocation, task.neighbours_news)
 
 

@@ -72,13 +72,16 @@ class Recorder:
         return {k: np.asarray(v, dtype=np.float64) for k, v in self.model_vars.items()}
 
 
-def build_model(params: dict, seed: int, reporters=None):
+def build_model(params: dict, seed: int, reporters=None, snapshot=None):
     """The county's model, computing only ``reporters`` each week (all for None), without an event log (the
-    panel reads reporters only)."""
+    panel reads reporters only). ``snapshot``: the model starts from it, without its own spin-up (a twin from its
+    treated run's snapshot: ``SecureCommunitiesModel.from_snapshot``)."""
     from model import SecureCommunitiesModel
 
-    model = SecureCommunitiesModel(rng=seed, reporters=None if reporters is None else tuple(reporters), events=False,
-                                   **params)
+    keywords = {"rng": seed, "reporters": None if reporters is None else tuple(reporters), "events": False, **params}
+    if snapshot is not None:  # its Recorder receives the treated run's weeks up to the snapshot
+        return SecureCommunitiesModel.from_snapshot(snapshot, Recorder(()), **keywords)
+    model = SecureCommunitiesModel(**keywords)
     model.datacollector = Recorder(())  # week 0 (the state at build) and the burn-in are not part of the panel
     return model
 
@@ -151,10 +154,8 @@ def _run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int) ->
     advance_model(treated, split, reporters, burn_in)
     snap = treated.snapshot() if split > 0 else None
     advance_model(treated, total, reporters, burn_in)
-    twin = build_model({**params, "sharing_active": False}, seed, reporters)
-    if snap is not None:
-        twin.restore(snap)  # its Recorder now holds the treated run's weeks up to the split
-    advance_model(twin, total, reporters, burn_in)
+    twin = build_model({**params, "sharing_active": False}, seed, reporters, snap)  # its Recorder: the treated
+    advance_model(twin, total, reporters, burn_in)  # run's weeks up to the split
     return treated.datacollector.arrays(), twin.datacollector.arrays()
 
 
@@ -209,9 +210,8 @@ def _step_together(counties, task: PanelTask) -> list:
         for i, split in enumerate(splits):
             if split == week:
                 _cid, seed, params = counties[i]
-                twins[i] = build_model({**params, "sharing_active": False}, seed, reporters)
-                if split > 0:
-                    twins[i].restore(treated[i].snapshot())  # its Recorder now holds the treated run's weeks
+                snap = treated[i].snapshot() if split > 0 else None  # its Recorder: the treated run's weeks
+                twins[i] = build_model({**params, "sharing_active": False}, seed, reporters, snap)
                 batch.add(twins[i])
 
     twin_joins(0)
