@@ -7,9 +7,9 @@
    (``SIZES``: a county of millions costs more per resident than one of a million, whose tie product and
    spin-up no longer run in the cache); least-squares fits over the small ones (up to ``FIT_UP_TO``) of
    seconds per step = a + b n (the fixed overhead ``a`` and the per-resident cost ``b``), with and without
-   the program, and of seconds per build = c + d n (paid once per county) and per twin's build (the treated run's snapshot, and the county
-   read from the treated run's build and put at the snapshot, without a spin-up of its own). The county is
-   the nation's typical one (``typical_county``).
+   the program, and of seconds per build = c + d n (paid once per county) and per twin's build (the treated
+   run's snapshot, and the county read from the treated run's build and put at the snapshot, without a
+   spin-up of its own). The county is the nation's typical one (``typical_county``).
    Peak memory of one model at 100,000 and 1,000,000 residents (fresh processes, ``experiments.bench``)
    gives memory per resident.
    The same week for counties stepped together (``model.batch``, as a panel task steps its counties):
