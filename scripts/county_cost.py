@@ -4,6 +4,7 @@
     .venv/bin/python scripts/county_cost.py --blocks --residents 100000 --activation 200
     .venv/bin/python scripts/county_cost.py --together --residents 3000 30000 300000 --activation 60
     .venv/bin/python scripts/county_cost.py --measurement --residents 300000
+    .venv/bin/python scripts/county_cost.py --steps --residents 3000000
 
 For each size, the benchmark's steps (``step_cost``: with the program in force and without it) and the single
 step the cost model used until the ninth session (weeks 1-104 of a county activated in week 26); then, for each
@@ -17,6 +18,9 @@ single step).
 
 ``--together``: a task of one county and its twin, run alone (as the panel runs counties from
 ``tasks.ALONE_FROM`` residents) and stepped together as a batch, two rounds in turn.
+
+``--steps``: the benchmark's costs of a county of each size alone (``step_cost``: its build, its twin's build, a
+step with the program and one without), no whole county.
 
 ``--measurement``: a week's inputs and measurement over the Hispanic residents' rows alone, as the panel's models
 do, and over everyone's.
@@ -106,6 +110,7 @@ def main() -> None:
     parser.add_argument("--blocks", action="store_true")
     parser.add_argument("--together", action="store_true")
     parser.add_argument("--measurement", action="store_true")
+    parser.add_argument("--steps", action="store_true")
     args = parser.parse_args()
     pin_process()
     county = {} if args.default_county else typical_county(load_panel_spec(NATIONAL))
@@ -127,6 +132,11 @@ def main() -> None:
     for n in args.residents:
         cost = step_cost(sizes=(n,), county=county)
         point = cost["points"][0]
+        if args.steps:
+            print(f"{n:,} residents: build {point['build_s']:.2f} s, a twin's {point['twin_build_s']:.2f} s; a step "
+                  f"with the program {point['ms_per_step_with']:.2f} ms, without {point['ms_per_step_without']:.2f} ms",
+                  flush=True)
+            continue
         old = one_step(n, county)
         print(f"{n:,} residents: build {point['build_s']:.2f} s, a twin's {point['twin_build_s']:.2f} s; a step with "
               f"the program {point['ms_per_step_with']:.2f} ms, without {point['ms_per_step_without']:.2f} ms; "
