@@ -105,3 +105,25 @@ def test_a_step_that_costs_less_per_resident_in_large_counties_lowers_the_full_s
     out = full_scale(spec, _cost(_points(step, lambda n: 0.03), 0.4e-3, 0.1e-6, 0.03, 0.0), MEMORY)
     assert out["core_hours"] < 0.7 * out["core_hours_from_fit"]  # (the fit: 0.1 us a resident everywhere)
     assert np.isfinite(out["largest_county_hours"])
+
+
+def test_counties_of_millions_dearer_per_resident_raise_the_full_scale_once_a_size_of_millions_is_measured():
+    """The tie product of a county of millions misses the cache: measured at 3,000,000 residents, a step costs more
+    per resident than at 1,000,000, and the counties past a million (a quarter of the resident-weeks) cost more
+    than the line from 300,000 to 1,000,000 says."""
+    spec = load_panel_spec(NATIONAL)
+
+    def step(n):  # 0.065 us a resident up to 1,000,000; 0.1 us a resident past it
+        return (0.4e-3 + 0.065e-6 * min(n, 1e6) + 0.1e-6 * max(n - 1e6, 0)) * 1e3
+
+    sizes = (20, 300, 3_000, 30_000, 300_000, 1_000_000)
+    to_a_million = full_scale(spec, _cost(_points(step, lambda n: 0.03, sizes=sizes), 0.4e-3, 0.065e-6, 0.03, 0.0),
+                              MEMORY)
+    to_millions = full_scale(spec, _cost(_points(step, lambda n: 0.03, sizes=(*sizes, 3_000_000)), 0.4e-3,
+                                         0.065e-6, 0.03, 0.0), MEMORY)
+    shares = to_millions["resident_weeks_share_by_size"]
+    assert sum(shares.values()) == pytest.approx(1, abs=0.005)
+    past_a_million = shares["1,000,000-3,000,000"] + shares["3,000,000+"]
+    assert 0.1 < past_a_million < 0.5
+    # the steps past a million cost 0.035 us a resident more: the steps' core-hours rise by about that share
+    assert to_millions["steps_core_hours"] > to_a_million["steps_core_hours"] * (1 + 0.2 * past_a_million)

@@ -293,9 +293,22 @@ def full_scale(spec, cost: dict, memory: dict) -> dict:
             "builds_core_hours": round(float(county["builds"].sum()) / 3600, 2),
             "core_hours_from_fit": round(float(county["from_fit"].sum()) / 3600, 2),
             "largest_county_hours": round(float(county["total"][np.argmax(n)]) / 3600, 2),
+            "resident_weeks_share_by_size": size_shares(n, weeks),
             "worker_mib_largest_county": round(memory["base_mib"] + memory["mib_per_1000_residents"] * biggest / 1000),
             "worker_mib_median_county": round(memory["base_mib"] + memory["mib_per_1000_residents"]
                                               * float(np.median(n)) / 1000)}
+
+
+SIZE_BANDS = (30_000, 300_000, 1_000_000, 3_000_000)  # the bands of ``size_shares``
+
+
+def size_shares(n, weeks) -> dict:
+    """Share of the resident-weeks (``n * weeks``) in counties of each band of residents (``SIZE_BANDS``)."""
+    edges = (0, *SIZE_BANDS, np.inf)
+    weight = np.asarray(n, dtype=np.float64) * weeks
+    bands = zip(edges[:-1], edges[1:], strict=True)
+    return {f"{lo:,.0f}-{hi:,.0f}" if np.isfinite(hi) else f"{lo:,.0f}+":
+            round(float(weight[(n >= lo) & (n < hi)].sum() / weight.sum()), 3) for lo, hi in bands}
 
 
 def county_check(spec, cost: dict, n=300_000, county=None) -> dict:
