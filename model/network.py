@@ -31,8 +31,9 @@ class ColumnBlocks:
     and a block's are the next of them, so each row adds the same terms in the same order: the same sums, to
     the last bit, as ``weights @ v`` (``tests/test_network.py``). What it buys is where the terms are read
     from. The friends a row's terms pick are anywhere in the county: at 3,000,000 residents the vector is 24 MB,
-    and most picks miss the cache; a block's slice is 12 MB or less. ``weights @ v`` took 129-133 ms there,
-    the blocks 82-94 ms; at 2,000,000 residents 59 against 48 ms (``scripts/tie_product.py``)."""
+    and most picks miss the cache; a block's slice is 12 MB or less. ``weights @ v`` took 121 ms there, two
+    blocks 85 ms; at 2,000,000 residents 65 against 47 ms (``scripts/tie_product.py``, docs/panel.md). The
+    blocks are a copy of the ties (12 bytes a tie, about 95 bytes a resident), made once per county."""
 
     def __init__(self, weights: sp.csr_matrix, block: int):
         if not weights.has_sorted_indices:
