@@ -111,6 +111,23 @@ def acted_by(params, week: int) -> tuple:
     return tuple(items)
 
 
+def common_weeks(params, other, last: int) -> int:
+    """The last week, up to ``last``, by the end of which everything that can have acted on a county is the
+    same under ``params`` and ``other`` (``acted_by``); -1 if it differs before week 1 (in the spin-up). Two
+    runs of one seed are the same up to that week, so the second can start from the first's snapshot there.
+    Once something differs it has acted and goes on differing, so the week is found by bisection."""
+    if acted_by(params, 0) != acted_by(other, 0):
+        return -1
+    lo, hi = 0, last  # the same by week lo; the answer is in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if acted_by(params, mid) == acted_by(other, mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 def spin_up_key(params, seed) -> tuple | None:
     """What a spin-up depends on: the integer seed and every parameter that can act before week 0.
     None when the seed is not a plain integer (a generator, or None: then nothing is shared)."""

@@ -112,6 +112,8 @@ def advance_models(models, until: int, reporters, burn_in: int) -> None:
     numbers it has when stepped alone."""
     from model.batch import CountyBatch
 
+    if not models:  # (an empty batch stays at week 0)
+        return
     batch = CountyBatch(models)
     while batch.week < until:
         if batch.week == burn_in:
@@ -134,34 +136,64 @@ def shared_weeks(params: dict, weeks: int, burn_in: int = 0) -> int:
     return min(max(params["activation_week"], 1) - 1, burn_in + weeks)
 
 
-def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0) -> tuple[dict, dict]:
+def stay_weeks(params: dict, stay: dict, total: int) -> int:
+    """Model weeks a county's adoption twin (``stay``) shares with its treated run (``params``), of ``total``:
+    those before anything that differs between them can have acted (``model.spin_up.common_weeks``), that is
+    before its jail's first change of policy once the program has reached it; -1 if they differ in the spin-up."""
+    from model.parameters import make_params
+    from model.spin_up import common_weeks
+
+    return common_weeks(make_params({**params, "sharing_active": True}), make_params(stay), total)
+
+
+def _worlds(params: dict, seed: int, stay, weeks: int, burn_in: int) -> list:
+    """The runs a county needs besides its treated run, each as (name, model week it starts from, keywords):
+    its twin (if the program reaches it) from the week before activation, and its adoption twin (``stay``; if
+    asked for) from the week before its jail's first change of policy; by the week they start at."""
+    total = burn_in + weeks
+    worlds = []
+    if params["activation_week"] <= total:
+        worlds.append(("twin", shared_weeks(params, weeks, burn_in), {**params, "sharing_active": False}))
+    if stay is not None:
+        worlds.append(("stay", max(stay_weeks(params, stay, total), 0), stay))
+    return sorted(worlds, key=lambda world: world[1])
+
+
+def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0, stay=None) -> tuple:
     """The county with the program (``params``) and its twin (same seed, ``sharing_active`` off). The
     twin's weeks before activation are the treated run's (the same random numbers, no lever of the
     program acting yet): it starts from the treated run's snapshot at the week before activation
-    (``model.spin_up.restore`` checks that nothing that differs has acted by then), not from the start."""
+    (``model.spin_up.restore`` checks that nothing that differs has acted by then), not from the start.
+    ``stay``: the keywords of the county's adoption twin (its jail never adopts a limit), which starts from the
+    treated run's snapshot at the week before its jail's first change of policy (``stay_weeks``); then the
+    result is (treated, twin, adoption twin). A county the program never reaches is its own twin."""
     with keeping_built():  # the twin reads its county from the treated run's build
-        return _run_county(params, seed, weeks, reporters, burn_in)
+        return _run_county(params, seed, weeks, reporters, burn_in, stay)
 
 
-def _run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int) -> tuple[dict, dict]:
+def _run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int, stay=None) -> tuple:
     total = burn_in + weeks
     treated = build_model({**params, "sharing_active": True}, seed, reporters)
-    if params["activation_week"] > total:
-        advance_model(treated, total, reporters, burn_in)
-        out = treated.datacollector.arrays()
-        return out, out
-    split = shared_weeks(params, weeks, burn_in)
-    advance_model(treated, split, reporters, burn_in)
-    snap = treated.snapshot() if split > 0 else None
+    snaps = []
+    for _name, split, _keywords in _worlds(params, seed, stay, weeks, burn_in):
+        advance_model(treated, split, reporters, burn_in)
+        snaps.append(treated.snapshot() if split > 0 else None)
     advance_model(treated, total, reporters, burn_in)
-    twin = build_model({**params, "sharing_active": False}, seed, reporters, snap)  # its Recorder: the treated
-    advance_model(twin, total, reporters, burn_in)  # run's weeks up to the split
-    return treated.datacollector.arrays(), twin.datacollector.arrays()
+    out = {"twin": None, "stay": None, "treated": treated.datacollector.arrays()}
+    del treated
+    for (name, _split, keywords), snap in zip(_worlds(params, seed, stay, weeks, burn_in), snaps, strict=True):
+        model = build_model(keywords, seed, reporters, snap)  # its Recorder: the treated run's weeks up to snap
+        advance_model(model, total, reporters, burn_in)
+        out[name] = model.datacollector.arrays()
+    twin = out["treated"] if out["twin"] is None else out["twin"]
+    return (out["treated"], twin) if stay is None else (out["treated"], twin, out["stay"])
 
 
 def run_stays(task: PanelTask) -> list:
     """The adoption twins of a task's counties (the program as treated, the jail's first policy throughout),
-    stepped together; a county without one is its own (its treated run): ``None`` here."""
+    each run from its start, stepped together; a county without one is its own (its treated run): ``None``
+    here. ``run_counties`` starts them from their treated runs' snapshots instead (the same numbers); this is
+    what the coupled areas' tasks run (``panel.coupled``)."""
     wanted = [({**p, "sharing_active": True}, seed)
               for (_cid, seed, _params), p in zip(task.counties, task.stay, strict=True) if p is not None]
     built = iter(build_models(wanted, task.reporters))
@@ -174,24 +206,28 @@ ALONE_FROM = 30_000  # model residents from which a county runs alone (``run_cou
 
 
 def run_counties(task: PanelTask, alone_from: int | None = None) -> list:
-    """``run_county`` for every county of the task: those of fewer than ``ALONE_FROM`` residents all stepped
-    together week by week (``model.batch``), each twin joining at the week its treated run's snapshot is taken;
-    the larger ones each on its own. The same numbers either way. Stepping together saves a week's fixed cost
-    per county, which is most of a small county's week; a large county's week is nearly all per resident, and
-    the batch's passes over the counties' arrays joined (with its twin's) cost it more than they save (a county
-    and its twin, 520 weeks: 8-9% less at 3,000 residents, 8-12% more at 30,000 and 300,000:
-    ``scripts/county_cost.py --together``). ``alone_from``: another size than ``ALONE_FROM``, for a comparison."""
+    """``run_county`` for every county of the task (with its adoption twin, if ``task.stay`` asks for one): those
+    of fewer than ``ALONE_FROM`` residents all stepped together week by week (``model.batch``), each twin joining
+    at the week its treated run's snapshot is taken; the larger ones each on its own. The same numbers either
+    way. Stepping together saves a week's fixed cost per county, which is most of a small county's week; a large
+    county's week is nearly all per resident, and the batch's passes over the counties' arrays joined (with its
+    twin's) cost it more than they save (a county and its twin, 520 weeks: 8-9% less at 3,000 residents, 8-12%
+    more at 30,000 and 300,000: ``scripts/county_cost.py --together``). ``alone_from``: another size than
+    ``ALONE_FROM``, for a comparison."""
     alone_from = ALONE_FROM if alone_from is None else alone_from
+    stays = task.stay or (None,) * len(task.counties)
     alone = [p["n_residents"] >= alone_from for _, _, p in task.counties]
-    out = [run_county(params, seed, task.weeks, task.reporters, task.burn_in) if big else None
-           for (_, seed, params), big in zip(task.counties, alone, strict=True)]
-    small = [c for c, big in zip(task.counties, alone, strict=True) if not big]
+    out = [run_county(params, seed, task.weeks, task.reporters, task.burn_in, stay) if big else None
+           for (_, seed, params), stay, big in zip(task.counties, stays, alone, strict=True)]
+    small = [(c, stay) for c, stay, big in zip(task.counties, stays, alone, strict=True) if not big]
     together = iter(_run_together(small, task) if small else [])
-    return [result if big else next(together) for result, big in zip(out, alone, strict=True)]
+    results = [result if big else next(together) for result, big in zip(out, alone, strict=True)]
+    return [(*r, None) if task.stay and len(r) == 2 else r for r in results]  # (no adoption twin: None)
 
 
 def _run_together(counties, task: PanelTask) -> list:
-    """``run_county`` for ``counties`` (of ``task``), stepped together week by week (``model.batch``)."""
+    """``run_county`` for ``counties`` ((county, its adoption twin's keywords or None) of ``task``), stepped
+    together week by week (``model.batch``)."""
     with keeping_built():  # each twin reads its county from the treated run's build
         return _step_together(counties, task)
 
@@ -200,32 +236,33 @@ def _step_together(counties, task: PanelTask) -> list:
     from model.batch import CountyBatch
 
     total, burn_in, reporters = task.burn_in + task.weeks, task.burn_in, task.reporters
-    treated = build_models([({**params, "sharing_active": True}, seed) for _, seed, params in counties], reporters)
-    splits = [shared_weeks(params, task.weeks, burn_in) if params["activation_week"] <= total else None
-              for _, _, params in counties]
-    twins = [None] * len(treated)
+    treated = build_models([({**params, "sharing_active": True}, seed) for (_, seed, params), _ in counties],
+                           reporters)
+    worlds = [_worlds(params, seed, stay, task.weeks, burn_in) for (_, seed, params), stay in counties]
+    joined = [{} for _ in counties]  # each county's twin and adoption twin, once they have joined
     batch = CountyBatch(treated)
 
-    def twin_joins(week: int) -> None:
-        for i, split in enumerate(splits):
-            if split == week:
-                _cid, seed, params = counties[i]
-                snap = treated[i].snapshot() if split > 0 else None  # its Recorder: the treated run's weeks
-                twins[i] = build_model({**params, "sharing_active": False}, seed, reporters, snap)
-                batch.add(twins[i])
+    def worlds_join(week: int) -> None:
+        for i, county_worlds in enumerate(worlds):
+            for name, split, keywords in county_worlds:
+                if split == week:
+                    snap = treated[i].snapshot() if split > 0 else None  # its Recorder: the treated run's weeks
+                    joined[i][name] = build_model(keywords, counties[i][0][1], reporters, snap)
+                    batch.add(joined[i][name])
 
-    twin_joins(0)
+    worlds_join(0)
     while batch.week < total:
         if batch.week == burn_in:
             for m in batch.models:
                 m.datacollector = Recorder(reporters)
         batch.step()
-        twin_joins(batch.week)
+        worlds_join(batch.week)
     batch.release()
     out = []
-    for model, twin in zip(treated, twins, strict=True):
+    for model, others, (_county, stay) in zip(treated, joined, counties, strict=True):
         arrays = model.datacollector.arrays()
-        out.append((arrays, arrays if twin is None else twin.datacollector.arrays()))
+        twin = others["twin"].datacollector.arrays() if "twin" in others else arrays
+        out.append((arrays, twin) if stay is None else (arrays, twin, others["stay"].datacollector.arrays()))
     return out
 
 
@@ -279,7 +316,10 @@ def run_safely(task: PanelTask, run) -> dict:
     data = quarters = None
     try:
         with keeping_built():  # each twin reads its county from the treated run's build; forgotten after
-            data, quarters = _frames(task, run(task), run_stays(task) if task.stay else None)
+            results = run(task)  # (treated, twin), and the adoption twin's run when run_counties has run it
+            stays = [r[2] for r in results] if task.stay and all(len(r) == 3 for r in results) else None
+            stays = run_stays(task) if task.stay and stays is None else stays
+            data, quarters = _frames(task, [r[:2] for r in results], stays)
     except Exception as e:  # noqa: BLE001 - every failure is recorded, the panel goes on
         record.update(status="failed", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
         data = quarters = None
