@@ -146,7 +146,7 @@ def stay_weeks(params: dict, stay: dict, total: int) -> int:
     return common_weeks(make_params({**params, "sharing_active": True}), make_params(stay), total)
 
 
-def _worlds(params: dict, seed: int, stay, weeks: int, burn_in: int) -> list:
+def _worlds(params: dict, stay, weeks: int, burn_in: int) -> list:
     """The runs a county needs besides its treated run, each as (name, model week it starts from, keywords):
     its twin (if the program reaches it) from the week before activation, and its adoption twin (``stay``; if
     asked for) from the week before its jail's first change of policy; by the week they start at."""
@@ -174,14 +174,14 @@ def run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int = 0,
 def _run_county(params: dict, seed: int, weeks: int, reporters, burn_in: int, stay=None) -> tuple:
     total = burn_in + weeks
     treated = build_model({**params, "sharing_active": True}, seed, reporters)
-    snaps = []
-    for _name, split, _keywords in _worlds(params, seed, stay, weeks, burn_in):
+    worlds, snaps = _worlds(params, stay, weeks, burn_in), []
+    for _name, split, _keywords in worlds:
         advance_model(treated, split, reporters, burn_in)
         snaps.append(treated.snapshot() if split > 0 else None)
     advance_model(treated, total, reporters, burn_in)
     out = {"twin": None, "stay": None, "treated": treated.datacollector.arrays()}
     del treated
-    for (name, _split, keywords), snap in zip(_worlds(params, seed, stay, weeks, burn_in), snaps, strict=True):
+    for (name, _split, keywords), snap in zip(worlds, snaps, strict=True):
         model = build_model(keywords, seed, reporters, snap)  # its Recorder: the treated run's weeks up to snap
         advance_model(model, total, reporters, burn_in)
         out[name] = model.datacollector.arrays()
@@ -238,7 +238,7 @@ def _step_together(counties, task: PanelTask) -> list:
     total, burn_in, reporters = task.burn_in + task.weeks, task.burn_in, task.reporters
     treated = build_models([({**params, "sharing_active": True}, seed) for (_, seed, params), _ in counties],
                            reporters)
-    worlds = [_worlds(params, seed, stay, task.weeks, burn_in) for (_, seed, params), stay in counties]
+    worlds = [_worlds(params, stay, task.weeks, burn_in) for (_, _seed, params), stay in counties]
     joined = [{} for _ in counties]  # each county's twin and adoption twin, once they have joined
     batch = CountyBatch(treated)
 
