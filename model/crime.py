@@ -9,6 +9,7 @@ import numpy as np
 from agents.codes import FELONY_SHARE, WEEKS_PER_YEAR, Custody, Offense, Status
 from agents.police import STOP_MIX
 
+from .kernels import offending_sums
 from .network import gather_rows
 
 _STOP_TYPES = np.array(list(STOP_MIX), dtype=np.int64)
@@ -83,6 +84,7 @@ class _Offending:
         self.propensity = model.propensity[self.who]
         self.neighborhood = model.neighborhood[self.who]
         self.stop_weight = model.stop_weight[self.who]
+        self.ones, self.no_pull = np.ones(len(self.who)), np.ones(len(model.nb_counts))  # a factor of 1: none
 
     @staticmethod
     def of(model) -> "_Offending":
@@ -315,17 +317,15 @@ def run_week(model, pull_by_neighborhood=None) -> None:
     can = _Offending.of(model)  # the running sums below are over them alone (the same draws)
     if n_free == 0 or len(can.who) == 0:
         return
-    propensity = can.propensity * free[can.who]
     if pull_by_neighborhood is None:
         pull_by_neighborhood = deterrence(model, free, report_prob)
-    if pull_by_neighborhood is None:
-        cdf = stop_cdf = np.cumsum(propensity)
-        pull = 1.0
-    else:  # offenders respond to silence: who offends, and how much crime there is
-        cdf, stop_cdf = np.cumsum(propensity * pull_by_neighborhood[can.neighborhood]), np.cumsum(propensity)
-        pull = cdf[-1] / stop_cdf[-1] if stop_cdf[-1] > 0 else 1.0
-    if p.ethnic_profiling:  # who is stopped, not how many: the stop count below stays the same
-        stop_cdf = np.cumsum(propensity * can.stop_weight)
+    deters_now = pull_by_neighborhood is not None  # offenders respond to silence: who offends, and how much
+    # the running sums over the free among them (model.kernels): offending, weighted by the pull of silence in
+    # each one's neighborhood; the police's stops, by who is stopped (ethnic profiling), not how many
+    cdf, stop_cdf = np.empty(len(can.who)), np.empty(len(can.who))
+    total = offending_sums(can.propensity, free, can.who, pull_by_neighborhood if deters_now else can.no_pull,
+                           can.neighborhood, can.stop_weight if p.ethnic_profiling else can.ones, cdf, stop_cdf)
+    pull = cdf[-1] / total if deters_now and total > 0 else 1.0
     if cdf[-1] <= 0:
         return
 

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from agents.codes import KNOWING_WINDOW_WEEKS, Custody, Status
 
 from .hearing import CHANNEL_NAMES, CHANNELS, INDEX, Heard, NewsMedia, WordOfMouth
+from .kernels import fear_week
 from .network import TieCounts, gather_rows
 
 CLOSE = np.array([c.close for c in CHANNELS])
@@ -289,10 +290,17 @@ def update_fear(st, weights, e_media, heard: Heard, p) -> None:
     news in each one's memory, ``e_media``), contagion along the ties (``weights``), the cap at 1, the
     channels' stocks (unless ``st.channels`` is None) and the chilled state. Every operation is per resident
     (or per row of ``weights``), so a county's residents get the same numbers updated alone or with other
-    counties; the channels' stocks are written, never read, so fear is the same with or without them."""
+    counties; the channels' stocks are written, never read, so fear is the same with or without them. Without
+    them, everything after the tie sums is one compiled pass (``model.kernels.fear_week``), the same operations
+    in the same order as the numpy passes below (``tests/test_kernels.py``)."""
     fear, ch, present = st.fear, st.channels, st.present
     ties_fear = weights @ (fear * present)
     keep, s_eff = st.keep, st.s_present
+    if ch is None:  # the same operations in one pass (model.kernels), each hearing added in the week's order
+        order = np.argsort(heard.people, kind="stable")
+        fear_week(ties_fear, fear, keep, s_eff, st.tie_divisor, st.untied, st.threshold, st.chilled, e_media,
+                  heard.people[order], heard.exposure[order], p.fear_sensitivity, p.fear_contagion)
+        return
     e_total = e_media.copy()
     if len(heard.people):
         np.add.at(e_total, heard.people, heard.exposure)
@@ -304,16 +312,14 @@ def update_fear(st, weights, e_media, heard: Heard, p) -> None:
     contagion = s_eff * p.fear_contagion  # worried ties worry one, calm ones calm one
     ties_mean -= f
     contagion *= ties_mean
-    if ch is not None:
-        _update_channels(ch, keep, gain, contagion, e_total, e_media, heard, st.own_share)
+    _update_channels(ch, keep, gain, contagion, e_total, e_media, heard, st.own_share)
     gain += contagion
     f += gain
     over = np.flatnonzero(f > 1.0)
     if len(over):
-        if ch is not None:
-            f_over = f[over]
-            for stock in ch:  # row by row: a third of the time of ch[:, over] /= f[over], the same numbers
-                stock[over] /= f_over
+        f_over = f[over]
+        for stock in ch:  # row by row: a third of the time of ch[:, over] /= f[over], the same numbers
+            stock[over] /= f_over
         f[over] = 1.0
     np.greater(f, st.threshold, out=st.chilled)
 
