@@ -72,3 +72,22 @@ def fear_week(ties_sum, fear, keep, s_eff, divisor, untied, threshold, chilled, 
             f = 1.0
         fear[i] = f
         chilled[i] = f > threshold[i]
+
+
+def warm() -> None:
+    """Compile each loop now (or load it from the disk cache), on a few residents of the types the model
+    passes, so that what is timed next pays none of it: a process's first call, not a county's
+    (``experiments.bench.panel``)."""
+    import numpy as np
+
+    n = 3
+    ones, where = np.ones(n), np.arange(n, dtype=np.int64)
+    offending_sums(ones, np.ones(n, dtype=bool), where, ones, np.zeros(n, dtype=np.int32), ones, np.empty(n),
+                   np.empty(n))
+    fear_week(ones, np.zeros(n), ones, ones, ones, where[:1], ones, np.zeros(n, dtype=bool), ones, where, ones,
+              0.5, 0.5)
+
+
+def loaded() -> bool:
+    """Whether this process has every loop here compiled or loaded already."""
+    return all(len(kernel.signatures) > 0 for kernel in (offending_sums, fear_week))

@@ -78,3 +78,18 @@ def test_fears_week_in_one_pass_is_the_numpy_passes_to_the_last_bit(n, hearings,
         assert np.array_equal(bits(loop.fear), bits(passes.fear))
         assert np.array_equal(loop.chilled, passes.chilled)
     assert loop.fear.max(initial=0.0) <= 1.0
+
+
+def test_the_local_pools_workers_start_with_the_loops_loaded():
+    """The local pool's forkserver loads the compiled loops before it forks (``experiments.core.preload``), so
+    a worker's first county does not pay for them, whatever else the process has done."""
+    import multiprocessing as mp
+
+    from experiments.core.runner import PRELOAD
+    from model.kernels import loaded
+
+    assert "experiments.core.preload" in PRELOAD
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(list(PRELOAD))
+    with ctx.Pool(1) as pool:
+        assert pool.apply(loaded)
