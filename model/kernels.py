@@ -17,6 +17,7 @@ later processes load it (a few tenths of a second once). No draw happens here: t
 """
 
 import numba as nb
+import numpy as np
 
 
 @nb.njit(cache=True, nogil=True)
@@ -78,8 +79,6 @@ def warm() -> None:
     """Compile each loop now (or load it from the disk cache), on a few residents of the types the model
     passes, so that what is timed next pays none of it: a process's first call, not a county's
     (``experiments.bench.panel``)."""
-    import numpy as np
-
     n = 3
     ones, where = np.ones(n), np.arange(n, dtype=np.int64)
     offending_sums(ones, np.ones(n, dtype=bool), where, ones, np.zeros(n, dtype=np.int32), ones, np.empty(n),
