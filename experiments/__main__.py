@@ -18,8 +18,32 @@ def _stopped(signum, frame):
     sys.exit(128 + signum)
 
 
+def _wants_local_pool(argv) -> bool:
+    """Whether this command line runs a local pool of workers: ``run``, ``calibrate`` or ``panel`` without
+    ``--scheduler`` and with ``--workers`` other than 1 (default: the cores). Read before the imports below,
+    from the words alone; a guess that is wrong costs nothing but a second of one core (the command itself
+    starts its pool as before)."""
+    import argparse
+    import os
+
+    words = argparse.ArgumentParser(add_help=False)
+    words.add_argument("command", nargs="?")
+    words.add_argument("--workers")
+    words.add_argument("--scheduler")
+    try:
+        args, _ = words.parse_known_args(argv)
+        workers = (os.cpu_count() or 1) if args.workers is None else int(args.workers)
+    except (SystemExit, ValueError):
+        return False
+    return args.command in ("run", "calibrate", "panel") and args.scheduler is None and workers >= 2
+
+
 if __name__ == "__main__":  # the imports below take a second or two: a SIGTERM in them ends in words too
     signal.signal(signal.SIGTERM, _stopped)
+    if _wants_local_pool(sys.argv[1:]):  # the pool's forkserver imports the model while this process does
+        from .core.runner import start_forkserver
+
+        start_forkserver()
 
 import argparse  # noqa: E402
 
