@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from experiments.bench.panel import NATIONAL, county_cost, full_scale, measured
+from experiments.bench.panel import NATIONAL, county_cost, full_scale, measured, phase_split
 from experiments.panel import build_design
 from experiments.panel.design import model_weeks, program_weeks, twin_builds
 from experiments.panel.spec import load_panel_spec
@@ -127,3 +127,14 @@ def test_counties_of_millions_dearer_per_resident_raise_the_full_scale_once_a_si
     assert 0.1 < past_a_million < 0.5
     # the steps past a million cost 0.035 us a resident more: the steps' core-hours rise by about that share
     assert to_millions["steps_core_hours"] > to_a_million["steps_core_hours"] * (1 + 0.2 * past_a_million)
+
+
+def test_the_speed_up_after_the_pools_start_takes_out_only_the_later_first_task():
+    """A pool whose first task starts a second after the serial run's, then runs the same tasks in half the span:
+    its speed-up is 21/12, and 21/11 once that second is taken out; the serial run's own start and both ends stay."""
+    serial = {"wall": 21.0, "first_task": 0.5, "last_end": 20.5, "task_s": 20.0}
+    two = {"wall": 12.0, "first_task": 1.5, "last_end": 11.5, "task_s": 20.2}
+    split = phase_split(serial, two)
+    assert split["speedup_after_start"] == round(21 / 11, 2)
+    assert split["first_task_s"] == [0.5, 1.5] and split["end_s"] == [0.5, 0.5]
+    assert split["two_workers_task_span_s"] == 10.0 and split["task_s"] == [20.0, 20.2]

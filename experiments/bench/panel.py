@@ -17,6 +17,8 @@
    (the runs must be identical).
 2. Speed-up: a 300-county, 3-year slice of the national table, serially and on 2 processes, three times in
    turn (the round with the median speed-up is reported, with all three); the panels must be identical.
+   With it, where that round's time went (``phase_split``): each run's first task's start, its tasks'
+   seconds, its end, and the speed-up with the pool's later start taken out.
 3. The national panel (experiments/specs/panel_national.toml) on 2 processes from an empty folder:
    wall time, county-weeks per second, and peak resident memory of the driver and workers (sampled
    every half second over the whole process tree).
@@ -40,6 +42,7 @@ import tempfile
 import threading
 import time
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -182,11 +185,19 @@ class TreeMemory:
         self._thread.join()
 
 
-def _timed_run(spec, folder: Path, workers: int) -> float:
-    """Wall seconds of one run of ``spec`` into ``folder`` on ``workers`` processes."""
-    t = time.perf_counter()
+def _timed_run(spec, folder: Path, workers: int) -> dict:
+    """One run of ``spec`` into ``folder`` on ``workers`` processes: its wall seconds, and from the store when
+    its first task started and its last ended (seconds after the call), and the tasks' own seconds."""
+    from ..panel import panel_store
+
+    t, clock = time.perf_counter(), time.time()
     run_panel(spec, out=folder, workers=workers, quiet=True)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    runs = panel_store(folder).runs_table()
+    started = np.array([datetime.fromisoformat(str(s)).timestamp() for s in runs["started"]]) - clock
+    return {"wall": wall, "first_task": float(started.min()),
+            "last_end": float((started + runs["wall_time"].to_numpy()).max()),
+            "task_s": float(runs["wall_time"].sum())}
 
 
 def speedup(spec, counties=300, weeks=156, rounds=3) -> dict:
@@ -199,27 +210,44 @@ def speedup(spec, counties=300, weeks=156, rounds=3) -> dict:
     from ..panel.spec import parse_panel_spec
 
     small = parse_panel_spec(raw, base=spec.base)
-    times, same = [], True
+    times, same, phases = [], True, {1: [], 2: []}
     with tempfile.TemporaryDirectory() as tmp:
         first = None
         for r in range(rounds):
             out = {}
             for workers in (1, 2):
                 folder = Path(tmp) / f"r{r}w{workers}"
-                out[workers] = _in_child(_timed_run, small, folder, workers)
+                phases[workers].append(_in_child(_timed_run, small, folder, workers))
+                out[workers] = phases[workers][-1]["wall"]
                 panel = load_panel(folder)
                 first = panel if first is None else first
                 same = same and panel.equals(first)
                 shutil.rmtree(folder)
             times.append(out)
     ratios = [out[1] / out[2] for out in times]
-    median = times[int(np.argsort(ratios)[len(ratios) // 2])]
+    m = int(np.argsort(ratios)[len(ratios) // 2])
+    median, serial, two = times[m], phases[1][m], phases[2][m]
     cw = counties * weeks
     return {"counties": counties, "weeks": weeks, "rounds": rounds,
             "serial_s": round(median[1], 1), "two_workers_s": round(median[2], 1),
             "speedup": round(median[1] / median[2], 2), "speedups": [round(x, 2) for x in ratios],
             "serial_county_weeks_per_s": round(cw / median[1]),
-            "two_workers_county_weeks_per_s": round(cw / median[2]), "identical": bool(same)}
+            "two_workers_county_weeks_per_s": round(cw / median[2]), "identical": bool(same),
+            **phase_split(serial, two)}
+
+
+def phase_split(serial: dict, two: dict) -> dict:
+    """Where a 2-worker run's time goes, against the serial run's (``_timed_run``'s phases): the first task's
+    start (on 2 workers, once the pool's forkserver has imported the model), the tasks themselves (their
+    seconds added, and the span from the first start to the last end) and the end (storing the last
+    results). ``speedup_after_start``: the speed-up with the pool's start taken out (the 2-worker run's
+    first task at the serial run's), which is what the pool itself gives once it runs."""
+    start_extra = two["first_task"] - serial["first_task"]
+    return {"first_task_s": [round(serial["first_task"], 2), round(two["first_task"], 2)],
+            "task_s": [round(serial["task_s"], 1), round(two["task_s"], 1)],
+            "two_workers_task_span_s": round(two["last_end"] - two["first_task"], 1),
+            "end_s": [round(serial["wall"] - serial["last_end"], 2), round(two["wall"] - two["last_end"], 2)],
+            "speedup_after_start": round(serial["wall"] / (two["wall"] - start_extra), 2)}
 
 
 def national(spec, out: Path) -> dict:
