@@ -59,6 +59,15 @@ class ColumnBlocks:
         return y
 
 
+def blocks_bytes(n: int, ties: int, block: int = PRODUCT_BLOCK, index_bytes: int = 4, weight_bytes: int = 8) -> int:
+    """Bytes of the ``ColumnBlocks`` copy ``tie_product`` makes of a county of ``n`` residents and ``ties``
+    stored ties (none for ``block`` residents or fewer): each tie's column and weight, and each block's row
+    pointers (``n + 1`` of them). Indices are 32-bit while the ties fit (scipy's choice)."""
+    if n <= block:
+        return 0
+    return ties * (index_bytes + weight_bytes) + -(-n // block) * (n + 1) * index_bytes
+
+
 def tie_product(weights: sp.csr_matrix, block: int | None = None):
     """What ``update_fear``'s contagion multiplies by each week: ``weights`` itself, or for more than ``block``
     (``PRODUCT_BLOCK``) residents its ``ColumnBlocks`` (the same numbers)."""

@@ -11,6 +11,7 @@ from experiments.bench.panel import NATIONAL, county_cost, full_scale, measured,
 from experiments.panel import build_design
 from experiments.panel.design import model_weeks, program_weeks, twin_builds
 from experiments.panel.spec import load_panel_spec
+from model.network import PRODUCT_BLOCK, blocks_bytes
 
 MEMORY = {"base_mib": 150.0, "mib_per_1000_residents": 1.2}
 
@@ -18,7 +19,7 @@ MEMORY = {"base_mib": 150.0, "mib_per_1000_residents": 1.2}
 def _points(step, build, without=None, twin_build=None, sizes=(20, 300, 3_000, 30_000, 300_000, 1_000_000)):
     without, twin_build = without or step, twin_build or (lambda n: 0.0)
     return [{"n_residents": n, "ms_per_step_with": step(n), "ms_per_step_without": without(n), "build_s": build(n),
-             "twin_build_s": twin_build(n)} for n in sizes]
+             "twin_build_s": twin_build(n), "ties_per_resident": 7.0} for n in sizes]
 
 
 def _cost(points, a, b, c, d, a0=None, b0=None, c1=0.0, d1=0.0):
@@ -138,3 +139,15 @@ def test_the_speed_up_after_the_pools_start_takes_out_only_the_later_first_task(
     assert split["speedup_after_start"] == round(21 / 11, 2)
     assert split["first_task_s"] == [0.5, 1.5] and split["end_s"] == [0.5, 0.5]
     assert split["two_workers_task_span_s"] == 10.0 and split["task_s"] == [20.0, 20.2]
+
+
+def test_a_worker_for_a_county_of_millions_holds_its_ties_again_in_column_blocks():
+    """The largest county (8 million residents at full scale) multiplies its ties in blocks: the worker's memory is
+    the measured base and slope plus that copy, at the ties per resident measured."""
+    spec = load_panel_spec(NATIONAL)
+    points = _points(lambda n: 1e-4 * n, lambda n: 0.0)
+    out = full_scale(spec, _cost(points, 0, 1e-7, 0, 0), MEMORY)
+    n = out["largest_county"]
+    assert n > PRODUCT_BLOCK
+    assert out["blocks_mib_largest_county"] == round(blocks_bytes(n, round(7.0 * n)) / 2**20)
+    assert out["worker_mib_largest_county"] == round(150 + 1.2 * n / 1000 + blocks_bytes(n, round(7.0 * n)) / 2**20)

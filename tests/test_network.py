@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 import model.network as network
 from model import SecureCommunitiesModel
-from model.network import ColumnBlocks, tie_product
+from model.network import ColumnBlocks, blocks_bytes, tie_product
 from model.spin_up import clear_cache
 
 
@@ -53,3 +53,13 @@ def test_a_county_run_with_its_product_in_blocks_is_the_same_run(monkeypatch):
     assert not isinstance(whole.ties.product(), ColumnBlocks)
     np.testing.assert_array_equal(blocked.fear, whole.fear)
     assert blocked.datacollector.get_model_vars_dataframe().equals(whole.datacollector.get_model_vars_dataframe())
+
+
+@pytest.mark.parametrize("block", [700, 2500, 4999, 5000])
+def test_the_memory_the_benchmark_gives_the_blocks_is_their_arrays_own(county, block):
+    """``blocks_bytes`` (what bench-panel adds to a worker's memory for a county of millions) counts what the
+    blocks hold: nothing when the county multiplies whole."""
+    weights = county.ties.weights
+    blocks = tie_product(weights, block)
+    held = sum(a.nbytes for b in blocks.blocks for a in b[2:]) if isinstance(blocks, ColumnBlocks) else 0
+    assert blocks_bytes(weights.shape[1], weights.nnz, block) == held

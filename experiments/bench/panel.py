@@ -49,6 +49,7 @@ import numpy as np
 import psutil
 
 from model.kernels import warm
+from model.network import blocks_bytes
 from model.spin_up import keeping_built
 
 from ..panel import build_design, load_panel, run_panel
@@ -83,7 +84,8 @@ def typical_county(spec) -> dict:
 
 
 def _county_costs(n, weeks, settle, county) -> tuple:
-    """(n, build s, step s with the program, step s without, twin's build s) of one county (``step_cost``)."""
+    """(n, build s, step s with the program, step s without, twin's build s, stored ties) of one county
+    (``step_cost``)."""
     from ..panel.tasks import advance_model, build_model
 
     t = time.process_time()
@@ -93,6 +95,7 @@ def _county_costs(n, weeks, settle, county) -> tuple:
     t = time.process_time()  # the twin's build (as in run_county): the treated run's snapshot, then the county
     snap = model.snapshot()  # again from the treated run's build, put at the snapshot's week
     twin_build = time.process_time() - t
+    ties = int(model.ties.weights.nnz)
     advance_model(model, settle, WEEKLY, 0)
     t = time.process_time()
     advance_model(model, settle + weeks, WEEKLY, 0)
@@ -105,7 +108,7 @@ def _county_costs(n, weeks, settle, county) -> tuple:
     del snap
     t = time.process_time()
     advance_model(without, weeks, WEEKLY, 0)
-    row = (n, build, with_program, (time.process_time() - t) / weeks, twin_build)
+    row = (n, build, with_program, (time.process_time() - t) / weeks, twin_build, ties)
     del without
     return row
 
@@ -135,8 +138,8 @@ def step_cost(sizes=SIZES, weeks=104, settle=26, county=None) -> dict:
     (c, d), (a, b), (a0, b0), (c1, d1) = fit(1), fit(2), fit(3), fit(4)
     return {"points": [{"n_residents": n, "ms_per_step_with": round(s1 * 1e3, 4),
                         "ms_per_step_without": round(s0 * 1e3, 4), "build_s": round(bs, 4),
-                        "twin_build_s": round(tb, 4)}
-                       for n, bs, s1, s0, tb in rows],
+                        "twin_build_s": round(tb, 4), "ties_per_resident": round(ties / n, 3)}
+                       for n, bs, s1, s0, tb, ties in rows],
             "fixed_twin_build_s": round(c1, 4), "us_per_resident_twin_build": round(d1 * 1e6, 4),
             "fixed_ms_per_step_with": round(a * 1e3, 4), "us_per_resident_step_with": round(b * 1e6, 5),
             "fixed_ms_per_step_without": round(a0 * 1e3, 4), "us_per_resident_step_without": round(b0 * 1e6, 5),
@@ -306,7 +309,9 @@ def full_scale(spec, cost: dict, memory: dict) -> dict:
     county's weeks with the program (``program_weeks``) and without it (the rest of its treated run's and its
     twin's own, ``model_weeks``) at the steps of its size, its build and its twins' (``county_cost``,
     ``twin_builds``); and, beside it, the
-    same from the small sizes' fits."""
+    same from the small sizes' fits. A worker's memory is the measured base and slope (sizes up to a million),
+    and for a county above ``PRODUCT_BLOCK`` the copy of its ties in column blocks (``blocks_bytes``, at the
+    ties per resident of the largest size measured)."""
     table = build_design(replace(spec, fraction=0.01))  # the counties and their activation; sizes below are x 1
     n = table["population"].to_numpy(dtype=np.float64)
     weeks = model_weeks(spec, table)  # the treated run's and the twin's own weeks, burn-in included
@@ -315,6 +320,8 @@ def full_scale(spec, cost: dict, memory: dict) -> dict:
     county = county_cost(n, with_program, weeks - with_program, cost, twins)
     biggest = float(n.max())
     cap = 5_000_000
+    largest = max(cost["points"], key=lambda p: p["n_residents"])  # its ties per resident: the county's make-up
+    blocks = blocks_bytes(int(biggest), round(largest["ties_per_resident"] * biggest)) / 2**20
     return {"population": int(n.sum()), "largest_county": int(biggest),
             "counties_over_model_cap": int((n > cap).sum()),
             "weeks_with_program_share": round(float((with_program * n).sum() / (weeks * n).sum()), 3),
@@ -324,7 +331,9 @@ def full_scale(spec, cost: dict, memory: dict) -> dict:
             "core_hours_from_fit": round(float(county["from_fit"].sum()) / 3600, 2),
             "largest_county_hours": round(float(county["total"][np.argmax(n)]) / 3600, 2),
             "resident_weeks_share_by_size": size_shares(n, weeks),
-            "worker_mib_largest_county": round(memory["base_mib"] + memory["mib_per_1000_residents"] * biggest / 1000),
+            "worker_mib_largest_county": round(memory["base_mib"] + memory["mib_per_1000_residents"] * biggest / 1000
+                                               + blocks),
+            "blocks_mib_largest_county": round(blocks),
             "worker_mib_median_county": round(memory["base_mib"] + memory["mib_per_1000_residents"]
                                               * float(np.median(n)) / 1000)}
 
