@@ -118,6 +118,24 @@ def test_the_adoption_twin_is_the_treated_run_until_the_jail_adopts_and_then_hol
     np.testing.assert_array_equal(detainers, stays["detainers_issued"])
 
 
+@pytest.mark.parametrize("burn, weeks", [(0, 45), (13, 45), (156, 520)])
+def test_the_twins_shared_weeks_are_those_the_parameter_table_says_nothing_differs_in(burn, weeks):
+    """A twin's shared weeks are a closed form (the weeks before activation), cheap enough for every county of
+    every task; the parameter table's own answer (``model.spin_up.common_weeks``: by which week something that
+    differs between the treated run and its twin has acted) must agree with it, so that a parameter declared to
+    act before the program would show here instead of giving a twin its treated run's weeks."""
+    from experiments.panel import shift_weeks
+    from experiments.panel.tasks import shared_weeks
+    from model.parameters import make_params
+    from model.spin_up import common_weeks
+
+    total = burn + weeks
+    for activation in sorted({1, 2, 7, 30, weeks - 1, weeks, weeks + 1, weeks + 60}):
+        params = shift_weeks({**COUNTY, "activation_week": activation, "detainer_policy": "full;trust_act@30"}, burn)
+        assert shared_weeks(params, weeks, burn) == common_weeks(
+            make_params({**params, "sharing_active": True}), make_params({**params, "sharing_active": False}), total)
+
+
 @pytest.mark.parametrize("activation, burn", [(20, 0), (1, 0), (5, 13), (40, 13)])
 def test_a_twin_that_starts_from_its_treated_runs_snapshot_equals_one_that_runs_every_week(activation, burn):
     """run_county's twin skips the weeks before activation (the treated run's snapshot); a twin run from
