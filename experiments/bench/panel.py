@@ -50,6 +50,7 @@ import psutil
 
 from model.kernels import warm
 from model.network import blocks_bytes
+from model.parameters import PARAMETER_TABLE
 from model.spin_up import keeping_built
 
 from ..panel import build_design, load_panel, run_panel
@@ -319,7 +320,7 @@ def full_scale(spec, cost: dict, memory: dict) -> dict:
     twins = twin_builds(spec, table)
     county = county_cost(n, with_program, weeks - with_program, cost, twins)
     biggest = float(n.max())
-    cap = 5_000_000
+    cap = PARAMETER_TABLE["n_residents"].constraint.high  # the model's largest county
     largest = max(cost["points"], key=lambda p: p["n_residents"])  # its ties per resident: the county's make-up
     blocks = blocks_bytes(int(biggest), round(largest["ties_per_resident"] * biggest)) / 2**20
     return {"population": int(n.sum()), "largest_county": int(biggest),
