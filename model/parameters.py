@@ -57,7 +57,8 @@ def _p(name, default, constraint, source, sweep=None, program=False):
 
 DECLARED = [
     # --- the county ---
-    _p("n_residents", 2000, count(20, 5_000_000), "model size: 300-2,000 in class, 10^4-10^6 in studies"),
+    _p("n_residents", 2000, count(20, 10_500_000), "model size: 300-2,000 in class, 10^4-10^6 in studies; at most "
+       "a little above the largest US county at full scale (US Census 2010: Los Angeles County, 9.8 million)"),
     _p("spin_up_weeks", 260, count(0, 2_600), "model choice: weeks the county runs, unrecorded, before week 0 "
        "under the world before the program (its regime, ICE's own operations, their news), so that week 0 is at "
        "rest; runs of one seed that differ only in the program's levers share it (docs/ODD.md 4, 7.1)",

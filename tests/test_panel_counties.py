@@ -253,3 +253,19 @@ def test_the_replications_panel_gives_each_adopting_county_a_twin_that_never_ado
         parse_panel_spec({**spec.source, "adoption": {"outcomes": ["removals"]}}, base=spec.base)
     smoke = load_panel_spec(ROOT / "experiments" / "specs" / "panel_smoke.toml")
     assert not build_design(smoke)["adoption_twin"].any()  # off unless asked for: no third run
+
+
+def test_every_county_of_the_nation_runs_at_full_scale_and_a_bigger_one_is_refused_naming_it():
+    """The model's bound on residents (a little above Los Angeles County) lets the shipped nation run at fraction 1,
+    its largest county included; a county above it is refused before anything runs, named with its size."""
+    from dataclasses import replace
+
+    from model.parameters import PARAMETER_TABLE
+
+    spec = load_panel_spec(ROOT / "experiments" / "specs" / "panel_national.toml")
+    full = build_design(replace(spec, fraction=1.0))
+    assert full["n_residents"].max() == full["population"].max() > 8_000_000
+    high = PARAMETER_TABLE["n_residents"].constraint.high
+    with pytest.raises(CountyTableError, match=rf"county_id {full.loc[full['population'].idxmax(), 'county_id']}, "
+                                               rf"population: .* model residents, above the model's {high:,}"):
+        build_design(replace(spec, fraction=1.0 * (high + 1) / full["population"].max() + 1e-9))
