@@ -3,16 +3,17 @@
 PY ?= $(shell command -v python3.12 || command -v python3)
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | md5sum | cut -c1-12)
+# set up again when the dependencies, the project's build or its compiled loops (model/_kernels.c) change
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml model/_kernels.c | md5sum | cut -c1-12)
 
 .PHONY: setup run test bench bench-sweep bench-panel viz lint clean docs
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml model/_kernels.c
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is needed (found " + sys.version.split()[0] + "); install it or set PY=/path/to/python3.12")'
 	$(PY) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt
-	$(PYTHON) -m pip install --quiet --no-deps -e .  # the project itself: import model from any folder
+	$(PYTHON) -m pip install --quiet --no-deps -e .  # the project itself (import model from any folder) and its C loops
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -50,7 +51,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) results .pytest_cache .hypothesis
+	rm -rf $(VENV) results .pytest_cache .hypothesis build model/_kernels*.so
 
 docs: setup  ## regenerate the parameter table in docs/ODD.md from model/parameters.py
 	$(PYTHON) -c 'from model.parameters import update_document; update_document("docs/ODD.md")'

@@ -26,6 +26,7 @@ DEFAULT_SIZES = ((1_000, TEN_YEARS), (10_000, TEN_YEARS), (100_000, TEN_YEARS), 
 def measure(n_residents: int, weeks: int, seed: int = 1) -> dict:
     """Build and run one sc_full county in this process; return the timings."""
     from model import SecureCommunitiesModel, scenario
+    from model.kernels import COMPILED
 
     start = time.perf_counter()
     model = SecureCommunitiesModel(**scenario("sc_full"), n_residents=n_residents, rng=seed)
@@ -45,6 +46,7 @@ def measure(n_residents: int, weeks: int, seed: int = 1) -> dict:
         "acquaintances_mean": round(float(model.foci.acquaintances.mean()), 1),
         "focus_memberships": int(model.foci.membership.nnz),
         "removals": int(model.totals["removals"]),
+        "compiled_loops": COMPILED,  # the week's loops in C, or numpy's passes (model.kernels)
     }
 
 
@@ -99,6 +101,9 @@ def main(argv=None) -> None:
         rows.append(row)
         print(f"{n:>10,} {weeks:>6} {row['build_s']:>8.2f} {row['run_s']:>8.2f} "
               f"{row['resident_steps_per_s']:>17,} {row['peak_memory_mib']:>9.0f}", flush=True)
+    if rows and "compiled_loops" in rows[0]:
+        print("the week's loops:", "compiled (model/_kernels.c)" if rows[0]["compiled_loops"] else
+              "numpy's passes (no C compiler at install: model.kernels.COMPILED is False)")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=2)

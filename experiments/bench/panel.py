@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from model.kernels import warm
+from model.kernels import COMPILED
 from model.network import blocks_bytes
 from model.parameters import PARAMETER_TABLE
 from model.spin_up import keeping_built
@@ -124,8 +124,7 @@ def step_cost(sizes=SIZES, weeks=104, settle=26, county=None) -> dict:
     ``weeks`` weeks after the first ``settle`` of the program (activated in week 1), by which its flows have
     reached their level; without it: the same seed's county without the program (its spin-up restored from the
     first's), ``weeks`` weeks. ``county``: the county's parameters (``typical_county``; None: the model's
-    defaults). The compiled loops are loaded first (``model.kernels.warm``): once per process, not per county."""
-    warm()
+    defaults). ``compiled_loops``: whether the week's loops are compiled here (``model.kernels.COMPILED``)."""
     rows = []
     for n in sizes:
         with keeping_built():  # the twin's build reads the treated run's county, as in run_county
@@ -144,7 +143,8 @@ def step_cost(sizes=SIZES, weeks=104, settle=26, county=None) -> dict:
             "fixed_twin_build_s": round(c1, 4), "us_per_resident_twin_build": round(d1 * 1e6, 4),
             "fixed_ms_per_step_with": round(a * 1e3, 4), "us_per_resident_step_with": round(b * 1e6, 5),
             "fixed_ms_per_step_without": round(a0 * 1e3, 4), "us_per_resident_step_without": round(b0 * 1e6, 5),
-            "fixed_build_s": round(c, 4), "us_per_resident_build": round(d * 1e6, 4), "county": county or "default"}
+            "fixed_build_s": round(c, 4), "us_per_resident_build": round(d * 1e6, 4), "county": county or "default",
+            "compiled_loops": COMPILED}
 
 
 def memory_per_resident() -> dict:
@@ -381,7 +381,6 @@ def county_cpu(n, activation, weeks, burn_in=0, county=None, seed=1, alone_from=
     params = {**(county or {}), "n_residents": n, "activation_week": activation, "sharing_active": True}
     task = PanelTask(run_id="r0-b0", point_id=0, replicate=0, seed=1, counties=((0, seed, params),), weeks=weeks,
                      reporters=WEEKLY, cost=1.0, burn_in=burn_in)
-    warm()  # (a worker's once, not the county's)
     t = time.process_time()
     run_counties(task, alone_from)
     return time.process_time() - t
@@ -396,7 +395,6 @@ def batched_cost(counties=20, n=300, weeks=104) -> dict:
         return [build_model({"n_residents": n, "activation_week": 26, "sharing_active": True}, seed, WEEKLY)
                 for seed in range(counties)]
 
-    warm()
     alone = build()
     t = time.process_time()
     for model in alone:

@@ -188,13 +188,13 @@ class _Worker:
     seeds: set = field(default_factory=set)  # the seeds of the runs it has had (their spin-ups are in its cache)
 
 
-PRELOAD = ("experiments.core.runner", "model", "experiments.core.preload")  # the forkserver imports once, then forks
+PRELOAD = ("experiments.core.runner", "model")  # the forkserver imports once, then forks
 
 
 def start_forkserver() -> None:
     """Start the local pool's forkserver now, if it is not running: it imports ``PRELOAD`` (the model and
-    its compiled loops, about a second and a half) while the driver goes on preparing the job, instead of
-    after it, before the first worker can start. Returns at once."""
+    Mesa, about a second) while the driver goes on preparing the job, instead of after it, before the first
+    worker can start. Returns at once."""
     import multiprocessing as mp
     from multiprocessing import forkserver
 
