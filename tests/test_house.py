@@ -46,6 +46,8 @@ def module_name(path: Path) -> str:
 
 
 MODULES = {module_name(p): p for p in sources()}
+# modules compiled from C (model/_kernels.c): leaves of the house, which import none of it
+EXTENSIONS = {module_name(p) for folder in ("agents", "model", "experiments") for p in (ROOT / folder).rglob("*.c")}
 
 
 def room(module: str) -> str:
@@ -58,7 +60,10 @@ def room(module: str) -> str:
 
 
 def resolve(name: str) -> str | None:
-    """The project module an import names (a module, or the module that defines the name), or None."""
+    """The project module an import names (a module, or the module that defines the name), or None (also for a
+    compiled module, which imports nothing of the project)."""
+    if name in EXTENSIONS:
+        return None
     while name and name not in MODULES:
         name = name.rpartition(".")[0]
     return name or None
