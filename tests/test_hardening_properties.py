@@ -85,6 +85,19 @@ def test_a_hostile_value_is_refused_in_one_line_naming_a_key_before_any_model(ki
             assert _names_a_key(message, {k.split(".")[0] for k in keys}), (key, message)
 
 
+def test_a_name_the_spec_gave_is_echoed_in_the_key_on_one_line():
+    """A calibration spec's ``counties`` table is keyed by county types the spec names: a type holding a line
+    break, or a megabyte, is refused on one line, the name shown escaped and cut (found by the test above)."""
+    base, _, parse = KINDS["calibration"]
+    for name, shown in (("\n", "counties.\\n: unknown county type"), ("a\x1b[2Jb", "counties.a\\x1b[2Jb: unknown"),
+                        ("x" * 5000, "counties.xxx")):
+        with pytest.raises(SpecError) as refused:
+            parse(_set(base, "counties", {name: 0}))
+        message = str(refused.value)
+        assert "\n" not in message and "\x1b" not in message and len(message) < 1000, message
+        assert message.startswith(shown), message
+
+
 COUNTY_COLUMNS = (*COLUMNS, *OPTIONAL_COLUMNS)
 ROW_ERROR = re.compile(r"^t\.parquet row \d+( \(county_id .{1,24}\))?(, row \d+)*, (\w+): ")
 

@@ -84,14 +84,19 @@ def plain_name(value) -> bool:
 
 
 MESSAGE_CHARS = 400  # a message longer than this (a value echoed from a hostile spec) is cut: one readable line
+KEY_CHARS = 200  # the same for a key, which may hold a name the spec gave (a table's own keys)
 
 
 def fail(key: str, message: str, where: str = ""):
     """Raise the spec's error: ``<where><key>: <message>``, on one line and at most ``MESSAGE_CHARS`` long
-    after the key (a value the spec gave is echoed, and a spec may give a megabyte)."""
+    after the key (a value the spec gave is echoed, and a spec may give a megabyte). A key can hold a name the
+    spec gave (``counties.<type>``): its unprintable characters are shown escaped (a line break as ``\\n``)."""
     message = " ".join(str(message).splitlines())
     if len(message) > MESSAGE_CHARS:
         message = message[:MESSAGE_CHARS - 5] + " ..."
+    key = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(key))
+    if len(key) > KEY_CHARS:
+        key = key[:KEY_CHARS - 3] + "..."
     raise SpecError(f"{where}{key}: {message}")
 
 
